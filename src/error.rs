@@ -1,0 +1,153 @@
+//! The one error type of the tool, and the one place that maps errors to exit codes.
+//!
+//! Every error names where it happened (file and line, route, recording id) and reads well
+//! after "error: ". Exit codes (DESIGN.md §5): 0 pass, 1 gate failed, 2 bad usage, config or
+//! input, 3 a target failed.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Where something was read from: a file and, when known, a 1-based line.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Location {
+    /// The file as the user named it (or as found inside a named folder).
+    pub path: PathBuf,
+    /// The 1-based line, when the problem is on one line.
+    pub line: Option<u64>,
+}
+
+impl Location {
+    /// A location on one line of a file.
+    pub fn line(path: impl Into<PathBuf>, line: u64) -> Location {
+        Location {
+            path: path.into(),
+            line: Some(line),
+        }
+    }
+
+    /// A location naming a whole file.
+    pub fn file(path: impl Into<PathBuf>) -> Location {
+        Location {
+            path: path.into(),
+            line: None,
+        }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{}", self.path.display(), line),
+            None => write!(f, "{}", self.path.display()),
+        }
+    }
+}
+
+/// Everything that can stop a command before it reaches a verdict.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A recording (or outcome file) that cannot be read as one: exit 2.
+    #[error("{location}: {message}")]
+    Input {
+        /// Where the bad input is.
+        location: Location,
+        /// What is wrong and, where it helps, what to do.
+        message: String,
+    },
+    /// A rule or configuration file that is not valid: exit 2, before any work is done.
+    #[error("{location}: {message}")]
+    Config {
+        /// Where the bad setting is.
+        location: Location,
+        /// What is wrong and what would be valid.
+        message: String,
+    },
+    /// A command line that cannot be carried out: exit 2.
+    #[error("{0}")]
+    Usage(String),
+    /// A file or folder that cannot be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file or folder involved.
+        path: PathBuf,
+        /// The operating system's reason.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A target that could not be used (unreachable, crashed, too many errors): exit 3.
+    #[error("target {target}: {message}")]
+    Target {
+        /// The role or name of the target (`old`, `new`, `noise`).
+        target: String,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+/// The result type of the library.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// A bad-input error at `location`.
+    pub fn input(location: Location, message: impl Into<String>) -> Error {
+        Error::Input {
+            location,
+            message: message.into(),
+        }
+    }
+
+    /// A bad-configuration error at `location`.
+    pub fn config(location: Location, message: impl Into<String>) -> Error {
+        Error::Config {
+            location,
+            message: message.into(),
+        }
+    }
+
+    /// An I/O error on `path`.
+    pub fn io(path: impl AsRef<Path>, source: std::io::Error) -> Error {
+        Error::Io {
+            path: path.as_ref().to_path_buf(),
+            source,
+        }
+    }
+
+    /// The process exit code this error stands for (DESIGN.md §5).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Input { .. } | Error::Config { .. } | Error::Usage(_) | Error::Io { .. } => {
+                exit::BAD_INPUT
+            }
+            Error::Target { .. } => exit::TARGET_FAILED,
+        }
+    }
+}
+
+/// The documented exit codes.
+pub mod exit {
+    /// The gate passed.
+    pub const PASS: u8 = 0;
+    /// The gate failed: differences beyond policy.
+    pub const GATE_FAILED: u8 = 1;
+    /// Bad usage, configuration or input.
+    pub const BAD_INPUT: u8 = 2;
+    /// A target failed: unreachable or too many errors.
+    pub const TARGET_FAILED: u8 = 3;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_name_file_and_line() {
+        let err = Error::input(Location::line("rec/a.jsonl", 7), "expected value");
+        assert_eq!(err.to_string(), "rec/a.jsonl:7: expected value");
+        assert_eq!(err.exit_code(), exit::BAD_INPUT);
+        let err = Error::Target {
+            target: "new".into(),
+            message: "connection refused".into(),
+        };
+        assert_eq!(err.exit_code(), exit::TARGET_FAILED);
+    }
+}

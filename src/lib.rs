@@ -1,0 +1,14 @@
+//! shadowdiff: replay captured traffic against an old and a new implementation, compare the
+//! responses structurally under ignore rules, and gate the cutover on what differs.
+//!
+//! The data flows one way: [`recordings`] (read) → [`rules`] (route and rules of each exchange)
+//! → [`compare`] (pure engine) → [`report`] (aggregate, gate, render). The binary in `main.rs`
+//! only parses the command line and maps errors to exit codes.
+
+pub mod compare;
+pub mod error;
+pub mod model;
+pub mod recordings;
+pub mod rules;
+
+pub use error::{Error, Location, Result};
