@@ -5,10 +5,15 @@
 //! → [`compare`] (pure engine) → [`report`] (aggregate, gate, render). The binary in `main.rs`
 //! only parses the command line and maps errors to exit codes.
 
+pub mod cli;
+pub mod commands;
 pub mod compare;
+pub mod diff;
 pub mod error;
+pub mod judge;
 pub mod model;
 pub mod recordings;
+pub mod report;
 pub mod rules;
 
 pub use error::{Error, Location, Result};

@@ -1,0 +1,131 @@
+//! `shadowdiff diff A B`: judge the responses of two recordings joined by id, with no network.
+//!
+//! A streams in batches that are parsed and compared in parallel on rayon; B is indexed by id
+//! (see [`index`]), so the two may come in any order and memory is bounded by the number of ids.
+//! Outcomes reach the aggregate in A's order, then B's leftovers in B's order, so the report
+//! never depends on the thread count.
+
+mod index;
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::judge::{judge, Pair};
+use crate::model::Exchange;
+use crate::recordings::{parse_line, Limits, RawLine, RawLines};
+use crate::report::{Aggregate, Judged, Outcome, OutcomeError};
+use crate::rules::RuleSet;
+
+use index::Index;
+
+/// How many lines of A are parsed and compared together.
+const BATCH: usize = 1024;
+
+/// Judges every exchange of `a` against the exchange with the same id in `b`, feeding the
+/// outcomes to `aggregate`. Ids on one side only are error outcomes, never dropped.
+pub fn diff(
+    a: &Path,
+    b: &Path,
+    rules: &RuleSet,
+    limits: &Limits,
+    aggregate: &mut Aggregate,
+) -> Result<()> {
+    let index = Index::build(b, limits)?;
+    let mut matched = vec![false; index.line_count()];
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut lines = RawLines::open(a, limits)?;
+    let mut batch: Vec<RawLine> = Vec::with_capacity(BATCH);
+    loop {
+        batch.clear();
+        for line in lines.by_ref().take(BATCH) {
+            batch.push(line?);
+        }
+        if batch.is_empty() {
+            break;
+        }
+        let judged: Vec<Result<(Judged, Option<u32>)>> = batch
+            .par_iter()
+            .map(|line| judge_line(line, &index, rules))
+            .collect();
+        for (result, line) in judged.into_iter().zip(&batch) {
+            let (judged, position) = result?;
+            if !seen.insert(judged.id.clone()) {
+                return Err(Error::input(
+                    line.location.clone(),
+                    format!(
+                        "duplicate id `{}`; ids must be unique within a recording",
+                        judged.id
+                    ),
+                ));
+            }
+            if let Some(position) = position {
+                matched[position as usize] = true;
+            }
+            aggregate.add(&judged);
+        }
+    }
+    for (position, _) in matched.iter().enumerate().filter(|(_, m)| !**m) {
+        let line = index.line(position as u32)?;
+        let exchange = parse_line(&line)?;
+        let route = rules.route(&exchange.request.method, exchange.request.path());
+        aggregate.add(&Judged {
+            id: exchange.id,
+            route: route.name,
+            outcome: Outcome::Error(OutcomeError::new(
+                "only_in_b",
+                format!("the id is in B ({}) but not in A", line.location),
+            )),
+        });
+    }
+    Ok(())
+}
+
+/// Parses one A line, finds its B partner and judges the pair.
+fn judge_line(line: &RawLine, index: &Index, rules: &RuleSet) -> Result<(Judged, Option<u32>)> {
+    let old = parse_line(line)?;
+    let Some(position) = index.position(&old.id) else {
+        let route = rules.route(&old.request.method, old.request.path());
+        let judged = Judged {
+            id: old.id,
+            route: route.name,
+            outcome: Outcome::Error(OutcomeError::new(
+                "only_in_a",
+                format!("the id is in A ({}) but not in B", line.location),
+            )),
+        };
+        return Ok((judged, None));
+    };
+    let new_line = index.line(position)?;
+    let new = parse_line(&new_line)?;
+    Ok((judge_exchanges(&old, &new, rules), Some(position)))
+}
+
+/// Judges two exchanges with the same id; a request that differs means the join is wrong.
+fn judge_exchanges(old: &Exchange, new: &Exchange, rules: &RuleSet) -> Judged {
+    if old.request.method != new.request.method || old.request.url != new.request.url {
+        let route = rules.route(&old.request.method, old.request.path());
+        return Judged {
+            id: old.id.clone(),
+            route: route.name,
+            outcome: Outcome::Error(OutcomeError::new(
+                "request_mismatch",
+                format!(
+                    "the same id names different requests: `{} {}` in A, `{} {}` in B",
+                    old.request.method, old.request.url, new.request.method, new.request.url
+                ),
+            )),
+        };
+    }
+    judge(
+        Pair {
+            id: &old.id,
+            request: &old.request,
+            old: old.response.as_ref(),
+            new: new.response.as_ref(),
+        },
+        rules,
+    )
+}

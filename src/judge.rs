@@ -1,0 +1,47 @@
+//! Judging one exchange: find its route and rules, compare old with new, name the outcome.
+//!
+//! Shared by `diff` (two recordings) and `run` (replayed responses), so both reach the same
+//! outcome for the same pair of responses.
+
+use crate::compare::compare;
+use crate::model::{Request, Response};
+use crate::report::{Judged, Outcome, OutcomeError};
+use crate::rules::RuleSet;
+
+/// The old and the new side of one exchange, as far as they exist.
+#[derive(Clone, Copy, Debug)]
+pub struct Pair<'a> {
+    /// The exchange id.
+    pub id: &'a str,
+    /// The request, which decides the route.
+    pub request: &'a Request,
+    /// The old response, if there is one.
+    pub old: Option<&'a Response>,
+    /// The new response, if there is one.
+    pub new: Option<&'a Response>,
+}
+
+/// Compares the two sides under the rules of the request's route.
+pub fn judge(pair: Pair<'_>, rules: &RuleSet) -> Judged {
+    let route = rules.route(&pair.request.method, pair.request.path());
+    let outcome = match (pair.old, pair.new) {
+        (Some(old), Some(new)) => Outcome::Compared(compare(old, new, route.rules)),
+        (None, Some(_)) => Outcome::Error(OutcomeError::new(
+            "no_old_response",
+            "the old side has no response to compare",
+        )),
+        (Some(_), None) => Outcome::Error(OutcomeError::new(
+            "no_new_response",
+            "the new side has no response to compare",
+        )),
+        (None, None) => Outcome::Error(OutcomeError::new(
+            "no_response",
+            "neither side has a response to compare",
+        )),
+    };
+    Judged {
+        id: pair.id.to_string(),
+        route: route.name,
+        outcome,
+    }
+}

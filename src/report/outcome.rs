@@ -1,0 +1,44 @@
+//! The outcome of one exchange: the unit every stage after comparison works with.
+
+use crate::compare::Comparison;
+
+/// How one exchange ended. Every exchange read ends in exactly one outcome.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    /// Both responses were compared; equal when no difference counts.
+    Compared(Comparison),
+    /// The exchange could not be compared (a side missing, a target failing).
+    Error(OutcomeError),
+    /// The exchange was deliberately not replayed or compared.
+    Skipped(String),
+}
+
+/// Why an exchange ended in error: a short stable kind for grouping, and the message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutcomeError {
+    /// A stable, lower-case kind for grouping in reports (`only_in_a`, `no_response`, `timeout`).
+    pub kind: String,
+    /// What happened, for people.
+    pub message: String,
+}
+
+/// One judged exchange, as the aggregate receives it, in input order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Judged {
+    /// The exchange id.
+    pub id: String,
+    /// The route the exchange belongs to (`GET /orders/{id}`).
+    pub route: String,
+    /// How it ended.
+    pub outcome: Outcome,
+}
+
+impl OutcomeError {
+    /// An error outcome of the given kind.
+    pub fn new(kind: &str, message: impl Into<String>) -> OutcomeError {
+        OutcomeError {
+            kind: kind.to_string(),
+            message: message.into(),
+        }
+    }
+}

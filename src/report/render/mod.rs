@@ -1,0 +1,4 @@
+//! Renderers: each turns a finished [`Report`](super::Report) into one format and computes nothing.
+
+pub mod json;
+pub mod terminal;

@@ -1,0 +1,100 @@
+//! The terminal summary: the verdict and its reasons first, then what differs, route by route.
+
+use std::fmt::Write as _;
+
+use crate::report::gate::percent;
+use crate::report::{Report, Verdict};
+
+/// How many signatures per route the summary lists before pointing at report.json.
+const MAX_SIGNATURES_SHOWN: usize = 10;
+
+/// A short plain-text summary of the report.
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    let verdict = match report.verdict {
+        Verdict::Pass => "PASS",
+        Verdict::Fail => "FAIL",
+    };
+    let _ = writeln!(out, "shadowdiff: {verdict}");
+    for reason in &report.reasons {
+        let _ = writeln!(out, "  {reason}");
+    }
+    let t = &report.totals;
+    let _ = writeln!(
+        out,
+        "\n{} exchanges: {} equal, {} different, {} noise only, {} errors, {} skipped",
+        t.exchanges, t.equal, t.different, t.noise_only, t.errors, t.skipped
+    );
+    for route in &report.routes {
+        let c = &route.counts;
+        let interesting = !route.signatures.is_empty()
+            || !route.error_kinds.is_empty()
+            || !route.skip_reasons.is_empty();
+        if !interesting {
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "\n{}  ({} exchanges: {} different, {} errors, {} skipped)",
+            route.route, c.exchanges, c.different, c.errors, c.skipped
+        );
+        for sig in route.signatures.iter().take(MAX_SIGNATURES_SHOWN) {
+            let _ = writeln!(
+                out,
+                "  {:>6} {:>8}  {}{}  e.g. {}",
+                sig.count,
+                percent(sig.rate),
+                sig.signature,
+                if sig.noise { " (noise)" } else { "" },
+                sig.examples.join(", ")
+            );
+        }
+        if route.signatures.len() > MAX_SIGNATURES_SHOWN {
+            let _ = writeln!(
+                out,
+                "  ... {} more signatures in report.json",
+                route.signatures.len() - MAX_SIGNATURES_SHOWN
+            );
+        }
+        for error in &route.error_kinds {
+            let _ = writeln!(
+                out,
+                "  {:>6} error {}: {}  e.g. {}",
+                error.count,
+                error.kind,
+                error.message,
+                error.examples.join(", ")
+            );
+        }
+        for skip in &route.skip_reasons {
+            let _ = writeln!(
+                out,
+                "  {:>6} skipped: {}  e.g. {}",
+                skip.count,
+                skip.reason,
+                skip.examples.join(", ")
+            );
+        }
+    }
+    let hidden: u64 = report
+        .routes
+        .iter()
+        .flat_map(|route| &route.ignored)
+        .map(|rule| rule.exchanges)
+        .sum();
+    if hidden > 0 {
+        let rules: std::collections::BTreeSet<&str> = report
+            .routes
+            .iter()
+            .flat_map(|route| &route.ignored)
+            .map(|rule| rule.rule.as_str())
+            .collect();
+        let _ = writeln!(
+            out,
+            "\n{} rules hid differences ({} rule matches over exchanges); report.json lists them per route",
+            rules.len(),
+            hidden
+        );
+    }
+    out
+}
