@@ -1,1 +1,151 @@
-fn main() {}
+//! Benchmarks of the comparison engine and of `diff` against a plain baseline.
+//!
+//! Run with `cargo bench --bench compare`. The corpus is generated (see `support/corpus.rs`).
+//! - `engine/*`: compare throughput in bytes of old+new body per second for 2 KB documents,
+//!   equal and slightly different.
+//! - `arrays/*`: a 100 000-item keyed array and the same as a multiset, shuffled, a few changes.
+//! - `diff_20k/*`: `diff` over 20 000 pairs of ~1.3 KB JSON bodies (10 % different) next to a
+//!   baseline that reads both files line by line, parses each line and its body with serde_json
+//!   and compares the bodies with `==`. The ratio of the two is the figure that matters.
+
+#[path = "support/corpus.rs"]
+mod corpus;
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::Path;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use serde_json::{json, Value};
+use shadowdiff::compare::compare;
+use shadowdiff::model::{Body, Response};
+use shadowdiff::recordings::Limits;
+use shadowdiff::report::{Aggregate, GatePolicy};
+use shadowdiff::rules::RuleSet;
+
+fn response(body: &Value) -> Response {
+    Response {
+        status: 200,
+        headers: vec![("content-type".into(), "application/json".into())],
+        body: Body::Text(body.to_string()),
+    }
+}
+
+fn rules(toml: &str) -> RuleSet {
+    RuleSet::parse(toml, Path::new("bench.toml")).expect("bench rules parse")
+}
+
+fn engine(c: &mut Criterion) {
+    let mut rng = corpus::Rng::new(1);
+    let doc = corpus::order(&mut rng, 1, 10);
+    let changed = corpus::slightly_changed(&doc);
+    let rules = rules("[[route]]\nmatch = \"GET /orders/{id}\"\nkeyed = { \"$.items\" = \"sku\" }\n");
+    let plain = RuleSet::builtin();
+    let mut group = c.benchmark_group("engine");
+    for (name, old, new) in [("equal_2kb", &doc, &doc), ("different_2kb", &doc, &changed)] {
+        let (old, new) = (response(old), response(new));
+        group.throughput(Throughput::Bytes((old.body.len() + new.body.len()) as u64));
+        let ordered = plain.route("GET", "/orders/1").rules;
+        group.bench_with_input(BenchmarkId::new("ordered", name), &(), |b, _| {
+            b.iter(|| compare(&old, &new, ordered))
+        });
+        let keyed = rules.route("GET", "/orders/1").rules;
+        group.bench_with_input(BenchmarkId::new("keyed", name), &(), |b, _| {
+            b.iter(|| compare(&old, &new, keyed))
+        });
+    }
+    group.finish();
+}
+
+fn arrays(c: &mut Criterion) {
+    let (old, new) = corpus::keyed_arrays(100_000, 10);
+    let (old, new) = (response(&old), response(&new));
+    let keyed = rules("[[route]]\nmatch = \"GET /x\"\nkeyed = { \"$.items\" = \"sku\" }\n");
+    let unordered = rules("[[route]]\nmatch = \"GET /x\"\nunordered = [\"$.items\"]\n");
+    let mut group = c.benchmark_group("arrays");
+    group.sample_size(10);
+    group.throughput(Throughput::Bytes((old.body.len() + new.body.len()) as u64));
+    for (name, set) in [("keyed_100k", &keyed), ("multiset_100k", &unordered)] {
+        let route_rules = set.route("GET", "/x").rules;
+        let result = compare(&old, &new, route_rules);
+        assert_eq!(result.differences.len(), 10 * if name.starts_with("keyed") { 1 } else { 2 });
+        group.bench_function(name, |b| b.iter(|| compare(&old, &new, route_rules)));
+    }
+    group.finish();
+}
+
+/// Writes the two sides of the `diff` corpus: `pairs` exchanges, every tenth body changed.
+fn write_diff_corpus(dir: &Path, pairs: usize) -> (std::path::PathBuf, std::path::PathBuf) {
+    let a_path = dir.join("a.jsonl");
+    let b_path = dir.join("b.jsonl");
+    let mut a = BufWriter::new(File::create(&a_path).expect("create a"));
+    let mut b = BufWriter::new(File::create(&b_path).expect("create b"));
+    let mut rng = corpus::Rng::new(42);
+    for i in 0..pairs {
+        let doc = corpus::order(&mut rng, i as u64, 5);
+        let other = if i % 10 == 0 {
+            corpus::slightly_changed(&doc)
+        } else {
+            doc.clone()
+        };
+        for (out, body) in [(&mut a, &doc), (&mut b, &other)] {
+            let line = json!({
+                "id": format!("r{i}"),
+                "request": {"method": "GET", "url": format!("/orders/{i}"), "headers": [], "body": null},
+                "response": {"status": 200, "headers": [["content-type", "application/json"]],
+                              "body": {"text": body.to_string()}},
+            });
+            writeln!(out, "{line}").expect("write corpus");
+        }
+    }
+    a.flush().expect("flush a");
+    b.flush().expect("flush b");
+    (a_path, b_path)
+}
+
+/// The baseline: read both files line by line, parse line and body, compare with `==`.
+fn baseline(a: &Path, b: &Path) -> usize {
+    let a = BufReader::new(File::open(a).expect("open a"));
+    let b = BufReader::new(File::open(b).expect("open b"));
+    let mut different = 0;
+    for (left, right) in a.lines().zip(b.lines()) {
+        let (left, right) = (left.expect("read a"), right.expect("read b"));
+        let left: Value = serde_json::from_str(&left).expect("parse a");
+        let right: Value = serde_json::from_str(&right).expect("parse b");
+        let body = |v: &Value| -> Value {
+            serde_json::from_str(v["response"]["body"]["text"].as_str().expect("text body"))
+                .expect("parse body")
+        };
+        if body(&left) != body(&right) {
+            different += 1;
+        }
+    }
+    different
+}
+
+fn diff_20k(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pairs = 20_000;
+    let (a, b) = write_diff_corpus(dir.path(), pairs);
+    let bytes = std::fs::metadata(&a).expect("a").len() + std::fs::metadata(&b).expect("b").len();
+    let rules = RuleSet::builtin();
+    let limits = Limits::default();
+    let mut group = c.benchmark_group("diff_20k");
+    group.sample_size(10);
+    group.throughput(Throughput::Bytes(bytes));
+    assert_eq!(baseline(&a, &b), pairs / 10);
+    group.bench_function("baseline_serde_eq", |bench| bench.iter(|| baseline(&a, &b)));
+    group.bench_function("shadowdiff_diff", |bench| {
+        bench.iter(|| {
+            let mut aggregate = Aggregate::new();
+            shadowdiff::diff::diff(&a, &b, &rules, &limits, &mut aggregate).expect("diff");
+            let report = aggregate.finish(&GatePolicy::default(), |_| String::new());
+            assert_eq!(report.totals.different as usize, pairs / 10);
+            report
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, engine, arrays, diff_20k);
+criterion_main!(benches);

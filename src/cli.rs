@@ -51,7 +51,10 @@ pub struct DiffArgs {
     /// The report folder.
     #[arg(long, value_name = "DIR", default_value = "shadowdiff-report")]
     pub out: PathBuf,
-    /// The gate and output settings shared with other commands.
+    /// The longest recording line accepted, in bytes after decompression.
+    #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024 * 1024)]
+    pub max_line_bytes: usize,
+    /// The gate policy.
     #[command(flatten)]
     pub gate: GateArgs,
     /// Output settings.

@@ -1,0 +1,245 @@
+//! `shadowdiff diff` end to end: the real binary on real recording files.
+
+mod common;
+
+use common::{exchange, lines, Project};
+use serde_json::Value;
+
+fn order(id: u32, total: f64) -> String {
+    format!(r#"{{"id":{id},"total":{total},"items":[{{"sku":"A","qty":1}}]}}"#)
+}
+
+fn report(project: &Project, dir: &str) -> Value {
+    serde_json::from_str(&project.read(&format!("{dir}/report.json"))).expect("report.json is JSON")
+}
+
+fn assert_totals_add_up(report: &Value) {
+    let t = &report["totals"];
+    let sum: u64 = ["equal", "different", "noise_only", "errors", "skipped"]
+        .iter()
+        .map(|k| t[k].as_u64().expect("count"))
+        .sum();
+    assert_eq!(t["exchanges"].as_u64(), Some(sum), "{t}");
+}
+
+#[test]
+fn equal_recordings_pass() {
+    let p = Project::new();
+    let recs: Vec<String> = (1..=5)
+        .map(|i| exchange(&format!("r{i}"), &format!("/orders/{i}"), 200, &order(i, 10.0)))
+        .collect();
+    p.file("a.jsonl", lines(&recs));
+    p.file("b.jsonl", lines(&recs));
+    let run = p.run(&["diff", "a.jsonl", "b.jsonl"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.starts_with("shadowdiff: PASS"), "{}", run.stdout);
+    let report = report(&p, "shadowdiff-report");
+    assert_eq!(report["schema"], "shadowdiff.report/v1");
+    assert_eq!(report["verdict"], "pass");
+    assert_eq!(report["totals"]["equal"], 5);
+    assert_eq!(report["routes"][0]["route"], "GET /orders/{id}");
+    assert_totals_add_up(&report);
+}
+
+#[test]
+fn a_changed_field_fails_with_its_signature() {
+    let p = Project::new();
+    let a: Vec<String> = (1..=4)
+        .map(|i| exchange(&format!("r{i}"), &format!("/orders/{i}"), 200, &order(i, 10.0)))
+        .collect();
+    let mut b = a.clone();
+    b[2] = exchange("r3", "/orders/3", 200, &order(3, 12.5));
+    p.file("a.jsonl", lines(&a));
+    p.file("b.jsonl", lines(&b));
+    let run = p.run(&["diff", "a.jsonl", "b.jsonl", "--out", "out"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.starts_with("shadowdiff: FAIL"), "{}", run.stdout);
+    assert!(run.stdout.contains("body $.total changed"), "{}", run.stdout);
+    let report = report(&p, "out");
+    assert_eq!(report["verdict"], "fail");
+    let sig = &report["routes"][0]["signatures"][0];
+    assert_eq!(sig["signature"], "body $.total changed");
+    assert_eq!(sig["target"], "body");
+    assert_eq!(sig["path"], "$.total");
+    assert_eq!(sig["kind"], "changed");
+    assert_eq!(sig["count"], 1);
+    assert_eq!(sig["rate"], 0.25);
+    assert_eq!(sig["examples"], serde_json::json!(["r3"]));
+    assert_eq!(sig["samples"][0]["old"], 10.0);
+    assert_eq!(sig["samples"][0]["new"], 12.5);
+    assert_totals_add_up(&report);
+}
+
+#[test]
+fn max_diff_rate_loosens_the_gate() {
+    let p = Project::new();
+    let a: Vec<String> = (1..=10)
+        .map(|i| exchange(&format!("r{i}"), &format!("/orders/{i}"), 200, &order(i, 1.0)))
+        .collect();
+    let mut b = a.clone();
+    b[0] = exchange("r1", "/orders/1", 500, "oops");
+    p.file("a.jsonl", lines(&a));
+    p.file("b.jsonl", lines(&b));
+    assert_eq!(p.run(&["diff", "a.jsonl", "b.jsonl"]).code, 1);
+    let run = p.run(&["diff", "a.jsonl", "b.jsonl", "--max-diff-rate", "0.1"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let report = report(&p, "shadowdiff-report");
+    assert_eq!(report["verdict"], "pass");
+    assert_eq!(report["totals"]["different"], 1);
+}
+
+#[test]
+fn order_of_b_does_not_matter() {
+    let p = Project::new();
+    let a: Vec<String> = (1..=300)
+        .map(|i| {
+            let total = if i % 7 == 0 { 2.0 } else { 1.0 };
+            exchange(&format!("r{i}"), &format!("/orders/{i}"), 200, &order(i, total))
+        })
+        .collect();
+    let b: Vec<String> = (1..=300)
+        .map(|i| exchange(&format!("r{i}"), &format!("/orders/{i}"), 200, &order(i, 1.0)))
+        .collect();
+    let mut reversed = b.clone();
+    reversed.reverse();
+    p.file("a.jsonl", lines(&a));
+    p.file("b.jsonl", lines(&b));
+    p.file("b-reversed.jsonl", lines(&reversed));
+    assert_eq!(p.run(&["diff", "a.jsonl", "b.jsonl", "--out", "in-order"]).code, 1);
+    assert_eq!(p.run(&["diff", "a.jsonl", "b-reversed.jsonl", "--out", "reversed"]).code, 1);
+    assert_eq!(p.read("in-order/report.json"), p.read("reversed/report.json"));
+    assert_eq!(report(&p, "reversed")["totals"]["different"], 42);
+}
+
+#[test]
+fn ids_on_one_side_only_are_outcomes_not_dropped() {
+    let p = Project::new();
+    let a = vec![
+        exchange("r1", "/orders/1", 200, &order(1, 1.0)),
+        exchange("r2", "/orders/2", 200, &order(2, 1.0)),
+    ];
+    let b = vec![
+        exchange("r2", "/orders/2", 200, &order(2, 1.0)),
+        exchange("r3", "/customers/3", 200, "{}"),
+    ];
+    p.file("a.jsonl", lines(&a));
+    p.file("b.jsonl", lines(&b));
+    let run = p.run(&["diff", "a.jsonl", "b.jsonl"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let report = report(&p, "shadowdiff-report");
+    assert_eq!(report["totals"]["exchanges"], 3);
+    assert_eq!(report["totals"]["errors"], 2);
+    assert_eq!(report["totals"]["equal"], 1);
+    assert_totals_add_up(&report);
+    let kinds: Vec<String> = report["routes"]
+        .as_array()
+        .expect("routes")
+        .iter()
+        .flat_map(|r| r["error_kinds"].as_array().expect("kinds").clone())
+        .map(|k| format!("{} {}", k["kind"].as_str().unwrap(), k["examples"][0].as_str().unwrap()))
+        .collect();
+    assert_eq!(kinds, ["only_in_b r3", "only_in_a r1"]);
+}
+
+#[test]
+fn same_id_with_a_different_request_is_an_error_outcome() {
+    let p = Project::new();
+    p.file("a.jsonl", lines(&[exchange("r1", "/orders/1", 200, "{}")]));
+    p.file("b.jsonl", lines(&[exchange("r1", "/orders/2", 200, "{}")]));
+    let run = p.run(&["diff", "a.jsonl", "b.jsonl"]);
+    assert_eq!(run.code, 1);
+    let report = report(&p, "shadowdiff-report");
+    assert_eq!(report["routes"][0]["error_kinds"][0]["kind"], "request_mismatch");
+}
+
+#[test]
+fn rules_hide_differences_and_say_which_rule_did() {
+    let p = Project::new();
+    let a = vec![exchange("r1", "/orders/1", 200, r#"{"id":1,"meta":{"requestId":"x1"}}"#)];
+    let b = vec![exchange("r1", "/orders/1", 200, r#"{"id":1,"meta":{"requestId":"y2"}}"#)];
+    p.file("a.jsonl", lines(&a));
+    p.file("b.jsonl", lines(&b));
+    p.file(
+        "rules.toml",
+        "# volatile\n[[route]]\nmatch = \"GET /orders/{id}\"\nignore = [\"$.meta.requestId\"]\n",
+    );
+    assert_eq!(p.run(&["diff", "a.jsonl", "b.jsonl"]).code, 1);
+    let run = p.run(&["diff", "a.jsonl", "b.jsonl", "--rules", "rules.toml"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let report = report(&p, "shadowdiff-report");
+    let ignored = &report["routes"][0]["ignored"][0];
+    assert_eq!(ignored["exchanges"], 1);
+    let label = ignored["rule"].as_str().expect("label");
+    assert!(label.starts_with("rules.toml:4"), "{label}");
+    assert!(label.contains("$.meta.requestId"), "{label}");
+}
+
+#[test]
+fn comparators_folder_is_the_default_rules() {
+    let p = Project::new();
+    p.file("a.jsonl", lines(&[exchange("r1", "/x", 200, r#"{"t":1}"#)]));
+    p.file("b.jsonl", lines(&[exchange("r1", "/x", 200, r#"{"t":2}"#)]));
+    p.file("comparators/x.toml", "[defaults]\nignore = [\"$.t\"]\n");
+    assert_eq!(p.run(&["diff", "a.jsonl", "b.jsonl"]).code, 0);
+}
+
+#[test]
+fn zstd_recordings_and_folders_are_read() {
+    let p = Project::new();
+    let recs: Vec<String> = (1..=3)
+        .map(|i| exchange(&format!("r{i}"), &format!("/orders/{i}"), 200, &order(i, 1.0)))
+        .collect();
+    let compressed = zstd::encode_all(lines(&recs).as_bytes(), 3).expect("compress");
+    p.file("a/part-1.jsonl.zst", compressed);
+    p.file("b.jsonl", lines(&recs));
+    let run = p.run(&["diff", "a", "b.jsonl"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(report(&p, "shadowdiff-report")["totals"]["equal"], 3);
+}
+
+#[test]
+fn report_is_identical_whatever_the_thread_count() {
+    let p = Project::new();
+    let a: Vec<String> = (1..=2500)
+        .map(|i| exchange(&format!("r{i}"), &format!("/orders/{i}"), 200, &order(i, 1.0)))
+        .collect();
+    let b: Vec<String> = (1..=2500)
+        .map(|i| {
+            let total = if i % 3 == 0 { 3.0 } else { 1.0 };
+            let status = if i % 101 == 0 { 404 } else { 200 };
+            exchange(&format!("r{i}"), &format!("/orders/{i}"), status, &order(i, total))
+        })
+        .collect();
+    p.file("a.jsonl", lines(&a));
+    p.file("b.jsonl", lines(&b));
+    assert_eq!(p.run(&["diff", "a.jsonl", "b.jsonl", "--threads", "1", "--out", "t1"]).code, 1);
+    assert_eq!(p.run(&["diff", "a.jsonl", "b.jsonl", "--threads", "2", "--out", "t2"]).code, 1);
+    assert_eq!(p.run(&["diff", "a.jsonl", "b.jsonl", "--threads", "8", "--out", "t8"]).code, 1);
+    let one = p.read("t1/report.json");
+    assert_eq!(one, p.read("t2/report.json"));
+    assert_eq!(one, p.read("t8/report.json"));
+}
+
+#[test]
+fn format_json_prints_the_report_and_quiet_prints_nothing() {
+    let p = Project::new();
+    let recs = vec![exchange("r1", "/x", 200, "{}")];
+    p.file("a.jsonl", lines(&recs));
+    p.file("b.jsonl", lines(&recs));
+    let run = p.run(&["diff", "a.jsonl", "b.jsonl", "--format", "json"]);
+    assert_eq!(run.code, 0);
+    assert_eq!(run.stdout, p.read("shadowdiff-report/report.json"));
+    let run = p.run(&["diff", "a.jsonl", "b.jsonl", "--quiet"]);
+    assert_eq!(run.code, 0);
+    assert_eq!(run.stdout, "");
+}
+
+#[test]
+fn help_shows_examples_and_exit_codes() {
+    let p = Project::new();
+    let run = p.run(&["diff", "--help"]);
+    assert_eq!(run.code, 0);
+    assert!(run.stdout.contains("Examples:"), "{}", run.stdout);
+    let run = p.run(&["--help"]);
+    assert!(run.stdout.contains("Exit codes: 0 gate passed, 1 gate failed"), "{}", run.stdout);
+}

@@ -1,0 +1,92 @@
+//! Helpers for driving the real `shadowdiff` binary on real files in a throwaway folder.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A throwaway project folder and the binary to run in it.
+pub struct Project {
+    dir: tempfile::TempDir,
+}
+
+/// What a run of the binary produced.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Project {
+    /// An empty project folder.
+    pub fn new() -> Project {
+        Project {
+            dir: tempfile::tempdir().expect("create a temp folder"),
+        }
+    }
+
+    /// The folder.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes a file (creating folders) and returns its path.
+    pub fn file(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.dir.path().join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("create folders");
+        }
+        std::fs::write(&path, contents).expect("write file");
+        path
+    }
+
+    /// Reads a file of the project as text.
+    pub fn read(&self, name: &str) -> String {
+        std::fs::read_to_string(self.dir.path().join(name))
+            .unwrap_or_else(|err| panic!("read {name}: {err}"))
+    }
+
+    /// Runs `shadowdiff ARGS` with the project as working folder.
+    pub fn run(&self, args: &[&str]) -> Run {
+        run_in(self.dir.path(), args)
+    }
+}
+
+/// Runs `shadowdiff ARGS` in `dir`, with colour and CI detection switched off.
+pub fn run_in(dir: &Path, args: &[&str]) -> Run {
+    let output: Output = Command::new(env!("CARGO_BIN_EXE_shadowdiff"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .output()
+        .expect("run shadowdiff");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// The root of this repository, where the shipped example lives.
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// One exchange line of the native format with a JSON response body.
+pub fn exchange(id: &str, url: &str, status: u16, body: &str) -> String {
+    serde_json::json!({
+        "id": id,
+        "request": {"method": "GET", "url": url, "headers": [["accept", "application/json"]], "body": null},
+        "response": {"status": status, "headers": [["content-type", "application/json"]],
+                     "body": {"text": body}},
+    })
+    .to_string()
+}
+
+/// Lines joined with newlines, ending with one.
+pub fn lines(lines: &[String]) -> String {
+    let mut text = lines.join("\n");
+    text.push('\n');
+    text
+}
