@@ -3,11 +3,36 @@
 //! Everything streams: readers hand out one line (or one exchange) at a time, so memory stays
 //! flat however many exchanges a recording holds. Lines longer than [`Limits::max_line_bytes`]
 //! are an error naming the file and line, not an allocation.
+//!
+//! The parts: `source` lists a path's files and opens each as decompressed bytes, `lines` reads
+//! bounded lines, `raw` turns them into [`RawLines`], `parse` makes an [`Exchange`] of one
+//! ([`parse_line`]), and `writer` holds [`RecordingWriter`].
+//!
+//! Errors name the place (`path:line: message`):
+//! - `path:line: line is longer than the limit of N bytes`
+//! - `path:line: invalid JSON: <serde message> at column N`
+//! - `path:line: invalid exchange: <serde message> at column N`
+//! - `path:line: text is not valid UTF-8 at column N; binary bodies belong in {"base64": ...}`
+//! - `path: recording is empty: no exchanges`
+//! - `path: zstd stream is truncated or corrupt after line N: <zstd message>`
+//! - `path: folder holds no recordings: expected files ending in .jsonl, ...`
+//! - `path: <operating system error>` for files that cannot be opened or read.
 
-use std::path::{Path, PathBuf};
+mod lines;
+mod parse;
+mod raw;
+mod source;
+mod writer;
+
+use std::path::Path;
 
 use crate::error::{Location, Result};
 use crate::model::Exchange;
+
+pub use parse::parse_line;
+pub use raw::RawLines;
+pub use source::is_recording_file;
+pub use writer::RecordingWriter;
 
 /// Caps that keep a reader's memory bounded on hostile or broken input.
 #[derive(Clone, Debug)]
@@ -43,31 +68,6 @@ pub struct Record {
     pub exchange: Exchange,
     /// Where it was read.
     pub location: Location,
-}
-
-/// The raw lines of a recording file or folder, in order.
-pub struct RawLines {
-    _todo: PathBuf,
-}
-
-impl RawLines {
-    /// Opens a recording file or folder.
-    pub fn open(path: &Path, limits: &Limits) -> Result<RawLines> {
-        todo!("{} {limits:?}", path.display())
-    }
-}
-
-impl Iterator for RawLines {
-    type Item = Result<RawLine>;
-
-    fn next(&mut self) -> Option<Result<RawLine>> {
-        todo!()
-    }
-}
-
-/// Parses one line into an exchange; errors name the file and line.
-pub fn parse_line(line: &RawLine) -> Result<Exchange> {
-    todo!("{line:?}")
 }
 
 /// Reads the exchanges of a recording file or folder one at a time.

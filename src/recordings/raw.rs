@@ -1,0 +1,174 @@
+//! The raw lines of a recording file or folder: files opened one at a time, in order, and read
+//! line by line with bounded memory; blank lines skipped but counted.
+
+use std::io::{self, BufRead};
+use std::path::{Path, PathBuf};
+
+use super::lines::{Line, LineReader};
+use super::source::{self, FailFlag};
+use super::{Limits, RawLine};
+use crate::error::{Error, Location, Result};
+
+/// The UTF-8 byte order mark, dropped from the start of a file.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// The raw lines of a recording file or folder, in order.
+///
+/// Only the current file is open and only the current line is held. A line longer than the limit
+/// is an error item and reading goes on with the next line; an error about a whole file (it
+/// cannot be read, its zstd stream is corrupt, it holds no exchanges) ends the iteration.
+pub struct RawLines {
+    files: std::vec::IntoIter<PathBuf>,
+    folder: bool,
+    max_line_bytes: usize,
+    current: Option<OpenFile>,
+    done: bool,
+}
+
+/// The file being read.
+struct OpenFile {
+    path: PathBuf,
+    /// The fallback id prefix: `"<file name>:"` in a folder, empty for a single file.
+    id_prefix: String,
+    lines: LineReader<Box<dyn BufRead + Send>>,
+    compressed: bool,
+    file_failed: FailFlag,
+    /// Non-blank lines seen so far; none by the end means the file is empty.
+    non_blank: u64,
+}
+
+impl RawLines {
+    /// Opens a recording file or folder. A missing path, or a folder without recording files,
+    /// is an error here; a single file is opened at once, the files of a folder as they are
+    /// reached.
+    pub fn open(path: &Path, limits: &Limits) -> Result<RawLines> {
+        let listing = source::list(path)?;
+        let mut lines = RawLines {
+            files: listing.files.into_iter(),
+            folder: listing.folder,
+            max_line_bytes: limits.max_line_bytes,
+            current: None,
+            done: false,
+        };
+        if !lines.folder {
+            lines.current = lines.open_next()?;
+        }
+        Ok(lines)
+    }
+
+    /// Opens the next file, if there is one.
+    fn open_next(&mut self) -> Result<Option<OpenFile>> {
+        let Some(path) = self.files.next() else {
+            return Ok(None);
+        };
+        let stream = source::open(&path)?;
+        let id_prefix = if self.folder {
+            let name = path.file_name().unwrap_or(path.as_os_str());
+            format!("{}:", name.to_string_lossy())
+        } else {
+            String::new()
+        };
+        Ok(Some(OpenFile {
+            path,
+            id_prefix,
+            lines: LineReader::new(stream.reader, self.max_line_bytes),
+            compressed: stream.compressed,
+            file_failed: stream.file_failed,
+            non_blank: 0,
+        }))
+    }
+
+    fn next_item(&mut self) -> Option<Result<RawLine>> {
+        loop {
+            if self.current.is_none() {
+                match self.open_next() {
+                    Ok(Some(file)) => self.current = Some(file),
+                    Ok(None) => return None,
+                    Err(err) => return Some(Err(err)),
+                }
+            }
+            let file = self.current.as_mut()?;
+            match file.lines.next_line() {
+                Err(err) => return Some(Err(file.read_error(err))),
+                Ok(None) => {
+                    if file.non_blank == 0 {
+                        return Some(Err(Error::input(
+                            Location::file(&file.path),
+                            "recording is empty: no exchanges",
+                        )));
+                    }
+                    self.current = None;
+                }
+                Ok(Some((number, Line::TooLong))) => {
+                    file.non_blank += 1;
+                    return Some(Err(Error::input(
+                        Location::line(&file.path, number),
+                        format!(
+                            "line is longer than the limit of {} bytes",
+                            self.max_line_bytes
+                        ),
+                    )));
+                }
+                Ok(Some((number, Line::Complete(mut bytes)))) => {
+                    if number == 1 && bytes.starts_with(BOM) {
+                        bytes.drain(..BOM.len());
+                    }
+                    if bytes.iter().all(u8::is_ascii_whitespace) {
+                        continue;
+                    }
+                    file.non_blank += 1;
+                    return Some(Ok(RawLine {
+                        bytes,
+                        location: Location::line(&file.path, number),
+                        fallback_id: format!("{}{number}", file.id_prefix),
+                    }));
+                }
+            }
+        }
+    }
+}
+
+impl OpenFile {
+    /// The error for a failed read: corrupt data when the zstd decoder failed, else I/O.
+    fn read_error(&self, err: io::Error) -> Error {
+        if self.compressed && !self.file_failed.is_set() {
+            Error::input(
+                Location::file(&self.path),
+                format!(
+                    "zstd stream is truncated or corrupt after line {}: {err}",
+                    self.lines.lines_read()
+                ),
+            )
+        } else {
+            Error::io(&self.path, err)
+        }
+    }
+}
+
+impl Iterator for RawLines {
+    type Item = Result<RawLine>;
+
+    fn next(&mut self) -> Option<Result<RawLine>> {
+        if self.done {
+            return None;
+        }
+        let item = self.next_item();
+        let ends = match &item {
+            None => true,
+            Some(Ok(_)) => false,
+            Some(Err(err)) => !is_line_error(err),
+        };
+        if ends {
+            self.done = true;
+            self.current = None;
+        }
+        item
+    }
+}
+
+impl std::iter::FusedIterator for RawLines {}
+
+/// Whether an error is about one line only, so that reading can go on after it.
+fn is_line_error(err: &Error) -> bool {
+    matches!(err, Error::Input { location, .. } if location.line.is_some())
+}
