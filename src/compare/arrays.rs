@@ -109,8 +109,16 @@ impl<'m> Walker<'m> {
         state: &MatchState,
         scope: &Scope<'m>,
     ) {
-        let ho: Vec<u64> = self.hashed(old, 0..old.len(), state, scope).into_iter().map(|(h, _)| h).collect();
-        let hn: Vec<u64> = self.hashed(new, 0..new.len(), state, scope).into_iter().map(|(h, _)| h).collect();
+        let ho: Vec<u64> = self
+            .hashed(old, 0..old.len(), state, scope)
+            .into_iter()
+            .map(|(h, _)| h)
+            .collect();
+        let hn: Vec<u64> = self
+            .hashed(new, 0..new.len(), state, scope)
+            .into_iter()
+            .map(|(h, _)| h)
+            .collect();
         let prefix = ho.iter().zip(&hn).take_while(|(a, b)| a == b).count();
         let suffix = ho[prefix..]
             .iter()
@@ -124,11 +132,16 @@ impl<'m> Walker<'m> {
         }
         let (old_mid, new_mid) = (old_end - prefix, new_end - prefix);
         if old_mid > 0 && new_mid > 0 && old_mid <= ALIGN_LIMIT && new_mid <= ALIGN_LIMIT {
-            let ops = capture_diff_slices(Algorithm::Myers, &ho[prefix..old_end], &hn[prefix..new_end]);
+            let ops =
+                capture_diff_slices(Algorithm::Myers, &ho[prefix..old_end], &hn[prefix..new_end]);
             let mut pending = Pending::at(prefix, prefix);
             for op in ops {
                 match op {
-                    DiffOp::Equal { old_index, new_index, len } => {
+                    DiffOp::Equal {
+                        old_index,
+                        new_index,
+                        len,
+                    } => {
                         self.flush(old, new, &mut pending, path, state, scope);
                         for k in 0..len {
                             let (i, j) = (prefix + old_index + k, prefix + new_index + k);
@@ -138,7 +151,9 @@ impl<'m> Walker<'m> {
                     }
                     DiffOp::Delete { old_len, .. } => pending.old_end += old_len,
                     DiffOp::Insert { new_len, .. } => pending.new_end += new_len,
-                    DiffOp::Replace { old_len, new_len, .. } => {
+                    DiffOp::Replace {
+                        old_len, new_len, ..
+                    } => {
                         pending.old_end += old_len;
                         pending.new_end += new_len;
                     }
@@ -173,7 +188,15 @@ impl<'m> Walker<'m> {
         let new_len = pending.new_end - pending.new_start;
         let paired = old_len.min(new_len);
         for k in 0..paired {
-            self.pair(old, new, pending.old_start + k, pending.new_start + k, path, state, scope);
+            self.pair(
+                old,
+                new,
+                pending.old_start + k,
+                pending.new_start + k,
+                path,
+                state,
+                scope,
+            );
         }
         for i in pending.old_start + paired..pending.old_end {
             self.lone(Kind::Removed, old, i, path, state);
@@ -363,7 +386,9 @@ mod tests {
     }
 
     fn items(n: usize) -> Vec<Value> {
-        (0..n).map(|i| json!({"id": i, "name": format!("item {i}")})).collect()
+        (0..n)
+            .map(|i| json!({"id": i, "name": format!("item {i}")}))
+            .collect()
     }
 
     #[test]
@@ -388,7 +413,10 @@ mod tests {
             json!([1, {"a": 1, "b": 1}, 3]),
             json!([0, 1, {"a": 1, "b": 2}, 3, 4]),
         );
-        assert_eq!(diff_strings(&w.differences), vec!["$[0] added", "$[1].b changed", "$[4] added"]);
+        assert_eq!(
+            diff_strings(&w.differences),
+            vec!["$[0] added", "$[1].b changed", "$[4] added"]
+        );
     }
 
     #[test]
@@ -404,12 +432,43 @@ mod tests {
     }
 
     #[test]
+    fn ignore_inside_elements_changes_alignment_on_purpose() {
+        let old = json!([{"id": 1, "t": 5}, {"id": 2, "t": 6}]);
+        let new = json!([{"id": 2, "t": 5}, {"id": 1, "t": 6}]);
+        let none = BodyMatcher::default();
+        let plain = walk(&none, old.clone(), new.clone());
+        assert_eq!(
+            diff_strings(&plain.differences),
+            vec!["$[0].id changed", "$[1].id changed"]
+        );
+        let matcher = BodyMatcher::new(vec![rule("$[*].t", Action::Ignore, 1)]);
+        let aligned = walk(&matcher, old, new);
+        let kinds: Vec<Kind> = aligned.differences.iter().map(|d| d.kind).collect();
+        assert_eq!(kinds.len(), 2);
+        assert!(
+            kinds.contains(&Kind::Added) && kinds.contains(&Kind::Removed),
+            "{kinds:?}"
+        );
+    }
+
+    #[test]
     fn unordered_permutation_is_no_difference() {
         let matcher = BodyMatcher::new(vec![rule("$.tags", Action::Unordered, 1)]);
-        let w = walk(&matcher, json!({"tags": [1, 2, 3, 2]}), json!({"tags": [2, 3, 2, 1]}));
+        let w = walk(
+            &matcher,
+            json!({"tags": [1, 2, 3, 2]}),
+            json!({"tags": [2, 3, 2, 1]}),
+        );
         assert!(w.differences.is_empty());
-        let w = walk(&matcher, json!({"tags": [1, 2, 2]}), json!({"tags": [2, 4, 1]}));
-        assert_eq!(diff_strings(&w.differences), vec!["$.tags[1] added", "$.tags[2] removed"]);
+        let w = walk(
+            &matcher,
+            json!({"tags": [1, 2, 2]}),
+            json!({"tags": [2, 4, 1]}),
+        );
+        assert_eq!(
+            diff_strings(&w.differences),
+            vec!["$.tags[1] added", "$.tags[2] removed"]
+        );
     }
 
     #[test]
@@ -418,7 +477,11 @@ mod tests {
             rule("$", Action::Unordered, 1),
             rule("$[*].n", Action::Tolerance(Tolerance::Absolute(0.5)), 2),
         ]);
-        let w = walk(&matcher, json!([{"n": 1}, {"k": 2}]), json!([{"k": 2}, {"n": 1.2}]));
+        let w = walk(
+            &matcher,
+            json!([{"n": 1}, {"k": 2}]),
+            json!([{"k": 2}, {"n": 1.2}]),
+        );
         assert!(w.differences.is_empty());
         assert_eq!(w.ignored.len(), 1);
         assert_eq!(w.ignored[0].rule, RuleId(2));
@@ -432,12 +495,18 @@ mod tests {
         assert!(walk(&matcher, old.clone(), new).differences.is_empty());
         let changed = json!({"items": [{"sku": "c", "price": 3}, {"sku": "b", "price": 5}, {"sku": "a", "price": 1}]});
         let w = walk(&matcher, old.clone(), changed);
-        assert_eq!(diff_strings(&w.differences), vec!["$.items[1].price changed"]);
+        assert_eq!(
+            diff_strings(&w.differences),
+            vec!["$.items[1].price changed"]
+        );
         assert_eq!(w.differences[0].old, Some(json!(2)));
         assert_eq!(w.differences[0].new, Some(json!(5)));
         let other = json!({"items": [{"sku": "d", "price": 1}, {"sku": "b", "price": 2}, {"sku": "c", "price": 3}]});
         let w = walk(&matcher, old, other);
-        assert_eq!(diff_strings(&w.differences), vec!["$.items[0] removed", "$.items[0] added"]);
+        assert_eq!(
+            diff_strings(&w.differences),
+            vec!["$.items[0] removed", "$.items[0] added"]
+        );
     }
 
     #[test]
@@ -449,7 +518,11 @@ mod tests {
             json!([{"x": 1}, {"id": 2}, {"id": 1, "v": 2}, {"id": 1, "v": 1}]),
         );
         assert!(w.differences.is_empty());
-        let w = walk(&matcher, json!([{"id": 1, "v": 1}, {"id": 1, "v": 2}]), json!([{"id": 1, "v": 1}]));
+        let w = walk(
+            &matcher,
+            json!([{"id": 1, "v": 1}, {"id": 1, "v": 2}]),
+            json!([{"id": 1, "v": 1}]),
+        );
         assert_eq!(diff_strings(&w.differences), vec!["$[1] removed"]);
     }
 
@@ -459,8 +532,15 @@ mod tests {
             rule("$.a", Action::Unordered, 1),
             rule("$.a", Action::Keyed("id".into()), 2),
         ]);
-        let w = walk(&matcher, json!({"a": [{"id": 1, "v": 1}]}), json!({"a": [{"id": 1, "v": 2}]}));
-        assert_eq!(diff_strings(&w.differences), vec!["$.a[0] removed", "$.a[0] added"]);
+        let w = walk(
+            &matcher,
+            json!({"a": [{"id": 1, "v": 1}]}),
+            json!({"a": [{"id": 1, "v": 2}]}),
+        );
+        assert_eq!(
+            diff_strings(&w.differences),
+            vec!["$.a[0] removed", "$.a[0] added"]
+        );
     }
 
     #[test]
@@ -473,7 +553,11 @@ mod tests {
         new.push(json!(-2));
         let w = walk(&none, Value::Array(old.clone()), Value::Array(new));
         assert_eq!(w.differences.len(), old.len() + 1);
-        let changed = w.differences.iter().filter(|d| d.kind == Kind::Changed).count();
+        let changed = w
+            .differences
+            .iter()
+            .filter(|d| d.kind == Kind::Changed)
+            .count();
         assert_eq!(changed, old.len());
         assert_eq!(w.differences.last().map(|d| d.kind), Some(Kind::Added));
     }
@@ -492,7 +576,11 @@ mod tests {
         let w = walk(&keyed, Value::Array(old.clone()), Value::Array(new.clone()));
         assert_eq!(
             diff_strings(&w.differences),
-            vec!["$[10].price changed", "$[20] removed", format!("$[{}] added", N - 1).as_str()]
+            vec![
+                "$[10].price changed",
+                "$[20] removed",
+                format!("$[{}] added", N - 1).as_str()
+            ]
         );
         let unordered = BodyMatcher::new(vec![rule("$", Action::Unordered, 1)]);
         let w = walk(&unordered, Value::Array(old), Value::Array(new));

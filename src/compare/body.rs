@@ -108,7 +108,10 @@ pub(crate) fn compare(
     let a = classify(&old_decoded.bytes, header(&old.headers, "content-type"));
     let b = classify(&new_decoded.bytes, header(&new.headers, "content-type"));
     let (mut differences, mut ignored) = compare_parsed(&a, &b, matcher);
-    let decode_notes: Vec<String> = [old_decoded.note, new_decoded.note].into_iter().flatten().collect();
+    let decode_notes: Vec<String> = [old_decoded.note, new_decoded.note]
+        .into_iter()
+        .flatten()
+        .collect();
     if !decode_notes.is_empty() {
         for difference in &mut differences {
             let mut notes = decode_notes.clone();
@@ -167,7 +170,8 @@ fn compare_parsed(
                 .into_iter()
                 .flatten()
                 .collect();
-            let note = (!notes.is_empty()).then(|| format!("{}; compared as text", notes.join("; ")));
+            let note =
+                (!notes.is_empty()).then(|| format!("{}; compared as text", notes.join("; ")));
             let (x, y) = (raw(a), raw(b));
             if x == y {
                 return nothing();
@@ -178,7 +182,12 @@ fn compare_parsed(
                 // Different bytes that read the same once invalid UTF-8 is replaced.
                 None => (binary::summary(x), binary::summary(y)),
             };
-            one(whole(Kind::Changed, Some(old_value.into()), Some(new_value.into()), note))
+            one(whole(
+                Kind::Changed,
+                Some(old_value.into()),
+                Some(new_value.into()),
+                note,
+            ))
         }
     }
 }
@@ -208,14 +217,22 @@ mod tests {
     }
 
     fn json_response(text: &str) -> Response {
-        response(Some("application/json; charset=utf-8"), None, text.as_bytes().to_vec())
+        response(
+            Some("application/json; charset=utf-8"),
+            None,
+            text.as_bytes().to_vec(),
+        )
     }
 
     #[test]
     fn encoded_json_bodies_are_decoded_first() {
         let plain = json_response(r#"{"a": 1, "b": 2}"#);
         let same = br#"{"b": 2, "a": 1.0}"#;
-        for (coding, body) in [("gzip", gzip(same)), ("br", brotli(same)), ("zstd", zstd(same))] {
+        for (coding, body) in [
+            ("gzip", gzip(same)),
+            ("br", brotli(same)),
+            ("zstd", zstd(same)),
+        ] {
             let encoded = response(Some("application/json"), Some(coding), body);
             let (d, _) = compare(&plain, &encoded, &BodyMatcher::default());
             assert!(d.is_empty(), "{coding}: {d:?}");
@@ -224,8 +241,16 @@ mod tests {
 
     #[test]
     fn bad_gzip_is_compared_raw_with_a_note() {
-        let old = response(Some("application/octet-stream"), Some("gzip"), b"garbage".to_vec());
-        let new = response(Some("application/octet-stream"), Some("gzip"), gzip(b"fine"));
+        let old = response(
+            Some("application/octet-stream"),
+            Some("gzip"),
+            b"garbage".to_vec(),
+        );
+        let new = response(
+            Some("application/octet-stream"),
+            Some("gzip"),
+            gzip(b"fine"),
+        );
         let (d, _) = compare(&old, &new, &BodyMatcher::default());
         assert_eq!(diff_strings(&d), vec!["$ changed"]);
         let note = d[0].note.as_deref().unwrap_or_default();
@@ -241,17 +266,32 @@ mod tests {
         );
         assert_eq!(diff_strings(&d), vec!["$ changed"]);
         let note = d[0].note.as_deref().unwrap_or_default();
-        assert!(note.contains("old body claims application/json but is not valid JSON ("), "{note}");
-        assert!(note.contains("new body claims application/json but is not valid JSON (EOF while parsing"), "{note}");
+        assert!(
+            note.contains("old body claims application/json but is not valid JSON ("),
+            "{note}"
+        );
+        assert!(
+            note.contains(
+                "new body claims application/json but is not valid JSON (EOF while parsing"
+            ),
+            "{note}"
+        );
         assert!(note.ends_with("; compared as text"), "{note}");
         assert_eq!(d[0].old, Some(json!("<html>old</html>")));
     }
 
     #[test]
     fn json_on_one_side_only_is_a_type_difference() {
-        let (d, _) = compare(&json_response("{\"a\":1}"), &json_response("oops"), &BodyMatcher::default());
+        let (d, _) = compare(
+            &json_response("{\"a\":1}"),
+            &json_response("oops"),
+            &BodyMatcher::default(),
+        );
         assert_eq!(diff_strings(&d), vec!["$ type"]);
-        assert!(d[0].note.as_deref().is_some_and(|n| n.starts_with("new body claims application/json")));
+        assert!(d[0]
+            .note
+            .as_deref()
+            .is_some_and(|n| n.starts_with("new body claims application/json")));
         let html = response(Some("text/html"), None, b"<p>".to_vec());
         let (d, _) = compare(&json_response("{}"), &html, &BodyMatcher::default());
         assert_eq!(diff_strings(&d), vec!["$ type"]);
@@ -261,19 +301,33 @@ mod tests {
     fn content_types_choose_the_comparison() {
         let none = BodyMatcher::default();
         let sniffed = response(None, None, b"{\"a\": [1]}".to_vec());
-        let vendor = response(Some("application/problem+json"), None, b"{\"a\":[1.0]}".to_vec());
+        let vendor = response(
+            Some("application/problem+json"),
+            None,
+            b"{\"a\":[1.0]}".to_vec(),
+        );
         assert!(compare(&sniffed, &vendor, &none).0.is_empty());
         let a = response(Some("text/plain"), None, b"x\ny\n".to_vec());
         let b = response(Some("text/plain"), None, b"x\nz\n".to_vec());
         let (d, _) = compare(&a, &b, &none);
-        assert_eq!((d[0].old.clone(), d[0].new.clone()), (Some(json!("y")), Some(json!("z"))));
+        assert_eq!(
+            (d[0].old.clone(), d[0].new.clone()),
+            (Some(json!("y")), Some(json!("z")))
+        );
         let png = response(Some("image/png"), None, vec![1, 2, 3]);
         let png2 = response(Some("image/png"), None, vec![1, 2, 4]);
         let (d, _) = compare(&png, &png2, &none);
-        assert!(d[0].old.as_ref().and_then(Value::as_str).is_some_and(|s| s.starts_with("<3 bytes, xxh3 ")));
+        assert!(d[0]
+            .old
+            .as_ref()
+            .and_then(Value::as_str)
+            .is_some_and(|s| s.starts_with("<3 bytes, xxh3 ")));
         let empty = response(Some("text/plain"), None, Vec::new());
         assert_eq!(diff_strings(&compare(&empty, &a, &none).0), vec!["$ added"]);
-        assert_eq!(diff_strings(&compare(&a, &empty, &none).0), vec!["$ removed"]);
+        assert_eq!(
+            diff_strings(&compare(&a, &empty, &none).0),
+            vec!["$ removed"]
+        );
     }
 
     #[test]

@@ -32,7 +32,12 @@ fn ignored() -> u64 {
 }
 
 /// The hash of `value` at the place of `state`, under the rules in force there.
-pub(crate) fn hash(matcher: &BodyMatcher, value: &Value, state: &MatchState, scope: &Scope<'_>) -> u64 {
+pub(crate) fn hash(
+    matcher: &BodyMatcher,
+    value: &Value,
+    state: &MatchState,
+    scope: &Scope<'_>,
+) -> u64 {
     hash_at(matcher, value, state, scope).unwrap_or_else(ignored)
 }
 
@@ -79,19 +84,22 @@ fn hash_at(
             h.digest()
         }
         Value::Array(items) => {
-            let element = |(i, item): (usize, &Value)| {
-                hash(matcher, item, &matcher.index(state, i), scope)
-            };
+            let element =
+                |(i, item): (usize, &Value)| hash(matcher, item, &matcher.index(state, i), scope);
             if here.array.is_some() {
-                let (sum, mixed) = items.iter().enumerate().map(element).fold(
-                    (0u64, 0u64),
-                    |(sum, mixed), h| {
-                        (
-                            sum.wrapping_add(h),
-                            mixed.wrapping_add(h.rotate_left(29).wrapping_mul(0x9E37_79B9_7F4A_7C15)),
-                        )
-                    },
-                );
+                let (sum, mixed) =
+                    items
+                        .iter()
+                        .enumerate()
+                        .map(element)
+                        .fold((0u64, 0u64), |(sum, mixed), h| {
+                            (
+                                sum.wrapping_add(h),
+                                mixed.wrapping_add(
+                                    h.rotate_left(29).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+                                ),
+                            )
+                        });
                 let mut h = Xxh3::new();
                 h.update(&[BAG]);
                 h.update(&(items.len() as u64).to_le_bytes());
@@ -164,7 +172,10 @@ mod tests {
     #[test]
     fn key_order_and_number_form_do_not_matter() {
         let none = BodyMatcher::default();
-        assert_eq!(h(&none, json!({"a": 1, "b": [2.0]})), h(&none, json!({"b": [2], "a": 1.0})));
+        assert_eq!(
+            h(&none, json!({"a": 1, "b": [2.0]})),
+            h(&none, json!({"b": [2], "a": 1.0}))
+        );
         assert_ne!(h(&none, json!([1, 2])), h(&none, json!([2, 1])));
         assert_ne!(h(&none, json!("1")), h(&none, json!(1)));
         assert_ne!(h(&none, json!({"a": null})), h(&none, json!({})));
@@ -181,12 +192,18 @@ mod tests {
             h(&matcher, json!([{"at": 1, "n": 1, "tags": [1, 2]}])),
             h(&matcher, json!([{"n": 5, "tags": [2, 1]}]))
         );
-        assert_ne!(h(&matcher, json!([{"tags": [1, 1]}])), h(&matcher, json!([{"tags": [1]}])));
+        assert_ne!(
+            h(&matcher, json!([{"tags": [1, 1]}])),
+            h(&matcher, json!([{"tags": [1]}]))
+        );
     }
 
     #[test]
     fn same_is_structural() {
-        assert!(same(&json!({"a": [1.0], "b": 2}), &json!({"b": 2, "a": [1]})));
+        assert!(same(
+            &json!({"a": [1.0], "b": 2}),
+            &json!({"b": 2, "a": [1]})
+        ));
         assert!(!same(&json!({"a": 1}), &json!({"a": 1, "b": 1})));
         assert!(!same(&json!([1, 2]), &json!([2, 1])));
     }

@@ -53,9 +53,9 @@ pub(crate) fn decode_capped<'b>(
             Ok(decoded) => bytes = Cow::Owned(decoded),
             Err(failure) => {
                 let why = match failure {
-                    Failure::TooLarge => format!(
-                        "{side} body decompresses ({coding}) to more than {cap} bytes"
-                    ),
+                    Failure::TooLarge => {
+                        format!("{side} body decompresses ({coding}) to more than {cap} bytes")
+                    }
                     Failure::Broken(error) => {
                         format!("{side} body is not valid {coding} ({error})")
                     }
@@ -174,7 +174,10 @@ pub(crate) mod tests {
         assert!(note.starts_with("new body is not valid gzip"), "{note}");
         assert!(note.ends_with("compared the raw bytes"), "{note}");
         let unknown = decode(b"x", &headers("compress"), "old");
-        assert!(unknown.note.expect("note").contains("unknown content-encoding `compress`"));
+        assert!(unknown
+            .note
+            .expect("note")
+            .contains("unknown content-encoding `compress`"));
         let big = gzip(&[0u8; 10_000]);
         let capped = decode_capped(&big, &headers("gzip"), "old", 1000);
         assert_eq!(&*capped.bytes, &big[..]);

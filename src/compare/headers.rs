@@ -74,7 +74,10 @@ mod tests {
     use crate::rules::{RuleId, VOLATILE_HEADERS};
 
     fn headers(pairs: &[(&str, &str)]) -> Headers {
-        pairs.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect()
     }
 
     fn run(old: &[(&str, &str)], new: &[(&str, &str)], rules: &RouteRules) -> Comparison {
@@ -92,7 +95,11 @@ mod tests {
         );
         assert_eq!(
             diff_strings(&out.differences),
-            vec!["header vary changed", "header x-new added", "header x-old removed"]
+            vec![
+                "header vary changed",
+                "header x-new added",
+                "header x-old removed"
+            ]
         );
         assert_eq!(out.differences[0].old, Some(Value::from("b")));
         assert_eq!(out.differences[2].new, None);
@@ -107,7 +114,10 @@ mod tests {
         assert_eq!(order.differences[0].old, Some(Value::from("1, 2")));
         assert_eq!(order.differences[0].new, Some(Value::from("2, 1")));
         let split = run(&[("a", "1"), ("a", "2")], &[("a", "1, 2")], &rules);
-        assert!(split.differences[0].note.as_deref().is_some_and(|n| n.contains("split")));
+        assert!(split.differences[0]
+            .note
+            .as_deref()
+            .is_some_and(|n| n.contains("split")));
     }
 
     #[test]
@@ -127,7 +137,10 @@ mod tests {
         assert!(out.differences.is_empty());
         assert_eq!(
             out.ignored,
-            vec![Ignored { rule: RuleId(0), target: Target::Header("date".into()) }]
+            vec![Ignored {
+                rule: RuleId(0),
+                target: Target::Header("date".into())
+            }]
         );
     }
 
@@ -142,7 +155,10 @@ mod tests {
             &[("content-type", "b"), ("etag", "2")],
             &rules,
         );
-        assert_eq!(diff_strings(&out.differences), vec!["header content-type changed"]);
+        assert_eq!(
+            diff_strings(&out.differences),
+            vec!["header content-type changed"]
+        );
         assert_eq!(out.ignored.len(), 1);
         assert_eq!(out.ignored[0].rule, RuleId(5));
     }

@@ -234,7 +234,13 @@ impl<'m> Walker<'m> {
         self.push(Kind::Changed, Some(old), Some(new), path);
     }
 
-    fn push(&mut self, kind: Kind, old: Option<&Value>, new: Option<&Value>, path: &[PathStep<'_>]) {
+    fn push(
+        &mut self,
+        kind: Kind,
+        old: Option<&Value>,
+        new: Option<&Value>,
+        path: &[PathStep<'_>],
+    ) {
         self.differences.push(Difference {
             target: Target::Body(body_path(path)),
             kind,
@@ -269,7 +275,11 @@ mod tests {
     #[test]
     fn numbers_compare_by_value_and_key_order_is_irrelevant() {
         let none = BodyMatcher::default();
-        let w = walk(&none, json!({"a": 1.0, "b": [1, 2]}), json!({"b": [1.0, 2], "a": 1}));
+        let w = walk(
+            &none,
+            json!({"a": 1.0, "b": [1, 2]}),
+            json!({"b": [1.0, 2], "a": 1}),
+        );
         assert!(w.differences.is_empty());
     }
 
@@ -297,12 +307,20 @@ mod tests {
     #[test]
     fn ignore_reports_once_and_only_when_different() {
         let matcher = BodyMatcher::new(vec![rule("$.meta", Action::Ignore, 4)]);
-        let w = walk(&matcher, json!({"meta": {"a": 1, "b": 2}}), json!({"meta": {"a": 2}}));
+        let w = walk(
+            &matcher,
+            json!({"meta": {"a": 1, "b": 2}}),
+            json!({"meta": {"a": 2}}),
+        );
         assert!(w.differences.is_empty());
         assert_eq!(w.ignored.len(), 1);
         assert_eq!(w.ignored[0].rule, RuleId(4));
         assert_eq!(w.ignored[0].target.place().as_deref(), Some("$.meta"));
-        let same = walk(&matcher, json!({"meta": {"a": 1}}), json!({"meta": {"a": 1.0}}));
+        let same = walk(
+            &matcher,
+            json!({"meta": {"a": 1}}),
+            json!({"meta": {"a": 1.0}}),
+        );
         assert!(same.ignored.is_empty() && same.differences.is_empty());
         let gone = walk(&matcher, json!({"meta": 1}), json!({}));
         assert!(gone.differences.is_empty());
@@ -334,7 +352,11 @@ mod tests {
         );
         assert_eq!(diff_strings(&w.differences), vec!["$.other changed"]);
         let rules: Vec<u32> = w.ignored.iter().map(|i| i.rule.0).collect();
-        assert_eq!(rules, vec![2, 1], "document order: $.items[0].price, then $.total");
+        assert_eq!(
+            rules,
+            vec![2, 1],
+            "document order: $.items[0].price, then $.total"
+        );
         let far = walk(&matcher, json!({"total": 10.0}), json!({"total": 10.02}));
         assert_eq!(diff_strings(&far.differences), vec!["$.total changed"]);
         let rel = walk(&matcher, json!({"price": 1000}), json!({"price": 1002}));
@@ -366,7 +388,10 @@ mod tests {
             json!({"createdAt": "2024-01-02T00:00:00Z"}),
         );
         assert_eq!(diff_strings(&real.differences), vec!["$.createdAt changed"]);
-        assert_eq!(real.differences[0].old, Some(json!("2024-01-01T00:00:00.1Z")));
+        assert_eq!(
+            real.differences[0].old,
+            Some(json!("2024-01-01T00:00:00.1Z"))
+        );
     }
 
     #[test]

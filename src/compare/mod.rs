@@ -84,15 +84,26 @@ mod tests {
     fn response(status: u16, headers: &[(&str, &str)], body: &str) -> Response {
         Response {
             status,
-            headers: headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect(),
+            headers: headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
             body: Body::Text(body.into()),
         }
     }
 
     #[test]
     fn status_headers_then_body_in_order() {
-        let old = response(200, &[("content-type", "application/json"), ("b", "1")], r#"{"z": 1, "a": [1]}"#);
-        let new = response(201, &[("Content-Type", "application/json"), ("a", "1")], r#"{"z": 2, "a": [1, 2]}"#);
+        let old = response(
+            200,
+            &[("content-type", "application/json"), ("b", "1")],
+            r#"{"z": 1, "a": [1]}"#,
+        );
+        let new = response(
+            201,
+            &[("Content-Type", "application/json"), ("a", "1")],
+            r#"{"z": 2, "a": [1, 2]}"#,
+        );
         let out = compare(&old, &new, &RouteRules::default());
         assert_eq!(
             diff_strings(&out.differences),
@@ -116,6 +127,12 @@ mod tests {
         };
         let out = compare(&response(200, &[], ""), &response(500, &[], ""), &rules);
         assert!(out.differences.is_empty());
-        assert_eq!(out.ignored, vec![Ignored { rule: RuleId(1), target: Target::Status }]);
+        assert_eq!(
+            out.ignored,
+            vec![Ignored {
+                rule: RuleId(1),
+                target: Target::Status
+            }]
+        );
     }
 }

@@ -28,7 +28,11 @@ pub(crate) fn key(number: &Number) -> NumberKey {
         // Integral and in range, so the conversion is exact.
         return NumberKey::Integer(f as i128);
     }
-    NumberKey::Float(if f == 0.0 { 0.0f64.to_bits() } else { f.to_bits() })
+    NumberKey::Float(if f == 0.0 {
+        0.0f64.to_bits()
+    } else {
+        f.to_bits()
+    })
 }
 
 /// Whether two JSON numbers have the same value: `1.0` equals `1`, integers compare exactly.

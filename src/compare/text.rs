@@ -52,7 +52,8 @@ pub(crate) fn compare(old: &str, new: &str) -> Option<(String, String)> {
 /// The first lines of `text`, bounded like the excerpts of a difference.
 pub(crate) fn head(text: &str) -> String {
     let mut excerpt = Excerpt::default();
-    text.split_inclusive('\n').for_each(|line| excerpt.push(line));
+    text.split_inclusive('\n')
+        .for_each(|line| excerpt.push(line));
     excerpt.finish()
 }
 

@@ -238,7 +238,10 @@ mod tests {
             7,
         )]);
         let root = matcher.root();
-        assert_eq!(matcher.ignored_by(&matcher.child(&root, "at")), Some(RuleId(7)));
+        assert_eq!(
+            matcher.ignored_by(&matcher.child(&root, "at")),
+            Some(RuleId(7))
+        );
         let deep = matcher.child(&matcher.index(&matcher.child(&root, "a"), 3), "at");
         assert_eq!(matcher.ignored_by(&deep), Some(RuleId(7)));
         let nested = matcher.child(&matcher.child(&root, "at"), "at");
