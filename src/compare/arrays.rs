@@ -1,0 +1,597 @@
+//! Arrays compared three ways: ordered (aligned), unordered (multiset) and keyed (by a member).
+//!
+//! Element identity is the rule-aware canonical hash (see `canonical`), so elements that differ
+//! only in ignored, tolerated or normalized places still align. Elements matched to each other are
+//! always walked, so differences hidden by a rule inside them are still recorded as ignored. Paths
+//! of matched and removed elements use the old index; added elements use the new index.
+
+use similar::{capture_diff_slices, Algorithm, DiffOp};
+
+use serde_json::Value;
+
+use super::canonical;
+use super::json::{PathStep, Scope, Walker};
+use super::Kind;
+use crate::rules::{Action, BodyRule, MatchState};
+
+/// The largest middle section (after trimming the common prefix and suffix), per side, that is
+/// aligned with a diff algorithm. Beyond it the middle is paired by position: the output stays
+/// deterministic (no time deadline) and the cost stays linear, at the price of a cascade of
+/// changes after an insertion into a very long array.
+pub const ALIGN_LIMIT: usize = 2000;
+
+impl<'m> Walker<'m> {
+    /// Compares the arrays at one place, as the first array rule there says.
+    pub(crate) fn arrays<'a>(
+        &mut self,
+        old: &'a [Value],
+        new: &'a [Value],
+        path: &mut Vec<PathStep<'a>>,
+        state: &MatchState,
+        scope: &Scope<'m>,
+        rule: Option<&'m BodyRule>,
+    ) {
+        match rule.map(|rule| &rule.action) {
+            Some(Action::Keyed(field)) => self.keyed(old, new, field, path, state, scope),
+            Some(Action::Unordered) => {
+                let o = self.hashed(old, 0..old.len(), state, scope);
+                let n = self.hashed(new, 0..new.len(), state, scope);
+                self.multiset(old, new, o, n, path, state, scope);
+            }
+            _ => self.ordered(old, new, path, state, scope),
+        }
+    }
+
+    /// `(hash, index)` of the given elements.
+    fn hashed(
+        &self,
+        items: &[Value],
+        indices: impl IntoIterator<Item = usize>,
+        state: &MatchState,
+        scope: &Scope<'m>,
+    ) -> Vec<(u64, usize)> {
+        indices
+            .into_iter()
+            .filter_map(|i| {
+                let item = items.get(i)?;
+                let element = self.matcher.index(state, i);
+                Some((canonical::hash(self.matcher, item, &element, scope), i))
+            })
+            .collect()
+    }
+
+    /// Walks old element `i` against new element `j`, at the old index.
+    #[allow(clippy::too_many_arguments)]
+    fn pair<'a>(
+        &mut self,
+        old: &'a [Value],
+        new: &'a [Value],
+        i: usize,
+        j: usize,
+        path: &mut Vec<PathStep<'a>>,
+        state: &MatchState,
+        scope: &Scope<'m>,
+    ) {
+        let (Some(a), Some(b)) = (old.get(i), new.get(j)) else {
+            return;
+        };
+        let element = self.matcher.index(state, i);
+        path.push(PathStep::Index(i));
+        self.node(a, b, path, &element, scope);
+        path.pop();
+    }
+
+    /// An element on one side only, at its own index.
+    fn lone<'a>(
+        &mut self,
+        kind: Kind,
+        items: &'a [Value],
+        i: usize,
+        path: &mut Vec<PathStep<'a>>,
+        state: &MatchState,
+    ) {
+        let Some(item) = items.get(i) else {
+            return;
+        };
+        let element = self.matcher.index(state, i);
+        path.push(PathStep::Index(i));
+        self.one_side(kind, item, path, &element);
+        path.pop();
+    }
+
+    /// Ordered arrays: common prefix and suffix walked pairwise, the middle aligned by a Myers diff
+    /// over element hashes (up to [`ALIGN_LIMIT`] elements a side), else paired by position.
+    fn ordered<'a>(
+        &mut self,
+        old: &'a [Value],
+        new: &'a [Value],
+        path: &mut Vec<PathStep<'a>>,
+        state: &MatchState,
+        scope: &Scope<'m>,
+    ) {
+        let ho: Vec<u64> = self
+            .hashed(old, 0..old.len(), state, scope)
+            .into_iter()
+            .map(|(h, _)| h)
+            .collect();
+        let hn: Vec<u64> = self
+            .hashed(new, 0..new.len(), state, scope)
+            .into_iter()
+            .map(|(h, _)| h)
+            .collect();
+        let prefix = ho.iter().zip(&hn).take_while(|(a, b)| a == b).count();
+        let suffix = ho[prefix..]
+            .iter()
+            .rev()
+            .zip(hn[prefix..].iter().rev())
+            .take_while(|(a, b)| a == b)
+            .count();
+        let (old_end, new_end) = (ho.len() - suffix, hn.len() - suffix);
+        for k in 0..prefix {
+            self.pair(old, new, k, k, path, state, scope);
+        }
+        let (old_mid, new_mid) = (old_end - prefix, new_end - prefix);
+        if old_mid > 0 && new_mid > 0 && old_mid <= ALIGN_LIMIT && new_mid <= ALIGN_LIMIT {
+            let ops =
+                capture_diff_slices(Algorithm::Myers, &ho[prefix..old_end], &hn[prefix..new_end]);
+            let mut pending = Pending::at(prefix, prefix);
+            for op in ops {
+                match op {
+                    DiffOp::Equal {
+                        old_index,
+                        new_index,
+                        len,
+                    } => {
+                        self.flush(old, new, &mut pending, path, state, scope);
+                        for k in 0..len {
+                            let (i, j) = (prefix + old_index + k, prefix + new_index + k);
+                            self.pair(old, new, i, j, path, state, scope);
+                        }
+                        pending = Pending::at(prefix + old_index + len, prefix + new_index + len);
+                    }
+                    DiffOp::Delete { old_len, .. } => pending.old_end += old_len,
+                    DiffOp::Insert { new_len, .. } => pending.new_end += new_len,
+                    DiffOp::Replace {
+                        old_len, new_len, ..
+                    } => {
+                        pending.old_end += old_len;
+                        pending.new_end += new_len;
+                    }
+                }
+            }
+            self.flush(old, new, &mut pending, path, state, scope);
+        } else {
+            let mut pending = Pending {
+                old_start: prefix,
+                old_end,
+                new_start: prefix,
+                new_end,
+            };
+            self.flush(old, new, &mut pending, path, state, scope);
+        }
+        for k in 0..suffix {
+            self.pair(old, new, old_end + k, new_end + k, path, state, scope);
+        }
+    }
+
+    /// Pairs a run of unmatched elements by position; the longer side's rest is added or removed.
+    fn flush<'a>(
+        &mut self,
+        old: &'a [Value],
+        new: &'a [Value],
+        pending: &mut Pending,
+        path: &mut Vec<PathStep<'a>>,
+        state: &MatchState,
+        scope: &Scope<'m>,
+    ) {
+        let old_len = pending.old_end - pending.old_start;
+        let new_len = pending.new_end - pending.new_start;
+        let paired = old_len.min(new_len);
+        for k in 0..paired {
+            self.pair(
+                old,
+                new,
+                pending.old_start + k,
+                pending.new_start + k,
+                path,
+                state,
+                scope,
+            );
+        }
+        for i in pending.old_start + paired..pending.old_end {
+            self.lone(Kind::Removed, old, i, path, state);
+        }
+        for j in pending.new_start + paired..pending.new_end {
+            self.lone(Kind::Added, new, j, path, state);
+        }
+        *pending = Pending::at(pending.old_end, pending.new_end);
+    }
+
+    /// Multiset matching of the given `(hash, index)` elements: equal hashes pair up in order of
+    /// appearance and are walked; the rest are removed (old index) or added (new index).
+    #[allow(clippy::too_many_arguments)]
+    fn multiset<'a>(
+        &mut self,
+        old: &'a [Value],
+        new: &'a [Value],
+        mut o: Vec<(u64, usize)>,
+        mut n: Vec<(u64, usize)>,
+        path: &mut Vec<PathStep<'a>>,
+        state: &MatchState,
+        scope: &Scope<'m>,
+    ) {
+        o.sort_unstable();
+        n.sort_unstable();
+        let (mut pairs, mut removed, mut added) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut a, mut b) = (0, 0);
+        while a < o.len() && b < n.len() {
+            match o[a].0.cmp(&n[b].0) {
+                std::cmp::Ordering::Less => {
+                    removed.push(o[a].1);
+                    a += 1;
+                }
+                std::cmp::Ordering::Greater => {
+                    added.push(n[b].1);
+                    b += 1;
+                }
+                std::cmp::Ordering::Equal => {
+                    pairs.push((o[a].1, n[b].1));
+                    a += 1;
+                    b += 1;
+                }
+            }
+        }
+        removed.extend(o[a..].iter().map(|&(_, i)| i));
+        added.extend(n[b..].iter().map(|&(_, j)| j));
+        pairs.sort_unstable();
+        removed.sort_unstable();
+        added.sort_unstable();
+        for (i, j) in pairs {
+            self.pair(old, new, i, j, path, state, scope);
+        }
+        for i in removed {
+            self.lone(Kind::Removed, old, i, path, state);
+        }
+        for j in added {
+            self.lone(Kind::Added, new, j, path, state);
+        }
+    }
+
+    /// Keyed arrays: items with a key unique on both sides are matched by it and walked; a key on
+    /// one side only is one added or removed item; items without the key, or whose key repeats on
+    /// either side, fall back to multiset matching among themselves.
+    fn keyed<'a>(
+        &mut self,
+        old: &'a [Value],
+        new: &'a [Value],
+        field: &str,
+        path: &mut Vec<PathStep<'a>>,
+        state: &MatchState,
+        scope: &Scope<'m>,
+    ) {
+        let (ko, mut fallback_old) = keys(old, field);
+        let (kn, mut fallback_new) = keys(new, field);
+        let (ro, rn) = (runs(&ko), runs(&kn));
+        let (mut x, mut y) = (0, 0);
+        let (mut pairs, mut removed, mut added) = (Vec::new(), Vec::new(), Vec::new());
+        while x < ro.len() || y < rn.len() {
+            let order = match (ro.get(x), rn.get(y)) {
+                (Some(a), Some(b)) => a.0.cmp(&b.0),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                _ => std::cmp::Ordering::Greater,
+            };
+            match order {
+                std::cmp::Ordering::Less => {
+                    let items = ro[x].1;
+                    match items {
+                        [(_, i)] => removed.push(*i),
+                        _ => fallback_old.extend(items.iter().map(|&(_, i)| i)),
+                    }
+                    x += 1;
+                }
+                std::cmp::Ordering::Greater => {
+                    let items = rn[y].1;
+                    match items {
+                        [(_, j)] => added.push(*j),
+                        _ => fallback_new.extend(items.iter().map(|&(_, j)| j)),
+                    }
+                    y += 1;
+                }
+                std::cmp::Ordering::Equal => {
+                    match (ro[x].1, rn[y].1) {
+                        ([(_, i)], [(_, j)]) => pairs.push((*i, *j)),
+                        (a, b) => {
+                            fallback_old.extend(a.iter().map(|&(_, i)| i));
+                            fallback_new.extend(b.iter().map(|&(_, j)| j));
+                        }
+                    }
+                    x += 1;
+                    y += 1;
+                }
+            }
+        }
+        pairs.sort_unstable();
+        removed.sort_unstable();
+        added.sort_unstable();
+        for (i, j) in pairs {
+            self.pair(old, new, i, j, path, state, scope);
+        }
+        for i in removed {
+            self.lone(Kind::Removed, old, i, path, state);
+        }
+        for j in added {
+            self.lone(Kind::Added, new, j, path, state);
+        }
+        if !fallback_old.is_empty() || !fallback_new.is_empty() {
+            let o = self.hashed(old, fallback_old, state, scope);
+            let n = self.hashed(new, fallback_new, state, scope);
+            self.multiset(old, new, o, n, path, state, scope);
+        }
+    }
+}
+
+/// A run of unmatched elements on both sides, `[start, end)` each.
+struct Pending {
+    old_start: usize,
+    old_end: usize,
+    new_start: usize,
+    new_end: usize,
+}
+
+impl Pending {
+    fn at(old: usize, new: usize) -> Pending {
+        Pending {
+            old_start: old,
+            old_end: old,
+            new_start: new,
+            new_end: new,
+        }
+    }
+}
+
+/// `(key hash, index)` of the items that have member `field`, sorted; and the indices of the rest.
+fn keys(items: &[Value], field: &str) -> (Vec<(u64, usize)>, Vec<usize>) {
+    let mut keyed = Vec::with_capacity(items.len());
+    let mut lacking = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        match item.as_object().and_then(|object| object.get(field)) {
+            Some(key) => keyed.push((canonical::plain(key), i)),
+            None => lacking.push(i),
+        }
+    }
+    keyed.sort_unstable();
+    (keyed, lacking)
+}
+
+/// Groups sorted `(key, index)` pairs into runs of one key.
+fn runs(sorted: &[(u64, usize)]) -> Vec<(u64, &[(u64, usize)])> {
+    sorted
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter_map(|run| run.first().map(|first| (first.0, run)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compare::testutil::{diff_strings, rule};
+    use crate::rules::{BodyMatcher, RuleId, Tolerance};
+    use serde_json::json;
+
+    fn walk(matcher: &BodyMatcher, old: Value, new: Value) -> Walker<'_> {
+        let mut walker = Walker::new(matcher);
+        walker.documents(&old, &new);
+        walker.sort();
+        walker
+    }
+
+    fn items(n: usize) -> Vec<Value> {
+        (0..n)
+            .map(|i| json!({"id": i, "name": format!("item {i}")}))
+            .collect()
+    }
+
+    #[test]
+    fn one_inserted_element_is_one_added() {
+        let none = BodyMatcher::default();
+        let old = items(10);
+        let mut new = old.clone();
+        new.insert(4, json!({"id": 99, "name": "new"}));
+        let w = walk(&none, Value::Array(old.clone()), Value::Array(new));
+        assert_eq!(diff_strings(&w.differences), vec!["$[4] added"]);
+        let mut fewer = old.clone();
+        fewer.remove(7);
+        let w = walk(&none, Value::Array(old), Value::Array(fewer));
+        assert_eq!(diff_strings(&w.differences), vec!["$[7] removed"]);
+    }
+
+    #[test]
+    fn replaced_elements_pair_up_field_by_field() {
+        let none = BodyMatcher::default();
+        let w = walk(
+            &none,
+            json!([1, {"a": 1, "b": 1}, 3]),
+            json!([0, 1, {"a": 1, "b": 2}, 3, 4]),
+        );
+        assert_eq!(
+            diff_strings(&w.differences),
+            vec!["$[0] added", "$[1].b changed", "$[4] added"]
+        );
+    }
+
+    #[test]
+    fn elements_differing_in_ignored_fields_align() {
+        let matcher = BodyMatcher::new(vec![rule("$[*].at", Action::Ignore, 1)]);
+        let w = walk(
+            &matcher,
+            json!([{"v": 1, "at": 1}, {"v": 2, "at": 1}]),
+            json!([{"v": 0}, {"v": 1, "at": 2}, {"v": 2, "at": 2}]),
+        );
+        assert_eq!(diff_strings(&w.differences), vec!["$[0] added"]);
+        assert_eq!(w.ignored.len(), 2);
+    }
+
+    #[test]
+    fn ignore_inside_elements_changes_alignment_on_purpose() {
+        let old = json!([{"id": 1, "t": 5}, {"id": 2, "t": 6}]);
+        let new = json!([{"id": 2, "t": 5}, {"id": 1, "t": 6}]);
+        let none = BodyMatcher::default();
+        let plain = walk(&none, old.clone(), new.clone());
+        assert_eq!(
+            diff_strings(&plain.differences),
+            vec!["$[0].id changed", "$[1].id changed"]
+        );
+        let matcher = BodyMatcher::new(vec![rule("$[*].t", Action::Ignore, 1)]);
+        let aligned = walk(&matcher, old, new);
+        let kinds: Vec<Kind> = aligned.differences.iter().map(|d| d.kind).collect();
+        assert_eq!(kinds.len(), 2);
+        assert!(
+            kinds.contains(&Kind::Added) && kinds.contains(&Kind::Removed),
+            "{kinds:?}"
+        );
+    }
+
+    #[test]
+    fn unordered_permutation_is_no_difference() {
+        let matcher = BodyMatcher::new(vec![rule("$.tags", Action::Unordered, 1)]);
+        let w = walk(
+            &matcher,
+            json!({"tags": [1, 2, 3, 2]}),
+            json!({"tags": [2, 3, 2, 1]}),
+        );
+        assert!(w.differences.is_empty());
+        let w = walk(
+            &matcher,
+            json!({"tags": [1, 2, 2]}),
+            json!({"tags": [2, 4, 1]}),
+        );
+        assert_eq!(
+            diff_strings(&w.differences),
+            vec!["$.tags[1] added", "$.tags[2] removed"]
+        );
+    }
+
+    #[test]
+    fn unordered_matched_elements_are_still_walked() {
+        let matcher = BodyMatcher::new(vec![
+            rule("$", Action::Unordered, 1),
+            rule("$[*].n", Action::Tolerance(Tolerance::Absolute(0.5)), 2),
+        ]);
+        let w = walk(
+            &matcher,
+            json!([{"n": 1}, {"k": 2}]),
+            json!([{"k": 2}, {"n": 1.2}]),
+        );
+        assert!(w.differences.is_empty());
+        assert_eq!(w.ignored.len(), 1);
+        assert_eq!(w.ignored[0].rule, RuleId(2));
+    }
+
+    #[test]
+    fn keyed_reorder_is_no_difference_and_changes_are_field_level() {
+        let matcher = BodyMatcher::new(vec![rule("$.items", Action::Keyed("sku".into()), 1)]);
+        let old = json!({"items": [{"sku": "a", "price": 1}, {"sku": "b", "price": 2}, {"sku": "c", "price": 3}]});
+        let new = json!({"items": [{"sku": "c", "price": 3}, {"sku": "a", "price": 1}, {"sku": "b", "price": 2}]});
+        assert!(walk(&matcher, old.clone(), new).differences.is_empty());
+        let changed = json!({"items": [{"sku": "c", "price": 3}, {"sku": "b", "price": 5}, {"sku": "a", "price": 1}]});
+        let w = walk(&matcher, old.clone(), changed);
+        assert_eq!(
+            diff_strings(&w.differences),
+            vec!["$.items[1].price changed"]
+        );
+        assert_eq!(w.differences[0].old, Some(json!(2)));
+        assert_eq!(w.differences[0].new, Some(json!(5)));
+        let other = json!({"items": [{"sku": "d", "price": 1}, {"sku": "b", "price": 2}, {"sku": "c", "price": 3}]});
+        let w = walk(&matcher, old, other);
+        assert_eq!(
+            diff_strings(&w.differences),
+            vec!["$.items[0] removed", "$.items[0] added"]
+        );
+    }
+
+    #[test]
+    fn keyed_items_without_unique_keys_fall_back_to_multiset() {
+        let matcher = BodyMatcher::new(vec![rule("$", Action::Keyed("id".into()), 1)]);
+        let w = walk(
+            &matcher,
+            json!([{"id": 1, "v": 1}, {"id": 1, "v": 2}, {"x": 1}, {"id": 2}]),
+            json!([{"x": 1}, {"id": 2}, {"id": 1, "v": 2}, {"id": 1, "v": 1}]),
+        );
+        assert!(w.differences.is_empty());
+        let w = walk(
+            &matcher,
+            json!([{"id": 1, "v": 1}, {"id": 1, "v": 2}]),
+            json!([{"id": 1, "v": 1}]),
+        );
+        assert_eq!(diff_strings(&w.differences), vec!["$[1] removed"]);
+    }
+
+    #[test]
+    fn first_array_rule_wins() {
+        let matcher = BodyMatcher::new(vec![
+            rule("$.a", Action::Unordered, 1),
+            rule("$.a", Action::Keyed("id".into()), 2),
+        ]);
+        let w = walk(
+            &matcher,
+            json!({"a": [{"id": 1, "v": 1}]}),
+            json!({"a": [{"id": 1, "v": 2}]}),
+        );
+        assert_eq!(
+            diff_strings(&w.differences),
+            vec!["$.a[0] removed", "$.a[0] added"]
+        );
+    }
+
+    #[test]
+    fn long_middles_pair_by_position() {
+        let none = BodyMatcher::default();
+        let old: Vec<Value> = (0..ALIGN_LIMIT as i64 + 10).map(Value::from).collect();
+        let mut new = old.clone();
+        new.insert(0, json!(-1));
+        new.pop();
+        new.push(json!(-2));
+        let w = walk(&none, Value::Array(old.clone()), Value::Array(new));
+        assert_eq!(w.differences.len(), old.len() + 1);
+        let changed = w
+            .differences
+            .iter()
+            .filter(|d| d.kind == Kind::Changed)
+            .count();
+        assert_eq!(changed, old.len());
+        assert_eq!(w.differences.last().map(|d| d.kind), Some(Kind::Added));
+    }
+
+    #[test]
+    fn large_keyed_and_unordered_arrays_compare_correctly() {
+        const N: usize = 100_000;
+        let old: Vec<Value> = (0..N).map(|i| json!({"id": i, "price": i % 97})).collect();
+        let mut new = old.clone();
+        new.reverse();
+        // Old item 10 changed price; old item 20 removed; one new item added at the end.
+        new[N - 1 - 10] = json!({"id": 10, "price": 1000});
+        new.remove(N - 1 - 20);
+        new.push(json!({"id": N + 1, "price": 0}));
+        let keyed = BodyMatcher::new(vec![rule("$", Action::Keyed("id".into()), 1)]);
+        let w = walk(&keyed, Value::Array(old.clone()), Value::Array(new.clone()));
+        assert_eq!(
+            diff_strings(&w.differences),
+            vec![
+                "$[10].price changed",
+                "$[20] removed",
+                format!("$[{}] added", N - 1).as_str()
+            ]
+        );
+        let unordered = BodyMatcher::new(vec![rule("$", Action::Unordered, 1)]);
+        let w = walk(&unordered, Value::Array(old), Value::Array(new));
+        assert_eq!(
+            diff_strings(&w.differences),
+            vec![
+                "$[10] removed",
+                "$[20] removed",
+                format!("$[{}] added", N - 1 - 10 - 1).as_str(),
+                format!("$[{}] added", N - 1).as_str()
+            ]
+        );
+    }
+}
