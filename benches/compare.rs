@@ -39,7 +39,8 @@ fn engine(c: &mut Criterion) {
     let mut rng = corpus::Rng::new(1);
     let doc = corpus::order(&mut rng, 1, 10);
     let changed = corpus::slightly_changed(&doc);
-    let rules = rules("[[route]]\nmatch = \"GET /orders/{id}\"\nkeyed = { \"$.items\" = \"sku\" }\n");
+    let rules =
+        rules("[[route]]\nmatch = \"GET /orders/{id}\"\nkeyed = { \"$.items\" = \"sku\" }\n");
     let plain = RuleSet::builtin();
     let mut group = c.benchmark_group("engine");
     for (name, old, new) in [("equal_2kb", &doc, &doc), ("different_2kb", &doc, &changed)] {
@@ -68,7 +69,10 @@ fn arrays(c: &mut Criterion) {
     for (name, set) in [("keyed_100k", &keyed), ("multiset_100k", &unordered)] {
         let route_rules = set.route("GET", "/x").rules;
         let result = compare(&old, &new, route_rules);
-        assert_eq!(result.differences.len(), 10 * if name.starts_with("keyed") { 1 } else { 2 });
+        assert_eq!(
+            result.differences.len(),
+            10 * if name.starts_with("keyed") { 1 } else { 2 }
+        );
         group.bench_function(name, |b| b.iter(|| compare(&old, &new, route_rules)));
     }
     group.finish();

@@ -11,10 +11,18 @@ fn expect_bad_input(p: &Project, extra: &[&str], needles: &[&str]) {
     let mut args = vec!["diff", "a.jsonl", "b.jsonl"];
     args.extend_from_slice(extra);
     let run = p.run(&args);
-    assert_eq!(run.code, 2, "stdout: {}\nstderr: {}", run.stdout, run.stderr);
+    assert_eq!(
+        run.code, 2,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
     assert!(run.stderr.starts_with("error: "), "{}", run.stderr);
     for needle in needles {
-        assert!(run.stderr.contains(needle), "`{needle}` not in: {}", run.stderr);
+        assert!(
+            run.stderr.contains(needle),
+            "`{needle}` not in: {}",
+            run.stderr
+        );
     }
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
     assert!(
@@ -54,7 +62,10 @@ fn corrupt_zstd() {
 #[test]
 fn bad_json_line_names_file_and_line() {
     let p = project_with_b();
-    p.file("a.jsonl", format!("{}\n{{\"id\": \"r2\", \"request\": \n", good_line("r1")));
+    p.file(
+        "a.jsonl",
+        format!("{}\n{{\"id\": \"r2\", \"request\": \n", good_line("r1")),
+    );
     expect_bad_input(&p, &[], &["a.jsonl:2"]);
 }
 
@@ -109,7 +120,10 @@ fn line_over_the_limit() {
 #[test]
 fn id_of_the_wrong_type() {
     let p = project_with_b();
-    p.file("a.jsonl", "{\"id\":{\"x\":1},\"request\":{\"method\":\"GET\",\"url\":\"/\"}}\n");
+    p.file(
+        "a.jsonl",
+        "{\"id\":{\"x\":1},\"request\":{\"method\":\"GET\",\"url\":\"/\"}}\n",
+    );
     expect_bad_input(&p, &[], &["a.jsonl:1"]);
 }
 
@@ -124,7 +138,10 @@ fn duplicate_id_in_a() {
 fn duplicate_id_in_b() {
     let p = Project::new();
     p.file("a.jsonl", lines(&[good_line("r1")]));
-    p.file("b.jsonl", lines(&[good_line("r1"), good_line("r2"), good_line("r1")]));
+    p.file(
+        "b.jsonl",
+        lines(&[good_line("r1"), good_line("r2"), good_line("r1")]),
+    );
     expect_bad_input(&p, &[], &["b.jsonl:3", "duplicate id `r1`", "b.jsonl:1"]);
 }
 
@@ -151,12 +168,17 @@ fn with_rules(rules: &str) -> Project {
 #[test]
 fn rule_with_a_bad_path() {
     let p = with_rules("[[route]]\nmatch = \"GET /orders/{id}\"\n\nignore = [\"$.items[\"]\n");
-    expect_bad_input(&p, &["--rules", "rules.toml"], &["rules.toml:4", "$.items["]);
+    expect_bad_input(
+        &p,
+        &["--rules", "rules.toml"],
+        &["rules.toml:4", "$.items["],
+    );
 }
 
 #[test]
 fn rule_with_a_bad_regex() {
-    let p = with_rules("[defaults]\nnormalize = [{ path = \"$.a\", regex = \"(\", replace = \"\" }]\n");
+    let p =
+        with_rules("[defaults]\nnormalize = [{ path = \"$.a\", regex = \"(\", replace = \"\" }]\n");
     expect_bad_input(&p, &["--rules", "rules.toml"], &["rules.toml:2", "regex"]);
 }
 

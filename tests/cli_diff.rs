@@ -26,7 +26,14 @@ fn assert_totals_add_up(report: &Value) {
 fn equal_recordings_pass() {
     let p = Project::new();
     let recs: Vec<String> = (1..=5)
-        .map(|i| exchange(&format!("r{i}"), &format!("/orders/{i}"), 200, &order(i, 10.0)))
+        .map(|i| {
+            exchange(
+                &format!("r{i}"),
+                &format!("/orders/{i}"),
+                200,
+                &order(i, 10.0),
+            )
+        })
         .collect();
     p.file("a.jsonl", lines(&recs));
     p.file("b.jsonl", lines(&recs));
@@ -45,7 +52,14 @@ fn equal_recordings_pass() {
 fn a_changed_field_fails_with_its_signature() {
     let p = Project::new();
     let a: Vec<String> = (1..=4)
-        .map(|i| exchange(&format!("r{i}"), &format!("/orders/{i}"), 200, &order(i, 10.0)))
+        .map(|i| {
+            exchange(
+                &format!("r{i}"),
+                &format!("/orders/{i}"),
+                200,
+                &order(i, 10.0),
+            )
+        })
         .collect();
     let mut b = a.clone();
     b[2] = exchange("r3", "/orders/3", 200, &order(3, 12.5));
@@ -54,7 +68,11 @@ fn a_changed_field_fails_with_its_signature() {
     let run = p.run(&["diff", "a.jsonl", "b.jsonl", "--out", "out"]);
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.starts_with("shadowdiff: FAIL"), "{}", run.stdout);
-    assert!(run.stdout.contains("body $.total changed"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("body $.total changed"),
+        "{}",
+        run.stdout
+    );
     let report = report(&p, "out");
     assert_eq!(report["verdict"], "fail");
     let sig = &report["routes"][0]["signatures"][0];
@@ -74,7 +92,14 @@ fn a_changed_field_fails_with_its_signature() {
 fn max_diff_rate_loosens_the_gate() {
     let p = Project::new();
     let a: Vec<String> = (1..=10)
-        .map(|i| exchange(&format!("r{i}"), &format!("/orders/{i}"), 200, &order(i, 1.0)))
+        .map(|i| {
+            exchange(
+                &format!("r{i}"),
+                &format!("/orders/{i}"),
+                200,
+                &order(i, 1.0),
+            )
+        })
         .collect();
     let mut b = a.clone();
     b[0] = exchange("r1", "/orders/1", 500, "oops");
@@ -94,20 +119,43 @@ fn order_of_b_does_not_matter() {
     let a: Vec<String> = (1..=300)
         .map(|i| {
             let total = if i % 7 == 0 { 2.0 } else { 1.0 };
-            exchange(&format!("r{i}"), &format!("/orders/{i}"), 200, &order(i, total))
+            exchange(
+                &format!("r{i}"),
+                &format!("/orders/{i}"),
+                200,
+                &order(i, total),
+            )
         })
         .collect();
     let b: Vec<String> = (1..=300)
-        .map(|i| exchange(&format!("r{i}"), &format!("/orders/{i}"), 200, &order(i, 1.0)))
+        .map(|i| {
+            exchange(
+                &format!("r{i}"),
+                &format!("/orders/{i}"),
+                200,
+                &order(i, 1.0),
+            )
+        })
         .collect();
     let mut reversed = b.clone();
     reversed.reverse();
     p.file("a.jsonl", lines(&a));
     p.file("b.jsonl", lines(&b));
     p.file("b-reversed.jsonl", lines(&reversed));
-    assert_eq!(p.run(&["diff", "a.jsonl", "b.jsonl", "--out", "in-order"]).code, 1);
-    assert_eq!(p.run(&["diff", "a.jsonl", "b-reversed.jsonl", "--out", "reversed"]).code, 1);
-    assert_eq!(p.read("in-order/report.json"), p.read("reversed/report.json"));
+    assert_eq!(
+        p.run(&["diff", "a.jsonl", "b.jsonl", "--out", "in-order"])
+            .code,
+        1
+    );
+    assert_eq!(
+        p.run(&["diff", "a.jsonl", "b-reversed.jsonl", "--out", "reversed"])
+            .code,
+        1
+    );
+    assert_eq!(
+        p.read("in-order/report.json"),
+        p.read("reversed/report.json")
+    );
     assert_eq!(report(&p, "reversed")["totals"]["different"], 42);
 }
 
@@ -136,7 +184,13 @@ fn ids_on_one_side_only_are_outcomes_not_dropped() {
         .expect("routes")
         .iter()
         .flat_map(|r| r["error_kinds"].as_array().expect("kinds").clone())
-        .map(|k| format!("{} {}", k["kind"].as_str().unwrap(), k["examples"][0].as_str().unwrap()))
+        .map(|k| {
+            format!(
+                "{} {}",
+                k["kind"].as_str().unwrap(),
+                k["examples"][0].as_str().unwrap()
+            )
+        })
         .collect();
     assert_eq!(kinds, ["only_in_b r3", "only_in_a r1"]);
 }
@@ -149,14 +203,27 @@ fn same_id_with_a_different_request_is_an_error_outcome() {
     let run = p.run(&["diff", "a.jsonl", "b.jsonl"]);
     assert_eq!(run.code, 1);
     let report = report(&p, "shadowdiff-report");
-    assert_eq!(report["routes"][0]["error_kinds"][0]["kind"], "request_mismatch");
+    assert_eq!(
+        report["routes"][0]["error_kinds"][0]["kind"],
+        "request_mismatch"
+    );
 }
 
 #[test]
 fn rules_hide_differences_and_say_which_rule_did() {
     let p = Project::new();
-    let a = vec![exchange("r1", "/orders/1", 200, r#"{"id":1,"meta":{"requestId":"x1"}}"#)];
-    let b = vec![exchange("r1", "/orders/1", 200, r#"{"id":1,"meta":{"requestId":"y2"}}"#)];
+    let a = vec![exchange(
+        "r1",
+        "/orders/1",
+        200,
+        r#"{"id":1,"meta":{"requestId":"x1"}}"#,
+    )];
+    let b = vec![exchange(
+        "r1",
+        "/orders/1",
+        200,
+        r#"{"id":1,"meta":{"requestId":"y2"}}"#,
+    )];
     p.file("a.jsonl", lines(&a));
     p.file("b.jsonl", lines(&b));
     p.file(
@@ -187,7 +254,14 @@ fn comparators_folder_is_the_default_rules() {
 fn zstd_recordings_and_folders_are_read() {
     let p = Project::new();
     let recs: Vec<String> = (1..=3)
-        .map(|i| exchange(&format!("r{i}"), &format!("/orders/{i}"), 200, &order(i, 1.0)))
+        .map(|i| {
+            exchange(
+                &format!("r{i}"),
+                &format!("/orders/{i}"),
+                200,
+                &order(i, 1.0),
+            )
+        })
         .collect();
     let compressed = zstd::encode_all(lines(&recs).as_bytes(), 3).expect("compress");
     p.file("a/part-1.jsonl.zst", compressed);
@@ -201,20 +275,68 @@ fn zstd_recordings_and_folders_are_read() {
 fn report_is_identical_whatever_the_thread_count() {
     let p = Project::new();
     let a: Vec<String> = (1..=2500)
-        .map(|i| exchange(&format!("r{i}"), &format!("/orders/{i}"), 200, &order(i, 1.0)))
+        .map(|i| {
+            exchange(
+                &format!("r{i}"),
+                &format!("/orders/{i}"),
+                200,
+                &order(i, 1.0),
+            )
+        })
         .collect();
     let b: Vec<String> = (1..=2500)
         .map(|i| {
             let total = if i % 3 == 0 { 3.0 } else { 1.0 };
             let status = if i % 101 == 0 { 404 } else { 200 };
-            exchange(&format!("r{i}"), &format!("/orders/{i}"), status, &order(i, total))
+            exchange(
+                &format!("r{i}"),
+                &format!("/orders/{i}"),
+                status,
+                &order(i, total),
+            )
         })
         .collect();
     p.file("a.jsonl", lines(&a));
     p.file("b.jsonl", lines(&b));
-    assert_eq!(p.run(&["diff", "a.jsonl", "b.jsonl", "--threads", "1", "--out", "t1"]).code, 1);
-    assert_eq!(p.run(&["diff", "a.jsonl", "b.jsonl", "--threads", "2", "--out", "t2"]).code, 1);
-    assert_eq!(p.run(&["diff", "a.jsonl", "b.jsonl", "--threads", "8", "--out", "t8"]).code, 1);
+    assert_eq!(
+        p.run(&[
+            "diff",
+            "a.jsonl",
+            "b.jsonl",
+            "--threads",
+            "1",
+            "--out",
+            "t1"
+        ])
+        .code,
+        1
+    );
+    assert_eq!(
+        p.run(&[
+            "diff",
+            "a.jsonl",
+            "b.jsonl",
+            "--threads",
+            "2",
+            "--out",
+            "t2"
+        ])
+        .code,
+        1
+    );
+    assert_eq!(
+        p.run(&[
+            "diff",
+            "a.jsonl",
+            "b.jsonl",
+            "--threads",
+            "8",
+            "--out",
+            "t8"
+        ])
+        .code,
+        1
+    );
     let one = p.read("t1/report.json");
     assert_eq!(one, p.read("t2/report.json"));
     assert_eq!(one, p.read("t8/report.json"));
@@ -241,5 +363,10 @@ fn help_shows_examples_and_exit_codes() {
     assert_eq!(run.code, 0);
     assert!(run.stdout.contains("Examples:"), "{}", run.stdout);
     let run = p.run(&["--help"]);
-    assert!(run.stdout.contains("Exit codes: 0 gate passed, 1 gate failed"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("Exit codes: 0 gate passed, 1 gate failed"),
+        "{}",
+        run.stdout
+    );
 }

@@ -26,7 +26,15 @@ pub fn run(args: DiffArgs) -> Result<u8> {
         .map_err(|err| Error::Usage(format!("cannot start worker threads: {err}")))?;
     let mut aggregate = Aggregate::new();
     pool.install(|| {
-        crate::diff::diff(&args.a, &args.b, &rules, &Limits::default(), &mut aggregate)
+        crate::diff::diff(
+            &args.a,
+            &args.b,
+            &rules,
+            &Limits {
+                max_line_bytes: args.max_line_bytes,
+            },
+            &mut aggregate,
+        )
     })?;
     let report = aggregate.finish(&policy, |rule| rules.describe(rule).to_string());
     write_reports(&report, &args.out)?;
