@@ -75,6 +75,9 @@ impl<'m> Walker<'m> {
         let (Some(a), Some(b)) = (old.get(i), new.get(j)) else {
             return;
         };
+        if canonical::same(a, b) {
+            return;
+        }
         let element = self.matcher.index(state, i);
         path.push(PathStep::Index(i));
         self.node(a, b, path, &element, scope);
@@ -109,31 +112,30 @@ impl<'m> Walker<'m> {
         state: &MatchState,
         scope: &Scope<'m>,
     ) {
-        let ho: Vec<u64> = self
-            .hashed(old, 0..old.len(), state, scope)
-            .into_iter()
-            .map(|(h, _)| h)
-            .collect();
-        let hn: Vec<u64> = self
-            .hashed(new, 0..new.len(), state, scope)
-            .into_iter()
-            .map(|(h, _)| h)
-            .collect();
-        let prefix = ho.iter().zip(&hn).take_while(|(a, b)| a == b).count();
-        let suffix = ho[prefix..]
+        // Elements equal without any rule have no difference to find or hide: trim them first,
+        // so that equal arrays cost one pass and only the middle is hashed.
+        let prefix = old
+            .iter()
+            .zip(new)
+            .take_while(|(a, b)| canonical::same(a, b))
+            .count();
+        let suffix = old[prefix..]
             .iter()
             .rev()
-            .zip(hn[prefix..].iter().rev())
-            .take_while(|(a, b)| a == b)
+            .zip(new[prefix..].iter().rev())
+            .take_while(|(a, b)| canonical::same(a, b))
             .count();
-        let (old_end, new_end) = (ho.len() - suffix, hn.len() - suffix);
-        for k in 0..prefix {
-            self.pair(old, new, k, k, path, state, scope);
-        }
+        let (old_end, new_end) = (old.len() - suffix, new.len() - suffix);
         let (old_mid, new_mid) = (old_end - prefix, new_end - prefix);
         if old_mid > 0 && new_mid > 0 && old_mid <= ALIGN_LIMIT && new_mid <= ALIGN_LIMIT {
-            let ops =
-                capture_diff_slices(Algorithm::Myers, &ho[prefix..old_end], &hn[prefix..new_end]);
+            let hashes = |items: &[Value], end: usize| -> Vec<u64> {
+                self.hashed(items, prefix..end, state, scope)
+                    .into_iter()
+                    .map(|(h, _)| h)
+                    .collect()
+            };
+            let (ho, hn) = (hashes(old, old_end), hashes(new, new_end));
+            let ops = capture_diff_slices(Algorithm::Myers, &ho, &hn);
             let mut pending = Pending::at(prefix, prefix);
             for op in ops {
                 match op {
@@ -168,9 +170,6 @@ impl<'m> Walker<'m> {
                 new_end,
             };
             self.flush(old, new, &mut pending, path, state, scope);
-        }
-        for k in 0..suffix {
-            self.pair(old, new, old_end + k, new_end + k, path, state, scope);
         }
     }
 
@@ -243,6 +242,11 @@ impl<'m> Walker<'m> {
         }
         removed.extend(o[a..].iter().map(|&(_, i)| i));
         added.extend(n[b..].iter().map(|&(_, j)| j));
+        // Without rules below this place, equal hashes mean equal elements (but for a 2^-64
+        // chance of collision): the pairs need no walk.
+        if !self.ruled_below(state, scope) {
+            pairs.clear();
+        }
         pairs.sort_unstable();
         removed.sort_unstable();
         added.sort_unstable();
@@ -255,6 +259,14 @@ impl<'m> Walker<'m> {
         for j in added {
             self.lone(Kind::Added, new, j, path, state);
         }
+    }
+
+    /// Whether a rule, a tolerance or a normalisation can apply inside the elements of the array
+    /// at `state`. When none can, rule-aware hashes are plain structural hashes.
+    fn ruled_below(&self, state: &MatchState, scope: &Scope<'m>) -> bool {
+        self.matcher.reaches_below(state)
+            || scope.tolerance.is_some()
+            || !scope.normalize.is_empty()
     }
 
     /// Keyed arrays: items with a key unique on both sides are matched by it and walked; a key on
@@ -310,6 +322,12 @@ impl<'m> Walker<'m> {
                 }
             }
         }
+        if !self.ruled_below(state, scope) {
+            // Hash each side in its own order (sequential in memory), then walk only the pairs
+            // whose plain hashes differ: equal hashes mean equal items but for a 2^-64 chance.
+            let (ho, hn) = (plain_hashes(old), plain_hashes(new));
+            pairs.retain(|&(i, j)| ho.get(i) != hn.get(j));
+        }
         pairs.sort_unstable();
         removed.sort_unstable();
         added.sort_unstable();
@@ -361,6 +379,11 @@ fn keys(items: &[Value], field: &str) -> (Vec<(u64, usize)>, Vec<usize>) {
     }
     keyed.sort_unstable();
     (keyed, lacking)
+}
+
+/// The plain structural hash of every item, in index order.
+fn plain_hashes(items: &[Value]) -> Vec<u64> {
+    items.iter().map(canonical::plain).collect()
 }
 
 /// Groups sorted `(key, index)` pairs into runs of one key.

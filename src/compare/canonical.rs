@@ -8,27 +8,27 @@
 //! elements, so a collision can only pair elements up, never hide a difference.
 
 use serde_json::Value;
-use xxhash_rust::xxh3::{xxh3_64, Xxh3};
+use xxhash_rust::xxh3::{xxh3_64_with_seed, Xxh3};
 
 use super::json::{here, Scope};
 use super::numbers::{self, NumberKey};
 use crate::rules::{BodyMatcher, MatchState};
 
-const NULL: u8 = 0;
-const BOOL: u8 = 1;
-const INTEGER: u8 = 2;
-const FLOAT: u8 = 3;
-const STRING: u8 = 4;
-const ARRAY: u8 = 5;
-const BAG: u8 = 6;
-const OBJECT: u8 = 7;
-const MEMBER: u8 = 8;
-const TOLERATED: u8 = 9;
-const IGNORED: u8 = 10;
+const NULL: u64 = 0;
+const BOOL: u64 = 1;
+const INTEGER: u64 = 2;
+const FLOAT: u64 = 3;
+const STRING: u64 = 4;
+const ARRAY: u64 = 5;
+const BAG: u64 = 6;
+const OBJECT: u64 = 7;
+const MEMBER: u64 = 8;
+const TOLERATED: u64 = 9;
+const IGNORED: u64 = 10;
 
 /// The hash of a place that an Ignore rule hides.
 fn ignored() -> u64 {
-    xxh3_64(&[IGNORED])
+    xxh3_64_with_seed(&[], IGNORED)
 }
 
 /// The hash of `value` at the place of `state`, under the rules in force there.
@@ -60,29 +60,14 @@ fn hash_at(
     }
     let scope = here.scope.as_ref();
     let hash = match value {
-        Value::Null => xxh3_64(&[NULL]),
-        Value::Bool(b) => xxh3_64(&[BOOL, u8::from(*b)]),
-        Value::Number(_) if scope.tolerance.is_some() => xxh3_64(&[TOLERATED]),
-        Value::Number(n) => {
-            let mut h = Xxh3::new();
-            match numbers::key(n) {
-                NumberKey::Integer(i) => {
-                    h.update(&[INTEGER]);
-                    h.update(&i.to_le_bytes());
-                }
-                NumberKey::Float(bits) => {
-                    h.update(&[FLOAT]);
-                    h.update(&bits.to_le_bytes());
-                }
-            }
-            h.digest()
-        }
-        Value::String(s) => {
-            let mut h = Xxh3::new();
-            h.update(&[STRING]);
-            h.update(scope.normalized(s).as_bytes());
-            h.digest()
-        }
+        Value::Null => xxh3_64_with_seed(&[], NULL),
+        Value::Bool(b) => xxh3_64_with_seed(&[u8::from(*b)], BOOL),
+        Value::Number(_) if scope.tolerance.is_some() => xxh3_64_with_seed(&[], TOLERATED),
+        Value::Number(n) => match numbers::key(n) {
+            NumberKey::Integer(i) => xxh3_64_with_seed(&i.to_le_bytes(), INTEGER),
+            NumberKey::Float(bits) => xxh3_64_with_seed(&bits.to_le_bytes(), FLOAT),
+        },
+        Value::String(s) => xxh3_64_with_seed(scope.normalized(s).as_bytes(), STRING),
         Value::Array(items) => {
             let element =
                 |(i, item): (usize, &Value)| hash(matcher, item, &matcher.index(state, i), scope);
@@ -101,14 +86,14 @@ fn hash_at(
                             )
                         });
                 let mut h = Xxh3::new();
-                h.update(&[BAG]);
+                h.update(&BAG.to_le_bytes());
                 h.update(&(items.len() as u64).to_le_bytes());
                 h.update(&sum.to_le_bytes());
                 h.update(&mixed.to_le_bytes());
                 h.digest()
             } else {
                 let mut h = Xxh3::new();
-                h.update(&[ARRAY]);
+                h.update(&ARRAY.to_le_bytes());
                 h.update(&(items.len() as u64).to_le_bytes());
                 for item in items.iter().enumerate() {
                     h.update(&element(item).to_le_bytes());
@@ -124,19 +109,14 @@ fn hash_at(
                 let Some(value_hash) = hash_at(matcher, member, &child, scope) else {
                     continue;
                 };
-                let mut h = Xxh3::new();
-                h.update(&[MEMBER]);
-                h.update(&(key.len() as u64).to_le_bytes());
-                h.update(key.as_bytes());
-                h.update(&value_hash.to_le_bytes());
-                sum = sum.wrapping_add(h.digest());
+                let member_hash = xxh3_64_with_seed(key.as_bytes(), value_hash ^ MEMBER);
+                sum = sum.wrapping_add(member_hash);
                 count += 1;
             }
-            let mut h = Xxh3::new();
-            h.update(&[OBJECT]);
-            h.update(&count.to_le_bytes());
-            h.update(&sum.to_le_bytes());
-            h.digest()
+            let mut bytes = [0u8; 16];
+            bytes[..8].copy_from_slice(&count.to_le_bytes());
+            bytes[8..].copy_from_slice(&sum.to_le_bytes());
+            xxh3_64_with_seed(&bytes, OBJECT)
         }
     };
     Some(hash)
@@ -152,7 +132,8 @@ pub(crate) fn same(old: &Value, new: &Value) -> bool {
         (Value::Object(a), Value::Object(b)) => {
             a.len() == b.len()
                 && a.iter()
-                    .all(|(key, x)| b.get(key).is_some_and(|y| same(x, y)))
+                    .zip(b.iter())
+                    .all(|((ka, x), (kb, y))| ka == kb && same(x, y))
         }
         _ => old == new,
     }

@@ -114,11 +114,15 @@ impl Aggregate {
     /// resolved by `describe`.
     pub fn finish(self, policy: &GatePolicy, describe: impl Fn(RuleId) -> String) -> Report {
         let mut totals = Counts::default();
+        let mut ignored: BTreeMap<RuleId, u64> = BTreeMap::new();
         let routes: Vec<RouteReport> = self
             .routes
             .into_iter()
             .map(|(name, route)| {
                 totals.add(&route.counts);
+                for (rule, exchanges) in &route.ignored {
+                    *ignored.entry(*rule).or_default() += exchanges;
+                }
                 route.into_report(name, &describe)
             })
             .collect();
@@ -128,6 +132,7 @@ impl Aggregate {
             verdict,
             reasons,
             totals,
+            ignored: ignored_rules(&ignored, &describe),
             routes,
         }
     }
@@ -209,15 +214,7 @@ impl RouteAggregate {
                 examples: examples.ids,
             })
             .collect();
-        let mut ignored: Vec<IgnoredRule> = self
-            .ignored
-            .into_iter()
-            .map(|(rule, exchanges)| IgnoredRule {
-                rule: describe(rule),
-                exchanges,
-            })
-            .collect();
-        ignored.sort_by(|a, b| a.rule.cmp(&b.rule));
+        let ignored = ignored_rules(&self.ignored, describe);
         RouteReport {
             route,
             counts: self.counts,
@@ -227,6 +224,20 @@ impl RouteAggregate {
             ignored,
         }
     }
+}
+
+/// The rules that hid something, in rule order (file, then line), with their exchange counts.
+fn ignored_rules(
+    counts: &BTreeMap<RuleId, u64>,
+    describe: &impl Fn(RuleId) -> String,
+) -> Vec<IgnoredRule> {
+    counts
+        .iter()
+        .map(|(rule, exchanges)| IgnoredRule {
+            rule: describe(*rule),
+            exchanges: *exchanges,
+        })
+        .collect()
 }
 
 impl Verdict {

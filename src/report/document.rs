@@ -20,6 +20,9 @@ pub struct Report {
     pub reasons: Vec<String>,
     /// Counts over all exchanges.
     pub totals: Counts,
+    /// Every rule that hid differences, in rule order, with the exchanges it touched on all
+    /// routes: the answer to "why was this hidden".
+    pub ignored: Vec<IgnoredRule>,
     /// Per route, sorted by route.
     pub routes: Vec<RouteReport>,
 }

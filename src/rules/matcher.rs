@@ -149,6 +149,16 @@ impl BodyMatcher {
             .find(|rule| matches!(rule.action, Action::Unordered | Action::Keyed(_)))
     }
 
+    /// Whether any rule can still match somewhere below the place of `state`. When none can,
+    /// the subtree is compared with no rule at all.
+    pub fn reaches_below(&self, state: &MatchState) -> bool {
+        state.active.iter().any(|&(rule, position)| {
+            self.rules
+                .get(rule as usize)
+                .is_some_and(|r| (position as usize) < r.path.segments.len())
+        })
+    }
+
     fn step(&self, state: &MatchState, step: Step<'_>) -> MatchState {
         if state.active.is_empty() {
             return MatchState::default();

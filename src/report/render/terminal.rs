@@ -7,6 +7,8 @@ use crate::report::{Report, Verdict};
 
 /// How many signatures per route the summary lists before pointing at report.json.
 const MAX_SIGNATURES_SHOWN: usize = 10;
+/// How many of the rules that hid differences the summary lists.
+const MAX_RULES_SHOWN: usize = 5;
 
 /// A short plain-text summary of the report.
 pub fn render(report: &Report) -> String {
@@ -76,25 +78,20 @@ pub fn render(report: &Report) -> String {
             );
         }
     }
-    let hidden: u64 = report
-        .routes
-        .iter()
-        .flat_map(|route| &route.ignored)
-        .map(|rule| rule.exchanges)
-        .sum();
-    if hidden > 0 {
-        let rules: std::collections::BTreeSet<&str> = report
-            .routes
-            .iter()
-            .flat_map(|route| &route.ignored)
-            .map(|rule| rule.rule.as_str())
-            .collect();
+    if !report.ignored.is_empty() {
+        let mut busiest: Vec<_> = report.ignored.iter().collect();
+        busiest.sort_by(|a, b| b.exchanges.cmp(&a.exchanges).then(a.rule.cmp(&b.rule)));
         let _ = writeln!(
             out,
-            "\n{} rules hid differences ({} rule matches over exchanges); report.json lists them per route",
-            rules.len(),
-            hidden
+            "\nHidden by {} rules (exchanges touched; all of them in report.json):",
+            report.ignored.len()
         );
+        for rule in busiest.iter().take(MAX_RULES_SHOWN) {
+            let _ = writeln!(out, "  {:>6}  {}", rule.exchanges, rule.rule);
+        }
+        if busiest.len() > MAX_RULES_SHOWN {
+            let _ = writeln!(out, "  ... {} more", busiest.len() - MAX_RULES_SHOWN);
+        }
     }
     out
 }

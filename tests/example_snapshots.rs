@@ -1,0 +1,51 @@
+//! The shipped example, end to end: `diff recordings/ examples/v2-capture/` with the shipped
+//! comparators. Its report.json and terminal summary are snapshots (reviewed, in
+//! tests/snapshots/): a change in what shadowdiff finds or says shows up as a snapshot diff.
+
+mod common;
+
+use common::{repo_root, run_in};
+
+fn run_example(out: &std::path::Path, threads: &str) -> common::Run {
+    let out = out.to_str().expect("utf-8 temp path");
+    run_in(
+        &repo_root(),
+        &[
+            "diff",
+            "recordings/",
+            "examples/v2-capture/",
+            "--rules",
+            "comparators/",
+            "--out",
+            out,
+            "--threads",
+            threads,
+        ],
+    )
+}
+
+#[test]
+fn shipped_example_report_and_summary() {
+    let dir = tempfile::tempdir().expect("temp folder");
+    let run = run_example(dir.path(), "2");
+    assert_eq!(
+        run.code, 1,
+        "the example has deliberate changes: {}",
+        run.stderr
+    );
+    let report = std::fs::read_to_string(dir.path().join("report.json")).expect("report.json");
+    insta::assert_snapshot!("example_report_json", report);
+    insta::assert_snapshot!("example_terminal_summary", run.stdout);
+}
+
+#[test]
+fn shipped_example_is_deterministic_across_thread_counts() {
+    let one = tempfile::tempdir().expect("temp folder");
+    let two = tempfile::tempdir().expect("temp folder");
+    assert_eq!(run_example(one.path(), "1").code, 1);
+    assert_eq!(run_example(two.path(), "2").code, 1);
+    let read = |dir: &tempfile::TempDir| {
+        std::fs::read(dir.path().join("report.json")).expect("report.json")
+    };
+    assert_eq!(read(&one), read(&two));
+}
