@@ -6,10 +6,9 @@
 //!   independent noise, in a different line order (as a concurrent replay writes them).
 //!
 //! Then it checks its own output: the generator is a pure function of the seed, every line
-//! decodes to a `shadowdiff::model::Exchange` and back to the same bytes, and, under a small
-//! stand-in for the comparison engine that reads `comparators/orders.toml`, v1 agrees with a
-//! second v1 run (the rules silence all noise) and differs from v2 in exactly the deliberate
-//! changes. It prints the counts per route and the expected signatures for the README.
+//! decodes to a `shadowdiff::model::Exchange` and back to the same bytes, and, judged by
+//! shadowdiff itself under `comparators/orders.toml`, v1 agrees with a second v1 run (the rules
+//! silence all noise) and differs from v2 in exactly the deliberate changes. It prints the counts per route and the expected signatures for the README.
 
 #[path = "support/orders_api.rs"]
 mod orders_api;
@@ -19,10 +18,11 @@ use std::error::Error;
 use std::fs;
 use std::path::Path;
 
-use regex::Regex;
 use serde_json::{json, Value};
-use shadowdiff::compare::{BodyPath, Kind, Signature, Step};
-use shadowdiff::model::{header, Body, Exchange, Request, Response};
+use shadowdiff::judge::{judge, Pair};
+use shadowdiff::model::{Body, Exchange, Request, Response};
+use shadowdiff::report::Outcome;
+use shadowdiff::rules::RuleSet;
 
 use orders_api::{
     days_from_civil, rfc3339, uuid, Dataset, Noise, SplitMix64, Version, AIRPORTS, DEFAULT_SEED,
@@ -80,7 +80,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         println!("wrote {} ({} bytes)", path.display(), text.len());
     }
 
-    let rules = MiniRules::parse(&fs::read_to_string(root.join(RULES_FILE))?)?;
+    let rules = RuleSet::load(&root.join(RULES_FILE))?;
     summarize(&data, &rules, &v1, &v2, &captures.v1_again)
 }
 
@@ -325,19 +325,19 @@ impl Tally {
 /// Checks the captures under the rules and prints the numbers the README quotes.
 fn summarize(
     data: &Dataset,
-    rules: &MiniRules,
+    rules: &RuleSet,
     v1: &[Exchange],
     v2: &[Exchange],
     v1_again: &[Response],
 ) -> Result<(), Box<dyn Error>> {
-    let raw = MiniRules::default();
+    let raw = RuleSet::builtin();
     let by_id: BTreeMap<&str, &Exchange> = v2.iter().map(|e| (e.id.as_str(), e)).collect();
     let mut noise: BTreeMap<String, Tally> = BTreeMap::new();
     let mut changes: BTreeMap<String, Tally> = BTreeMap::new();
     let mut truth: BTreeMap<&str, usize> = BTreeMap::new();
     for (exchange, again) in v1.iter().zip(v1_again) {
         let request = &exchange.request;
-        let route = rules.route_name(&request.method, request.path());
+        let route = rules.route(&request.method, request.path()).name;
         let old = exchange.response.as_ref().expect("v1 answered");
         let new = by_id[exchange.id.as_str()]
             .response
@@ -346,8 +346,8 @@ fn summarize(
         noise
             .entry(route.clone())
             .or_default()
-            .add(&raw.diff(request, old, again));
-        let silenced = rules.diff(request, old, again);
+            .add(&signatures(&raw, exchange, old, again));
+        let silenced = signatures(rules, exchange, old, again);
         assert!(
             silenced.is_empty(),
             "{}: noise survives the rules: {silenced:?}",
@@ -356,7 +356,7 @@ fn summarize(
         changes
             .entry(route.clone())
             .or_default()
-            .add(&rules.diff(request, old, new));
+            .add(&signatures(rules, exchange, old, new));
         if let Some(kind) = deliberate_change(data, request) {
             *truth.entry(kind).or_default() += 1;
         }
@@ -404,6 +404,32 @@ fn summarize(
     Ok(())
 }
 
+/// The signatures between two responses to `exchange`'s request under `rules`, each with the
+/// number of leaf differences behind it, as shadowdiff itself finds them.
+fn signatures(
+    rules: &RuleSet,
+    exchange: &Exchange,
+    old: &Response,
+    new: &Response,
+) -> BTreeMap<String, usize> {
+    let judged = judge(
+        Pair {
+            id: &exchange.id,
+            request: &exchange.request,
+            old: Some(old),
+            new: Some(new),
+        },
+        rules,
+    );
+    let mut found = BTreeMap::new();
+    if let Outcome::Compared(comparison) = judged.outcome {
+        for difference in &comparison.differences {
+            *found.entry(difference.signature().to_string()).or_default() += 1;
+        }
+    }
+    found
+}
+
 /// Which deliberate change a request meets, by the dataset alone (the ground truth).
 fn deliberate_change(data: &Dataset, request: &Request) -> Option<&'static str> {
     let segments: Vec<&str> = request.path().split('/').skip(1).collect();
@@ -424,360 +450,5 @@ fn deliberate_change(data: &Dataset, request: &Request) -> Option<&'static str> 
                 .then_some("flights")
         }
         _ => None,
-    }
-}
-
-/// One step of a rule path.
-#[derive(Debug)]
-enum Seg {
-    Child(String),
-    Index(usize),
-    Any,
-    Descendant(String),
-}
-
-/// Body rules of the stand-in engine.
-#[derive(Debug, Default)]
-struct BodyRules {
-    ignore: Vec<Vec<Seg>>,
-    unordered: Vec<Vec<Seg>>,
-    keyed: Vec<(Vec<Seg>, String)>,
-    tolerance: Vec<(Vec<Seg>, f64)>,
-    normalize: Vec<(Vec<Seg>, Regex, String)>,
-}
-
-/// A small stand-in for the rules loader and comparison engine, enough for this API: it
-/// canonicalises both bodies under the rules (drop ignored places, sort unordered and keyed
-/// arrays, round to tolerance, normalise strings) and reports leaf differences as signatures.
-#[derive(Debug, Default)]
-struct MiniRules {
-    headers_ignore: Vec<String>,
-    defaults: BodyRules,
-    routes: Vec<(String, Vec<String>, BodyRules)>,
-}
-
-impl MiniRules {
-    fn parse(text: &str) -> Result<MiniRules, Box<dyn Error>> {
-        let table: toml::Table = text.parse()?;
-        let mut rules = MiniRules::default();
-        if let Some(defaults) = table.get("defaults") {
-            if let Some(ignore) = defaults.get("headers").and_then(|h| h.get("ignore")) {
-                for name in ignore.as_array().ok_or("headers.ignore is a list")? {
-                    let name = name.as_str().ok_or("header names are strings")?;
-                    rules.headers_ignore.push(name.to_ascii_lowercase());
-                }
-            }
-            rules.defaults = body_rules(defaults)?;
-        }
-        for route in table
-            .get("route")
-            .and_then(|r| r.as_array())
-            .into_iter()
-            .flatten()
-        {
-            let template = route.get("match").and_then(|m| m.as_str()).ok_or("match")?;
-            let (method, path) = template.split_once(' ').ok_or("METHOD /path")?;
-            let segments = path.split('/').skip(1).map(str::to_string).collect();
-            rules
-                .routes
-                .push((method.to_string(), segments, body_rules(route)?));
-        }
-        Ok(rules)
-    }
-
-    fn template(&self, method: &str, path: &str) -> Option<usize> {
-        let segments: Vec<&str> = path.split('/').skip(1).collect();
-        self.routes.iter().position(|(m, template, _)| {
-            m == method
-                && template.len() == segments.len()
-                && template
-                    .iter()
-                    .zip(&segments)
-                    .all(|(t, s)| t.starts_with('{') || t == s)
-        })
-    }
-
-    /// The template that matches, else a simple inference (numeric and UUID segments → `{id}`).
-    fn route_name(&self, method: &str, path: &str) -> String {
-        if let Some(n) = self.template(method, path) {
-            return format!("{method} /{}", self.routes[n].1.join("/"));
-        }
-        let segments: Vec<&str> = path
-            .split('/')
-            .skip(1)
-            .map(|s| {
-                let numeric = s.chars().all(|c| c.is_ascii_digit());
-                let uuid = s.len() == 36 && s.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
-                if !s.is_empty() && (numeric || uuid) {
-                    "{id}"
-                } else {
-                    s
-                }
-            })
-            .collect();
-        format!("{method} /{}", segments.join("/"))
-    }
-
-    /// The signatures of the differences between two responses, with leaf difference counts.
-    fn diff(&self, request: &Request, old: &Response, new: &Response) -> BTreeMap<String, usize> {
-        let mut out = BTreeMap::new();
-        let mut note = |target: &'static str, path: Option<String>, kind: Kind| {
-            *out.entry(Signature { target, path, kind }.to_string())
-                .or_default() += 1;
-        };
-        if old.status != new.status {
-            note("status", None, Kind::Changed);
-        }
-        let names: BTreeSet<String> = old
-            .headers
-            .iter()
-            .chain(&new.headers)
-            .map(|(n, _)| n.to_ascii_lowercase())
-            .filter(|n| !self.headers_ignore.contains(n))
-            .collect();
-        for name in names {
-            let values = |r: &Response| -> Vec<String> {
-                let named = r
-                    .headers
-                    .iter()
-                    .filter(|(n, _)| n.eq_ignore_ascii_case(&name));
-                named.map(|(_, v)| v.clone()).collect()
-            };
-            match (values(old), values(new)) {
-                (a, b) if a == b => {}
-                (a, _) if a.is_empty() => note("header", Some(name), Kind::Added),
-                (_, b) if b.is_empty() => note("header", Some(name), Kind::Removed),
-                _ => note("header", Some(name), Kind::Changed),
-            }
-        }
-        let json = |r: &Response| -> Option<Value> {
-            let content_type = header(&r.headers, "content-type")?;
-            if !content_type.starts_with("application/json") {
-                return None;
-            }
-            serde_json::from_slice(r.body.bytes()).ok()
-        };
-        match (json(old), json(new)) {
-            (Some(a), Some(b)) => {
-                let mut scopes = vec![&self.defaults];
-                if let Some(n) = self.template(&request.method, request.path()) {
-                    scopes.push(&self.routes[n].2);
-                }
-                let a = canonical(&a, &mut Vec::new(), &scopes);
-                let b = canonical(&b, &mut Vec::new(), &scopes);
-                if let (Some(a), Some(b)) = (a, b) {
-                    diff_values(&a, &b, &BodyPath::root(), &mut note);
-                }
-            }
-            _ if old.body != new.body => note("body", Some("$".to_string()), Kind::Changed),
-            _ => {}
-        }
-        out
-    }
-}
-
-fn body_rules(table: &toml::Value) -> Result<BodyRules, Box<dyn Error>> {
-    let strings = |key: &str| -> Result<Vec<Vec<Seg>>, Box<dyn Error>> {
-        let list = table.get(key).and_then(|v| v.as_array());
-        let paths = list
-            .into_iter()
-            .flatten()
-            .map(|p| pattern(p.as_str().ok_or("a path")?));
-        paths.collect()
-    };
-    let mut rules = BodyRules {
-        ignore: strings("ignore")?,
-        unordered: strings("unordered")?,
-        ..BodyRules::default()
-    };
-    for (path, key) in table
-        .get("keyed")
-        .and_then(|v| v.as_table())
-        .into_iter()
-        .flatten()
-    {
-        rules
-            .keyed
-            .push((pattern(path)?, key.as_str().ok_or("a key")?.to_string()));
-    }
-    for (path, t) in table
-        .get("tolerance")
-        .and_then(|v| v.as_table())
-        .into_iter()
-        .flatten()
-    {
-        let t = t
-            .as_float()
-            .ok_or("this check knows absolute tolerances only")?;
-        rules.tolerance.push((pattern(path)?, t));
-    }
-    for rule in table
-        .get("normalize")
-        .and_then(|v| v.as_array())
-        .into_iter()
-        .flatten()
-    {
-        let field = |name: &str| rule.get(name).and_then(|v| v.as_str()).ok_or("normalize");
-        let regex = Regex::new(field("regex")?)?;
-        rules.normalize.push((
-            pattern(field("path")?)?,
-            regex,
-            field("replace")?.to_string(),
-        ));
-    }
-    Ok(rules)
-}
-
-/// Parses the path subset `$`, `.name`, `['name']`, `[N]`, `[*]`, `..name`.
-fn pattern(text: &str) -> Result<Vec<Seg>, Box<dyn Error>> {
-    let mut rest = text
-        .strip_prefix('$')
-        .ok_or_else(|| format!("{text}: starts with $"))?;
-    let mut segments = Vec::new();
-    let name_end = |s: &str| s.find(['.', '[']).unwrap_or(s.len());
-    while !rest.is_empty() {
-        if let Some(after) = rest.strip_prefix("..") {
-            let end = name_end(after);
-            segments.push(Seg::Descendant(after[..end].to_string()));
-            rest = &after[end..];
-        } else if let Some(after) = rest.strip_prefix('.') {
-            let end = name_end(after);
-            segments.push(Seg::Child(after[..end].to_string()));
-            rest = &after[end..];
-        } else if let Some(after) = rest.strip_prefix("[*]") {
-            segments.push(Seg::Any);
-            rest = after;
-        } else if let Some(after) = rest.strip_prefix("['") {
-            let (name, after) = after
-                .split_once("']")
-                .ok_or_else(|| format!("{text}: ']"))?;
-            segments.push(Seg::Child(name.to_string()));
-            rest = after;
-        } else if let Some(after) = rest.strip_prefix('[') {
-            let (index, after) = after.split_once(']').ok_or_else(|| format!("{text}: ]"))?;
-            segments.push(Seg::Index(index.parse()?));
-            rest = after;
-        } else {
-            return Err(format!("{text}: unexpected {rest:?}").into());
-        }
-    }
-    Ok(segments)
-}
-
-fn matches(pattern: &[Seg], path: &[Step]) -> bool {
-    let Some((first, more)) = pattern.split_first() else {
-        return path.is_empty();
-    };
-    match first {
-        Seg::Descendant(name) => (0..path.len()).any(|k| {
-            matches!(&path[k], Step::Key(key) if key == name) && matches(more, &path[k + 1..])
-        }),
-        _ if path.is_empty() => false,
-        Seg::Child(name) => {
-            matches!(&path[0], Step::Key(key) if key == name) && matches(more, &path[1..])
-        }
-        Seg::Index(i) => matches!(path[0], Step::Index(j) if j == *i) && matches(more, &path[1..]),
-        Seg::Any => matches(more, &path[1..]),
-    }
-}
-
-/// The value with the rules applied; `None` where the whole value is ignored.
-fn canonical(value: &Value, path: &mut Vec<Step>, scopes: &[&BodyRules]) -> Option<Value> {
-    if scopes
-        .iter()
-        .any(|s| s.ignore.iter().any(|p| matches(p, path)))
-    {
-        return None;
-    }
-    Some(match value {
-        Value::Object(members) => {
-            let mut out = serde_json::Map::new();
-            for (key, member) in members {
-                path.push(Step::Key(key.clone()));
-                if let Some(member) = canonical(member, path, scopes) {
-                    out.insert(key.clone(), member);
-                }
-                path.pop();
-            }
-            Value::Object(out)
-        }
-        Value::Array(items) => {
-            let mut out = Vec::new();
-            for (index, item) in items.iter().enumerate() {
-                path.push(Step::Index(index));
-                out.extend(canonical(item, path, scopes));
-                path.pop();
-            }
-            let keyed = scopes
-                .iter()
-                .flat_map(|s| &s.keyed)
-                .find(|(p, _)| matches(p, path));
-            if let Some((_, key)) = keyed {
-                out.sort_by_key(|item| item[key].to_string());
-            } else if scopes
-                .iter()
-                .any(|s| s.unordered.iter().any(|p| matches(p, path)))
-            {
-                out.sort_by_key(Value::to_string);
-            }
-            Value::Array(out)
-        }
-        Value::String(text) => {
-            let mut text = text.clone();
-            for (_, regex, replace) in scopes
-                .iter()
-                .flat_map(|s| &s.normalize)
-                .filter(|(p, _, _)| matches(p, path))
-            {
-                text = regex.replace_all(&text, replace.as_str()).into_owned();
-            }
-            Value::String(text)
-        }
-        Value::Number(number) => {
-            let tolerance = scopes
-                .iter()
-                .flat_map(|s| &s.tolerance)
-                .find(|(p, _)| matches(p, path));
-            match (tolerance, number.as_f64()) {
-                (Some((_, t)), Some(x)) => json!((x / t).round() as i64),
-                _ => value.clone(),
-            }
-        }
-        _ => value.clone(),
-    })
-}
-
-fn diff_values(
-    old: &Value,
-    new: &Value,
-    path: &BodyPath,
-    note: &mut impl FnMut(&'static str, Option<String>, Kind),
-) {
-    match (old, new) {
-        (Value::Object(a), Value::Object(b)) => {
-            for key in a.keys().chain(b.keys()).collect::<BTreeSet<_>>() {
-                let here = path.join(Step::Key(key.clone()));
-                match (a.get(key), b.get(key)) {
-                    (Some(x), Some(y)) => diff_values(x, y, &here, note),
-                    (Some(_), None) => note("body", Some(here.erased()), Kind::Removed),
-                    _ => note("body", Some(here.erased()), Kind::Added),
-                }
-            }
-        }
-        (Value::Array(a), Value::Array(b)) => {
-            for index in 0..a.len().max(b.len()) {
-                let here = path.join(Step::Index(index));
-                match (a.get(index), b.get(index)) {
-                    (Some(x), Some(y)) => diff_values(x, y, &here, note),
-                    (Some(_), None) => note("body", Some(here.erased()), Kind::Removed),
-                    _ => note("body", Some(here.erased()), Kind::Added),
-                }
-            }
-        }
-        _ if std::mem::discriminant(old) != std::mem::discriminant(new) => {
-            note("body", Some(path.erased()), Kind::Type)
-        }
-        _ if old != new => note("body", Some(path.erased()), Kind::Changed),
-        _ => {}
     }
 }

@@ -281,8 +281,10 @@ impl<'m> Walker<'m> {
         state: &MatchState,
         scope: &Scope<'m>,
     ) {
-        let (ko, mut fallback_old) = keys(old, field);
-        let (kn, mut fallback_new) = keys(new, field);
+        let plain = !self.ruled_below(state, scope);
+        let (old_keys, new_keys) = (keys(old, field, plain), keys(new, field, plain));
+        let (ko, mut fallback_old) = (old_keys.keyed, old_keys.lacking);
+        let (kn, mut fallback_new) = (new_keys.keyed, new_keys.lacking);
         let (ro, rn) = (runs(&ko), runs(&kn));
         let (mut x, mut y) = (0, 0);
         let (mut pairs, mut removed, mut added) = (Vec::new(), Vec::new(), Vec::new());
@@ -322,10 +324,10 @@ impl<'m> Walker<'m> {
                 }
             }
         }
-        if !self.ruled_below(state, scope) {
-            // Hash each side in its own order (sequential in memory), then walk only the pairs
+        if plain {
+            // Each side was hashed in its own order (sequential in memory); walk only the pairs
             // whose plain hashes differ: equal hashes mean equal items but for a 2^-64 chance.
-            let (ho, hn) = (plain_hashes(old), plain_hashes(new));
+            let (ho, hn) = (&old_keys.hashes, &new_keys.hashes);
             pairs.retain(|&(i, j)| ho.get(i) != hn.get(j));
         }
         pairs.sort_unstable();
@@ -368,22 +370,35 @@ impl Pending {
 }
 
 /// `(key hash, index)` of the items that have member `field`, sorted; and the indices of the rest.
-fn keys(items: &[Value], field: &str) -> (Vec<(u64, usize)>, Vec<usize>) {
-    let mut keyed = Vec::with_capacity(items.len());
-    let mut lacking = Vec::new();
+/// With `whole`, also the plain structural hash of every item in index order, taken in the same
+/// pass so that each item is read from memory once.
+fn keys(items: &[Value], field: &str, whole: bool) -> Keys {
+    let mut keys = Keys {
+        keyed: Vec::with_capacity(items.len()),
+        lacking: Vec::new(),
+        hashes: Vec::with_capacity(if whole { items.len() } else { 0 }),
+    };
     for (i, item) in items.iter().enumerate() {
         match item.as_object().and_then(|object| object.get(field)) {
-            Some(key) => keyed.push((canonical::plain(key), i)),
-            None => lacking.push(i),
+            Some(key) => keys.keyed.push((canonical::plain(key), i)),
+            None => keys.lacking.push(i),
+        }
+        if whole {
+            keys.hashes.push(canonical::plain(item));
         }
     }
-    keyed.sort_unstable();
-    (keyed, lacking)
+    keys.keyed.sort_unstable();
+    keys
 }
 
-/// The plain structural hash of every item, in index order.
-fn plain_hashes(items: &[Value]) -> Vec<u64> {
-    items.iter().map(canonical::plain).collect()
+/// The items of one side of a keyed array, by key.
+struct Keys {
+    /// `(key hash, index)` of the items with the key member, sorted.
+    keyed: Vec<(u64, usize)>,
+    /// Indices of the items without it.
+    lacking: Vec<usize>,
+    /// Plain hashes of all items, when asked for.
+    hashes: Vec<u64>,
 }
 
 /// Groups sorted `(key, index)` pairs into runs of one key.
