@@ -247,16 +247,34 @@ impl<'m> Walker<'m> {
         if !self.ruled_below(state, scope) {
             pairs.clear();
         }
-        pairs.sort_unstable();
-        removed.sort_unstable();
-        added.sort_unstable();
-        for (i, j) in pairs {
+        let matching = Matching {
+            pairs,
+            removed,
+            added,
+        };
+        self.settle(old, new, matching, path, state, scope);
+    }
+
+    /// Walks matched pairs, then reports removed and added elements, each in index order.
+    fn settle<'a>(
+        &mut self,
+        old: &'a [Value],
+        new: &'a [Value],
+        mut matching: Matching,
+        path: &mut Vec<PathStep<'a>>,
+        state: &MatchState,
+        scope: &Scope<'m>,
+    ) {
+        matching.pairs.sort_unstable();
+        matching.removed.sort_unstable();
+        matching.added.sort_unstable();
+        for (i, j) in matching.pairs {
             self.pair(old, new, i, j, path, state, scope);
         }
-        for i in removed {
+        for i in matching.removed {
             self.lone(Kind::Removed, old, i, path, state);
         }
-        for j in added {
+        for j in matching.added {
             self.lone(Kind::Added, new, j, path, state);
         }
     }
@@ -330,24 +348,26 @@ impl<'m> Walker<'m> {
             let (ho, hn) = (&old_keys.hashes, &new_keys.hashes);
             pairs.retain(|&(i, j)| ho.get(i) != hn.get(j));
         }
-        pairs.sort_unstable();
-        removed.sort_unstable();
-        added.sort_unstable();
-        for (i, j) in pairs {
-            self.pair(old, new, i, j, path, state, scope);
-        }
-        for i in removed {
-            self.lone(Kind::Removed, old, i, path, state);
-        }
-        for j in added {
-            self.lone(Kind::Added, new, j, path, state);
-        }
+        let matching = Matching {
+            pairs,
+            removed,
+            added,
+        };
+        self.settle(old, new, matching, path, state, scope);
         if !fallback_old.is_empty() || !fallback_new.is_empty() {
             let o = self.hashed(old, fallback_old, state, scope);
             let n = self.hashed(new, fallback_new, state, scope);
             self.multiset(old, new, o, n, path, state, scope);
         }
     }
+}
+
+/// How the elements of two arrays were matched: `(old, new)` index pairs to walk, and the
+/// indices on one side only.
+struct Matching {
+    pairs: Vec<(usize, usize)>,
+    removed: Vec<usize>,
+    added: Vec<usize>,
 }
 
 /// A run of unmatched elements on both sides, `[start, end)` each.
@@ -412,16 +432,9 @@ fn runs(sorted: &[(u64, usize)]) -> Vec<(u64, &[(u64, usize)])> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compare::testutil::{diff_strings, rule};
+    use crate::compare::testutil::{diff_strings, rule, walk};
     use crate::rules::{BodyMatcher, RuleId, Tolerance};
     use serde_json::json;
-
-    fn walk(matcher: &BodyMatcher, old: Value, new: Value) -> Walker<'_> {
-        let mut walker = Walker::new(matcher);
-        walker.documents(&old, &new);
-        walker.sort();
-        walker
-    }
 
     fn items(n: usize) -> Vec<Value> {
         (0..n)

@@ -285,16 +285,9 @@ impl<'m> Walker<'m> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compare::testutil::{diff_strings, pattern, rule};
+    use crate::compare::testutil::{diff_strings, pattern, rule, walk};
     use crate::rules::Tolerance;
     use serde_json::json;
-
-    fn walk(matcher: &BodyMatcher, old: Value, new: Value) -> Walker<'_> {
-        let mut walker = Walker::new(matcher);
-        walker.documents(&old, &new);
-        walker.sort();
-        walker
-    }
 
     #[test]
     fn numbers_compare_by_value_and_key_order_is_irrelevant() {

@@ -1,38 +1,24 @@
 //! Helpers for the engine's unit tests: tiny path patterns and readable difference lists.
 
-use crate::rules::{Action, BodyRule, PathPattern, RuleId, Segment};
+use serde_json::Value;
+
+use crate::rules::{Action, BodyMatcher, BodyRule, PathPattern, RuleId};
+
+use super::json::Walker;
 
 use super::{Difference, Target};
 
-/// Builds a pattern from the simple forms `$`, `.name`, `..name`, `[N]` and `[*]`.
+/// Parses a path pattern, as rule files do.
 pub(crate) fn pattern(text: &str) -> PathPattern {
-    let mut segments = Vec::new();
-    let mut rest = text.strip_prefix('$').expect("pattern starts with $");
-    while !rest.is_empty() {
-        if let Some(after) = rest.strip_prefix("[*]") {
-            segments.push(Segment::Wildcard);
-            rest = after;
-        } else if let Some(after) = rest.strip_prefix('[') {
-            let end = after.find(']').expect("closing bracket");
-            segments.push(Segment::Index(after[..end].parse().expect("index")));
-            rest = &after[end + 1..];
-        } else {
-            let descendant = rest.starts_with("..");
-            let after = rest.trim_start_matches('.');
-            let end = after.find(['.', '[']).unwrap_or(after.len());
-            let name = after[..end].to_string();
-            segments.push(match (descendant, name.as_str()) {
-                (false, "*") => Segment::Wildcard,
-                (true, _) => Segment::Descendant(name),
-                (false, _) => Segment::Child(name),
-            });
-            rest = &after[end..];
-        }
-    }
-    PathPattern {
-        segments,
-        text: text.to_string(),
-    }
+    PathPattern::parse(text).expect("a valid test pattern")
+}
+
+/// Walks two documents from `$` under `matcher` and puts the findings in document order.
+pub(crate) fn walk(matcher: &BodyMatcher, old: Value, new: Value) -> Walker<'_> {
+    let mut walker = Walker::new(matcher);
+    walker.documents(&old, &new);
+    walker.sort();
+    walker
 }
 
 /// A body rule at `path`.
