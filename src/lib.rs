@@ -13,6 +13,7 @@ pub mod error;
 pub mod judge;
 pub mod model;
 pub mod recordings;
+pub mod replay;
 pub mod report;
 pub mod rules;
 

@@ -1,0 +1,3 @@
+//! Replay: send recorded requests to the targets, in parallel, and judge the answers.
+
+pub mod target;
