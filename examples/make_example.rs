@@ -418,6 +418,7 @@ fn signatures(
             request: &exchange.request,
             old: Some(old),
             new: Some(new),
+            noise: None,
         },
         rules,
     );

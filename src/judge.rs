@@ -19,6 +19,8 @@ pub struct Pair<'a> {
     pub old: Option<&'a Response>,
     /// The new response, if there is one.
     pub new: Option<&'a Response>,
+    /// A second answer of the old implementation, when noise is measured.
+    pub noise: Option<&'a Response>,
 }
 
 /// Compares the two sides under the rules of the request's route.
@@ -39,9 +41,14 @@ pub fn judge(pair: Pair<'_>, rules: &RuleSet) -> Judged {
             "neither side has a response to compare",
         )),
     };
+    let noise = match (pair.old, pair.noise) {
+        (Some(old), Some(noise)) => Some(compare(old, noise, route.rules)),
+        _ => None,
+    };
     Judged {
         id: pair.id.to_string(),
         route: route.name,
         outcome,
+        noise,
     }
 }

@@ -19,6 +19,7 @@ pub fn run(args: DiffArgs) -> Result<u8> {
     let policy = GatePolicy {
         max_diff_rate: args.gate.max_diff_rate,
         max_error_rate: args.gate.max_error_rate,
+        ..GatePolicy::default()
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.output.threads.unwrap_or(0))

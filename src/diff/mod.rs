@@ -78,6 +78,7 @@ pub fn diff(
                 "only_in_b",
                 format!("the id is in B ({}) but not in A", line.location),
             )),
+            noise: None,
         });
     }
     Ok(())
@@ -95,6 +96,7 @@ fn judge_line(line: &RawLine, index: &Index, rules: &RuleSet) -> Result<(Judged,
                 "only_in_a",
                 format!("the id is in A ({}) but not in B", line.location),
             )),
+            noise: None,
         };
         return Ok((judged, None));
     };
@@ -117,6 +119,7 @@ fn judge_exchanges(old: &Exchange, new: &Exchange, rules: &RuleSet) -> Judged {
                     old.request.method, old.request.url, new.request.method, new.request.url
                 ),
             )),
+            noise: None,
         };
     }
     judge(
@@ -125,6 +128,7 @@ fn judge_exchanges(old: &Exchange, new: &Exchange, rules: &RuleSet) -> Judged {
             request: &old.request,
             old: old.response.as_ref(),
             new: new.response.as_ref(),
+            noise: None,
         },
         rules,
     )

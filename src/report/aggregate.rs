@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::compare::{Difference, Signature};
+use crate::compare::{Difference, Signature, Target};
 use crate::rules::RuleId;
 
 use super::document::{
@@ -24,12 +24,17 @@ pub const MAX_SAMPLES: usize = 3;
 #[derive(Debug, Default)]
 pub struct Aggregate {
     routes: BTreeMap<String, RouteAggregate>,
+    incomplete: Option<String>,
 }
 
 #[derive(Debug, Default)]
 struct RouteAggregate {
     counts: Counts,
     signatures: BTreeMap<String, SignatureAggregate>,
+    /// Exchanges counted as different, by the set of signatures that were not noise in them:
+    /// once the signatures that are noise overall are known, sets made only of those turn out
+    /// to be noise too. Bounded by the distinct sets, not by the exchanges.
+    different_sets: BTreeMap<Vec<String>, u64>,
     errors: BTreeMap<String, ErrorAggregate>,
     skips: BTreeMap<String, Examples>,
     ignored: BTreeMap<RuleId, u64>,
@@ -38,7 +43,10 @@ struct RouteAggregate {
 #[derive(Debug)]
 struct SignatureAggregate {
     signature: Signature,
+    /// Exchanges in which old and new differ so.
     examples: Examples,
+    /// Exchanges in which old differs so from itself.
+    noise_count: u64,
     samples: Vec<Sample>,
     note: Option<String>,
 }
@@ -80,11 +88,32 @@ impl Aggregate {
                 for rule in hiding {
                     *route.ignored.entry(rule).or_default() += 1;
                 }
+                let noisy: BTreeSet<&Target> = match &judged.noise {
+                    Some(noise) => {
+                        route.add_noise(&noise.differences);
+                        noise.differences.iter().map(|d| &d.target).collect()
+                    }
+                    None => BTreeSet::new(),
+                };
                 if comparison.differences.is_empty() {
                     route.counts.equal += 1;
                 } else {
-                    route.counts.different += 1;
                     route.add_differences(&judged.id, &comparison.differences);
+                    let real: BTreeSet<String> = comparison
+                        .differences
+                        .iter()
+                        .filter(|d| !noisy.contains(&d.target))
+                        .map(|d| d.signature().to_string())
+                        .collect();
+                    if real.is_empty() {
+                        route.counts.noise_only += 1;
+                    } else {
+                        route.counts.different += 1;
+                        *route
+                            .different_sets
+                            .entry(real.into_iter().collect())
+                            .or_default() += 1;
+                    }
                 }
             }
             Outcome::Error(error) => {
@@ -110,8 +139,13 @@ impl Aggregate {
         }
     }
 
-    /// Builds the report: sorted routes and signatures, the verdict of `policy`, rule labels
-    /// resolved by `describe`.
+    /// Marks the run as stopped before every exchange was judged; the report says why.
+    pub fn mark_incomplete(&mut self, reason: impl Into<String>) {
+        self.incomplete = Some(reason.into());
+    }
+
+    /// Builds the report: sorted routes and signatures, noise decided, the verdict of `policy`,
+    /// rule labels resolved by `describe`.
     pub fn finish(self, policy: &GatePolicy, describe: impl Fn(RuleId) -> String) -> Report {
         let mut totals = Counts::default();
         let mut ignored: BTreeMap<RuleId, u64> = BTreeMap::new();
@@ -119,18 +153,21 @@ impl Aggregate {
             .routes
             .into_iter()
             .map(|(name, route)| {
-                totals.add(&route.counts);
                 for (rule, exchanges) in &route.ignored {
                     *ignored.entry(*rule).or_default() += exchanges;
                 }
-                route.into_report(name, &describe)
+                route.into_report(name, policy, &describe)
             })
             .collect();
-        let (verdict, reasons) = policy.judge(&totals);
+        for route in &routes {
+            totals.add(&route.counts);
+        }
+        let (verdict, reasons) = policy.judge(&totals, self.incomplete.as_deref());
         Report {
             schema: SCHEMA.to_string(),
             verdict,
             reasons,
+            incomplete: self.incomplete.is_some(),
             totals,
             ignored: ignored_rules(&ignored, &describe),
             routes,
@@ -154,9 +191,13 @@ impl RouteAggregate {
                 .or_insert_with(|| SignatureAggregate {
                     signature,
                     examples: Examples::default(),
+                    noise_count: 0,
                     samples: Vec::new(),
-                    note: difference.note.clone(),
+                    note: None,
                 });
+            if entry.note.is_none() {
+                entry.note.clone_from(&difference.note);
+            }
             entry.examples.add(id);
             if entry.samples.len() < MAX_SAMPLES {
                 entry.samples.push(Sample {
@@ -169,8 +210,42 @@ impl RouteAggregate {
         }
     }
 
-    fn into_report(self, route: String, describe: &impl Fn(RuleId) -> String) -> RouteReport {
+    /// Counts the signatures of old disagreeing with itself.
+    fn add_noise(&mut self, differences: &[Difference]) {
+        let signatures: BTreeSet<Signature> = differences.iter().map(|d| d.signature()).collect();
+        for signature in signatures {
+            self.signatures
+                .entry(signature.to_string())
+                .or_insert_with(|| SignatureAggregate {
+                    signature,
+                    examples: Examples::default(),
+                    noise_count: 0,
+                    samples: Vec::new(),
+                    note: None,
+                })
+                .noise_count += 1;
+        }
+    }
+
+    fn into_report(
+        mut self,
+        route: String,
+        policy: &GatePolicy,
+        describe: &impl Fn(RuleId) -> String,
+    ) -> RouteReport {
         let exchanges = self.counts.exchanges;
+        let noise: BTreeSet<String> = self
+            .signatures
+            .iter()
+            .filter(|(_, sig)| policy.is_noise(sig.examples.count, sig.noise_count, exchanges))
+            .map(|(text, _)| text.clone())
+            .collect();
+        for (set, count) in &self.different_sets {
+            if set.iter().all(|signature| noise.contains(signature)) {
+                self.counts.different -= count;
+                self.counts.noise_only += count;
+            }
+        }
         let rate = |count: u64| {
             if exchanges == 0 {
                 0.0
@@ -181,14 +256,16 @@ impl RouteAggregate {
         let signatures = self
             .signatures
             .into_iter()
+            .filter(|(_, sig)| sig.examples.count > 0)
             .map(|(text, sig)| SignatureReport {
+                noise: noise.contains(&text),
                 signature: text,
                 target: sig.signature.target.to_string(),
                 path: sig.signature.path.clone(),
                 kind: sig.signature.kind.as_str().to_string(),
                 count: sig.examples.count,
+                noise_count: sig.noise_count,
                 rate: rate(sig.examples.count),
-                noise: false,
                 accepted: false,
                 examples: sig.examples.ids,
                 samples: sig.samples,
@@ -276,6 +353,7 @@ mod tests {
             id: id.into(),
             route: route.into(),
             outcome,
+            noise: None,
         }
     }
 
@@ -346,6 +424,67 @@ mod tests {
         assert_eq!(report.routes[0].ignored[0].exchanges, 1);
         assert_eq!(report.routes[0].error_kinds[0].examples, ["2"]);
         assert_eq!(report.routes[1].skip_reasons[0].count, 1);
+    }
+
+    fn at(key: &str) -> Difference {
+        Difference {
+            target: Target::Body(BodyPath(vec![Step::Key(key.into())])),
+            kind: Kind::Changed,
+            old: Some(json!(1)),
+            new: Some(json!(2)),
+            note: None,
+        }
+    }
+
+    fn with_noise(id: &str, new: &[&str], noise: &[&str]) -> Judged {
+        let comparison = |keys: &[&str]| Comparison {
+            differences: keys.iter().map(|k| at(k)).collect(),
+            ignored: vec![],
+        };
+        Judged {
+            id: id.into(),
+            route: "GET /o".into(),
+            outcome: Outcome::Compared(comparison(new)),
+            noise: Some(comparison(noise)),
+        }
+    }
+
+    #[test]
+    fn noise_cancels_per_exchange_and_per_signature() {
+        let mut agg = Aggregate::new();
+        // requestId differs from old to old in every exchange: noise in each one.
+        agg.add(&with_noise("1", &["requestId"], &["requestId"]));
+        // a flaky field: old disagreed with itself in exchange 3, new differs in 2 and 4.
+        agg.add(&with_noise("2", &["flaky"], &["requestId"]));
+        agg.add(&with_noise("3", &[], &["requestId", "flaky"]));
+        agg.add(&with_noise(
+            "4",
+            &["flaky", "requestId"],
+            &["requestId", "flaky"],
+        ));
+        agg.add(&with_noise("5", &["flaky"], &["requestId", "flaky"]));
+        // a real change, never seen between old and itself.
+        agg.add(&with_noise("6", &["total", "requestId"], &["requestId"]));
+        let report = agg.finish(&GatePolicy::default(), |_| String::new());
+        let route = &report.routes[0];
+        let sigs: Vec<(&str, u64, u64, bool)> = route
+            .signatures
+            .iter()
+            .map(|s| (s.signature.as_str(), s.count, s.noise_count, s.noise))
+            .collect();
+        assert_eq!(
+            sigs,
+            [
+                ("body $.flaky changed", 3, 3, true),
+                ("body $.requestId changed", 3, 6, true),
+                ("body $.total changed", 1, 0, false),
+            ]
+        );
+        assert_eq!(route.counts.equal, 1);
+        assert_eq!(route.counts.noise_only, 4);
+        assert_eq!(route.counts.different, 1);
+        assert!(report.totals.adds_up());
+        assert_eq!(report.totals.noise_only, 4);
     }
 
     #[test]

@@ -18,6 +18,9 @@ pub struct Report {
     pub verdict: Verdict,
     /// Why the verdict is what it is, one sentence per reason, most important first.
     pub reasons: Vec<String>,
+    /// Whether the run stopped before every exchange was judged (a target failed); the reasons
+    /// say why.
+    pub incomplete: bool,
     /// Counts over all exchanges.
     pub totals: Counts,
     /// Every rule that hid differences, in rule order, with the exchanges it touched on all
@@ -83,8 +86,10 @@ pub struct SignatureReport {
     pub path: Option<String>,
     /// `changed`, `added`, `removed` or `type`.
     pub kind: String,
-    /// Exchanges that had this signature.
+    /// Exchanges in which old and new differ so.
     pub count: u64,
+    /// Exchanges in which old differed so from itself (0 unless noise was measured).
+    pub noise_count: u64,
     /// `count` divided by the route's exchanges.
     pub rate: f64,
     /// Whether the signature is noise (old disagreeing with itself).

@@ -31,6 +31,9 @@ pub struct Judged {
     pub route: String,
     /// How it ended.
     pub outcome: Outcome,
+    /// Old compared with a second answer of the old implementation, when noise is measured:
+    /// what differs there is noise, not a change.
+    pub noise: Option<Comparison>,
 }
 
 impl OutcomeError {

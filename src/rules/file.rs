@@ -108,11 +108,33 @@ pub(super) fn parse_files(files: &[(PathBuf, String)]) -> Result<RuleSet> {
                     ),
                 ));
             }
-            let table = source.compile(&mut labels, route.into())?;
+            let allow = route
+                .allow
+                .iter()
+                .map(|method| {
+                    allowed_method(method.get_ref()).map_err(|reason| {
+                        Error::config(source.location(method.span().start), reason)
+                    })
+                })
+                .collect::<Result<Vec<String>>>()?;
+            let mut table = source.compile(&mut labels, route.into())?;
+            table.allow = allow;
             routes.push((template, location, table));
         }
     }
     Ok(assemble(labels, defaults, routes))
+}
+
+/// A method named in `allow`, upper-cased; only methods that are not replayed by default make
+/// sense there.
+fn allowed_method(text: &str) -> std::result::Result<String, String> {
+    let method = text.trim().to_ascii_uppercase();
+    if method.is_empty() || !method.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return Err(format!(
+            "invalid method {text:?} in `allow`; expected a method such as \"POST\""
+        ));
+    }
+    Ok(method)
 }
 
 /// Reads a rule file as UTF-8 text.
@@ -154,6 +176,7 @@ fn assemble(
                 .map(|(names, id, _)| (names.clone(), *id));
             let status = own.status.as_ref().or(defaults.status.as_ref());
             let rules = RouteRules {
+                allow_methods: own.allow.clone(),
                 status_ignored_by: status.and_then(|(_, id, _)| *id),
                 headers_ignored,
                 headers_only,
@@ -163,6 +186,7 @@ fn assemble(
         })
         .collect();
     let default_rules = RouteRules {
+        allow_methods: Vec::new(),
         status_ignored_by: defaults.status.as_ref().and_then(|(_, id, _)| *id),
         headers_ignored: union(&[&defaults.headers_ignored, &builtin]),
         headers_only: defaults
@@ -216,6 +240,8 @@ struct Table {
     headers_only: Option<(Vec<String>, RuleId, Location)>,
     /// Whether status is compared, the rule when it is not, and where it was set.
     status: Option<(bool, Option<RuleId>, Location)>,
+    /// Methods beyond GET, HEAD and OPTIONS that a route allows to replay.
+    allow: Vec<String>,
 }
 
 impl Table {
@@ -571,6 +597,8 @@ struct DefaultsDoc {
 struct RouteDoc {
     #[serde(rename = "match", default)]
     matches: Option<Spanned<String>>,
+    #[serde(default)]
+    allow: Vec<Spanned<String>>,
     #[serde(default)]
     ignore: Vec<Spanned<String>>,
     #[serde(default)]

@@ -46,6 +46,8 @@ pub const VOLATILE_HEADERS: &[&str] = &[
 /// The rules that apply to one route: the defaults merged with the route's own.
 #[derive(Debug, Default)]
 pub struct RouteRules {
+    /// Methods beyond GET, HEAD and OPTIONS that may be replayed on this route (`allow`).
+    pub allow_methods: Vec<String>,
     /// Set when the status code is not compared, naming the rule that said so.
     pub status_ignored_by: Option<RuleId>,
     /// Lower-case header names that are not compared, each with the rule that said so.
