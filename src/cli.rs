@@ -20,6 +20,9 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Replay recordings against the old and the new implementation, compare, report, gate.
+    #[command(after_help = RUN_EXAMPLES)]
+    Run(RunArgs),
     /// Compare the responses of two recordings joined by id, offline.
     #[command(after_help = DIFF_EXAMPLES)]
     Diff(DiffArgs),
@@ -33,18 +36,117 @@ Examples:
   # other rules, a report folder, and up to 2 % differing exchanges allowed
   shadowdiff diff old.jsonl.zst new.jsonl.zst --rules comparators/ --out report/ --max-diff-rate 0.02
 
+  # judge a past run again under changed rules, without replaying
+  shadowdiff diff shadowdiff-report/outcomes.jsonl.zst --rules comparators/ --out rejudged/
+
 Each exchange of A is joined with the exchange of B that has the same id, in any order.
 An id on one side only is reported as an error outcome. The verdict is the exit code.";
+
+const RUN_EXAMPLES: &str = "\
+Examples:
+  # the job configured in shadowdiff.toml (targets, recordings, rules, gate)
+  shadowdiff run
+
+  # two running services, noise measured by calling old twice
+  shadowdiff run recordings/ --old http://127.0.0.1:8081 --new http://127.0.0.1:8082 --noise-repeat
+
+  # one of three CI shards, POSTs allowed, at most 200 exchanges a second
+  shadowdiff run --partition hash:1/3 --allow-method POST --rate 200
+
+Targets: http://HOST:PORT[/base], https://..., exec:COMMAND (JSON Lines on stdin/stdout), or
+recorded (the response stored in the recording). Only GET, HEAD and OPTIONS replay unless
+allowed. Outcomes are written to OUT/outcomes.jsonl.zst; `shadowdiff diff OUT/outcomes.jsonl.zst`
+re-judges them under other rules without replaying.";
+
+/// Arguments of `shadowdiff run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Recording files or folders [default: `recordings` of shadowdiff.toml].
+    #[arg(value_name = "RECORDINGS")]
+    pub recordings: Vec<PathBuf>,
+    /// The settings file [default: shadowdiff.toml when it exists].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The old implementation (overrides [targets.old]).
+    #[arg(long, value_name = "TARGET")]
+    pub old: Option<String>,
+    /// The new implementation (overrides [targets.new]).
+    #[arg(long, value_name = "TARGET")]
+    pub new: Option<String>,
+    /// A second instance of the old implementation, to measure noise.
+    #[arg(long, value_name = "TARGET", conflicts_with = "noise_repeat")]
+    pub noise: Option<String>,
+    /// Measure noise by calling the old implementation twice.
+    #[arg(long)]
+    pub noise_repeat: bool,
+    /// Comparator rules: a TOML file or a folder of them [default: comparators/].
+    #[arg(long, value_name = "PATH")]
+    pub rules: Option<PathBuf>,
+    /// The report folder [default: shadowdiff-report].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Exchanges in flight at most [default: 32].
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
+    /// Exchanges started per second at most [default: no limit].
+    #[arg(long, value_name = "N")]
+    pub rate: Option<f64>,
+    /// Per-request timeout, e.g. 500ms, 10s [default: 10s].
+    #[arg(long, value_name = "DURATION", value_parser = crate::config::parse_duration)]
+    pub timeout: Option<std::time::Duration>,
+    /// Retries of calls that did not reach a target (refused, reset) [default: 2].
+    #[arg(long, value_name = "N")]
+    pub retries: Option<u32>,
+    /// Replay one shard of the exchanges: hash:K/N (by id, stable) or count:K/N.
+    #[arg(long, value_name = "hash:K/N")]
+    pub partition: Option<crate::replay::partition::Partition>,
+    /// Allow a method beyond GET, HEAD and OPTIONS on every route (repeatable).
+    #[arg(long, value_name = "METHOD")]
+    pub allow_method: Vec<String>,
+    /// Replay only routes matching this glob, e.g. "GET /orders/*" (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub include_route: Vec<String>,
+    /// Skip routes matching this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude_route: Vec<String>,
+    /// Replay only this method (repeatable).
+    #[arg(long, value_name = "METHOD")]
+    pub method: Vec<String>,
+    /// Replay only exchanges with this tag, KEY=VALUE (repeatable).
+    #[arg(long, value_name = "KEY=VALUE", value_parser = parse_tag)]
+    pub tag: Vec<(String, String)>,
+    /// The longest recording line accepted, in bytes after decompression.
+    #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024 * 1024)]
+    pub max_line_bytes: usize,
+    /// The largest share of compared exchanges that may differ and still pass [default: 0].
+    #[arg(long, value_name = "RATE", value_parser = parse_rate)]
+    pub max_diff_rate: Option<f64>,
+    /// The largest share of compared exchanges that may end in error and still pass [default: 0].
+    #[arg(long, value_name = "RATE", value_parser = parse_rate)]
+    pub max_error_rate: Option<f64>,
+    /// Output settings.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Parses `KEY=VALUE`.
+fn parse_tag(text: &str) -> Result<(String, String), String> {
+    text.split_once('=')
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .ok_or_else(|| format!("`{text}` is not a tag; write KEY=VALUE, e.g. source=prod-eu"))
+}
 
 /// Arguments of `shadowdiff diff`.
 #[derive(Debug, Args)]
 pub struct DiffArgs {
-    /// The old side: a recording file (.jsonl, .jsonl.zst) or a folder of them.
+    /// The old side: a recording file (.jsonl, .jsonl.zst) or a folder of them, or a run's
+    /// outcomes file.
     #[arg(value_name = "A")]
     pub a: PathBuf,
-    /// The new side, joined with A by exchange id.
+    /// The new side, joined with A by exchange id. Without B, A must be the outcomes file of a
+    /// run (outcomes.jsonl.zst), whose old and new answers are judged again.
     #[arg(value_name = "B")]
-    pub b: PathBuf,
+    pub b: Option<PathBuf>,
     /// Comparator rules: a TOML file or a folder of them [default: comparators/ when it exists].
     #[arg(long, value_name = "PATH")]
     pub rules: Option<PathBuf>,

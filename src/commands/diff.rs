@@ -26,16 +26,12 @@ pub fn run(args: DiffArgs) -> Result<u8> {
         .build()
         .map_err(|err| Error::Usage(format!("cannot start worker threads: {err}")))?;
     let mut aggregate = Aggregate::new();
-    pool.install(|| {
-        crate::diff::diff(
-            &args.a,
-            &args.b,
-            &rules,
-            &Limits {
-                max_line_bytes: args.max_line_bytes,
-            },
-            &mut aggregate,
-        )
+    let limits = Limits {
+        max_line_bytes: args.max_line_bytes,
+    };
+    pool.install(|| match &args.b {
+        Some(b) => crate::diff::diff(&args.a, b, &rules, &limits, &mut aggregate),
+        None => crate::diff::rejudge(&args.a, &rules, &limits, &mut aggregate),
     })?;
     let report = aggregate.finish(&policy, |rule| rules.describe(rule).to_string());
     write_reports(&report, &args.out)?;

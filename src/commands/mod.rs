@@ -2,6 +2,8 @@
 
 mod diff;
 mod output;
+mod progress;
+mod run;
 
 use crate::cli::{Cli, Command};
 use crate::error::Result;
@@ -10,5 +12,6 @@ use crate::error::Result;
 pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Diff(args) => diff::run(args),
+        Command::Run(args) => run::run(args),
     }
 }

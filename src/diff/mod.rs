@@ -6,6 +6,9 @@
 //! never depends on the thread count.
 
 mod index;
+mod rejudge;
+
+pub use rejudge::rejudge;
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -21,7 +24,7 @@ use crate::rules::RuleSet;
 
 use index::Index;
 
-/// How many lines of A are parsed and compared together.
+/// How many lines are parsed and compared together.
 const BATCH: usize = 1024;
 
 /// Judges every exchange of `a` against the exchange with the same id in `b`, feeding the

@@ -10,12 +10,25 @@ use crate::error::{Error, Result};
 use super::render;
 use super::Report;
 
-/// Writes `report.json` into `dir` (created if needed) and returns the paths written.
+/// Writes `report.json` (and `suggested-rules.toml` when noise was found) into `dir`, created
+/// if needed, and returns the paths written.
 pub fn write_reports(report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
     fs::create_dir_all(dir).map_err(|err| Error::io(dir, err))?;
     let json = dir.join("report.json");
     write_atomically(&json, render::json::render(report).as_bytes())?;
-    Ok(vec![json])
+    let mut written = vec![json];
+    let suggestions = dir.join("suggested-rules.toml");
+    match render::suggest::render(report) {
+        Some(text) => {
+            write_atomically(&suggestions, text.as_bytes())?;
+            written.push(suggestions);
+        }
+        None if suggestions.exists() => {
+            fs::remove_file(&suggestions).map_err(|err| Error::io(&suggestions, err))?;
+        }
+        None => {}
+    }
+    Ok(written)
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same folder.

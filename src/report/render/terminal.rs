@@ -37,26 +37,39 @@ pub fn render(report: &Report) -> String {
         }
         let _ = writeln!(
             out,
-            "\n{}  ({} exchanges: {} different, {} errors, {} skipped)",
-            route.route, c.exchanges, c.different, c.errors, c.skipped
+            "\n{}  ({} exchanges: {} different, {} noise only, {} errors, {} skipped)",
+            route.route, c.exchanges, c.different, c.noise_only, c.errors, c.skipped
         );
-        for sig in route.signatures.iter().take(MAX_SIGNATURES_SHOWN) {
+        let (noise, real): (Vec<_>, Vec<_>) = route.signatures.iter().partition(|s| s.noise);
+        for sig in real.iter().take(MAX_SIGNATURES_SHOWN) {
             let _ = writeln!(
                 out,
-                "  {:>6} {:>8}  {}{}  e.g. {}",
+                "  {:>6} {:>8}  {}  e.g. {}",
                 sig.count,
                 percent(sig.rate),
                 sig.signature,
-                if sig.noise { " (noise)" } else { "" },
                 sig.examples.join(", ")
             );
         }
-        if route.signatures.len() > MAX_SIGNATURES_SHOWN {
+        if real.len() > MAX_SIGNATURES_SHOWN {
             let _ = writeln!(
                 out,
                 "  ... {} more signatures in report.json",
-                route.signatures.len() - MAX_SIGNATURES_SHOWN
+                real.len() - MAX_SIGNATURES_SHOWN
             );
+        }
+        if !noise.is_empty() {
+            let _ = writeln!(out, "  noise (old disagrees with itself about as often):");
+            for sig in noise.iter().take(MAX_SIGNATURES_SHOWN) {
+                let _ = writeln!(
+                    out,
+                    "  {:>6} {:>8}  {}  (old vs old: {})",
+                    sig.count,
+                    percent(sig.rate),
+                    sig.signature,
+                    sig.noise_count
+                );
+            }
         }
         for error in &route.error_kinds {
             let _ = writeln!(
@@ -77,6 +90,17 @@ pub fn render(report: &Report) -> String {
                 skip.examples.join(", ")
             );
         }
+    }
+    if report
+        .routes
+        .iter()
+        .flat_map(|r| &r.signatures)
+        .any(|s| s.noise)
+    {
+        let _ = writeln!(
+            out,
+            "\nsuggested-rules.toml in the report folder proposes ignore rules for the noise."
+        );
     }
     if !report.ignored.is_empty() {
         let mut busiest: Vec<_> = report.ignored.iter().collect();

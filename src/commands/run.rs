@@ -1,0 +1,363 @@
+//! `shadowdiff run`: settings from flags over shadowdiff.toml, targets started, the replay
+//! pipeline run, outcomes and reports written, targets stopped, verdict returned.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::cli::RunArgs;
+use crate::config::Config;
+use crate::error::{exit, Error, Location, Result};
+use crate::recordings::{Limits, RawLines};
+use crate::replay::filter::Filters;
+use crate::replay::outcomes::{Answer, AnswerError, DifferenceLine, OutcomeLine, OutcomeWriter};
+use crate::replay::pipeline::{self, Finished, NoiseSource, Plan, Targets};
+use crate::replay::target::{CallError, Reply, Target, TargetConfig, TargetSettings};
+use crate::report::{write_reports, Aggregate, GatePolicy, Outcome, Verdict};
+
+use super::diff::load_rules;
+use super::output::print_report;
+use super::progress::Progress;
+
+/// Exchanges in flight when neither flag nor file says.
+const DEFAULT_CONCURRENCY: usize = 32;
+/// The per-request timeout when neither flag nor file says.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Retries of unreached calls when neither flag nor file says.
+const DEFAULT_RETRIES: u32 = 2;
+/// Failed calls in a row after which a target counts as down.
+const FAILURES_IN_A_ROW: u32 = 20;
+/// The exit code of a run stopped by Ctrl-C (the shell's convention for SIGINT).
+const INTERRUPTED: u8 = 130;
+
+/// Runs `run` and returns the exit code of its verdict.
+pub fn run(args: RunArgs) -> Result<u8> {
+    let config = Config::load(args.config.as_deref())?;
+    let rules = Arc::new(load_rules(
+        args.rules.as_deref().or(config.rules.as_deref()),
+    )?);
+    let recordings: Vec<PathBuf> = if args.recordings.is_empty() {
+        config
+            .recordings
+            .as_ref()
+            .map(|p| p.to_vec())
+            .unwrap_or_default()
+    } else {
+        args.recordings.clone()
+    };
+    if recordings.is_empty() {
+        return Err(Error::Usage(
+            "no recordings: name them (shadowdiff run recordings/) or set `recordings` in shadowdiff.toml".into(),
+        ));
+    }
+    let limits = Limits {
+        max_line_bytes: args.max_line_bytes,
+    };
+    for path in &recordings {
+        RawLines::open(path, &limits)?;
+    }
+    let old = target_config("old", args.old.as_deref(), &config)?.ok_or_else(|| {
+        Error::Usage("no old target: pass --old URL or set [targets.old] in shadowdiff.toml".into())
+    })?;
+    let new = target_config("new", args.new.as_deref(), &config)?.ok_or_else(|| {
+        Error::Usage("no new target: pass --new URL or set [targets.new] in shadowdiff.toml".into())
+    })?;
+    let noise_target = target_config("noise", args.noise.as_deref(), &config)?;
+    let noise_repeat =
+        args.noise_repeat || (noise_target.is_none() && config.noise_repeat.unwrap_or(false));
+    let out = args
+        .out
+        .clone()
+        .or(config.out.clone())
+        .unwrap_or_else(|| PathBuf::from("shadowdiff-report"));
+    let concurrency = args
+        .concurrency
+        .or(config.concurrency)
+        .unwrap_or(DEFAULT_CONCURRENCY)
+        .max(1);
+    let settings = TargetSettings {
+        timeout: args
+            .timeout
+            .or(config.timeout.map(|t| t.0))
+            .unwrap_or(DEFAULT_TIMEOUT),
+        log_dir: out.join("logs"),
+        concurrency,
+    };
+    let policy = GatePolicy {
+        max_diff_rate: args
+            .max_diff_rate
+            .or(config.gate.max_diff_rate)
+            .unwrap_or(0.0),
+        max_error_rate: args
+            .max_error_rate
+            .or(config.gate.max_error_rate)
+            .unwrap_or(0.0),
+        noise_relative: config
+            .noise
+            .relative
+            .unwrap_or(GatePolicy::default().noise_relative),
+        noise_absolute: config
+            .noise
+            .absolute
+            .unwrap_or(GatePolicy::default().noise_absolute),
+    };
+    let filters = Filters {
+        include_routes: [
+            args.include_route.clone(),
+            config.filter.include_routes.clone(),
+        ]
+        .concat(),
+        exclude_routes: [
+            args.exclude_route.clone(),
+            config.filter.exclude_routes.clone(),
+        ]
+        .concat(),
+        methods: [args.method.clone(), config.filter.methods.clone()].concat(),
+        tags: args
+            .tag
+            .iter()
+            .cloned()
+            .chain(config.filter.tags.clone())
+            .collect(),
+        allow_methods: [
+            args.allow_method.clone(),
+            config.filter.allow_methods.clone(),
+        ]
+        .concat(),
+    };
+    let plan = Plan {
+        recordings: recordings.clone(),
+        limits: limits.clone(),
+        rules: rules.clone(),
+        filters,
+        partition: args.partition,
+        concurrency,
+        rate: args.rate.or(config.rate).filter(|rate| *rate > 0.0),
+        retries: args.retries.or(config.retries).unwrap_or(DEFAULT_RETRIES),
+        max_failures_in_a_row: FAILURES_IN_A_ROW,
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.output.threads.unwrap_or(0))
+        .build()
+        .map_err(|err| Error::Usage(format!("cannot start worker threads: {err}")))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|err| Error::Usage(format!("cannot start the async runtime: {err}")))?;
+    std::fs::create_dir_all(&out).map_err(|err| Error::io(&out, err))?;
+    let mut progress = Progress::new(
+        args.output.quiet || args.output.format != crate::cli::Format::Terminal,
+        || {
+            (args.partition.is_none())
+                .then(|| count_exchanges(&recordings, &limits))
+                .flatten()
+        },
+    );
+    let mut aggregate = Aggregate::new();
+    let mut writer = OutcomeWriter::create(&out.join("outcomes.jsonl.zst"))?;
+    let mut write_error: Option<Error> = None;
+    let ending = pool.install(|| {
+        runtime.block_on(async {
+            let (old, new, noise) =
+                start_targets(&old, &new, noise_target.as_ref(), noise_repeat, &settings).await?;
+            let targets = Targets { old, new, noise };
+            let sink = |done: Finished| {
+                aggregate.add(&done.judged);
+                if write_error.is_none() {
+                    if let Err(err) = writer.write(&outcome_line(&done)) {
+                        write_error = Some(err);
+                    }
+                }
+                progress.inc();
+            };
+            let ending = tokio::select! {
+                ending = pipeline::run(plan, &targets, sink) => ending.map(|e| (e, false)),
+                _ = stoppers() => Ok((pipeline::Ending {
+                    incomplete: Some("interrupted".into()),
+                    unreachable: vec![],
+                }, true)),
+            };
+            targets.old.stop().await;
+            targets.new.stop().await;
+            if let NoiseSource::Target(noise) = targets.noise {
+                noise.stop().await;
+            }
+            ending
+        })
+    });
+    runtime.shutdown_timeout(Duration::from_secs(10));
+    progress.finish();
+    let (ending, interrupted) = ending?;
+    if let Some(err) = write_error {
+        return Err(err);
+    }
+    writer.finish()?;
+    let target_failed = ending.incomplete.is_some() || !ending.unreachable.is_empty();
+    let mut reasons: Vec<String> = ending.incomplete.into_iter().collect();
+    reasons.extend(ending.unreachable);
+    if !reasons.is_empty() {
+        aggregate.mark_incomplete(reasons.join("; "));
+    }
+    let report = aggregate.finish(&policy, |rule| rules.describe(rule).to_string());
+    write_reports(&report, &out)?;
+    print_report(&report, &args.output);
+    Ok(if interrupted {
+        INTERRUPTED
+    } else if target_failed {
+        exit::TARGET_FAILED
+    } else {
+        match report.verdict {
+            Verdict::Pass => exit::PASS,
+            Verdict::Fail => exit::GATE_FAILED,
+        }
+    })
+}
+
+/// The target called `role`: the flag (a URL) over the file's `[targets.ROLE]`.
+fn target_config(role: &str, flag: Option<&str>, config: &Config) -> Result<Option<TargetConfig>> {
+    if let Some(url) = flag {
+        return Ok(Some(TargetConfig {
+            url: Some(url.to_string()),
+            ..TargetConfig::default()
+        }));
+    }
+    match config.targets.get(role) {
+        Some(target) if target.url.is_none() && target.start.is_none() => Err(Error::config(
+            Location::file(crate::config::DEFAULT_CONFIG),
+            format!("[targets.{role}] needs `url` or `start`"),
+        )),
+        other => Ok(other.cloned()),
+    }
+}
+
+/// Starts old, new and the noise target at once; if one fails, the others are stopped.
+async fn start_targets(
+    old: &TargetConfig,
+    new: &TargetConfig,
+    noise: Option<&TargetConfig>,
+    noise_repeat: bool,
+    settings: &TargetSettings,
+) -> Result<(Target, Target, NoiseSource)> {
+    let noise_start = async {
+        match noise {
+            Some(config) => Target::start("noise", config, settings).await.map(Some),
+            None => Ok(None),
+        }
+    };
+    let (old, new, noise) = tokio::join!(
+        Target::start("old", old, settings),
+        Target::start("new", new, settings),
+        noise_start
+    );
+    match (old, new, noise) {
+        (Ok(old), Ok(new), Ok(noise)) => {
+            let noise = match noise {
+                Some(target) => NoiseSource::Target(target),
+                None if noise_repeat => NoiseSource::Repeat,
+                None => NoiseSource::Off,
+            };
+            Ok((old, new, noise))
+        }
+        (old, new, noise) => {
+            let mut first_error = None;
+            for started in [old, new] {
+                match started {
+                    Ok(target) => target.stop().await,
+                    Err(err) => {
+                        first_error.get_or_insert(err);
+                    }
+                }
+            }
+            match noise {
+                Ok(Some(target)) => target.stop().await,
+                Ok(None) => {}
+                Err(err) => {
+                    first_error.get_or_insert(err);
+                }
+            }
+            Err(first_error.unwrap_or_else(|| Error::Usage("a target did not start".into())))
+        }
+    }
+}
+
+/// Resolves when the process is asked to stop (Ctrl-C or SIGTERM).
+async fn stoppers() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let term = async {
+        match term.as_mut() {
+            Some(signal) => {
+                signal.recv().await;
+            }
+            None => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term => {}
+    }
+}
+
+/// Counts the exchanges of the recordings, for the progress bar's total.
+fn count_exchanges(paths: &[PathBuf], limits: &Limits) -> Option<u64> {
+    let mut total = 0;
+    for path in paths {
+        total += RawLines::open(path, limits)
+            .ok()?
+            .filter(|line| line.is_ok())
+            .count() as u64;
+    }
+    Some(total)
+}
+
+/// The outcomes-file line of a finished exchange.
+fn outcome_line(done: &Finished) -> OutcomeLine {
+    let (outcome, reason, differences) = match &done.judged.outcome {
+        Outcome::Compared(comparison) if comparison.differences.is_empty() => {
+            ("equal", None, vec![])
+        }
+        Outcome::Compared(comparison) => (
+            "different",
+            None,
+            comparison
+                .differences
+                .iter()
+                .map(|d| DifferenceLine {
+                    signature: d.signature().to_string(),
+                    path: d.target.place(),
+                })
+                .collect(),
+        ),
+        Outcome::Error(error) => ("error", Some(error.message.clone()), vec![]),
+        Outcome::Skipped(reason) => ("skipped", Some(reason.clone()), vec![]),
+    };
+    OutcomeLine {
+        id: done.exchange.id.clone(),
+        route: done.judged.route.clone(),
+        outcome: outcome.to_string(),
+        reason,
+        request: done.exchange.request.clone(),
+        old: done.old.as_ref().map(answer),
+        new: done.new.as_ref().map(answer),
+        noise: done.noise.as_ref().map(answer),
+        differences,
+    }
+}
+
+/// One target's answer as the outcomes file keeps it.
+fn answer(result: &std::result::Result<Reply, CallError>) -> Answer {
+    match result {
+        Ok(reply) => Answer {
+            response: Some(reply.response.clone()),
+            error: None,
+            latency_ms: reply.latency.as_secs_f64() * 1000.0,
+        },
+        Err(err) => Answer {
+            response: None,
+            error: Some(AnswerError {
+                kind: err.kind().to_string(),
+                message: err.to_string(),
+            }),
+            latency_ms: 0.0,
+        },
+    }
+}

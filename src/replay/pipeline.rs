@@ -1,0 +1,421 @@
+//! The replay pipeline: read → filter → replay (async, bounded) → compare (rayon) → in order.
+//!
+//! A reader thread streams exchanges into a bounded channel; each exchange is replayed against
+//! old, new and (when noise is measured) noise at once, with at most `concurrency` exchanges in
+//! flight; the comparison runs on the rayon pool, off the I/O threads; results come back in
+//! input order (`buffered`), so what the sink sees never depends on timing.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::stream::{self, StreamExt as _};
+use tokio::sync::{mpsc, oneshot, Mutex};
+use tokio::time::Instant;
+
+use crate::compare::Comparison;
+use crate::error::{Error, Result};
+use crate::judge::{judge, Pair};
+use crate::model::Exchange;
+use crate::recordings::{parse_line, Limits, RawLines};
+use crate::report::{Judged, Outcome, OutcomeError};
+use crate::rules::RuleSet;
+
+use super::filter::Filters;
+use super::partition::Partition;
+use super::target::{CallError, Reply, Target};
+
+/// Where the second answer of the old implementation comes from.
+pub enum NoiseSource {
+    /// No noise measured.
+    Off,
+    /// A second instance of the old implementation.
+    Target(Target),
+    /// The old target, asked twice.
+    Repeat,
+}
+
+/// The targets of a run.
+pub struct Targets {
+    /// The implementation being replaced.
+    pub old: Target,
+    /// The implementation replacing it.
+    pub new: Target,
+    /// The noise measurement.
+    pub noise: NoiseSource,
+}
+
+/// Everything the pipeline needs besides the targets.
+pub struct Plan {
+    /// Recording files or folders, read in order.
+    pub recordings: Vec<PathBuf>,
+    /// Reader limits.
+    pub limits: Limits,
+    /// The comparator rules.
+    pub rules: Arc<RuleSet>,
+    /// Which exchanges replay.
+    pub filters: Filters,
+    /// Which share of the exchanges this run handles.
+    pub partition: Option<Partition>,
+    /// Exchanges in flight at most.
+    pub concurrency: usize,
+    /// Exchanges started per second at most.
+    pub rate: Option<f64>,
+    /// Retries of a call that did not reach the target (refused, reset), with backoff.
+    pub retries: u32,
+    /// Failed calls in a row after which a target counts as down and the run stops.
+    pub max_failures_in_a_row: u32,
+}
+
+/// One finished exchange: its judgement and what the targets answered.
+pub struct Finished {
+    /// The exchange as read.
+    pub exchange: Exchange,
+    /// How it was judged.
+    pub judged: Judged,
+    /// Old's answer (absent when skipped).
+    pub old: Option<std::result::Result<Reply, CallError>>,
+    /// New's answer.
+    pub new: Option<std::result::Result<Reply, CallError>>,
+    /// The noise answer, when measured.
+    pub noise: Option<std::result::Result<Reply, CallError>>,
+}
+
+/// How the run ended, besides the outcomes it produced.
+#[derive(Debug, Default)]
+pub struct Ending {
+    /// Set when the run stopped early because a target went down.
+    pub incomplete: Option<String>,
+    /// Targets that were called and never answered, with the last error.
+    pub unreachable: Vec<String>,
+}
+
+/// Runs the plan, handing each finished exchange to `sink` in input order. Bad input stops
+/// the run with an error (exit 2); a target that goes down stops it early with
+/// [`Ending::incomplete`] set, after the sink has seen everything that finished.
+pub async fn run(plan: Plan, targets: &Targets, mut sink: impl FnMut(Finished)) -> Result<Ending> {
+    let (sender, receiver) = mpsc::channel::<Result<Exchange>>(plan.concurrency.max(1) * 2);
+    let reader = spawn_reader(&plan, sender);
+    let shared = Shared {
+        targets,
+        rules: plan.rules.clone(),
+        filters: plan.filters.clone(),
+        retries: plan.retries,
+        pacer: plan.rate.map(|rate| Mutex::new(Pacer::new(rate))),
+    };
+    let shared = &shared;
+    let exchanges = stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|item| (item, receiver))
+    });
+    let finished = exchanges
+        .map(|item| async move {
+            match item {
+                Ok(exchange) => Ok(shared.replay(exchange).await),
+                Err(err) => Err(err),
+            }
+        })
+        .buffered(plan.concurrency.max(1));
+    let mut finished = Box::pin(finished);
+    let mut health = Health::new(plan.max_failures_in_a_row);
+    let mut ending = Ending::default();
+    while let Some(item) = finished.next().await {
+        let done = item?;
+        let down = health.record(&done);
+        sink(done);
+        if let Some(reason) = down {
+            ending.incomplete = Some(reason);
+            break;
+        }
+    }
+    drop(finished);
+    if ending.incomplete.is_none() {
+        reader
+            .await
+            .map_err(|err| Error::Usage(format!("the recording reader stopped: {err}")))??;
+    }
+    ending.unreachable = health.unreachable();
+    Ok(ending)
+}
+
+/// Reads, parses and partitions the recordings on a thread of its own.
+fn spawn_reader(
+    plan: &Plan,
+    sender: mpsc::Sender<Result<Exchange>>,
+) -> tokio::task::JoinHandle<Result<()>> {
+    let paths = plan.recordings.clone();
+    let limits = plan.limits.clone();
+    let partition = plan.partition;
+    tokio::task::spawn_blocking(move || {
+        let mut position = 0u64;
+        for path in &paths {
+            for line in RawLines::open(path, &limits)? {
+                let parsed = line.and_then(|line| parse_line(&line));
+                let selected = match &parsed {
+                    Ok(exchange) => {
+                        let selected = partition.is_none_or(|p| p.selects(&exchange.id, position));
+                        position += 1;
+                        selected
+                    }
+                    Err(_) => true,
+                };
+                let failed = parsed.is_err();
+                if selected && sender.blocking_send(parsed).is_err() {
+                    return Ok(());
+                }
+                if failed {
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+/// What every replay task shares.
+struct Shared<'t> {
+    targets: &'t Targets,
+    rules: Arc<RuleSet>,
+    filters: Filters,
+    retries: u32,
+    pacer: Option<Mutex<Pacer>>,
+}
+
+impl Shared<'_> {
+    /// Replays one exchange (or skips it) and judges the answers on the rayon pool.
+    async fn replay(&self, exchange: Exchange) -> Finished {
+        let route = self
+            .rules
+            .route(&exchange.request.method, exchange.request.path());
+        if let Some(reason) =
+            self.filters
+                .skip_reason(&exchange, &route.name, &route.rules.allow_methods)
+        {
+            let judged = Judged {
+                id: exchange.id.clone(),
+                route: route.name,
+                outcome: Outcome::Skipped(reason),
+                noise: None,
+            };
+            return Finished {
+                exchange,
+                judged,
+                old: None,
+                new: None,
+                noise: None,
+            };
+        }
+        if let Some(pacer) = &self.pacer {
+            let start = pacer.lock().await.next();
+            tokio::time::sleep_until(start).await;
+        }
+        let targets = self.targets;
+        let noise_call = async {
+            match &targets.noise {
+                NoiseSource::Off => None,
+                NoiseSource::Target(target) => Some(self.call(target, &exchange).await),
+                NoiseSource::Repeat => Some(self.call(&targets.old, &exchange).await),
+            }
+        };
+        let (old, new, noise) = tokio::join!(
+            self.call(&targets.old, &exchange),
+            self.call(&targets.new, &exchange),
+            noise_call
+        );
+        let judged = self.judge(&exchange, &old, &new, &noise).await;
+        Finished {
+            exchange,
+            judged,
+            old: Some(old),
+            new: Some(new),
+            noise,
+        }
+    }
+
+    /// Calls a target, retrying calls that did not reach it, with a doubling backoff.
+    async fn call(
+        &self,
+        target: &Target,
+        exchange: &Exchange,
+    ) -> std::result::Result<Reply, CallError> {
+        let mut backoff = Duration::from_millis(50);
+        let mut attempt = 0;
+        loop {
+            match target.call(exchange).await {
+                Err(err) if err.is_connection() && attempt < self.retries => {
+                    attempt += 1;
+                    tokio::time::sleep(backoff).await;
+                    backoff *= 2;
+                }
+                answer => return answer,
+            }
+        }
+    }
+
+    /// Turns the answers into an outcome; comparisons run on the rayon pool.
+    async fn judge(
+        &self,
+        exchange: &Exchange,
+        old: &std::result::Result<Reply, CallError>,
+        new: &std::result::Result<Reply, CallError>,
+        noise: &Option<std::result::Result<Reply, CallError>>,
+    ) -> Judged {
+        let route = self
+            .rules
+            .route(&exchange.request.method, exchange.request.path())
+            .name;
+        let failed = [
+            ("old", Some(old)),
+            ("new", Some(new)),
+            ("noise", noise.as_ref()),
+        ]
+        .into_iter()
+        .find_map(|(role, answer)| match answer {
+            Some(Err(err)) => Some((role, err)),
+            _ => None,
+        });
+        let error = failed.map(|(role, err)| {
+            OutcomeError::new(&format!("{role}_{}", err.kind()), format!("{role}: {err}"))
+        });
+        let (Ok(old), Ok(new), None) = (old, new, &error) else {
+            return Judged {
+                id: exchange.id.clone(),
+                route,
+                outcome: Outcome::Error(
+                    error.unwrap_or_else(|| {
+                        OutcomeError::new("no_answer", "a target gave no answer")
+                    }),
+                ),
+                noise: None,
+            };
+        };
+        let noise = noise
+            .as_ref()
+            .and_then(|n| n.as_ref().ok())
+            .map(|r| r.response.clone());
+        let (old, new) = (old.response.clone(), new.response.clone());
+        let (request, id, rules) = (
+            exchange.request.clone(),
+            exchange.id.clone(),
+            self.rules.clone(),
+        );
+        let (sender, receiver) = oneshot::channel::<Judged>();
+        rayon::spawn(move || {
+            let judged = judge(
+                Pair {
+                    id: &id,
+                    request: &request,
+                    old: Some(&old),
+                    new: Some(&new),
+                    noise: noise.as_ref(),
+                },
+                &rules,
+            );
+            let _ = sender.send(judged);
+        });
+        receiver.await.unwrap_or_else(|_| Judged {
+            id: exchange.id.clone(),
+            route: route.clone(),
+            outcome: Outcome::Error(OutcomeError::new(
+                "comparison_failed",
+                "the comparison stopped unexpectedly",
+            )),
+            noise: None::<Comparison>,
+        })
+    }
+}
+
+/// Spaces exchange starts `1/rate` seconds apart.
+struct Pacer {
+    interval: Duration,
+    next: Option<Instant>,
+}
+
+impl Pacer {
+    fn new(rate: f64) -> Pacer {
+        Pacer {
+            interval: Duration::from_secs_f64(1.0 / rate.max(f64::MIN_POSITIVE)),
+            next: None,
+        }
+    }
+
+    /// The instant the next exchange may start.
+    fn next(&mut self) -> Instant {
+        let now = Instant::now();
+        let at = self.next.map_or(now, |next| next.max(now));
+        self.next = Some(at + self.interval);
+        at
+    }
+}
+
+/// Tracks failed calls in a row per target, in input order.
+struct Health {
+    limit: u32,
+    targets: Vec<TargetHealth>,
+}
+
+#[derive(Default)]
+struct TargetHealth {
+    role: &'static str,
+    failures_in_a_row: u32,
+    answered: u64,
+    called: u64,
+    last_error: Option<String>,
+}
+
+impl Health {
+    fn new(limit: u32) -> Health {
+        Health {
+            limit,
+            targets: ["old", "new", "noise"]
+                .into_iter()
+                .map(|role| TargetHealth {
+                    role,
+                    ..TargetHealth::default()
+                })
+                .collect(),
+        }
+    }
+
+    /// Counts one finished exchange; returns why the run must stop, if a target is down.
+    fn record(&mut self, done: &Finished) -> Option<String> {
+        let answers = [&done.old, &done.new, &done.noise];
+        let mut down = None;
+        for (health, answer) in self.targets.iter_mut().zip(answers) {
+            let Some(answer) = answer else { continue };
+            health.called += 1;
+            match answer {
+                Ok(_) => {
+                    health.answered += 1;
+                    health.failures_in_a_row = 0;
+                }
+                Err(err) => {
+                    health.failures_in_a_row += 1;
+                    health.last_error = Some(err.to_string());
+                    if health.failures_in_a_row >= self.limit && down.is_none() {
+                        down = Some(format!(
+                            "target {} failed {} times in a row (last: {err})",
+                            health.role, health.failures_in_a_row
+                        ));
+                    }
+                }
+            }
+        }
+        down
+    }
+
+    /// Targets that were called and never answered.
+    fn unreachable(&self) -> Vec<String> {
+        self.targets
+            .iter()
+            .filter(|h| h.called > 0 && h.answered == 0)
+            .map(|h| {
+                format!(
+                    "target {} never answered ({} calls; last: {})",
+                    h.role,
+                    h.called,
+                    h.last_error.as_deref().unwrap_or("no answer")
+                )
+            })
+            .collect()
+    }
+}
