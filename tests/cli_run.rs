@@ -1,0 +1,314 @@
+//! `shadowdiff run` end to end: the real binary replaying real recordings against real HTTP
+//! servers on 127.0.0.1, including targets that fail in every way we know.
+
+mod common;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use common::servers::{closed_port_url, json, Action, TestServer};
+use common::{lines, Project, Run};
+use serde_json::Value;
+
+/// A GET exchange line for `/orders/{i}` with a recorded JSON response.
+fn get(i: u32) -> String {
+    serde_json::json!({
+        "id": format!("r{i}"),
+        "request": {"method": "GET", "url": format!("/orders/{i}?expand=items"),
+                    "headers": [["accept", "application/json"], ["authorization", "Bearer t"]], "body": null},
+        "response": {"status": 200, "headers": [["content-type", "application/json"]],
+                     "body": {"text": format!("{{\"id\":{i}}}")}},
+    })
+    .to_string()
+}
+
+/// A POST exchange line.
+fn post(i: u32) -> String {
+    serde_json::json!({
+        "id": format!("p{i}"),
+        "request": {"method": "POST", "url": "/orders", "headers": [["content-type", "application/json"]],
+                    "body": {"text": format!("{{\"sku\":\"A{i}\"}}")}},
+    })
+    .to_string()
+}
+
+fn recordings(project: &Project, count: u32) {
+    project.file("recs.jsonl", lines(&(1..=count).map(get).collect::<Vec<_>>()));
+}
+
+/// A server answering `/orders/{id}` with the id and the given total.
+fn orders(total: f64) -> TestServer {
+    TestServer::start(move |request| {
+        let id: String = request
+            .path
+            .trim_start_matches("/orders/")
+            .chars()
+            .take_while(|c| c.is_ascii_digit())
+            .collect();
+        json(200, &format!("{{\"id\":{id},\"total\":{total}}}"))
+    })
+}
+
+fn run(project: &Project, old: &str, new: &str, extra: &[&str]) -> Run {
+    let mut args = vec!["run", "recs.jsonl", "--old", old, "--new", new, "--quiet"];
+    args.extend_from_slice(extra);
+    project.run(&args)
+}
+
+fn report(project: &Project) -> Value {
+    serde_json::from_str(&project.read("shadowdiff-report/report.json")).expect("report.json")
+}
+
+fn totals(report: &Value) -> (u64, u64, u64, u64, u64, u64) {
+    let t = &report["totals"];
+    let n = |k: &str| t[k].as_u64().expect("count");
+    let sum = n("equal") + n("different") + n("noise_only") + n("errors") + n("skipped");
+    assert_eq!(n("exchanges"), sum, "totals do not add up: {t}");
+    (n("exchanges"), n("equal"), n("different"), n("noise_only"), n("errors"), n("skipped"))
+}
+
+fn error_kinds(report: &Value) -> Vec<String> {
+    report["routes"]
+        .as_array()
+        .expect("routes")
+        .iter()
+        .flat_map(|r| r["error_kinds"].as_array().expect("kinds").clone())
+        .map(|k| format!("{} {}", k["kind"].as_str().unwrap(), k["count"]))
+        .collect()
+}
+
+#[test]
+fn equal_services_pass() {
+    let p = Project::new();
+    recordings(&p, 6);
+    let (old, new) = (orders(10.0), orders(10.0));
+    let run = run(&p, &old.url(), &new.url(), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = report(&p);
+    assert_eq!(totals(&report), (6, 6, 0, 0, 0, 0));
+    assert_eq!(old.hits(), 6);
+    assert_eq!(new.hits(), 6);
+    assert!(p.path().join("shadowdiff-report/outcomes.jsonl.zst").exists());
+}
+
+#[test]
+fn a_changed_field_fails_with_its_signature() {
+    let p = Project::new();
+    recordings(&p, 4);
+    let (old, new) = (orders(10.0), orders(12.5));
+    let run = run(&p, &old.url(), &new.url(), &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = report(&p);
+    assert_eq!(totals(&report), (4, 0, 4, 0, 0, 0));
+    assert_eq!(report["routes"][0]["route"], "GET /orders/{id}");
+    let sig = &report["routes"][0]["signatures"][0];
+    assert_eq!(sig["signature"], "body $.total changed");
+    assert_eq!(sig["samples"][0]["old"], 10.0);
+    assert_eq!(sig["samples"][0]["new"], 12.5);
+}
+
+/// A server whose responses carry a fresh request id on every call: noise.
+fn noisy() -> TestServer {
+    let counter = Arc::new(AtomicU64::new(0));
+    TestServer::start(move |_| {
+        let n = counter.fetch_add(1, Ordering::SeqCst);
+        json(200, &format!("{{\"total\":1,\"requestId\":\"req-{n}\"}}"))
+    })
+}
+
+#[test]
+fn noise_only_differences_pass_with_noise_repeat() {
+    let p = Project::new();
+    recordings(&p, 8);
+    let (old, new) = (noisy(), noisy());
+    assert_eq!(run(&p, &old.url(), &new.url(), &[]).code, 1);
+    let run = run(&p, &old.url(), &new.url(), &["--noise-repeat"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = report(&p);
+    assert_eq!(totals(&report), (8, 0, 0, 8, 0, 0));
+    let sig = &report["routes"][0]["signatures"][0];
+    assert_eq!(sig["signature"], "body $.requestId changed");
+    assert_eq!(sig["noise"], true);
+    assert_eq!(sig["count"], 8);
+    assert_eq!(sig["noise_count"], 8);
+    let suggested = p.read("shadowdiff-report/suggested-rules.toml");
+    assert!(suggested.contains("\"$.requestId\""), "{suggested}");
+    assert_eq!(old.hits(), 8 + 16, "old is called twice per exchange with --noise-repeat");
+}
+
+#[test]
+fn a_real_change_is_not_hidden_by_noise() {
+    let p = Project::new();
+    recordings(&p, 8);
+    let old = noisy();
+    let counter = Arc::new(AtomicU64::new(0));
+    let new = TestServer::start(move |_| {
+        let n = counter.fetch_add(1, Ordering::SeqCst);
+        json(200, &format!("{{\"total\":2,\"requestId\":\"other-{n}\"}}"))
+    });
+    let run = run(&p, &old.url(), &new.url(), &["--noise-repeat"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = report(&p);
+    assert_eq!(totals(&report), (8, 0, 8, 0, 0, 0));
+    let flags: Vec<(String, bool)> = report["routes"][0]["signatures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["signature"].as_str().unwrap().to_string(), s["noise"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(
+        flags,
+        [("body $.requestId changed".to_string(), true), ("body $.total changed".to_string(), false)]
+    );
+}
+
+#[test]
+fn a_refusing_target_exits_3_with_a_report() {
+    let p = Project::new();
+    recordings(&p, 5);
+    let old = orders(1.0);
+    let run = run(&p, &old.url(), &closed_port_url(), &["--retries", "0"]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    let report = report(&p);
+    assert_eq!(totals(&report), (5, 0, 0, 0, 5, 0));
+    assert_eq!(error_kinds(&report), ["new_refused 5"]);
+    assert_eq!(report["verdict"], "fail");
+    assert!(report["reasons"][0].as_str().unwrap().contains("target new never answered"), "{}", report["reasons"]);
+}
+
+#[test]
+fn a_hanging_target_times_out() {
+    let p = Project::new();
+    recordings(&p, 3);
+    let old = orders(1.0);
+    let new = TestServer::start(|_| Action::Hang);
+    let run = run(&p, &old.url(), &new.url(), &["--timeout", "300ms"]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    let report = report(&p);
+    assert_eq!(totals(&report), (3, 0, 0, 0, 3, 0));
+    assert_eq!(error_kinds(&report), ["new_timeout 3"]);
+}
+
+#[test]
+fn a_resetting_target_is_an_error_per_exchange() {
+    let p = Project::new();
+    recordings(&p, 3);
+    let old = orders(1.0);
+    let new = TestServer::start(|_| Action::Reset);
+    let run = run(&p, &old.url(), &new.url(), &["--retries", "0"]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    let report = report(&p);
+    assert_eq!(totals(&report), (3, 0, 0, 0, 3, 0));
+    assert_eq!(error_kinds(&report), ["new_reset 3"]);
+}
+
+#[test]
+fn a_target_answering_500_is_different_not_an_error() {
+    let p = Project::new();
+    recordings(&p, 3);
+    let old = orders(1.0);
+    let new = TestServer::start(|_| json(500, "{\"error\":\"boom\"}"));
+    let run = run(&p, &old.url(), &new.url(), &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = report(&p);
+    assert_eq!(totals(&report), (3, 0, 3, 0, 0, 0));
+    let sigs: Vec<&str> = report["routes"][0]["signatures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["signature"].as_str().unwrap())
+        .collect();
+    assert!(sigs.contains(&"status changed"), "{sigs:?}");
+}
+
+#[test]
+fn twenty_failures_in_a_row_stop_the_run_marked_incomplete() {
+    let p = Project::new();
+    recordings(&p, 40);
+    let old = orders(1.0);
+    let run = run(&p, &old.url(), &closed_port_url(), &["--retries", "0", "--concurrency", "1"]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    let report = report(&p);
+    assert_eq!(report["incomplete"], true);
+    assert_eq!(totals(&report), (20, 0, 0, 0, 20, 0));
+    assert!(report["reasons"][0].as_str().unwrap().starts_with("the run is incomplete: target new failed 20 times in a row"));
+}
+
+#[test]
+fn an_exec_target_that_crashes_fails_the_target() {
+    let p = Project::new();
+    recordings(&p, 3);
+    let old = orders(1.0);
+    let run = run(&p, &old.url(), "exec:exit 1", &[]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    let report = report(&p);
+    assert_eq!(totals(&report), (3, 0, 0, 0, 3, 0));
+    assert_eq!(error_kinds(&report), ["new_crashed 3"]);
+}
+
+#[test]
+fn posts_are_skipped_unless_allowed() {
+    let p = Project::new();
+    p.file("recs.jsonl", lines(&[get(1), post(1), post(2)]));
+    let (old, new) = (orders(1.0), orders(1.0));
+    let run1 = run(&p, &old.url(), &new.url(), &[]);
+    assert_eq!(run1.code, 0, "{}", run1.stderr);
+    let report1 = report(&p);
+    assert_eq!(totals(&report1), (3, 1, 0, 0, 0, 2));
+    assert_eq!(old.hits(), 1, "a POST reached the old target");
+    let skipped = &report1["routes"].as_array().unwrap().iter().find(|r| r["route"] == "POST /orders").unwrap()["skip_reasons"][0];
+    assert_eq!(skipped["count"], 2);
+    assert!(skipped["reason"].as_str().unwrap().contains("--allow-method POST"));
+    let run2 = run(&p, &old.url(), &new.url(), &["--allow-method", "POST"]);
+    assert_eq!(run2.code, 1, "{}", run2.stderr);
+    assert_eq!(totals(&report(&p)).5, 0);
+    assert_eq!(old.hits(), 1 + 3);
+}
+
+#[test]
+fn the_report_is_the_same_at_any_concurrency() {
+    let p = Project::new();
+    recordings(&p, 120);
+    let old = orders(1.0);
+    let new = TestServer::start(|request| {
+        let id: u32 = request.path.trim_start_matches("/orders/").split('?').next().unwrap().parse().unwrap();
+        if id % 7 == 0 {
+            json(404, "{\"error\":\"gone\"}")
+        } else {
+            json(200, &format!("{{\"id\":{id},\"total\":{}}}", if id % 3 == 0 { 2 } else { 1 }))
+        }
+    });
+    for (concurrency, out) in [("1", "c1"), ("64", "c64")] {
+        let run = run(&p, &old.url(), &new.url(), &["--concurrency", concurrency, "--out", out]);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+    }
+    assert_eq!(p.read("c1/report.json"), p.read("c64/report.json"));
+}
+
+#[test]
+fn a_past_run_is_rejudged_under_new_rules_without_replaying() {
+    let p = Project::new();
+    recordings(&p, 4);
+    let (old, new) = (orders(10.0), orders(12.5));
+    assert_eq!(run(&p, &old.url(), &new.url(), &[]).code, 1);
+    let hits = (old.hits(), new.hits());
+    p.file("rules.toml", "[defaults]\nignore = [\"$.total\"]\n");
+    let rejudged = p.run(&["diff", "shadowdiff-report/outcomes.jsonl.zst", "--rules", "rules.toml", "--out", "again"]);
+    assert_eq!(rejudged.code, 0, "{}{}", rejudged.stdout, rejudged.stderr);
+    let again: Value = serde_json::from_str(&p.read("again/report.json")).unwrap();
+    assert_eq!(totals(&again), (4, 4, 0, 0, 0, 0));
+    assert_eq!((old.hits(), new.hits()), hits, "re-judging replayed something");
+    let same_rules = p.run(&["diff", "shadowdiff-report/outcomes.jsonl.zst", "--out", "same"]);
+    assert_eq!(same_rules.code, 1);
+    let same: Value = serde_json::from_str(&p.read("same/report.json")).unwrap();
+    assert_eq!(same["routes"], report(&p)["routes"]);
+}
+
+#[test]
+fn a_missing_target_is_bad_usage() {
+    let p = Project::new();
+    recordings(&p, 1);
+    let run = p.run(&["run", "recs.jsonl", "--new", "http://127.0.0.1:1"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("no old target"), "{}", run.stderr);
+}
