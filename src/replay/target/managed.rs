@@ -1,0 +1,277 @@
+//! Processes shadowdiff starts: managed services and exec targets.
+//!
+//! Each runs as `sh -c COMMAND` in its own process group, so a signal reaches the whole tree the
+//! shell starts. Output goes to `<log_dir>/<name>.log`. A stop sends SIGTERM to the group, waits
+//! up to five seconds, then SIGKILL; dropping a process kills its group at once. Every live group
+//! is also listed for [`kill_all`], which a Ctrl-C handler calls before the program exits.
+
+use std::fs::{File, OpenOptions};
+use std::net::{Ipv4Addr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use tokio::process::{Child, Command};
+
+use super::http::describe;
+
+/// How long a stop waits after SIGTERM before it kills.
+const GRACE: Duration = Duration::from_secs(5);
+/// How often readiness is polled.
+const POLL: Duration = Duration::from_millis(100);
+/// How long one readiness probe may take.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+/// How many lines of the log an error quotes.
+const TAIL_LINES: usize = 20;
+
+/// Process groups started and not yet stopped.
+static LIVE_GROUPS: Mutex<Vec<i32>> = Mutex::new(Vec::new());
+
+fn live_groups() -> std::sync::MutexGuard<'static, Vec<i32>> {
+    LIVE_GROUPS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Kills (SIGKILL) every process group started by a target and not yet stopped. Synchronous and
+/// safe to call from a signal handler task or just before `std::process::exit`.
+pub fn kill_all() {
+    let groups = std::mem::take(&mut *live_groups());
+    for group in groups {
+        signal_group(group, libc::SIGKILL);
+    }
+}
+
+fn signal_group(group: i32, signal: i32) {
+    if group > 0 {
+        // SAFETY: kill(2) takes plain integers and has no memory effects; a negative pid names
+        // the process group, and `group` is positive, so this never signals every process.
+        unsafe {
+            libc::kill(-group, signal);
+        }
+    }
+}
+
+/// A free TCP port on 127.0.0.1, found by binding port 0 and letting the listener go.
+pub fn free_port() -> Result<u16, String> {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .map_err(|err| format!("cannot find a free port: {err}"))?;
+    listener
+        .local_addr()
+        .map(|addr| addr.port())
+        .map_err(|err| format!("cannot find a free port: {err}"))
+}
+
+/// Opens `path` for appending, creating its folder.
+pub fn open_log(path: &Path) -> Result<File, String> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|err| format!("cannot create {}: {err}", dir.display()))?;
+    }
+    OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|err| format!("cannot open {}: {err}", path.display()))
+}
+
+/// The last lines of the log at `path`, for error messages.
+pub fn log_tail(path: &Path) -> String {
+    let Ok(bytes) = std::fs::read(path) else {
+        return String::new();
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    let lines: Vec<&str> = text.lines().collect();
+    let start = lines.len().saturating_sub(TAIL_LINES);
+    lines[start..].join("\n")
+}
+
+/// A running `sh -c COMMAND` in its own process group.
+pub struct Process {
+    child: Child,
+    group: i32,
+    log_path: PathBuf,
+}
+
+impl Process {
+    /// Starts `sh -c command` with stderr (and stdout unless `piped`) appended to `log_path`.
+    /// With `piped`, stdin and stdout are pipes for the caller; otherwise stdin is empty.
+    pub fn spawn(command: &str, log_path: &Path, piped: bool) -> Result<Process, String> {
+        let log = open_log(log_path)?;
+        let stderr = log
+            .try_clone()
+            .map_err(|err| format!("cannot open {}: {err}", log_path.display()))?;
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c")
+            .arg(command)
+            .process_group(0)
+            .kill_on_drop(true)
+            .stderr(Stdio::from(stderr));
+        if piped {
+            cmd.stdin(Stdio::piped()).stdout(Stdio::piped());
+        } else {
+            cmd.stdin(Stdio::null()).stdout(Stdio::from(log));
+        }
+        let child = cmd
+            .spawn()
+            .map_err(|err| format!("cannot run `sh -c {command}`: {err}"))?;
+        let group = child
+            .id()
+            .and_then(|id| i32::try_from(id).ok())
+            .unwrap_or(0);
+        live_groups().push(group);
+        Ok(Process {
+            child,
+            group,
+            log_path: log_path.to_path_buf(),
+        })
+    }
+
+    /// The child, for its pipes and exit status.
+    pub fn child(&mut self) -> &mut Child {
+        &mut self.child
+    }
+
+    /// Where the process writes its output.
+    pub fn log_path(&self) -> &Path {
+        &self.log_path
+    }
+
+    /// SIGTERM to the group, up to five seconds to exit, then SIGKILL.
+    pub async fn stop(mut self) {
+        signal_group(self.group, libc::SIGTERM);
+        if tokio::time::timeout(GRACE, self.child.wait())
+            .await
+            .is_err()
+        {
+            signal_group(self.group, libc::SIGKILL);
+            let _ = self.child.wait().await;
+        }
+        // Children that ignore SIGTERM while the shell exits still get killed with the group.
+        signal_group(self.group, libc::SIGKILL);
+        self.forget();
+    }
+
+    /// SIGKILL to the group now, and reap the shell.
+    pub async fn kill(mut self) {
+        signal_group(self.group, libc::SIGKILL);
+        let _ = self.child.wait().await;
+        self.forget();
+    }
+
+    fn forget(&mut self) {
+        let group = self.group;
+        live_groups().retain(|g| *g != group);
+        self.group = 0;
+    }
+
+    /// Waits for a managed service to answer `url` with a status below 500, polling every
+    /// 100 ms until `timeout`. Fails early, with the exit status and the end of the log, if the
+    /// process exits first.
+    pub async fn wait_ready(&mut self, url: &str, timeout: Duration) -> Result<(), String> {
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|err| format!("cannot build an HTTP client: {}", describe(&err)))?;
+        let deadline = Instant::now() + timeout;
+        let mut last = "no answer yet".to_owned();
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Err(format!(
+                    "exited ({status}) before it was ready at {url}; the end of {}:\n{}",
+                    self.log_path.display(),
+                    log_tail(&self.log_path)
+                ));
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(format!(
+                    "did not become ready at {url} within {:.1} s: {last} (see {})",
+                    timeout.as_secs_f64(),
+                    self.log_path.display()
+                ));
+            }
+            match client
+                .get(url)
+                .timeout(PROBE_TIMEOUT.min(left))
+                .send()
+                .await
+            {
+                Ok(response) if response.status().as_u16() < 500 => return Ok(()),
+                Ok(response) => last = format!("it answered {}", response.status()),
+                Err(err) => last = describe(&err),
+            }
+            tokio::time::sleep(POLL.min(deadline.saturating_duration_since(Instant::now()))).await;
+        }
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        if self.group != 0 {
+            signal_group(self.group, libc::SIGKILL);
+            self.forget();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn free_ports_are_real_ports_and_tails_are_short() {
+        assert!(free_port().unwrap() > 0);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("logs/x.log");
+        let mut file = open_log(&path).unwrap();
+        use std::io::Write;
+        for i in 0..50 {
+            writeln!(file, "line {i}").unwrap();
+        }
+        let tail = log_tail(&path);
+        assert_eq!(tail.lines().count(), TAIL_LINES);
+        assert!(tail.ends_with("line 49"));
+        assert_eq!(log_tail(&dir.path().join("missing")), "");
+    }
+
+    /// Whether `pid` is gone or only a zombie waiting to be reaped.
+    pub(crate) fn is_dead(pid: &str) -> bool {
+        match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+            Err(_) => true,
+            Ok(stat) => stat
+                .rsplit(')')
+                .next()
+                .is_some_and(|rest| rest.trim_start().starts_with(['Z', 'X'])),
+        }
+    }
+
+    #[tokio::test]
+    async fn dropping_a_process_kills_its_group() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("p.log");
+        let pid_file = dir.path().join("pid");
+        let command = format!("sleep 30 & echo $! > {}; wait", pid_file.display());
+        let process = Process::spawn(&command, &log, false).unwrap();
+        let group = process.group;
+        assert!(live_groups().contains(&group));
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let pid = loop {
+            let text = std::fs::read_to_string(&pid_file).unwrap_or_default();
+            if text.ends_with('\n') {
+                break text.trim().to_owned();
+            }
+            assert!(Instant::now() < deadline, "no pid written");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        assert!(!is_dead(&pid));
+        drop(process);
+        assert!(!live_groups().contains(&group));
+        while !is_dead(&pid) {
+            assert!(Instant::now() < deadline, "grandchild {pid} still alive");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
