@@ -542,7 +542,8 @@ impl Dataset {
         let matching: Vec<&Order> = self.orders.iter().filter(|o| o.status == status).collect();
         let rows: Vec<Value> = matching
             .iter()
-            .skip((page - 1) * PAGE_SIZE)
+            // Saturating: a huge page number is an empty page, not an overflow.
+            .skip((page - 1).saturating_mul(PAGE_SIZE))
             .take(PAGE_SIZE)
             .map(|order| {
                 let mut items: Vec<&Item> = order.items.iter().collect();

@@ -1,0 +1,30 @@
+//! The example orders/flights API, version 2, as an HTTP service on 127.0.0.1.
+//!
+//! `cargo run --release --example orders_v2 -- --port 8082` serves
+//! `Dataset::respond(Version::V2, ..)` from `examples/support/orders_api.rs` (the API that
+//! `recordings/` was captured from; see `examples/README.md`), with fresh noise on every
+//! request: request ids, timestamps and the order of unordered lists differ between calls, as
+//! they do in production. `GET /health` answers `ok` (the readiness URL); SIGTERM or Ctrl-C
+//! stops it. `orders_v1` is the other side of the comparison.
+
+#[path = "support/orders_api.rs"]
+mod orders_api;
+#[path = "support/server.rs"]
+mod server;
+
+use std::process::ExitCode;
+
+use orders_api::{Dataset, Noise, Version, DEFAULT_SEED};
+use server::NoiseSource;
+
+/// The port without `--port`.
+const DEFAULT_PORT: u16 = 8082;
+
+fn main() -> ExitCode {
+    let data = Dataset::generate(DEFAULT_SEED);
+    let noise = NoiseSource::from_start_time();
+    server::main("orders v2", DEFAULT_PORT, move |request| {
+        let (seed, clock_ms) = noise.next();
+        data.respond(Version::V2, request, &mut Noise::new(seed, clock_ms))
+    })
+}
