@@ -22,7 +22,7 @@ pub struct Cli {
 pub enum Command {
     /// Replay recordings against the old and the new implementation, compare, report, gate.
     #[command(after_help = RUN_EXAMPLES)]
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Compare the responses of two recordings joined by id, offline.
     #[command(after_help = DIFF_EXAMPLES)]
     Diff(DiffArgs),

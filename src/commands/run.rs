@@ -252,7 +252,7 @@ async fn start_targets(
     match (old, new, noise) {
         (Ok(old), Ok(new), Ok(noise)) => {
             let noise = match noise {
-                Some(target) => NoiseSource::Target(target),
+                Some(target) => NoiseSource::Target(Box::new(target)),
                 None if noise_repeat => NoiseSource::Repeat,
                 None => NoiseSource::Off,
             };

@@ -30,7 +30,7 @@ pub enum NoiseSource {
     /// No noise measured.
     Off,
     /// A second instance of the old implementation.
-    Target(Target),
+    Target(Box<Target>),
     /// The old target, asked twice.
     Repeat,
 }
@@ -152,7 +152,8 @@ fn spawn_reader(
                 let parsed = line.and_then(|line| parse_line(&line));
                 let selected = match &parsed {
                     Ok(exchange) => {
-                        let selected = partition.is_none_or(|p| p.selects(&exchange.id, position));
+                        let selected =
+                            partition.map_or(true, |p| p.selects(&exchange.id, position));
                         position += 1;
                         selected
                     }
