@@ -397,3 +397,159 @@ fn a_missing_target_is_bad_usage() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("no old target"), "{}", run.stderr);
 }
+
+#[test]
+fn a_target_that_dies_mid_run_leaves_every_exchange_accounted_for() {
+    let p = Project::new();
+    recordings(&p, 10);
+    let old = orders(1.0);
+    let new = TestServer::dies_after(4, |request| {
+        let id: String = request
+            .path
+            .trim_start_matches("/orders/")
+            .chars()
+            .take_while(|c| c.is_ascii_digit())
+            .collect();
+        json(200, &format!("{{\"id\":{id},\"total\":1}}"))
+    });
+    let run = run(
+        &p,
+        &old.url(),
+        &new.url(),
+        &["--concurrency", "1", "--retries", "0"],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = report(&p);
+    let (exchanges, equal, different, noise_only, errors, skipped) = totals(&report);
+    assert_eq!((exchanges, different, noise_only, skipped), (10, 0, 0, 0));
+    assert_eq!(equal, 4);
+    assert_eq!(errors, 6);
+}
+
+#[test]
+fn partitions_split_the_run_without_losing_an_exchange() {
+    let p = Project::new();
+    recordings(&p, 30);
+    let (old, new) = (orders(1.0), orders(2.0));
+    for kind in ["hash", "count"] {
+        let mut sum = 0;
+        for k in 1..=3 {
+            let partition = format!("{kind}:{k}/3");
+            let out = format!("{kind}{k}");
+            let run = run(
+                &p,
+                &old.url(),
+                &new.url(),
+                &["--partition", &partition, "--out", &out],
+            );
+            assert_eq!(run.code, 1, "{}", run.stderr);
+            let shard: Value =
+                serde_json::from_str(&p.read(&format!("{out}/report.json"))).unwrap();
+            let (exchanges, _, different, ..) = totals(&shard);
+            assert_eq!(exchanges, different);
+            if kind == "count" {
+                assert_eq!(exchanges, 10);
+            }
+            sum += exchanges;
+        }
+        assert_eq!(sum, 30, "{kind} shards lost or doubled exchanges");
+    }
+}
+
+#[test]
+fn managed_targets_from_shadowdiff_toml_are_started_and_stopped() {
+    let p = Project::new();
+    p.file("site/orders/1", "{\"id\":1}");
+    p.file("recs.jsonl", lines(&[get(1)]));
+    let serve = "python3 -m http.server {port} --bind 127.0.0.1 --directory site";
+    p.file(
+        "shadowdiff.toml",
+        format!(
+            "recordings = \"recs.jsonl\"\n[targets.old]\nstart = \"{serve}\"\nready = \"/orders/1\"\n\
+             [targets.new]\nstart = \"{serve}\"\nready = \"/orders/1\"\n"
+        ),
+    );
+    let run = p.run(&["run", "--quiet"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = report(&p);
+    assert_eq!(totals(&report), (1, 1, 0, 0, 0, 0));
+    let log = p.read("shadowdiff-report/logs/old.log");
+    assert!(
+        log.contains("GET /orders/1"),
+        "the managed server's log was not captured: {log}"
+    );
+    let outcomes = zstd::decode_all(
+        std::fs::File::open(p.path().join("shadowdiff-report/outcomes.jsonl.zst")).unwrap(),
+    )
+    .unwrap();
+    let line: Value =
+        serde_json::from_slice(outcomes.split(|b| *b == b'\n').next().unwrap()).unwrap();
+    let answered = |role: &str| line[role]["response"]["status"] == 200;
+    assert!(answered("old") && answered("new"), "{line}");
+}
+
+#[test]
+fn a_managed_target_that_cannot_start_is_a_target_failure() {
+    let p = Project::new();
+    recordings(&p, 1);
+    p.file(
+        "shadowdiff.toml",
+        "[targets.old]\nstart = \"exit 7\"\n[targets.new]\nurl = \"recorded\"\n",
+    );
+    let run = p.run(&["run", "recs.jsonl", "--quiet"]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(run.stderr.contains("target old"), "{}", run.stderr);
+}
+
+#[test]
+fn ctrl_c_stops_managed_targets_and_writes_what_was_done() {
+    let p = Project::new();
+    p.file("site/orders/1", "{\"id\":1}");
+    recordings(&p, 5);
+    let hang = TestServer::start(|_| Action::Hang);
+    p.file(
+        "shadowdiff.toml",
+        "[targets.old]\nstart = \"python3 -m http.server {port} --bind 127.0.0.1 --directory site\"\nready = \"/orders/1\"\n",
+    );
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_shadowdiff"))
+        .args([
+            "run",
+            "recs.jsonl",
+            "--new",
+            &hang.url(),
+            "--timeout",
+            "60s",
+            "--quiet",
+        ])
+        .current_dir(p.path())
+        .spawn()
+        .expect("start shadowdiff");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while hang.hits() == 0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(hang.hits() > 0, "the run never reached the new target");
+    let pid = i32::try_from(child.id()).expect("pid");
+    // SAFETY: kill(2) on the pid of a child this test started and has not reaped.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    let status = child.wait().expect("wait for shadowdiff");
+    assert_eq!(status.code(), Some(130));
+    let report = report(&p);
+    assert_eq!(report["incomplete"], true);
+    assert!(report["reasons"][0]
+        .as_str()
+        .unwrap()
+        .contains("interrupted"));
+    let log = p.read("shadowdiff-report/logs/old.log");
+    let port: u16 = log
+        .split("port ")
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|port| port.parse().ok())
+        .unwrap_or_else(|| panic!("no port in the managed server's log: {log}"));
+    let refused = std::net::TcpStream::connect(("127.0.0.1", port)).is_err();
+    assert!(
+        refused,
+        "the managed server on port {port} still runs after Ctrl-C"
+    );
+}

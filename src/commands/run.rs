@@ -145,14 +145,14 @@ pub fn run(args: RunArgs) -> Result<u8> {
         .build()
         .map_err(|err| Error::Usage(format!("cannot start the async runtime: {err}")))?;
     std::fs::create_dir_all(&out).map_err(|err| Error::io(&out, err))?;
-    let mut progress = Progress::new(
-        args.output.quiet || args.output.format != crate::cli::Format::Terminal,
-        || {
-            (args.partition.is_none())
-                .then(|| count_exchanges(&recordings, &limits))
-                .flatten()
-        },
-    );
+    let quiet = args.output.quiet || args.output.format != crate::cli::Format::Terminal;
+    let total = || {
+        args.partition
+            .is_none()
+            .then(|| count_exchanges(&recordings, &limits))
+            .flatten()
+    };
+    let mut progress = None;
     let mut aggregate = Aggregate::new();
     let mut writer = OutcomeWriter::create(&out.join("outcomes.jsonl.zst"))?;
     let mut write_error: Option<Error> = None;
@@ -161,6 +161,7 @@ pub fn run(args: RunArgs) -> Result<u8> {
             let (old, new, noise) =
                 start_targets(&old, &new, noise_target.as_ref(), noise_repeat, &settings).await?;
             let targets = Targets { old, new, noise };
+            let progress = progress.insert(Progress::new(quiet, total));
             let sink = |done: Finished| {
                 aggregate.add(&done.judged);
                 if write_error.is_none() {
@@ -186,7 +187,9 @@ pub fn run(args: RunArgs) -> Result<u8> {
         })
     });
     runtime.shutdown_timeout(Duration::from_secs(10));
-    progress.finish();
+    if let Some(progress) = progress {
+        progress.finish();
+    }
     let (ending, interrupted) = ending?;
     if let Some(err) = write_error {
         return Err(err);
