@@ -19,6 +19,7 @@ use crate::error::{Error, Result};
 use crate::judge::{judge, Pair};
 use crate::model::Exchange;
 use crate::recordings::{parse_line, Limits, RawLine, RawLines};
+use crate::replay::outcomes::is_outcome_line;
 use crate::report::{Aggregate, Judged, Outcome, OutcomeError};
 use crate::rules::RuleSet;
 
@@ -48,6 +49,13 @@ pub fn diff(
         }
         if batch.is_empty() {
             break;
+        }
+        if let Some(first) = batch.first().filter(|line| is_outcome_line(&line.bytes)) {
+            return Err(Error::input(
+                first.location.clone(),
+                "this is a run's outcomes file, which holds both sides: pass it alone \
+                 (shadowdiff diff OUTCOMES) to judge it again",
+            ));
         }
         let judged: Vec<Result<(Judged, Option<u32>)>> = batch
             .par_iter()

@@ -420,3 +420,94 @@ impl Health {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Body, Request, Response};
+
+    fn finished(old: bool, new: bool) -> Finished {
+        let answer = |ok: bool| {
+            Some(if ok {
+                Ok(Reply {
+                    response: Response {
+                        status: 200,
+                        headers: vec![],
+                        body: Body::Empty,
+                    },
+                    latency: Duration::ZERO,
+                })
+            } else {
+                Err(CallError::Refused("connection refused".into()))
+            })
+        };
+        Finished {
+            exchange: Exchange {
+                id: "r".into(),
+                ts: None,
+                request: Request {
+                    method: "GET".into(),
+                    url: "/".into(),
+                    headers: vec![],
+                    body: Body::Empty,
+                },
+                response: None,
+                tags: Default::default(),
+            },
+            judged: Judged {
+                id: "r".into(),
+                route: "GET /".into(),
+                outcome: Outcome::Skipped(String::new()),
+                noise: None,
+            },
+            old: answer(old),
+            new: answer(new),
+            noise: None,
+        }
+    }
+
+    #[test]
+    fn a_target_is_down_after_the_limit_of_failures_in_a_row() {
+        let mut health = Health::new(3);
+        assert_eq!(health.record(&finished(true, false)), None);
+        assert_eq!(health.record(&finished(true, false)), None);
+        assert_eq!(
+            health.record(&finished(true, true)),
+            None,
+            "a success resets the count"
+        );
+        assert_eq!(health.record(&finished(true, false)), None);
+        assert_eq!(health.record(&finished(true, false)), None);
+        let down = health
+            .record(&finished(true, false))
+            .expect("down after 3 in a row");
+        assert!(
+            down.starts_with("target new failed 3 times in a row"),
+            "{down}"
+        );
+        assert!(health.unreachable().is_empty(), "new answered once");
+    }
+
+    #[test]
+    fn a_target_that_never_answered_is_unreachable() {
+        let mut health = Health::new(20);
+        health.record(&finished(true, false));
+        health.record(&finished(true, false));
+        let unreachable = health.unreachable();
+        assert_eq!(unreachable.len(), 1);
+        assert!(
+            unreachable[0].starts_with("target new never answered (2 calls"),
+            "{unreachable:?}"
+        );
+    }
+
+    #[test]
+    fn the_pacer_spaces_starts_by_the_rate() {
+        let mut pacer = Pacer::new(10.0);
+        let first = pacer.next();
+        let second = pacer.next();
+        let third = pacer.next();
+        assert_eq!(second - first, Duration::from_millis(100));
+        assert_eq!(third - second, Duration::from_millis(100));
+    }
+}
