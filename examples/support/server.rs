@@ -29,6 +29,7 @@ use hyper::service::service_fn;
 use hyper::StatusCode;
 use hyper_util::rt::TokioIo;
 use shadowdiff::model::{Body, Request, Response};
+use shadowdiff::replay::target::HOP_BY_HOP;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
@@ -38,18 +39,6 @@ pub const MAX_BODY: usize = 16 * 1024 * 1024;
 
 /// How long requests in flight may take to finish after a stop signal.
 const DRAIN: Duration = Duration::from_secs(5);
-
-/// Response headers that describe one connection, not the message: never forwarded.
-const HOP_BY_HOP: &[&str] = &[
-    "connection",
-    "keep-alive",
-    "proxy-connection",
-    "transfer-encoding",
-    "te",
-    "trailer",
-    "upgrade",
-    "content-length",
-];
 
 /// The handler a server calls for every request.
 pub type Handler = dyn Fn(&Request) -> Response + Send + Sync + 'static;

@@ -42,14 +42,7 @@ pub fn diff(
     let mut seen: HashSet<String> = HashSet::new();
     let mut lines = RawLines::open(a, limits)?;
     let mut batch: Vec<RawLine> = Vec::with_capacity(BATCH);
-    loop {
-        batch.clear();
-        for line in lines.by_ref().take(BATCH) {
-            batch.push(line?);
-        }
-        if batch.is_empty() {
-            break;
-        }
+    while next_batch(&mut lines, &mut batch)? {
         if let Some(first) = batch.first().filter(|line| is_outcome_line(&line.bytes)) {
             return Err(Error::input(
                 first.location.clone(),
@@ -93,6 +86,15 @@ pub fn diff(
         });
     }
     Ok(())
+}
+
+/// Refills `batch` with the next lines; `false` once there are none.
+fn next_batch(lines: &mut RawLines, batch: &mut Vec<RawLine>) -> Result<bool> {
+    batch.clear();
+    for line in lines.by_ref().take(BATCH) {
+        batch.push(line?);
+    }
+    Ok(!batch.is_empty())
 }
 
 /// Parses one A line, finds its B partner and judges the pair.

@@ -12,7 +12,7 @@ use crate::replay::outcomes::{Answer, OutcomeLine};
 use crate::report::{Aggregate, Judged, Outcome, OutcomeError};
 use crate::rules::RuleSet;
 
-use super::BATCH;
+use super::{next_batch, BATCH};
 
 /// Judges every line of the outcomes file at `path` again, in file order.
 pub fn rejudge(
@@ -23,14 +23,7 @@ pub fn rejudge(
 ) -> Result<()> {
     let mut lines = RawLines::open(path, limits)?;
     let mut batch: Vec<RawLine> = Vec::with_capacity(BATCH);
-    loop {
-        batch.clear();
-        for line in lines.by_ref().take(BATCH) {
-            batch.push(line?);
-        }
-        if batch.is_empty() {
-            return Ok(());
-        }
+    while next_batch(&mut lines, &mut batch)? {
         let judged: Vec<Result<Judged>> = batch
             .par_iter()
             .map(|line| judge_line(line, rules))
@@ -39,6 +32,7 @@ pub fn rejudge(
             aggregate.add(&result?);
         }
     }
+    Ok(())
 }
 
 /// The response of an answer, if it has one.
