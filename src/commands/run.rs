@@ -136,10 +136,13 @@ pub fn run(args: RunArgs) -> Result<u8> {
         retries: args.retries.or(config.retries).unwrap_or(DEFAULT_RETRIES),
         max_failures_in_a_row: FAILURES_IN_A_ROW,
     };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.output.threads.unwrap_or(0))
-        .build()
-        .map_err(|err| Error::Usage(format!("cannot start worker threads: {err}")))?;
+    // Comparisons run on rayon's global pool (rayon::spawn), sized by --threads.
+    if let Some(threads) = args.output.threads {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build_global()
+            .map_err(|err| Error::Usage(format!("cannot start worker threads: {err}")))?;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -154,47 +157,38 @@ pub fn run(args: RunArgs) -> Result<u8> {
     };
     let mut progress = None;
     let mut aggregate = Aggregate::new();
-    let mut writer = OutcomeWriter::create(&out.join("outcomes.jsonl.zst"))?;
-    let mut write_error: Option<Error> = None;
-    let ending = pool.install(|| {
-        runtime.block_on(async {
-            let (old, new, noise) =
-                start_targets(&old, &new, noise_target.as_ref(), noise_repeat, &settings).await?;
-            let targets = Targets { old, new, noise };
-            let progress = progress.insert(Progress::new(quiet, total));
-            let sink = |done: Finished| {
-                aggregate.add(&done.judged);
-                if write_error.is_none() {
-                    if let Err(err) = writer.write(&outcome_line(&done)) {
-                        write_error = Some(err);
-                    }
-                }
-                progress.inc();
-            };
-            let ending = tokio::select! {
-                ending = pipeline::run(plan, &targets, sink) => ending.map(|e| (e, false)),
-                _ = stoppers() => Ok((pipeline::Ending {
-                    incomplete: Some("interrupted".into()),
-                    unreachable: vec![],
-                }, true)),
-            };
-            targets.old.stop().await;
-            targets.new.stop().await;
-            if let NoiseSource::Target(noise) = targets.noise {
-                noise.stop().await;
-            }
-            ending
-        })
+    let (outcomes, writer) = spawn_outcome_writer(&out.join("outcomes.jsonl.zst"))?;
+    let ending = runtime.block_on(async {
+        let (old, new, noise) =
+            start_targets(&old, &new, noise_target.as_ref(), noise_repeat, &settings).await?;
+        let targets = Arc::new(Targets { old, new, noise });
+        let progress = progress.insert(Progress::new(quiet, total));
+        let sink = |done: Finished| {
+            aggregate.add(&done.judged);
+            progress.inc();
+            // A closed channel means the writer failed; its error is reported at the end.
+            let _ = outcomes.send(done);
+        };
+        let ending = tokio::select! {
+            ending = pipeline::run(plan, targets.clone(), sink) => ending.map(|e| (e, false)),
+            _ = stoppers() => Ok((pipeline::Ending {
+                incomplete: Some("interrupted".into()),
+                unreachable: vec![],
+            }, true)),
+        };
+        stop_targets(targets).await;
+        ending
     });
     runtime.shutdown_timeout(Duration::from_secs(10));
     if let Some(progress) = progress {
         progress.finish();
     }
+    drop(outcomes);
+    let written = writer
+        .join()
+        .map_err(|_| Error::Usage("the outcomes writer stopped unexpectedly".into()))?;
     let (ending, interrupted) = ending?;
-    if let Some(err) = write_error {
-        return Err(err);
-    }
-    writer.finish()?;
+    written?;
     let target_failed = ending.incomplete.is_some() || !ending.unreachable.is_empty();
     let mut reasons: Vec<String> = ending.incomplete.into_iter().collect();
     reasons.extend(ending.unreachable);
@@ -281,6 +275,38 @@ async fn start_targets(
             Err(first_error.unwrap_or_else(|| Error::Usage("a target did not start".into())))
         }
     }
+}
+
+/// Stops the targets cleanly (SIGTERM, then kill) once no replay holds them any more; if some
+/// still do (a run cut short), dropping the last hold kills their processes.
+async fn stop_targets(targets: Arc<Targets>) {
+    let Ok(targets) = Arc::try_unwrap(targets) else {
+        return;
+    };
+    targets.old.stop().await;
+    targets.new.stop().await;
+    if let NoiseSource::Target(noise) = targets.noise {
+        noise.stop().await;
+    }
+}
+
+/// Writes outcome lines on a thread of its own, so serialising and compressing bodies never
+/// slows the replay. The thread returns the first error it met.
+fn spawn_outcome_writer(
+    path: &std::path::Path,
+) -> Result<(
+    std::sync::mpsc::SyncSender<Finished>,
+    std::thread::JoinHandle<Result<()>>,
+)> {
+    let mut writer = OutcomeWriter::create(path)?;
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Finished>(1024);
+    let handle = std::thread::spawn(move || {
+        for done in receiver {
+            writer.write(&outcome_line(&done))?;
+        }
+        writer.finish()
+    });
+    Ok((sender, handle))
 }
 
 /// Resolves when the process is asked to stop (Ctrl-C or SIGTERM).

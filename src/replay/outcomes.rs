@@ -73,6 +73,7 @@ pub struct DifferenceLine {
 pub struct OutcomeWriter {
     encoder: zstd::stream::write::Encoder<'static, BufWriter<tempfile::NamedTempFile>>,
     path: PathBuf,
+    line: Vec<u8>,
 }
 
 impl OutcomeWriter {
@@ -84,20 +85,24 @@ impl OutcomeWriter {
             .prefix(".outcomes")
             .tempfile_in(dir)
             .map_err(|err| Error::io(dir, err))?;
-        let encoder = zstd::stream::write::Encoder::new(BufWriter::new(temp), 3)
+        let encoder = zstd::stream::write::Encoder::new(BufWriter::new(temp), 1)
             .map_err(|err| Error::io(path, err))?;
         Ok(OutcomeWriter {
             encoder,
             path: path.to_path_buf(),
+            line: Vec::new(),
         })
     }
 
-    /// Appends one line.
+    /// Appends one line. It is serialised whole first, so the compressor sees one write per
+    /// line rather than one per JSON token.
     pub fn write(&mut self, line: &OutcomeLine) -> Result<()> {
-        serde_json::to_writer(&mut self.encoder, line)
+        self.line.clear();
+        serde_json::to_writer(&mut self.line, line)
             .map_err(|err| Error::io(&self.path, err.into()))?;
+        self.line.push(b'\n');
         self.encoder
-            .write_all(b"\n")
+            .write_all(&self.line)
             .map_err(|err| Error::io(&self.path, err))
     }
 

@@ -13,13 +13,13 @@ use futures_util::stream::{self, StreamExt as _};
 use tokio::sync::{mpsc, oneshot, Mutex};
 use tokio::time::Instant;
 
-use crate::compare::Comparison;
 use crate::error::{Error, Result};
 use crate::judge::{judge, Pair};
 use crate::model::Exchange;
 use crate::recordings::{parse_line, Limits, RawLines};
 use crate::report::{Judged, Outcome, OutcomeError};
 use crate::rules::RuleSet;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use super::filter::Filters;
 use super::partition::Partition;
@@ -93,25 +93,38 @@ pub struct Ending {
 /// Runs the plan, handing each finished exchange to `sink` in input order. Bad input stops
 /// the run with an error (exit 2); a target that goes down stops it early with
 /// [`Ending::incomplete`] set, after the sink has seen everything that finished.
-pub async fn run(plan: Plan, targets: &Targets, mut sink: impl FnMut(Finished)) -> Result<Ending> {
+pub async fn run(
+    plan: Plan,
+    targets: Arc<Targets>,
+    mut sink: impl FnMut(Finished),
+) -> Result<Ending> {
     let (sender, receiver) = mpsc::channel::<Result<Exchange>>(plan.concurrency.max(1) * 2);
     let reader = spawn_reader(&plan, sender);
-    let shared = Shared {
+    let shared = Arc::new(Shared {
         targets,
         rules: plan.rules.clone(),
         filters: plan.filters.clone(),
         retries: plan.retries,
         pacer: plan.rate.map(|rate| Mutex::new(Pacer::new(rate))),
-    };
-    let shared = &shared;
+    });
     let exchanges = stream::unfold(receiver, |mut receiver| async move {
         receiver.recv().await.map(|item| (item, receiver))
     });
+    // Each exchange is its own task, so the replays spread over every runtime worker;
+    // `buffered` starts at most `concurrency` of them and yields them in input order.
     let finished = exchanges
-        .map(|item| async move {
-            match item {
-                Ok(exchange) => Ok(shared.replay(exchange).await),
-                Err(err) => Err(err),
+        .map(|item| {
+            let task = item.map(|exchange| {
+                let shared = shared.clone();
+                tokio::spawn(async move { shared.replay(exchange).await })
+            });
+            async move {
+                match task {
+                    Ok(handle) => handle
+                        .await
+                        .map_err(|err| Error::Usage(format!("a replay task failed: {err}")))?,
+                    Err(err) => Err(err),
+                }
             }
         })
         .buffered(plan.concurrency.max(1));
@@ -173,17 +186,17 @@ fn spawn_reader(
 }
 
 /// What every replay task shares.
-struct Shared<'t> {
-    targets: &'t Targets,
+struct Shared {
+    targets: Arc<Targets>,
     rules: Arc<RuleSet>,
     filters: Filters,
     retries: u32,
     pacer: Option<Mutex<Pacer>>,
 }
 
-impl Shared<'_> {
+impl Shared {
     /// Replays one exchange (or skips it) and judges the answers on the rayon pool.
-    async fn replay(&self, exchange: Exchange) -> Finished {
+    async fn replay(&self, exchange: Exchange) -> Result<Finished> {
         let route = self
             .rules
             .route(&exchange.request.method, exchange.request.path());
@@ -197,19 +210,19 @@ impl Shared<'_> {
                 outcome: Outcome::Skipped(reason),
                 noise: None,
             };
-            return Finished {
+            return Ok(Finished {
                 exchange,
                 judged,
                 old: None,
                 new: None,
                 noise: None,
-            };
+            });
         }
         if let Some(pacer) = &self.pacer {
             let start = pacer.lock().await.next();
             tokio::time::sleep_until(start).await;
         }
-        let targets = self.targets;
+        let targets = &self.targets;
         let noise_call = async {
             match &targets.noise {
                 NoiseSource::Off => None,
@@ -222,14 +235,7 @@ impl Shared<'_> {
             self.call(&targets.new, &exchange),
             noise_call
         );
-        let judged = self.judge(&exchange, &old, &new, &noise).await;
-        Finished {
-            exchange,
-            judged,
-            old: Some(old),
-            new: Some(new),
-            noise,
-        }
+        self.judge(exchange, old, new, noise).await
     }
 
     /// Calls a target, retrying calls that did not reach it, with a doubling backoff.
@@ -252,21 +258,18 @@ impl Shared<'_> {
         }
     }
 
-    /// Turns the answers into an outcome; comparisons run on the rayon pool.
+    /// Turns the answers into an outcome. Comparisons run on the rayon pool, off the I/O
+    /// threads; the answers move there and back, uncopied.
     async fn judge(
         &self,
-        exchange: &Exchange,
-        old: &std::result::Result<Reply, CallError>,
-        new: &std::result::Result<Reply, CallError>,
-        noise: &Option<std::result::Result<Reply, CallError>>,
-    ) -> Judged {
-        let route = self
-            .rules
-            .route(&exchange.request.method, exchange.request.path())
-            .name;
+        exchange: Exchange,
+        old: Answer,
+        new: Answer,
+        noise: Option<Answer>,
+    ) -> Result<Finished> {
         let failed = [
-            ("old", Some(old)),
-            ("new", Some(new)),
+            ("old", Some(&old)),
+            ("new", Some(&new)),
             ("noise", noise.as_ref()),
         ]
         .into_iter()
@@ -274,55 +277,69 @@ impl Shared<'_> {
             Some(Err(err)) => Some((role, err)),
             _ => None,
         });
-        let error = failed.map(|(role, err)| {
-            OutcomeError::new(&format!("{role}_{}", err.kind()), format!("{role}: {err}"))
-        });
-        let (Ok(old), Ok(new), None) = (old, new, &error) else {
-            return Judged {
+        if let Some((role, err)) = failed {
+            let route = self
+                .rules
+                .route(&exchange.request.method, exchange.request.path())
+                .name;
+            let judged = Judged {
                 id: exchange.id.clone(),
                 route,
-                outcome: Outcome::Error(
-                    error.unwrap_or_else(|| {
-                        OutcomeError::new("no_answer", "a target gave no answer")
-                    }),
-                ),
+                outcome: Outcome::Error(OutcomeError::new(
+                    &format!("{role}_{}", err.kind()),
+                    format!("{role}: {err}"),
+                )),
                 noise: None,
             };
-        };
-        let noise = noise
-            .as_ref()
-            .and_then(|n| n.as_ref().ok())
-            .map(|r| r.response.clone());
-        let (old, new) = (old.response.clone(), new.response.clone());
-        let (request, id, rules) = (
-            exchange.request.clone(),
-            exchange.id.clone(),
-            self.rules.clone(),
-        );
-        let (sender, receiver) = oneshot::channel::<Judged>();
+            return Ok(Finished {
+                exchange,
+                judged,
+                old: Some(old),
+                new: Some(new),
+                noise,
+            });
+        }
+        let rules = self.rules.clone();
+        let (sender, receiver) = oneshot::channel::<Finished>();
         rayon::spawn(move || {
-            let judged = judge(
-                Pair {
-                    id: &id,
-                    request: &request,
-                    old: Some(&old),
-                    new: Some(&new),
-                    noise: noise.as_ref(),
-                },
-                &rules,
-            );
-            let _ = sender.send(judged);
+            let pair = Pair {
+                id: &exchange.id,
+                request: &exchange.request,
+                old: response_of(&old),
+                new: response_of(&new),
+                noise: noise.as_ref().and_then(response_of),
+            };
+            let judged = catch_unwind(AssertUnwindSafe(|| judge(pair, &rules))).unwrap_or_else(|_| {
+                Judged {
+                    id: exchange.id.clone(),
+                    route: rules.route(&exchange.request.method, exchange.request.path()).name,
+                    outcome: Outcome::Error(OutcomeError::new(
+                        "comparison_failed",
+                        "the comparison of this exchange failed unexpectedly (a bug: please report it)",
+                    )),
+                    noise: None,
+                }
+            });
+            let _ = sender.send(Finished {
+                exchange,
+                judged,
+                old: Some(old),
+                new: Some(new),
+                noise,
+            });
         });
-        receiver.await.unwrap_or_else(|_| Judged {
-            id: exchange.id.clone(),
-            route: route.clone(),
-            outcome: Outcome::Error(OutcomeError::new(
-                "comparison_failed",
-                "the comparison stopped unexpectedly",
-            )),
-            noise: None::<Comparison>,
-        })
+        receiver
+            .await
+            .map_err(|_| Error::Usage("the comparison thread pool stopped".into()))
     }
+}
+
+/// What a target answered: a reply or why there was none.
+type Answer = std::result::Result<Reply, CallError>;
+
+/// The response of an answer, when there is one.
+fn response_of(answer: &Answer) -> Option<&crate::model::Response> {
+    answer.as_ref().ok().map(|reply| &reply.response)
 }
 
 /// Spaces exchange starts `1/rate` seconds apart.
