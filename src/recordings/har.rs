@@ -986,7 +986,7 @@ mod tests {
             panic!("binary body expected: {:?}", sync.request.body);
         };
         assert_eq!(bytes.len(), text.chars().count());
-        assert!(bytes.starts_with(b"\n\x14stanleygvi@gmail.com\x10c\x18\x01\"\x88,"));
+        assert!(bytes.starts_with(b"\n\x14user0000@example.com\x10c\x18\x01\"\x88,"));
         let response = sync.response.as_ref().unwrap();
         assert!(matches!(response.body, Body::Binary(_)));
         assert!(crate::model::header(&response.headers, "content-encoding").is_none());
