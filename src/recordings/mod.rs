@@ -18,6 +18,7 @@
 //! - `path: folder holds no recordings: expected files ending in .jsonl, ...`
 //! - `path: <operating system error>` for files that cannot be opened or read.
 
+mod gor;
 mod har;
 mod lines;
 mod parse;
