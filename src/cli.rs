@@ -23,6 +23,9 @@ pub enum Command {
     /// Replay recordings against the old and the new implementation, compare, report, gate.
     #[command(after_help = RUN_EXAMPLES)]
     Run(Box<RunArgs>),
+    /// Convert a HAR or GoReplay file to a native recording (.jsonl or .jsonl.zst).
+    #[command(after_help = IMPORT_EXAMPLES)]
+    Import(ImportArgs),
     /// Compare the responses of two recordings joined by id, offline.
     #[command(after_help = DIFF_EXAMPLES)]
     Diff(DiffArgs),
@@ -134,6 +137,41 @@ fn parse_tag(text: &str) -> Result<(String, String), String> {
     text.split_once('=')
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .ok_or_else(|| format!("`{text}` is not a tag; write KEY=VALUE, e.g. source=prod-eu"))
+}
+
+const IMPORT_EXAMPLES: &str = "\
+Examples:
+  shadowdiff import har session.har -o recordings/session.jsonl.zst
+  shadowdiff import gor requests_0.gor.gz -o recordings/prod.jsonl.zst
+
+HAR and GoReplay files can also be given directly to `run` and `diff`: they are recognised by
+their name (.har, .har.gz, .gor, .gor.gz) or their first bytes. Import converts once, so later
+runs read the faster native format.";
+
+/// Arguments of `shadowdiff import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The format of FILE.
+    #[arg(value_enum)]
+    pub format: ImportFormat,
+    /// The file to convert (gzip-compressed is fine).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// The native recording to write; zstd-compressed when it ends in .zst.
+    #[arg(long, short, value_name = "OUT")]
+    pub out: PathBuf,
+    /// The largest record accepted, in bytes after decompression.
+    #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024 * 1024)]
+    pub max_line_bytes: usize,
+}
+
+/// The formats `import` reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ImportFormat {
+    /// HAR 1.2, as browsers, mitmproxy, Charles, Fiddler and Proxyman export it.
+    Har,
+    /// GoReplay's .gor files.
+    Gor,
 }
 
 /// Arguments of `shadowdiff diff`.

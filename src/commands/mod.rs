@@ -1,6 +1,7 @@
 //! What each subcommand does: wire the library's stages together and print the outcome.
 
 mod diff;
+mod import;
 mod output;
 mod progress;
 mod run;
@@ -12,6 +13,7 @@ use crate::error::Result;
 pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Diff(args) => diff::run(args),
+        Command::Import(args) => import::run(args),
         Command::Run(args) => run::run(*args),
     }
 }

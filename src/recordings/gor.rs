@@ -46,9 +46,6 @@
 //! the last item is an error are not handed out. A file with no records gives no items, and no
 //! error: saying that a recording is empty is the caller's business.
 
-// Used by the recording reader once it dispatches `.gor` files here; tests use it meanwhile.
-#![cfg_attr(not(test), allow(dead_code))]
-
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader};

@@ -23,9 +23,6 @@
 //! ignored. Errors name the file and the entry (`path:N: entry N: ...`) or, before the entries
 //! are reached, the file. A trailing comma after the last entry is accepted.
 
-// Only the tests use the reader until the recording reader opens HAR files through it.
-#![cfg_attr(not(test), allow(dead_code))]
-
 use std::borrow::Cow;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};

@@ -4,8 +4,10 @@
 use std::io::{self, BufRead};
 use std::path::{Path, PathBuf};
 
+use super::gor::GorRecords;
+use super::har::HarEntries;
 use super::lines::{Line, LineReader};
-use super::source::{self, FailFlag};
+use super::source::{self, FailFlag, Format};
 use super::{Limits, RawLine};
 use crate::error::{Error, Location, Result};
 
@@ -20,9 +22,21 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 pub struct RawLines {
     files: std::vec::IntoIter<PathBuf>,
     folder: bool,
-    max_line_bytes: usize,
-    current: Option<OpenFile>,
+    limits: Limits,
+    format: Option<Format>,
+    current: Option<Current>,
     done: bool,
+}
+
+/// The file being read, by format. HAR and GoReplay readers turn their records into native
+/// exchange lines, so everything downstream reads them as if they were JSON Lines.
+enum Current {
+    Lines(OpenFile),
+    Converted {
+        path: PathBuf,
+        records: Box<dyn Iterator<Item = Result<RawLine>> + Send>,
+        seen: u64,
+    },
 }
 
 /// The file being read.
@@ -42,11 +56,21 @@ impl RawLines {
     /// is an error here; a single file is opened at once, the files of a folder as they are
     /// reached.
     pub fn open(path: &Path, limits: &Limits) -> Result<RawLines> {
+        RawLines::open_files(path, limits, None)
+    }
+
+    /// Opens a file or folder whose files all hold `format`, whatever their names.
+    pub fn open_as(path: &Path, limits: &Limits, format: Format) -> Result<RawLines> {
+        RawLines::open_files(path, limits, Some(format))
+    }
+
+    fn open_files(path: &Path, limits: &Limits, format: Option<Format>) -> Result<RawLines> {
         let listing = source::list(path)?;
         let mut lines = RawLines {
             files: listing.files.into_iter(),
             folder: listing.folder,
-            max_line_bytes: limits.max_line_bytes,
+            limits: limits.clone(),
+            format,
             current: None,
             done: false,
         };
@@ -57,24 +81,36 @@ impl RawLines {
     }
 
     /// Opens the next file, if there is one.
-    fn open_next(&mut self) -> Result<Option<OpenFile>> {
+    fn open_next(&mut self) -> Result<Option<Current>> {
         let Some(path) = self.files.next() else {
             return Ok(None);
         };
-        let stream = source::open(&path)?;
         let id_prefix = if self.folder {
             let name = path.file_name().unwrap_or(path.as_os_str());
             format!("{}:", name.to_string_lossy())
         } else {
             String::new()
         };
-        Ok(Some(OpenFile {
+        let format = self.format.unwrap_or_else(|| source::format_of(&path));
+        let records: Box<dyn Iterator<Item = Result<RawLine>> + Send> = match format {
+            Format::Native => {
+                let stream = source::open(&path)?;
+                return Ok(Some(Current::Lines(OpenFile {
+                    path,
+                    id_prefix,
+                    lines: LineReader::new(stream.reader, self.limits.max_line_bytes),
+                    compressed: stream.compressed,
+                    file_failed: stream.file_failed,
+                    non_blank: 0,
+                })));
+            }
+            Format::Har => Box::new(HarEntries::open(&path, &id_prefix, &self.limits)?),
+            Format::Gor => Box::new(GorRecords::open(&path, &id_prefix, &self.limits)?),
+        };
+        Ok(Some(Current::Converted {
             path,
-            id_prefix,
-            lines: LineReader::new(stream.reader, self.max_line_bytes),
-            compressed: stream.compressed,
-            file_failed: stream.file_failed,
-            non_blank: 0,
+            records,
+            seen: 0,
         }))
     }
 
@@ -87,7 +123,29 @@ impl RawLines {
                     Err(err) => return Some(Err(err)),
                 }
             }
-            let file = self.current.as_mut()?;
+            let file = match self.current.as_mut()? {
+                Current::Lines(file) => file,
+                Current::Converted {
+                    path,
+                    records,
+                    seen,
+                } => match records.next() {
+                    Some(item) => {
+                        *seen += 1;
+                        return Some(item);
+                    }
+                    None if *seen == 0 => {
+                        return Some(Err(Error::input(
+                            Location::file(path.as_path()),
+                            "recording is empty: no exchanges",
+                        )));
+                    }
+                    None => {
+                        self.current = None;
+                        continue;
+                    }
+                },
+            };
             match file.lines.next_line() {
                 Err(err) => return Some(Err(file.read_error(err))),
                 Ok(None) => {
@@ -105,7 +163,7 @@ impl RawLines {
                         Location::line(&file.path, number),
                         format!(
                             "line is longer than the limit of {} bytes",
-                            self.max_line_bytes
+                            self.limits.max_line_bytes
                         ),
                     )));
                 }

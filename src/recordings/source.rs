@@ -17,13 +17,82 @@ use crate::error::{Error, Location, Result};
 const ZSTD_MAGIC: [u8; 4] = [0x28, 0xB5, 0x2F, 0xFD];
 
 /// File name endings of recordings, compared ASCII case-insensitively.
-const EXTENSIONS: [&str; 5] = [".jsonl", ".ndjson", ".json", ".jsonl.zst", ".ndjson.zst"];
+const EXTENSIONS: [&str; 9] = [
+    ".jsonl",
+    ".ndjson",
+    ".json",
+    ".jsonl.zst",
+    ".ndjson.zst",
+    ".har",
+    ".har.gz",
+    ".gor",
+    ".gor.gz",
+];
+
+/// What a recording file holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Native JSON Lines, plain or zstd.
+    Native,
+    /// HAR 1.2 (browsers, mitmproxy, Charles, Fiddler, Proxyman), plain or gzip.
+    Har,
+    /// GoReplay, plain or gzip.
+    Gor,
+}
+
+/// The format of a file: by its name (`.har`, `.har.gz`, `.gor`, `.gor.gz`), else by its first
+/// bytes (a JSON object with a `"log"` key is HAR; a `1 ID TIMESTAMP` header line is GoReplay),
+/// else native.
+pub fn format_of(path: &Path) -> Format {
+    let by_name = |ext: &str| {
+        path.file_name()
+            .is_some_and(|name| ends_with_ignore_case(name.as_encoded_bytes(), ext))
+    };
+    if by_name(".har") || by_name(".har.gz") {
+        return Format::Har;
+    }
+    if by_name(".gor") || by_name(".gor.gz") {
+        return Format::Gor;
+    }
+    let mut head = [0u8; 512];
+    let read = File::open(path)
+        .and_then(|mut file| read_head(&mut file, &mut head))
+        .unwrap_or(0);
+    sniff(&head[..read])
+}
+
+/// The format that the first bytes of a file suggest.
+fn sniff(head: &[u8]) -> Format {
+    let text = String::from_utf8_lossy(head);
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('{') {
+        let first_key = trimmed[1..].trim_start();
+        if first_key.starts_with("\"log\"") {
+            return Format::Har;
+        }
+    }
+    let first_line = trimmed.lines().next().unwrap_or("");
+    let fields: Vec<&str> = first_line.split(' ').collect();
+    let gor_header = (3..=4).contains(&fields.len())
+        && matches!(fields[0], "1" | "2" | "3")
+        && fields[1].bytes().all(|b| b.is_ascii_hexdigit())
+        && !fields[1].is_empty()
+        && fields[2..]
+            .iter()
+            .all(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()));
+    if gor_header {
+        Format::Gor
+    } else {
+        Format::Native
+    }
+}
 
 /// Buffer size of file and decompressor readers.
 const BUFFER_BYTES: usize = 64 * 1024;
 
-/// Whether a file name has the ending of a native recording (`.jsonl`, `.ndjson`, `.json`,
-/// `.jsonl.zst`, `.ndjson.zst`, in any letter case). Only the name is looked at.
+/// Whether a file name has the ending of a recording (`.jsonl`, `.ndjson`, `.json`,
+/// `.jsonl.zst`, `.ndjson.zst`, `.har`, `.har.gz`, `.gor`, `.gor.gz`, in any letter case).
+/// Only the name is looked at.
 pub fn is_recording_file(path: &Path) -> bool {
     path.file_name().is_some_and(|name| {
         EXTENSIONS
@@ -199,6 +268,19 @@ mod tests {
         ] {
             assert!(!is_recording_file(Path::new(name)), "{name}");
         }
+    }
+
+    #[test]
+    fn formats_are_sniffed_from_the_first_bytes() {
+        assert_eq!(sniff(b"{\"id\":\"r1\"}"), Format::Native);
+        assert_eq!(sniff(b"  {\n  \"log\": {\"version\": \"1.2\""), Format::Har);
+        assert_eq!(
+            sniff(b"1 8e1c3a 1700000000000000000\nGET / HTTP/1.1\r\n"),
+            Format::Gor
+        );
+        assert_eq!(sniff(b"1 8e1c3a 1700000000000000000 1200\n"), Format::Gor);
+        assert_eq!(sniff(b"1 2 3 4 5\n"), Format::Native);
+        assert_eq!(sniff(b""), Format::Native);
     }
 
     #[test]
