@@ -65,9 +65,8 @@ pub fn format_of(path: &Path) -> Format {
 fn sniff(head: &[u8]) -> Format {
     let text = String::from_utf8_lossy(head);
     let trimmed = text.trim_start();
-    if trimmed.starts_with('{') {
-        let first_key = trimmed[1..].trim_start();
-        if first_key.starts_with("\"log\"") {
+    if let Some(object) = trimmed.strip_prefix('{') {
+        if object.trim_start().starts_with("\"log\"") {
             return Format::Har;
         }
     }
@@ -254,18 +253,14 @@ mod tests {
             "a.jsonl.zst",
             "A.NDJSON.ZST",
             "dir/b.JSONL",
+            "a.har",
+            "a.HAR.gz",
+            "a.gor",
+            "a.gor.gz",
         ] {
             assert!(is_recording_file(Path::new(name)), "{name}");
         }
-        for name in [
-            "a.har",
-            "a.gor",
-            "a.zst",
-            "a.json.gz",
-            "jsonl",
-            ".jsonl",
-            "a.jsonl.tmp",
-        ] {
+        for name in ["a.zst", "a.json.gz", "jsonl", ".jsonl", "a.jsonl.tmp"] {
             assert!(!is_recording_file(Path::new(name)), "{name}");
         }
     }
