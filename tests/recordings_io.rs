@@ -474,7 +474,7 @@ fn a_folder_is_read_in_file_name_order_skipping_others() {
         &zstd_bytes(format!("{}\n", line("a10")).as_bytes()),
     );
     write_file(&d.join("readme.md"), b"not a recording");
-    write_file(&d.join("x.har"), b"{}");
+    write_file(&d.join("x.csv"), b"{}");
     write_file(&d.join(".partial.jsonl"), b"{broken");
     fs::create_dir(d.join("nested")).unwrap();
     write_file(
