@@ -3,6 +3,7 @@
 mod diff;
 mod output;
 mod progress;
+mod record;
 mod run;
 
 use crate::cli::{Cli, Command};
@@ -13,5 +14,6 @@ pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Diff(args) => diff::run(args),
         Command::Run(args) => run::run(*args),
+        Command::Record(args) => record::run(args),
     }
 }
