@@ -42,7 +42,7 @@ mod tests {
         assert_eq!(rfc3339_utc(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
         let leap = UNIX_EPOCH + Duration::from_millis(951_782_400_123);
         assert_eq!(rfc3339_utc(leap), "2000-02-29T00:00:00.123Z");
-        let later = UNIX_EPOCH + Duration::from_secs(1_795_082_400);
+        let later = UNIX_EPOCH + Duration::from_secs(1_795_168_800);
         assert_eq!(rfc3339_utc(later), "2026-11-20T10:00:00.000Z");
     }
 }
