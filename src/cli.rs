@@ -29,6 +29,9 @@ pub enum Command {
     /// Compare the responses of two recordings joined by id, offline.
     #[command(after_help = DIFF_EXAMPLES)]
     Diff(DiffArgs),
+    /// Run a reverse proxy that forwards to an upstream and records every exchange.
+    #[command(after_help = RECORD_EXAMPLES)]
+    Record(RecordArgs),
 }
 
 const DIFF_EXAMPLES: &str = "\
@@ -200,6 +203,65 @@ pub struct DiffArgs {
     /// Output settings.
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+const RECORD_EXAMPLES: &str = "\
+Examples:
+  # capture what reaches port 8080 and forward it to the service on 9090
+  shadowdiff record --listen 127.0.0.1:8080 --upstream http://127.0.0.1:9090 -o recordings/capture.jsonl.zst
+
+  # 10 % of the GET traffic of the orders routes, in parts of at most 64 MiB of JSON
+  shadowdiff record --listen 0.0.0.0:8080 --upstream https://orders.internal -o rec/orders.jsonl.zst \\
+      --sample 0.1 --method GET --include-route 'GET /orders*' --rotate-bytes 67108864
+
+The first line on stderr is `shadowdiff record: listening on http://ADDR` (useful with port 0).
+Parts are written as STEM-000001.jsonl.zst, STEM-000002.jsonl.zst, ... next to -o, so that name
+order is time order; read them back as a folder. A part appears, complete, when it is full or when
+the proxy stops. Requests not sampled or filtered out are still forwarded, just not recorded.
+authorization, cookie, set-cookie and proxy-authorization values (and --redact-header ones) are
+written as [redacted] unless --keep-secrets; what is forwarded is never changed. An upstream that
+cannot be reached gives the client a 502 and is recorded as a request-only exchange. Ctrl-C or
+SIGTERM stops accepting, lets in-flight requests finish, closes the files and exits 0.";
+
+/// Arguments of `shadowdiff record`.
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    /// The address to listen on, e.g. 127.0.0.1:8080 (port 0 picks a free port).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: String,
+    /// Where requests are forwarded: http://HOST:PORT[/base] or https://...
+    #[arg(long, value_name = "URL")]
+    pub upstream: String,
+    /// The recording: parts are named after it (capture.jsonl.zst → capture-000001.jsonl.zst).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: PathBuf,
+    /// Start a new part after this many bytes of JSON (before compression).
+    #[arg(long, value_name = "BYTES", default_value_t = 256 * 1024 * 1024)]
+    pub rotate_bytes: u64,
+    /// The share of requests recorded, between 0 and 1 (deterministic per request).
+    #[arg(long, value_name = "RATE", default_value_t = 1.0, value_parser = parse_rate)]
+    pub sample: f64,
+    /// Record only routes matching this glob, e.g. "GET /orders/*" (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub include_route: Vec<String>,
+    /// Do not record routes matching this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude_route: Vec<String>,
+    /// Record only this method (repeatable).
+    #[arg(long, value_name = "METHOD")]
+    pub method: Vec<String>,
+    /// Also redact the values of this header in the recording (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub redact_header: Vec<String>,
+    /// Write secret header values to the recording as they were sent.
+    #[arg(long)]
+    pub keep_secrets: bool,
+    /// How long one upstream call may take before the client gets a 502.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = crate::config::parse_duration)]
+    pub timeout: std::time::Duration,
+    /// How long in-flight requests may take to finish after Ctrl-C or SIGTERM.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = crate::config::parse_duration)]
+    pub drain_timeout: std::time::Duration,
 }
 
 /// Gate policy flags.

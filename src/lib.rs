@@ -13,6 +13,7 @@ pub mod diff;
 pub mod error;
 pub mod judge;
 pub mod model;
+pub mod record;
 pub mod recordings;
 pub mod replay;
 pub mod report;

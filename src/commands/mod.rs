@@ -4,6 +4,7 @@ mod diff;
 mod import;
 mod output;
 mod progress;
+mod record;
 mod run;
 
 use crate::cli::{Cli, Command};
@@ -15,5 +16,6 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Diff(args) => diff::run(args),
         Command::Import(args) => import::run(args),
         Command::Run(args) => run::run(*args),
+        Command::Record(args) => record::run(args),
     }
 }

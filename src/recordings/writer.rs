@@ -28,6 +28,7 @@ pub struct RecordingWriter {
     temp: TempPath,
     path: PathBuf,
     line: Vec<u8>,
+    bytes: u64,
     failed: bool,
 }
 
@@ -79,6 +80,7 @@ impl RecordingWriter {
             temp,
             path: path.to_path_buf(),
             line: Vec::new(),
+            bytes: 0,
             failed: false,
         })
     }
@@ -93,10 +95,16 @@ impl RecordingWriter {
             Sink::Plain(out) => out.write_all(&self.line),
             Sink::Zstd(out) => out.write_all(&self.line),
         };
+        self.bytes += self.line.len() as u64;
         written.map_err(|err| {
             self.failed = true;
             Error::io(&self.path, err)
         })
+    }
+
+    /// The bytes of JSON Lines written so far, before compression.
+    pub fn bytes_written(&self) -> u64 {
+        self.bytes
     }
 
     /// Flushes and syncs everything written and moves the file to its final name. After an

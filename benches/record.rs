@@ -1,0 +1,194 @@
+//! Latency added by `shadowdiff record`: the same client sends the same requests to a local fast
+//! server directly and through the proxy (the real binary, recording every exchange to a
+//! zstd file), and the p50/p99 of both are printed side by side.
+//!
+//! Run with `cargo bench --bench record` (bench profile = release). The bench:
+//! - starts one hyper 1 HTTP/1.1 server on 127.0.0.1 (its own 1-thread tokio runtime, keep-alive,
+//!   every request answered 200 with the same ~1 KB JSON body);
+//! - starts `shadowdiff record --listen 127.0.0.1:0 --upstream SERVER -o DIR/bench.jsonl.zst`;
+//! - for each mode (sequential, and 32 requests at a time) sends 200 warm-up requests and then
+//!   2 000 measured `GET /orders/I` requests with reqwest, directly and through the proxy;
+//! - stops the proxy with SIGTERM, checks exit 0 and that the recording holds every request;
+//! - prints p50, p99 and the added latency of each mode.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use http_body_util::Full;
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{HeaderValue, CONTENT_TYPE};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+
+/// Measured requests per mode and path.
+const REQUESTS: usize = 2_000;
+/// Unmeasured requests first, to open connections and warm caches.
+const WARMUP: usize = 200;
+
+fn body() -> Bytes {
+    let items: Vec<String> = (0..16)
+        .map(|i| format!(r#"{{"sku":"SKU-{i:04}","qty":{i},"price":{}.99}}"#, i * 3))
+        .collect();
+    Bytes::from(format!(r#"{{"id":1,"items":[{}]}}"#, items.join(",")))
+}
+
+/// Starts the upstream server; returns its base URL.
+fn start_server() -> String {
+    let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("server runtime");
+        runtime.block_on(async move {
+            let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+                .await
+                .expect("bind");
+            addr_tx
+                .send(listener.local_addr().expect("addr"))
+                .expect("send");
+            let body = body();
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                };
+                let _ = stream.set_nodelay(true);
+                let body = body.clone();
+                tokio::spawn(async move {
+                    let service = service_fn(move |_request: hyper::Request<Incoming>| {
+                        let mut response = hyper::Response::new(Full::new(body.clone()));
+                        response
+                            .headers_mut()
+                            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                        async move { Ok::<_, std::convert::Infallible>(response) }
+                    });
+                    let _ = http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+    });
+    format!("http://{}", addr_rx.recv().expect("server address"))
+}
+
+/// Sends `count` requests to `base`, `concurrency` at a time; returns each latency.
+async fn measure(
+    client: &reqwest::Client,
+    base: &str,
+    count: usize,
+    concurrency: usize,
+) -> Vec<Duration> {
+    let semaphore = Arc::new(tokio::sync::Semaphore::new(concurrency));
+    let mut tasks = Vec::with_capacity(count);
+    for i in 0..count {
+        let permit = semaphore.clone().acquire_owned().await.expect("permit");
+        let client = client.clone();
+        let url = format!("{base}/orders/{i}");
+        tasks.push(tokio::spawn(async move {
+            let start = Instant::now();
+            let response = client.get(&url).send().await.expect("send");
+            assert_eq!(response.status().as_u16(), 200);
+            response.bytes().await.expect("body");
+            let took = start.elapsed();
+            drop(permit);
+            took
+        }));
+    }
+    let mut latencies = Vec::with_capacity(count);
+    for task in tasks {
+        latencies.push(task.await.expect("task"));
+    }
+    latencies
+}
+
+/// The `q` quantile (0..1) of sorted latencies, in microseconds.
+fn quantile(sorted: &[Duration], q: f64) -> f64 {
+    let index = ((sorted.len() as f64 - 1.0) * q).round() as usize;
+    sorted[index].as_secs_f64() * 1e6
+}
+
+fn main() {
+    let server = start_server();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut proxy = Command::new(env!("CARGO_BIN_EXE_shadowdiff"))
+        .args([
+            "record",
+            "--listen",
+            "127.0.0.1:0",
+            "--upstream",
+            &server,
+            "-o",
+        ])
+        .arg(dir.path().join("bench.jsonl.zst"))
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start shadowdiff record");
+    let mut stderr = BufReader::new(proxy.stderr.take().expect("stderr"));
+    let mut first = String::new();
+    stderr.read_line(&mut first).expect("first line");
+    let via = first
+        .trim()
+        .strip_prefix("shadowdiff record: listening on ")
+        .expect("listening line")
+        .to_string();
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("client runtime");
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("client");
+    let mut sent = 0;
+    println!("{REQUESTS} GET requests per row, ~1 KB JSON answers, loopback, latencies in µs");
+    println!("{:<28} {:>9} {:>9}", "mode", "p50", "p99");
+    for concurrency in [1, 32] {
+        let mut rows = Vec::new();
+        for (name, base) in [("direct", &server), ("through record", &via)] {
+            let sorted = runtime.block_on(async {
+                measure(&client, base, WARMUP, concurrency).await;
+                let mut latencies = measure(&client, base, REQUESTS, concurrency).await;
+                latencies.sort();
+                latencies
+            });
+            if base == &via {
+                sent += WARMUP + REQUESTS;
+            }
+            let (p50, p99) = (quantile(&sorted, 0.5), quantile(&sorted, 0.99));
+            println!(
+                "{:<28} {p50:>9.0} {p99:>9.0}",
+                format!("c={concurrency} {name}")
+            );
+            rows.push((p50, p99));
+        }
+        println!(
+            "{:<28} {:>9.0} {:>9.0}",
+            format!("c={concurrency} added"),
+            rows[1].0 - rows[0].0,
+            rows[1].1 - rows[0].1
+        );
+    }
+
+    let pid = i32::try_from(proxy.id()).expect("pid");
+    // SAFETY: kill(2) with the id of the child this bench started and has not reaped.
+    unsafe { libc::kill(pid, libc::SIGTERM) };
+    let status = proxy.wait().expect("wait");
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).expect("stderr");
+    assert!(status.success(), "{rest}");
+    assert!(
+        rest.contains(&format!("recorded {sent} exchanges")),
+        "{rest}"
+    );
+    print!("{rest}");
+}

@@ -1,0 +1,60 @@
+//! `shadowdiff record`: check the flags, run the capture proxy until stopped, print a summary.
+
+use std::net::ToSocketAddrs as _;
+
+use crate::cli::RecordArgs;
+use crate::error::{exit, Error, Result};
+use crate::record::{self, Redactor, RotatingWriter, Selection, Settings};
+
+/// Runs the proxy until Ctrl-C or SIGTERM; exit 0 once the recording is complete.
+pub fn run(args: RecordArgs) -> Result<u8> {
+    let listen = args
+        .listen
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut addrs| addrs.next())
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "--listen `{}` is not an address; write HOST:PORT, e.g. 127.0.0.1:8080",
+                args.listen
+            ))
+        })?;
+    let upstream = record::parse_upstream(&args.upstream).map_err(Error::Usage)?;
+    if args.rotate_bytes == 0 {
+        return Err(Error::Usage("--rotate-bytes must be at least 1".into()));
+    }
+    let writer = RotatingWriter::new(&args.output, args.rotate_bytes)?;
+    let settings = Settings {
+        listen,
+        upstream,
+        output: args.output.clone(),
+        rotate_bytes: args.rotate_bytes,
+        selection: Selection {
+            methods: args.method,
+            include_routes: args.include_route,
+            exclude_routes: args.exclude_route,
+            sample: args.sample,
+        },
+        redactor: Redactor::new(&args.redact_header, args.keep_secrets),
+        timeout: args.timeout,
+        drain_timeout: args.drain_timeout,
+    };
+    let summary = record::serve(settings, writer, |addr| {
+        eprintln!("shadowdiff record: listening on http://{addr}");
+    })?;
+    let files = if summary.files.is_empty() {
+        "no file".to_string()
+    } else {
+        summary
+            .files
+            .iter()
+            .map(|path| path.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    eprintln!(
+        "recorded {} exchanges to {files} ({} requests forwarded)",
+        summary.recorded, summary.forwarded
+    );
+    Ok(exit::PASS)
+}

@@ -1,0 +1,391 @@
+//! The proxy itself: an HTTP/1.1 server (hyper 1) whose every request is forwarded to the
+//! upstream with reqwest, answered with what the upstream said, and handed to the recording
+//! thread when selected.
+//!
+//! Each forwarded request runs in its own task, which answers the client first and then builds
+//! the exchange and queues it on a bounded channel (waiting while the channel is full, so an
+//! answered exchange is never dropped). A client that hangs up does not cancel the upstream call
+//! or its recording. On Ctrl-C or SIGTERM the listener closes, open connections finish their
+//! current request and close, and the recording thread empties the channel and finishes the
+//! last part, all within `--drain-timeout`; whatever is still waiting on the upstream after that
+//! is abandoned (its client gets no answer, so nothing answered is lost).
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use http_body_util::{BodyExt as _, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{HeaderMap, HeaderName, HeaderValue, CONNECTION, CONTENT_LENGTH, HOST};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use super::{rfc3339_utc, RotatingWriter, Settings, Summary};
+use crate::error::{Error, Result};
+use crate::model::{self, Body, Exchange};
+use crate::replay::target::HOP_BY_HOP;
+
+/// Exchanges queued for the recording thread at most; senders wait beyond that.
+const QUEUE: usize = 4096;
+
+/// The response header that is hop-by-hop for requests but must reach the client as sent.
+fn is_connection_header(name: &str, listed: &[String]) -> bool {
+    (name != CONTENT_LENGTH.as_str() && HOP_BY_HOP.contains(&name))
+        || listed.iter().any(|token| token == name)
+}
+
+/// The lower-case header names a `Connection` header lists (they describe the connection too).
+fn connection_tokens(headers: &HeaderMap) -> Vec<String> {
+    headers
+        .get_all(CONNECTION)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(|token| token.trim().to_ascii_lowercase())
+        .filter(|token| !token.is_empty())
+        .collect()
+}
+
+/// What every request task shares.
+struct Shared {
+    client: reqwest::Client,
+    settings: Settings,
+    seq: AtomicU64,
+    forwarded: AtomicU64,
+    queue: mpsc::Sender<Exchange>,
+}
+
+/// Runs the proxy until Ctrl-C or SIGTERM: binds `settings.listen`, calls `listening` with the
+/// bound address, serves, then drains and finishes the recording written by `writer`.
+pub fn serve(
+    settings: Settings,
+    writer: RotatingWriter,
+    listening: impl FnOnce(SocketAddr),
+) -> Result<Summary> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|err| Error::Usage(format!("cannot start the async runtime: {err}")))?;
+    let listener = runtime
+        .block_on(TcpListener::bind(settings.listen))
+        .map_err(|err| Error::Usage(format!("--listen {}: {err}", settings.listen)))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|err| Error::Usage(format!("--listen {}: {err}", settings.listen)))?;
+    let stop = {
+        let _entered = runtime.enter();
+        stop_signal()?
+    };
+    let client = reqwest::Client::builder()
+        .use_rustls_tls()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(settings.timeout)
+        .build()
+        .map_err(|err| Error::Usage(format!("cannot build an HTTP client: {err}")))?;
+
+    let (queue, mut receiver) = mpsc::channel::<Exchange>(QUEUE);
+    let (drained_tx, drained_rx) = oneshot::channel::<()>();
+    let recorder = std::thread::Builder::new()
+        .name("record-writer".into())
+        .spawn(move || {
+            let mut writer = writer;
+            let mut failure = None;
+            while let Some(exchange) = receiver.blocking_recv() {
+                if failure.is_none() {
+                    if let Err(err) = writer.write(&exchange) {
+                        eprintln!(
+                            "error: {err}; requests are still forwarded but no longer recorded"
+                        );
+                        failure = Some(err);
+                    }
+                }
+            }
+            let _ = drained_tx.send(());
+            let written = writer.written();
+            match failure {
+                Some(err) => Err(err),
+                None => writer.finish().map(|files| (written, files)),
+            }
+        })
+        .map_err(|err| Error::Usage(format!("cannot start the recording thread: {err}")))?;
+
+    let drain = settings.drain_timeout;
+    let shared = Arc::new(Shared {
+        client,
+        settings,
+        seq: AtomicU64::new(0),
+        forwarded: AtomicU64::new(0),
+        queue,
+    });
+    listening(addr);
+    let forwarded = runtime.block_on(async move {
+        let deadline = accept_loop(listener, shared.clone(), stop, drain).await;
+        let forwarded = shared.forwarded.load(Ordering::SeqCst);
+        drop(shared);
+        let _ = tokio::time::timeout_at(deadline, drained_rx).await;
+        forwarded
+    });
+    drop(runtime);
+    let (recorded, files) = recorder
+        .join()
+        .map_err(|_| Error::Usage("the recording thread stopped unexpectedly".into()))??;
+    Ok(Summary {
+        forwarded,
+        recorded,
+        files,
+    })
+}
+
+/// Resolves on the first Ctrl-C (SIGINT) or SIGTERM; the handlers are installed right away.
+fn stop_signal() -> Result<impl Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let install =
+        |kind| signal(kind).map_err(|err| Error::Usage(format!("cannot handle signals: {err}")));
+    let mut interrupt = install(SignalKind::interrupt())?;
+    let mut terminate = install(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+    })
+}
+
+/// Accepts connections until `stop`, then lets open ones finish their request; returns the
+/// deadline of the drain.
+async fn accept_loop(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    stop: impl Future<Output = ()>,
+    drain: Duration,
+) -> Instant {
+    let (stopping_tx, stopping) = watch::channel(false);
+    let mut connections = JoinSet::new();
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            _ = &mut stop => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    let _ = stream.set_nodelay(true);
+                    let shared = shared.clone();
+                    let mut stopping = stopping.clone();
+                    connections.spawn(async move {
+                        let service = service_fn(move |request| handle(shared.clone(), request));
+                        let connection =
+                            http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+                        tokio::pin!(connection);
+                        tokio::select! {
+                            _ = connection.as_mut() => return,
+                            _ = stopping.changed() => {}
+                        }
+                        connection.as_mut().graceful_shutdown();
+                        let _ = connection.await;
+                    });
+                }
+                // Out of file descriptors and the like: wait a little instead of spinning.
+                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+            },
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+    drop(listener);
+    let deadline = Instant::now() + drain;
+    let _ = stopping_tx.send(true);
+    let _ = tokio::time::timeout_at(deadline, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    deadline
+}
+
+/// Serves one request: reads its body, forwards it in a task of its own, answers with the result.
+async fn handle(
+    shared: Arc<Shared>,
+    request: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let seq = shared.seq.fetch_add(1, Ordering::SeqCst) + 1;
+    let ts = rfc3339_utc(SystemTime::now());
+    let (parts, body) = request.into_parts();
+    let body = match body.collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(err) => {
+            return Ok(plain(
+                StatusCode::BAD_REQUEST,
+                format!("shadowdiff record: cannot read the request body: {err}\n"),
+            ))
+        }
+    };
+    let (answer_tx, answer_rx) = oneshot::channel();
+    tokio::spawn(forward(shared, seq, ts, parts, body, answer_tx));
+    Ok(answer_rx.await.unwrap_or_else(|_| {
+        plain(
+            StatusCode::BAD_GATEWAY,
+            "shadowdiff record: the request was abandoned\n".into(),
+        )
+    }))
+}
+
+/// A short plain-text answer of the proxy itself.
+fn plain(status: StatusCode, text: String) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(text)));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}
+
+/// What the upstream answered, kept for the recording.
+struct Answer {
+    status: u16,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+/// Forwards one request, sends the answer to the client's connection, then records it.
+async fn forward(
+    shared: Arc<Shared>,
+    seq: u64,
+    ts: String,
+    parts: hyper::http::request::Parts,
+    body: Bytes,
+    answer_tx: oneshot::Sender<Response<Full<Bytes>>>,
+) {
+    let target = parts
+        .uri
+        .path_and_query()
+        .map(|pq| pq.as_str())
+        .unwrap_or("/")
+        .to_string();
+    let request_listed = connection_tokens(&parts.headers);
+    let mut headers = HeaderMap::with_capacity(parts.headers.len());
+    for (name, value) in &parts.headers {
+        let lower = name.as_str();
+        if name == HOST || HOP_BY_HOP.contains(&lower) || request_listed.iter().any(|t| t == lower)
+        {
+            continue;
+        }
+        headers.append(name.clone(), value.clone());
+    }
+    let url = format!("{}{}", shared.settings.upstream, target);
+    let mut builder = shared
+        .client
+        .request(parts.method.clone(), &url)
+        .headers(headers);
+    if !body.is_empty() || parts.headers.contains_key(CONTENT_LENGTH) {
+        builder = builder.body(body.clone());
+    }
+    let answer = match builder.send().await {
+        Ok(response) => {
+            let status = response.status().as_u16();
+            let headers = response.headers().clone();
+            match response.bytes().await {
+                Ok(body) => Ok(Answer {
+                    status,
+                    headers,
+                    body,
+                }),
+                Err(err) => Err(describe(&err)),
+            }
+        }
+        Err(err) => Err(describe(&err)),
+    };
+    let to_client = match &answer {
+        Ok(answer) => {
+            let listed = connection_tokens(&answer.headers);
+            let mut response = Response::new(Full::new(answer.body.clone()));
+            *response.status_mut() =
+                StatusCode::from_u16(answer.status).unwrap_or(StatusCode::BAD_GATEWAY);
+            let out = response.headers_mut();
+            for (name, value) in &answer.headers {
+                if !is_connection_header(name.as_str(), &listed) {
+                    out.append(name.clone(), value.clone());
+                }
+            }
+            response
+        }
+        Err(reason) => plain(
+            StatusCode::BAD_GATEWAY,
+            format!("shadowdiff record: upstream error: {reason}\n"),
+        ),
+    };
+    let _ = answer_tx.send(to_client);
+    shared.forwarded.fetch_add(1, Ordering::SeqCst);
+
+    let settings = &shared.settings;
+    if !settings
+        .selection
+        .records(seq, parts.method.as_str(), parts.uri.path())
+    {
+        return;
+    }
+    let mut request_headers = recorded_headers(&parts.headers, |name| {
+        HOP_BY_HOP.contains(&name) || request_listed.iter().any(|t| t == name)
+    });
+    settings.redactor.apply(&mut request_headers);
+    let response = answer.ok().map(|answer| {
+        let listed = connection_tokens(&answer.headers);
+        let mut headers =
+            recorded_headers(&answer.headers, |name| is_connection_header(name, &listed));
+        settings.redactor.apply(&mut headers);
+        model::Response {
+            status: answer.status,
+            headers,
+            body: Body::from_bytes(answer.body.to_vec()),
+        }
+    });
+    let exchange = Exchange {
+        id: format!("c{seq:06}"),
+        ts: Some(ts),
+        request: model::Request {
+            method: parts.method.as_str().to_string(),
+            url: target,
+            headers: request_headers,
+            body: Body::from_bytes(body.to_vec()),
+        },
+        response,
+        tags: Default::default(),
+    };
+    let _ = shared.queue.send(exchange).await;
+}
+
+/// Header pairs for the recording, leaving out those `skip` names (given lower-case).
+fn recorded_headers(headers: &HeaderMap, skip: impl Fn(&str) -> bool) -> model::Headers {
+    headers
+        .iter()
+        .filter(|(name, _)| !skip(name.as_str()))
+        .map(|(name, value): (&HeaderName, &HeaderValue)| {
+            (
+                name.as_str().to_string(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
+}
+
+/// An error with its causes, on one line.
+fn describe(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
