@@ -18,5 +18,6 @@ pub mod recordings;
 pub mod replay;
 pub mod report;
 pub mod rules;
+pub mod time;
 
 pub use error::{Error, Location, Result};

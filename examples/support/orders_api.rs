@@ -871,24 +871,10 @@ pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// The date `(year, month, day)` of a day count since 1970-01-01.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
 /// `2026-11-20T10:00:00.123Z` (or without the milliseconds) for Unix milliseconds.
 pub fn rfc3339(unix_ms: u64, millis: bool) -> String {
     let secs = unix_ms / 1000;
-    let (y, mo, d) = civil_from_days((secs / 86_400) as i64);
+    let (y, mo, d) = shadowdiff::time::civil_from_days((secs / 86_400) as i64);
     let t = secs % 86_400;
     let base = format!(
         "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}",
@@ -905,7 +891,7 @@ pub fn rfc3339(unix_ms: u64, millis: bool) -> String {
 
 /// `YYYY-MM-DD` for Unix seconds.
 fn date_only(secs: u64) -> String {
-    let (y, m, d) = civil_from_days((secs / 86_400) as i64);
+    let (y, m, d) = shadowdiff::time::civil_from_days((secs / 86_400) as i64);
     format!("{y:04}-{m:02}-{d:02}")
 }
 
@@ -917,7 +903,7 @@ pub fn http_date(unix_ms: u64) -> String {
     ];
     let secs = unix_ms / 1000;
     let days = secs / 86_400;
-    let (y, m, d) = civil_from_days(days as i64);
+    let (y, m, d) = shadowdiff::time::civil_from_days(days as i64);
     let t = secs % 86_400;
     format!(
         "{}, {d:02} {} {y:04} {:02}:{:02}:{:02} GMT",

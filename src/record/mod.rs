@@ -26,17 +26,16 @@ mod proxy;
 mod redact;
 mod rotate;
 mod select;
-mod time;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+pub use crate::time::rfc3339_utc;
 pub use proxy::serve;
 pub use redact::{Redactor, SECRET_HEADERS};
 pub use rotate::{part_path, RotatingWriter};
 pub use select::Selection;
-pub use time::rfc3339_utc;
 
 /// Everything `shadowdiff record` needs to run.
 #[derive(Clone, Debug)]

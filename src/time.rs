@@ -1,4 +1,5 @@
-//! RFC 3339 timestamps in UTC from the system clock, without a date library.
+//! RFC 3339 timestamps in UTC and calendar dates, without a date library: the recorder stamps
+//! exchanges with them and the GoReplay reader converts its nanosecond timestamps.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -19,7 +20,7 @@ pub fn rfc3339_utc(time: SystemTime) -> String {
 }
 
 /// The proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
