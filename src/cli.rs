@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "shadowdiff", version, about, long_about = None)]
 #[command(
-    after_help = "Exit codes: 0 gate passed, 1 gate failed, 2 bad usage, config or input, 3 a target failed."
+    after_help = "Exit codes: 0 gate passed, 1 gate failed, 2 bad usage, config or input, 3 a target failed, 130 interrupted."
 )]
 pub struct Cli {
     /// The command to run.
@@ -208,11 +208,13 @@ pub struct DiffArgs {
 const RECORD_EXAMPLES: &str = "\
 Examples:
   # capture what reaches port 8080 and forward it to the service on 9090
-  shadowdiff record --listen 127.0.0.1:8080 --upstream http://127.0.0.1:9090 -o recordings/capture.jsonl.zst
+  shadowdiff record --listen 127.0.0.1:8080 --upstream http://127.0.0.1:9090 \\
+    -o recordings/capture.jsonl.zst
 
   # 10 % of the GET traffic of the orders routes, in parts of at most 64 MiB of JSON
-  shadowdiff record --listen 0.0.0.0:8080 --upstream https://orders.internal -o rec/orders.jsonl.zst \\
-      --sample 0.1 --method GET --include-route 'GET /orders*' --rotate-bytes 67108864
+  shadowdiff record --listen 0.0.0.0:8080 --upstream https://orders.internal \\
+    -o rec/orders.jsonl.zst --sample 0.1 --method GET --include-route 'GET /orders*' \\
+    --rotate-bytes 67108864
 
 The first line on stderr is `shadowdiff record: listening on http://ADDR` (useful with port 0).
 Parts are written as STEM-000001.jsonl.zst, STEM-000002.jsonl.zst, ... next to -o, so that name
