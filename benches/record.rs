@@ -11,19 +11,15 @@
 //! - stops the proxy with SIGTERM, checks exit 0 and that the recording holds every request;
 //! - prints p50, p99 and the added latency of each mode.
 
+#[path = "support/json_server.rs"]
+mod json_server;
+
 use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use http_body_util::Full;
-use hyper::body::{Bytes, Incoming};
-use hyper::header::{HeaderValue, CONTENT_TYPE};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
-use tokio::net::TcpListener;
+use hyper::body::Bytes;
 
 /// Measured requests per mode and path.
 const REQUESTS: usize = 2_000;
@@ -35,48 +31,6 @@ fn body() -> Bytes {
         .map(|i| format!(r#"{{"sku":"SKU-{i:04}","qty":{i},"price":{}.99}}"#, i * 3))
         .collect();
     Bytes::from(format!(r#"{{"id":1,"items":[{}]}}"#, items.join(",")))
-}
-
-/// Starts the upstream server; returns its base URL.
-fn start_server() -> String {
-    let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .expect("server runtime");
-        runtime.block_on(async move {
-            let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
-                .await
-                .expect("bind");
-            addr_tx
-                .send(listener.local_addr().expect("addr"))
-                .expect("send");
-            let body = body();
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    tokio::time::sleep(Duration::from_millis(10)).await;
-                    continue;
-                };
-                let _ = stream.set_nodelay(true);
-                let body = body.clone();
-                tokio::spawn(async move {
-                    let service = service_fn(move |_request: hyper::Request<Incoming>| {
-                        let mut response = hyper::Response::new(Full::new(body.clone()));
-                        response
-                            .headers_mut()
-                            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-                        async move { Ok::<_, std::convert::Infallible>(response) }
-                    });
-                    let _ = http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-        });
-    });
-    format!("http://{}", addr_rx.recv().expect("server address"))
 }
 
 /// Sends `count` requests to `base`, `concurrency` at a time; returns each latency.
@@ -116,7 +70,7 @@ fn quantile(sorted: &[Duration], q: f64) -> f64 {
 }
 
 fn main() {
-    let server = start_server();
+    let server = json_server::start(1, body());
     let dir = tempfile::tempdir().expect("temp dir");
     let mut proxy = Command::new(env!("CARGO_BIN_EXE_shadowdiff"))
         .args([

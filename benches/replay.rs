@@ -21,21 +21,18 @@
 //! - `SHADOWDIFF_BENCH_SERVE=1`: only start the server and write the recording, print the
 //!   `shadowdiff run` command line, and serve until killed (to profile the binary by hand).
 
+#[path = "support/json_server.rs"]
+mod json_server;
+
 use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::net::SocketAddr;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use http_body_util::Full;
-use hyper::body::{Bytes, Incoming};
-use hyper::header::{HeaderValue, CONTENT_TYPE};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use hyper::body::Bytes;
+
 use serde_json::Value;
-use tokio::net::TcpListener;
 
 /// Exchanges in the recording.
 const EXCHANGES: usize = 20_000;
@@ -90,51 +87,6 @@ fn body() -> Bytes {
     );
     debug_assert!(serde_json::from_str::<Value>(&json).is_ok());
     Bytes::from(json)
-}
-
-/// Starts the server on its own runtime in a background thread; returns its base URL.
-fn start_server(threads: usize) -> String {
-    let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(threads)
-            .enable_all()
-            .build()
-            .expect("server runtime");
-        runtime.block_on(async move {
-            let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
-                .await
-                .expect("bind 127.0.0.1:0");
-            addr_tx
-                .send(listener.local_addr().expect("local address"))
-                .expect("send address");
-            let body = body();
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    tokio::time::sleep(Duration::from_millis(10)).await;
-                    continue;
-                };
-                let _ = stream.set_nodelay(true);
-                let body = body.clone();
-                tokio::spawn(async move {
-                    let service = service_fn(move |_request: hyper::Request<Incoming>| {
-                        let mut response = hyper::Response::new(Full::new(body.clone()));
-                        response
-                            .headers_mut()
-                            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-                        async move { Ok::<_, std::convert::Infallible>(response) }
-                    });
-                    // A client hanging up mid-request concerns that client only.
-                    let _ = http1::Builder::new()
-                        .keep_alive(true)
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-        });
-    });
-    let addr = addr_rx.recv().expect("server address");
-    format!("http://{addr}")
 }
 
 /// Writes the recording of [`EXCHANGES`] GET exchanges.
@@ -231,7 +183,7 @@ fn main() {
                 .expect("SHADOWDIFF_BENCH_SERVER_THREADS is a number")
         })
         .unwrap_or(1);
-    let url = start_server(threads);
+    let url = json_server::start(threads, body());
     let scratch = tempfile::tempdir().expect("temp dir");
     let recording = scratch.path().join("bench.jsonl");
     write_recording(&recording);
