@@ -20,7 +20,7 @@ use serde_json::{json, Value};
 use shadowdiff::compare::{compare, compare_json};
 use shadowdiff::model::{Body, Response};
 use shadowdiff::recordings::Limits;
-use shadowdiff::report::{Aggregate, GatePolicy};
+use shadowdiff::report::{Aggregate, Finish, GatePolicy};
 use shadowdiff::rules::RuleSet;
 
 fn response(body: &Value) -> Response {
@@ -150,7 +150,13 @@ fn diff_20k(c: &mut Criterion) {
         bench.iter(|| {
             let mut aggregate = Aggregate::new();
             shadowdiff::diff::diff(&a, &b, &rules, &limits, &mut aggregate).expect("diff");
-            let report = aggregate.finish(&GatePolicy::default(), |_| String::new());
+            let report = aggregate.finish(&Finish {
+                policy: &GatePolicy::default(),
+                snapshot: None,
+                find_stale: false,
+                targets: Default::default(),
+                describe: &|_| String::new(),
+            });
             assert_eq!(report.totals.different as usize, pairs / 10);
             report
         })

@@ -415,6 +415,7 @@ fn signatures(
     let judged = judge(
         Pair {
             id: &exchange.id,
+            seq: 0,
             request: &exchange.request,
             old: Some(old),
             new: Some(new),

@@ -32,6 +32,104 @@ pub enum Command {
     /// Run a reverse proxy that forwards to an upstream and records every exchange.
     #[command(after_help = RECORD_EXAMPLES)]
     Record(RecordArgs),
+    /// Accept the pending changes of the last run into the snapshot of accepted differences.
+    #[command(after_help = ACCEPT_EXAMPLES)]
+    Accept(AcceptArgs),
+    /// Walk the pending changes one by one: accept, reject or skip each.
+    #[command(after_help = REVIEW_EXAMPLES)]
+    Review(ReviewArgs),
+    /// Work with report folders.
+    #[command(subcommand)]
+    Report(ReportCommand),
+}
+
+/// `shadowdiff report ...`.
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Merge the report folders of partitioned runs into one report, as one run would give.
+    #[command(after_help = MERGE_EXAMPLES)]
+    Merge(MergeArgs),
+}
+
+const ACCEPT_EXAMPLES: &str = "\
+Examples:
+  # accept everything the last run proposed, with a reason
+  shadowdiff accept --reason \"v2 rounds totals to cents\"
+
+  # accept only the orders routes, and drop accepted signatures no run shows any more
+  shadowdiff accept --route 'GET /orders*' --prune
+
+A failing run writes its proposals to shadowdiff.snap.new beside the snapshot; accept moves the
+chosen ones into shadowdiff.snap (raising a rate to the one seen, rounded up) and keeps the rest
+pending. Without --route or --prune, every new signature and rate is accepted.";
+
+const REVIEW_EXAMPLES: &str = "\
+Examples:
+  shadowdiff review
+  shadowdiff review --snapshot ci/shadowdiff.snap
+
+For each pending change the route, signature, rate and first example are shown; answer
+a (accept), r (reject: drop it from the pending file), s (skip: keep it pending) or q (quit).
+After an accept, a line of text gives the reason (empty keeps the default).";
+
+const MERGE_EXAMPLES: &str = "\
+Examples:
+  # three CI shards (--partition hash:1/3 ... hash:3/3), merged in a final job
+  shadowdiff report merge shard-1/ shard-2/ shard-3/ --out shadowdiff-report/
+
+The merged report.json equals what one unpartitioned run gives (latency aside, which is
+timing): counts add up, examples are the first in input order, noise and the gate are decided
+again on the whole, against the snapshot and gate settings given here.";
+
+/// Arguments of `shadowdiff accept`.
+#[derive(Debug, Args)]
+pub struct AcceptArgs {
+    /// Accept every pending new signature and rate (the default without --route or --prune).
+    #[arg(long, conflicts_with = "route")]
+    pub all: bool,
+    /// Accept only the pending changes of routes matching this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub route: Vec<String>,
+    /// Why these differences are acceptable; written into the snapshot.
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+    /// Remove accepted signatures the last run did not see any more.
+    #[arg(long)]
+    pub prune: bool,
+    /// The snapshot [default: `snapshot` of shadowdiff.toml, else shadowdiff.snap].
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: Option<PathBuf>,
+    /// The settings file [default: shadowdiff.toml when it exists].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// Arguments of `shadowdiff review`.
+#[derive(Debug, Args)]
+pub struct ReviewArgs {
+    /// The snapshot [default: `snapshot` of shadowdiff.toml, else shadowdiff.snap].
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: Option<PathBuf>,
+    /// The settings file [default: shadowdiff.toml when it exists].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// Arguments of `shadowdiff report merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Report folders of the parts (each holds aggregate.json).
+    #[arg(value_name = "DIR", required = true)]
+    pub parts: Vec<PathBuf>,
+    /// The merged report folder.
+    #[arg(long, value_name = "DIR", default_value = "shadowdiff-report")]
+    pub out: PathBuf,
+    /// How the merged outcomes are judged.
+    #[command(flatten)]
+    pub report: ReportArgs,
+    /// Output settings.
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 const DIFF_EXAMPLES: &str = "\
@@ -70,9 +168,6 @@ pub struct RunArgs {
     /// Recording files or folders [default: `recordings` of shadowdiff.toml].
     #[arg(value_name = "RECORDINGS")]
     pub recordings: Vec<PathBuf>,
-    /// The settings file [default: shadowdiff.toml when it exists].
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
     /// The old implementation (overrides [targets.old]).
     #[arg(long, value_name = "TARGET")]
     pub old: Option<String>,
@@ -124,12 +219,9 @@ pub struct RunArgs {
     /// The longest recording line accepted, in bytes after decompression.
     #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024 * 1024)]
     pub max_line_bytes: usize,
-    /// The largest share of compared exchanges that may differ and still pass [default: 0].
-    #[arg(long, value_name = "RATE", value_parser = parse_rate)]
-    pub max_diff_rate: Option<f64>,
-    /// The largest share of compared exchanges that may end in error and still pass [default: 0].
-    #[arg(long, value_name = "RATE", value_parser = parse_rate)]
-    pub max_error_rate: Option<f64>,
+    /// How the outcomes are judged and reported.
+    #[command(flatten)]
+    pub report: ReportArgs,
     /// Output settings.
     #[command(flatten)]
     pub output: OutputArgs,
@@ -197,9 +289,9 @@ pub struct DiffArgs {
     /// The longest recording line accepted, in bytes after decompression.
     #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024 * 1024)]
     pub max_line_bytes: usize,
-    /// The gate policy.
+    /// How the outcomes are judged and reported.
     #[command(flatten)]
-    pub gate: GateArgs,
+    pub report: ReportArgs,
     /// Output settings.
     #[command(flatten)]
     pub output: OutputArgs,
@@ -266,15 +358,33 @@ pub struct RecordArgs {
     pub drain_timeout: std::time::Duration,
 }
 
-/// Gate policy flags.
+/// How outcomes are judged and reported: settings file, snapshot, gate and redaction. Flags
+/// win over shadowdiff.toml.
 #[derive(Debug, Args)]
-pub struct GateArgs {
-    /// The largest share of compared exchanges that may differ and still pass (0.02 = 2 %).
-    #[arg(long, value_name = "RATE", default_value_t = 0.0, value_parser = parse_rate)]
-    pub max_diff_rate: f64,
-    /// The largest share of compared exchanges that may end in error and still pass.
-    #[arg(long, value_name = "RATE", default_value_t = 0.0, value_parser = parse_rate)]
-    pub max_error_rate: f64,
+pub struct ReportArgs {
+    /// The settings file [default: shadowdiff.toml when it exists].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The snapshot of accepted differences [default: `snapshot` of shadowdiff.toml, else
+    /// shadowdiff.snap]; a missing file accepts nothing.
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: Option<PathBuf>,
+    /// The largest share of a route's compared exchanges that may show differences not
+    /// accepted by the snapshot (0.02 = 2 %) [default: 0].
+    #[arg(long, value_name = "RATE", value_parser = parse_rate)]
+    pub max_diff_rate: Option<f64>,
+    /// The largest share of a route's compared exchanges that may end in error [default: 0].
+    #[arg(long, value_name = "RATE", value_parser = parse_rate)]
+    pub max_error_rate: Option<f64>,
+    /// Routes with fewer compared exchanges are reported but not judged [default: 1].
+    #[arg(long, value_name = "N")]
+    pub min_exchanges: Option<u64>,
+    /// Also redact this header's values in every report and the outcomes file (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub redact_header: Vec<String>,
+    /// Also redact this JSON body field, e.g. '$..token' (repeatable).
+    #[arg(long, value_name = "PATH")]
+    pub redact_field: Vec<String>,
 }
 
 /// What is printed on stdout and how much work runs at once.
@@ -298,6 +408,8 @@ pub enum Format {
     Terminal,
     /// The report.json contract.
     Json,
+    /// report.md, for a pull-request comment.
+    Markdown,
 }
 
 /// Parses a rate between 0 and 1.

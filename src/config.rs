@@ -23,6 +23,8 @@ pub struct Config {
     pub rules: Option<PathBuf>,
     /// The report folder.
     pub out: Option<PathBuf>,
+    /// The snapshot of accepted differences (default `shadowdiff.snap`).
+    pub snapshot: Option<PathBuf>,
     /// Exchanges in flight at most.
     pub concurrency: Option<usize>,
     /// Exchanges started per second at most.
@@ -45,6 +47,21 @@ pub struct Config {
     /// Which exchanges replay.
     #[serde(default)]
     pub filter: FilterConfig,
+    /// What is kept out of reports and the outcomes file.
+    #[serde(default)]
+    pub redact: RedactConfig,
+}
+
+/// `[redact]`: secrets beyond authorization, cookie, set-cookie and proxy-authorization.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedactConfig {
+    /// Header names whose values are redacted.
+    #[serde(default)]
+    pub headers: Vec<String>,
+    /// JSON paths (the rule files' subset) of body fields whose values are redacted.
+    #[serde(default)]
+    pub fields: Vec<String>,
 }
 
 /// One path or several.
@@ -119,6 +136,26 @@ pub struct GateConfig {
     pub max_diff_rate: Option<f64>,
     /// The largest share of compared exchanges that may end in error.
     pub max_error_rate: Option<f64>,
+    /// Routes with fewer compared exchanges are not judged.
+    pub min_exchanges: Option<u64>,
+    /// `[[gate.route]]`: limits for the routes matching a glob.
+    #[serde(default)]
+    pub route: Vec<GateRouteConfig>,
+}
+
+/// `[[gate.route]]`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GateRouteConfig {
+    /// A route glob (`GET /orders/*`).
+    #[serde(rename = "match")]
+    pub matches: String,
+    /// Overrides `[gate] max_diff_rate` for these routes.
+    pub max_diff_rate: Option<f64>,
+    /// Overrides `[gate] max_error_rate`.
+    pub max_error_rate: Option<f64>,
+    /// Overrides `[gate] min_exchanges`.
+    pub min_exchanges: Option<u64>,
 }
 
 /// `[noise]`: when a signature counts as noise (Diffy's thresholds by default).
@@ -212,6 +249,7 @@ impl Config {
             .map(|paths| Paths::Many(paths.to_vec().iter().map(join).collect()));
         self.rules = self.rules.as_ref().map(join);
         self.out = self.out.as_ref().map(join);
+        self.snapshot = self.snapshot.as_ref().map(join);
     }
 }
 
@@ -227,6 +265,7 @@ rules = "comparators/"
 concurrency = 8
 timeout = "500ms"
 noise_repeat = true
+snapshot = "accepted.snap"
 
 [targets.old]
 start = "serve --port {port}"
@@ -238,6 +277,15 @@ headers.set = { authorization = "Bearer ${TOKEN}" }
 
 [gate]
 max_diff_rate = 0.01
+min_exchanges = 20
+
+[[gate.route]]
+match = "GET /flaky/*"
+max_diff_rate = 0.1
+
+[redact]
+headers = ["x-api-key"]
+fields = ["$..token"]
 
 [filter]
 allow_methods = ["POST"]
@@ -257,6 +305,11 @@ tags = { source = "prod-eu" }
             "Bearer ${TOKEN}"
         );
         assert_eq!(config.gate.max_diff_rate, Some(0.01));
+        assert_eq!(config.gate.min_exchanges, Some(20));
+        assert_eq!(config.gate.route[0].matches, "GET /flaky/*");
+        assert_eq!(config.gate.route[0].max_diff_rate, Some(0.1));
+        assert_eq!(config.redact.fields, ["$..token"]);
+        assert_eq!(config.snapshot.as_deref(), Some(Path::new("accepted.snap")));
         assert_eq!(config.filter.tags["source"], "prod-eu");
         assert_eq!(config.noise_repeat, Some(true));
     }

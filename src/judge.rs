@@ -13,6 +13,8 @@ use crate::rules::RuleSet;
 pub struct Pair<'a> {
     /// The exchange id.
     pub id: &'a str,
+    /// The exchange's position in the recordings.
+    pub seq: u64,
     /// The request, which decides the route.
     pub request: &'a Request,
     /// The old response, if there is one.
@@ -47,8 +49,10 @@ pub fn judge(pair: Pair<'_>, rules: &RuleSet) -> Judged {
     };
     Judged {
         id: pair.id.to_string(),
+        seq: pair.seq,
         route: route.name,
         outcome,
         noise,
+        timing: Default::default(),
     }
 }

@@ -15,6 +15,7 @@ pub mod judge;
 pub mod model;
 pub mod record;
 pub mod recordings;
+pub mod redact;
 pub mod replay;
 pub mod report;
 pub mod rules;

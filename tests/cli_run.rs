@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use common::servers::{closed_port_url, json, Action, TestServer};
-use common::{lines, Project, Run};
+use common::{behaviour, lines, Project, Run};
 use serde_json::Value;
 
 /// A GET exchange line for `/orders/{i}` with a recorded JSON response.
@@ -351,7 +351,9 @@ fn the_report_is_the_same_at_any_concurrency() {
         );
         assert_eq!(run.code, 1, "{}", run.stderr);
     }
-    assert_eq!(p.read("c1/report.json"), p.read("c64/report.json"));
+    let (c1, c64) = (p.read("c1/report.json"), p.read("c64/report.json"));
+    assert!(c1.contains("\"p99_ms\""), "latency is reported: {c1}");
+    assert_eq!(behaviour(&c1), behaviour(&c64));
 }
 
 #[test]

@@ -20,6 +20,8 @@ fn run_example(out: &std::path::Path, threads: &str) -> common::Run {
             out,
             "--threads",
             threads,
+            "--snapshot",
+            &format!("{out}/shadowdiff.snap"),
         ],
     )
 }
@@ -34,6 +36,7 @@ fn shipped_example_report_and_summary() {
         run.stderr
     );
     let report = std::fs::read_to_string(dir.path().join("report.json")).expect("report.json");
+    let report = report.replace(dir.path().to_str().expect("utf-8 temp path"), "[OUT]");
     insta::assert_snapshot!("example_report_json", report);
     insta::assert_snapshot!("example_terminal_summary", run.stdout);
 }
@@ -45,7 +48,9 @@ fn shipped_example_is_deterministic_across_thread_counts() {
     assert_eq!(run_example(one.path(), "1").code, 1);
     assert_eq!(run_example(two.path(), "2").code, 1);
     let read = |dir: &tempfile::TempDir| {
-        std::fs::read(dir.path().join("report.json")).expect("report.json")
+        std::fs::read_to_string(dir.path().join("report.json"))
+            .expect("report.json")
+            .replace(dir.path().to_str().expect("utf-8 temp path"), "[OUT]")
     };
     assert_eq!(read(&one), read(&two));
 }

@@ -1,13 +1,17 @@
 //! What each subcommand does: wire the library's stages together and print the outcome.
 
+mod accept;
 mod diff;
 mod import;
+mod merge;
 mod output;
 mod progress;
 mod record;
+mod review;
 mod run;
+mod verdict;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, ReportCommand};
 use crate::error::Result;
 
 /// Runs the parsed command line and returns the exit code of its verdict.
@@ -17,5 +21,8 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Import(args) => import::run(args),
         Command::Run(args) => run::run(*args),
         Command::Record(args) => record::run(args),
+        Command::Accept(args) => accept::run(args),
+        Command::Review(args) => review::run(args),
+        Command::Report(ReportCommand::Merge(args)) => merge::run(args),
     }
 }

@@ -35,7 +35,7 @@ pub fn run(args: RecordArgs) -> Result<u8> {
             exclude_routes: args.exclude_route,
             sample: args.sample,
         },
-        redactor: Redactor::new(&args.redact_header, args.keep_secrets),
+        redactor: Redactor::new(&args.redact_header, Vec::new(), args.keep_secrets),
         timeout: args.timeout,
         drain_timeout: args.drain_timeout,
     };

@@ -9,15 +9,16 @@ use crate::cli::RunArgs;
 use crate::config::Config;
 use crate::error::{exit, Error, Location, Result};
 use crate::recordings::{Limits, RawLines};
+use crate::redact::Redactor;
 use crate::replay::filter::Filters;
 use crate::replay::outcomes::{Answer, AnswerError, DifferenceLine, OutcomeLine, OutcomeWriter};
 use crate::replay::pipeline::{self, Finished, NoiseSource, Plan, Targets};
 use crate::replay::target::{CallError, Reply, Target, TargetConfig, TargetSettings};
-use crate::report::{write_reports, Aggregate, GatePolicy, Outcome, Verdict};
+use crate::report::{Outcome, TargetNames};
 
 use super::diff::load_rules;
-use super::output::print_report;
 use super::progress::Progress;
+use super::verdict::{exit_code, Judging};
 
 /// Exchanges in flight when neither flag nor file says.
 const DEFAULT_CONCURRENCY: usize = 32;
@@ -32,7 +33,8 @@ const INTERRUPTED: u8 = 130;
 
 /// Runs `run` and returns the exit code of its verdict.
 pub fn run(args: RunArgs) -> Result<u8> {
-    let config = Config::load(args.config.as_deref())?;
+    let config = Config::load(args.report.config.as_deref())?;
+    let judging = Judging::load(&config, &args.report)?;
     let rules = Arc::new(load_rules(
         args.rules.as_deref().or(config.rules.as_deref()),
     )?);
@@ -82,24 +84,6 @@ pub fn run(args: RunArgs) -> Result<u8> {
             .unwrap_or(DEFAULT_TIMEOUT),
         log_dir: out.join("logs"),
         concurrency,
-    };
-    let policy = GatePolicy {
-        max_diff_rate: args
-            .max_diff_rate
-            .or(config.gate.max_diff_rate)
-            .unwrap_or(0.0),
-        max_error_rate: args
-            .max_error_rate
-            .or(config.gate.max_error_rate)
-            .unwrap_or(0.0),
-        noise_relative: config
-            .noise
-            .relative
-            .unwrap_or(GatePolicy::default().noise_relative),
-        noise_absolute: config
-            .noise
-            .absolute
-            .unwrap_or(GatePolicy::default().noise_absolute),
     };
     let filters = Filters {
         include_routes: [
@@ -156,15 +140,20 @@ pub fn run(args: RunArgs) -> Result<u8> {
             .flatten()
     };
     let mut progress = None;
-    let mut aggregate = Aggregate::new();
-    let (outcomes, writer) = spawn_outcome_writer(&out.join("outcomes.jsonl.zst"))?;
+    let mut aggregate = judging.aggregate();
+    let (outcomes, writer) =
+        spawn_outcome_writer(&out.join("outcomes.jsonl.zst"), judging.redactor.clone())?;
+    let target_names = TargetNames {
+        old: fixed_url(&old),
+        new: fixed_url(&new),
+    };
     let ending = runtime.block_on(async {
         let (old, new, noise) =
             start_targets(&old, &new, noise_target.as_ref(), noise_repeat, &settings).await?;
         let targets = Arc::new(Targets { old, new, noise });
         let progress = progress.insert(Progress::new(quiet, total));
         let sink = |done: Finished| {
-            aggregate.add(&done.judged);
+            aggregate.add(&done.judged, Some(&done.exchange.request));
             progress.inc();
             // A closed channel means the writer failed; its error is reported at the end.
             let _ = outcomes.send(done);
@@ -195,18 +184,20 @@ pub fn run(args: RunArgs) -> Result<u8> {
     if !reasons.is_empty() {
         aggregate.mark_incomplete(reasons.join("; "));
     }
-    let report = aggregate.finish(&policy, |rule| rules.describe(rule).to_string());
-    write_reports(&report, &out)?;
-    print_report(&report, &args.output);
+    let report = judging.conclude(
+        aggregate,
+        &|rule| rules.describe(rule).to_string(),
+        target_names,
+        args.partition.is_none(),
+        &out,
+        &args.output,
+    )?;
     Ok(if interrupted {
         INTERRUPTED
     } else if target_failed {
         exit::TARGET_FAILED
     } else {
-        match report.verdict {
-            Verdict::Pass => exit::PASS,
-            Verdict::Fail => exit::GATE_FAILED,
-        }
+        exit_code(&report)
     })
 }
 
@@ -290,10 +281,29 @@ async fn stop_targets(targets: Arc<Targets>) {
     }
 }
 
+/// The base URL of a target at a fixed address, for reproduction commands; credentials in it
+/// are redacted.
+fn fixed_url(config: &TargetConfig) -> Option<String> {
+    if config.start.is_some() {
+        return None;
+    }
+    let url = config.url.as_deref()?;
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return None;
+    }
+    let mut parsed = reqwest::Url::parse(url).ok()?;
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        let _ = parsed.set_username(crate::redact::REDACTED);
+        let _ = parsed.set_password(None);
+    }
+    Some(parsed.to_string().trim_end_matches('/').to_string())
+}
+
 /// Writes outcome lines on a thread of its own, so serialising and compressing bodies never
-/// slows the replay. The thread returns the first error it met.
+/// slows the replay; secrets are redacted on the way. The thread returns the first error it met.
 fn spawn_outcome_writer(
     path: &std::path::Path,
+    redactor: Redactor,
 ) -> Result<(
     std::sync::mpsc::SyncSender<Finished>,
     std::thread::JoinHandle<Result<()>>,
@@ -302,7 +312,7 @@ fn spawn_outcome_writer(
     let (sender, receiver) = std::sync::mpsc::sync_channel::<Finished>(1024);
     let handle = std::thread::spawn(move || {
         for done in receiver {
-            writer.write(&outcome_line(&done))?;
+            writer.write(&outcome_line(&done, &redactor))?;
         }
         writer.finish()
     });
@@ -338,8 +348,8 @@ fn count_exchanges(paths: &[PathBuf], limits: &Limits) -> Option<u64> {
     Some(total)
 }
 
-/// The outcomes-file line of a finished exchange.
-fn outcome_line(done: &Finished) -> OutcomeLine {
+/// The outcomes-file line of a finished exchange, secrets redacted.
+fn outcome_line(done: &Finished, redactor: &Redactor) -> OutcomeLine {
     let (outcome, reason, differences) = match &done.judged.outcome {
         Outcome::Compared(comparison) if comparison.differences.is_empty() => {
             ("equal", None, vec![])
@@ -359,12 +369,22 @@ fn outcome_line(done: &Finished) -> OutcomeLine {
         Outcome::Error(error) => ("error", Some(error.message.clone()), vec![]),
         Outcome::Skipped(reason) => ("skipped", Some(reason.clone()), vec![]),
     };
+    let mut request = done.exchange.request.clone();
+    redactor.request(&mut request);
+    let answer = |result: &std::result::Result<Reply, CallError>| {
+        let mut kept = answer(result);
+        if let Some(response) = kept.response.as_mut() {
+            redactor.response(response);
+        }
+        kept
+    };
     OutcomeLine {
         id: done.exchange.id.clone(),
+        seq: done.judged.seq,
         route: done.judged.route.clone(),
         outcome: outcome.to_string(),
         reason,
-        request: done.exchange.request.clone(),
+        request,
         old: done.old.as_ref().map(answer),
         new: done.new.as_ref().map(answer),
         noise: done.noise.as_ref().map(answer),

@@ -2,14 +2,16 @@
 //! the rules given now, without replaying anything.
 
 use std::path::Path;
+use std::time::Duration;
 
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::judge::{judge, Pair};
+use crate::model::Request;
 use crate::recordings::{Limits, RawLine, RawLines};
 use crate::replay::outcomes::{Answer, OutcomeLine};
-use crate::report::{Aggregate, Judged, Outcome, OutcomeError};
+use crate::report::{Aggregate, Judged, Outcome, OutcomeError, Timing};
 use crate::rules::RuleSet;
 
 use super::{next_batch, BATCH};
@@ -24,12 +26,13 @@ pub fn rejudge(
     let mut lines = RawLines::open(path, limits)?;
     let mut batch: Vec<RawLine> = Vec::with_capacity(BATCH);
     while next_batch(&mut lines, &mut batch)? {
-        let judged: Vec<Result<Judged>> = batch
+        let judged: Vec<Result<(Judged, Request)>> = batch
             .par_iter()
             .map(|line| judge_line(line, rules))
             .collect();
         for result in judged {
-            aggregate.add(&result?);
+            let (judged, request) = result?;
+            aggregate.add(&judged, Some(&request));
         }
     }
     Ok(())
@@ -40,8 +43,16 @@ fn response(answer: &Option<Answer>) -> Option<&crate::model::Response> {
     answer.as_ref().and_then(|a| a.response.as_ref())
 }
 
-/// Parses one outcomes line and judges its answers.
-fn judge_line(line: &RawLine, rules: &RuleSet) -> Result<Judged> {
+/// How long an answer took, when it was one.
+fn latency(answer: &Option<Answer>) -> Option<Duration> {
+    answer
+        .as_ref()
+        .filter(|a| a.response.is_some() && a.latency_ms.is_finite() && a.latency_ms >= 0.0)
+        .map(|a| Duration::from_secs_f64(a.latency_ms / 1000.0))
+}
+
+/// Parses one outcomes line and judges its answers; the request comes back for the samples.
+fn judge_line(line: &RawLine, rules: &RuleSet) -> Result<(Judged, Request)> {
     let stored: OutcomeLine = serde_json::from_slice(&line.bytes).map_err(|err| {
         Error::input(
             line.location.clone(),
@@ -53,16 +64,24 @@ fn judge_line(line: &RawLine, rules: &RuleSet) -> Result<Judged> {
     let route = rules
         .route(&stored.request.method, stored.request.path())
         .name;
+    let timing = Timing {
+        old: latency(&stored.old),
+        new: latency(&stored.new),
+        noise: latency(&stored.noise),
+    };
     if stored.outcome == "skipped" {
         let reason = stored
             .reason
             .unwrap_or_else(|| "skipped during the run".to_string());
-        return Ok(Judged {
+        let judged = Judged {
             id: stored.id,
+            seq: stored.seq,
             route,
             outcome: Outcome::Skipped(reason),
             noise: None,
-        });
+            timing,
+        };
+        return Ok((judged, stored.request));
     }
     let sides = [
         ("old", &stored.old),
@@ -74,25 +93,31 @@ fn judge_line(line: &RawLine, rules: &RuleSet) -> Result<Judged> {
             error: Some(error), ..
         }) = answer
         {
-            return Ok(Judged {
+            let judged = Judged {
                 id: stored.id,
+                seq: stored.seq,
                 route,
                 outcome: Outcome::Error(OutcomeError::new(
                     &format!("{role}_{}", error.kind),
                     format!("{role}: {}", error.message),
                 )),
                 noise: None,
-            });
+                timing,
+            };
+            return Ok((judged, stored.request));
         }
     }
-    Ok(judge(
+    let mut judged = judge(
         Pair {
             id: &stored.id,
+            seq: stored.seq,
             request: &stored.request,
             old: response(&stored.old),
             new: response(&stored.new),
             noise: response(&stored.noise),
         },
         rules,
-    ))
+    );
+    judged.timing = timing;
+    Ok((judged, stored.request))
 }

@@ -23,7 +23,6 @@
 //! §12.5.1); the recording keeps what the client sent.
 
 mod proxy;
-mod redact;
 mod rotate;
 mod select;
 
@@ -31,9 +30,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+pub use crate::redact::{Redactor, SECRET_HEADERS};
 pub use crate::time::rfc3339_utc;
 pub use proxy::serve;
-pub use redact::{Redactor, SECRET_HEADERS};
 pub use rotate::{part_path, RotatingWriter};
 pub use select::Selection;
 

@@ -14,6 +14,9 @@ use crate::model::{Request, Response};
 pub struct OutcomeLine {
     /// The exchange id.
     pub id: String,
+    /// Its position in the recordings read, which orders examples in reports.
+    #[serde(default)]
+    pub seq: u64,
     /// The route it belongs to.
     pub route: String,
     /// `equal`, `different`, `noise_only`, `error` or `skipped`, as judged during the run.
@@ -144,6 +147,7 @@ mod tests {
         let path = dir.path().join("outcomes.jsonl.zst");
         let line = OutcomeLine {
             id: "r1".into(),
+            seq: 7,
             route: "GET /o/{id}".into(),
             outcome: "different".into(),
             reason: None,

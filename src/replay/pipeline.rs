@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::judge::{judge, Pair};
 use crate::model::Exchange;
 use crate::recordings::{parse_line, Limits, RawLines};
-use crate::report::{Judged, Outcome, OutcomeError};
+use crate::report::{Judged, Outcome, OutcomeError, Timing};
 use crate::rules::RuleSet;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -98,7 +98,7 @@ pub async fn run(
     targets: Arc<Targets>,
     mut sink: impl FnMut(Finished),
 ) -> Result<Ending> {
-    let (sender, receiver) = mpsc::channel::<Result<Exchange>>(plan.concurrency.max(1) * 2);
+    let (sender, receiver) = mpsc::channel::<Result<(u64, Exchange)>>(plan.concurrency.max(1) * 2);
     let reader = spawn_reader(&plan, sender);
     let shared = Arc::new(Shared {
         targets,
@@ -114,9 +114,9 @@ pub async fn run(
     // `buffered` starts at most `concurrency` of them and yields them in input order.
     let finished = exchanges
         .map(|item| {
-            let task = item.map(|exchange| {
+            let task = item.map(|(seq, exchange)| {
                 let shared = shared.clone();
-                tokio::spawn(async move { shared.replay(exchange).await })
+                tokio::spawn(async move { shared.replay(seq, exchange).await })
             });
             async move {
                 match task {
@@ -153,7 +153,7 @@ pub async fn run(
 /// Reads, parses and partitions the recordings on a thread of its own.
 fn spawn_reader(
     plan: &Plan,
-    sender: mpsc::Sender<Result<Exchange>>,
+    sender: mpsc::Sender<Result<(u64, Exchange)>>,
 ) -> tokio::task::JoinHandle<Result<()>> {
     let paths = plan.recordings.clone();
     let limits = plan.limits.clone();
@@ -162,9 +162,11 @@ fn spawn_reader(
         let mut position = 0u64;
         for path in &paths {
             for line in RawLines::open(path, &limits)? {
-                let parsed = line.and_then(|line| parse_line(&line));
+                let parsed = line
+                    .and_then(|line| parse_line(&line))
+                    .map(|exchange| (position, exchange));
                 let selected = match &parsed {
-                    Ok(exchange) => {
+                    Ok((_, exchange)) => {
                         let selected =
                             partition.map_or(true, |p| p.selects(&exchange.id, position));
                         position += 1;
@@ -196,7 +198,7 @@ struct Shared {
 
 impl Shared {
     /// Replays one exchange (or skips it) and judges the answers on the rayon pool.
-    async fn replay(&self, exchange: Exchange) -> Result<Finished> {
+    async fn replay(&self, seq: u64, exchange: Exchange) -> Result<Finished> {
         let route = self
             .rules
             .route(&exchange.request.method, exchange.request.path());
@@ -206,9 +208,11 @@ impl Shared {
         {
             let judged = Judged {
                 id: exchange.id.clone(),
+                seq,
                 route: route.name,
                 outcome: Outcome::Skipped(reason),
                 noise: None,
+                timing: Timing::default(),
             };
             return Ok(Finished {
                 exchange,
@@ -235,7 +239,7 @@ impl Shared {
             self.call(&targets.new, &exchange),
             noise_call
         );
-        self.judge(exchange, old, new, noise).await
+        self.judge(seq, exchange, old, new, noise).await
     }
 
     /// Calls a target, retrying calls that did not reach it, with a doubling backoff.
@@ -262,11 +266,21 @@ impl Shared {
     /// threads; the answers move there and back, uncopied.
     async fn judge(
         &self,
+        seq: u64,
         exchange: Exchange,
         old: Answer,
         new: Answer,
         noise: Option<Answer>,
     ) -> Result<Finished> {
+        let latency = |answer: Option<&Answer>| match answer {
+            Some(Ok(reply)) => Some(reply.latency),
+            _ => None,
+        };
+        let timing = Timing {
+            old: latency(Some(&old)),
+            new: latency(Some(&new)),
+            noise: latency(noise.as_ref()),
+        };
         let failed = [
             ("old", Some(&old)),
             ("new", Some(&new)),
@@ -284,12 +298,14 @@ impl Shared {
                 .name;
             let judged = Judged {
                 id: exchange.id.clone(),
+                seq,
                 route,
                 outcome: Outcome::Error(OutcomeError::new(
                     &format!("{role}_{}", err.kind()),
                     format!("{role}: {err}"),
                 )),
                 noise: None,
+                timing,
             };
             return Ok(Finished {
                 exchange,
@@ -304,22 +320,26 @@ impl Shared {
         rayon::spawn(move || {
             let pair = Pair {
                 id: &exchange.id,
+                seq,
                 request: &exchange.request,
                 old: response_of(&old),
                 new: response_of(&new),
                 noise: noise.as_ref().and_then(response_of),
             };
-            let judged = catch_unwind(AssertUnwindSafe(|| judge(pair, &rules))).unwrap_or_else(|_| {
+            let mut judged = catch_unwind(AssertUnwindSafe(|| judge(pair, &rules))).unwrap_or_else(|_| {
                 Judged {
                     id: exchange.id.clone(),
+                    seq,
                     route: rules.route(&exchange.request.method, exchange.request.path()).name,
                     outcome: Outcome::Error(OutcomeError::new(
                         "comparison_failed",
                         "the comparison of this exchange failed unexpectedly (a bug: please report it)",
                     )),
                     noise: None,
+                    timing: Timing::default(),
                 }
             });
+            judged.timing = timing;
             let _ = sender.send(Finished {
                 exchange,
                 judged,
@@ -473,9 +493,11 @@ mod tests {
             },
             judged: Judged {
                 id: "r".into(),
+                seq: 0,
                 route: "GET /".into(),
                 outcome: Outcome::Skipped(String::new()),
                 noise: None,
+                timing: Timing::default(),
             },
             old: answer(old),
             new: answer(new),

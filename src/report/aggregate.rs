@@ -1,94 +1,162 @@
-//! Folding judged exchanges, in input order, into counts, signatures and a few examples.
+//! Folding judged exchanges into counts, signatures, a few examples and latency histograms.
 //!
 //! Memory is bounded by the number of routes and signatures, never by the number of exchanges:
-//! each signature keeps its count and its first [`MAX_EXAMPLES`] ids.
+//! each signature keeps its count and its first [`MAX_EXAMPLES`] ids (first in input order,
+//! by the exchange's position in the recordings, so partitions merge into the same examples).
+//! The aggregate before the gate is saved beside the report (`aggregate.json`), so that
+//! `shadowdiff report merge` can add up partitioned runs exactly.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::compare::{Difference, Signature, Target};
+use serde::{Deserialize, Serialize};
+
+use crate::compare::Difference;
+use crate::error::{Error, Location, Result};
+use crate::model::{Body, Request};
+use crate::redact::Redactor;
 use crate::rules::RuleId;
 
 use super::document::{
     Counts, ErrorGroup, IgnoredRule, Report, RouteReport, Sample, SignatureReport, SkipGroup,
-    Verdict, SCHEMA,
+    SnapshotStatus, StaleSignature, TargetNames, Verdict, SCHEMA,
 };
-use super::gate::GatePolicy;
+use super::gate::{percent, GatePolicy, RouteJudgement};
+use super::latency::RoleTimings;
 use super::outcome::{Judged, Outcome};
+use super::snapshot::Snapshot;
 
 /// How many example ids a signature, error kind or skip reason keeps.
 pub const MAX_EXAMPLES: usize = 5;
 /// How many examples keep their values as samples.
 pub const MAX_SAMPLES: usize = 3;
+/// The largest request body a sample keeps for its reproduction command.
+const MAX_SAMPLE_BODY: usize = 64 * 1024;
+/// How many failing signatures a route's reasons name.
+const MAX_SIGNATURES_NAMED: usize = 5;
+/// The schema of the saved aggregate.
+const STATE_SCHEMA: &str = "shadowdiff.aggregate/v1";
 
-/// The running totals of a run; feed it [`Judged`] exchanges in input order.
-#[derive(Debug, Default)]
+/// The running totals of a run; feed it [`Judged`] exchanges.
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Aggregate {
     routes: BTreeMap<String, RouteAggregate>,
     incomplete: Option<String>,
+    /// Secrets kept out of samples; what was stored is redacted already.
+    #[serde(skip)]
+    redactor: Redactor,
 }
 
-#[derive(Debug, Default)]
+/// What the gate needs besides the aggregate.
+pub struct Finish<'a> {
+    /// The limits.
+    pub policy: &'a GatePolicy,
+    /// The accepted differences, when judged against a snapshot.
+    pub snapshot: Option<&'a Snapshot>,
+    /// Whether accepted signatures not seen count as stale (not in a partition of a run).
+    pub find_stale: bool,
+    /// Where the targets were.
+    pub targets: TargetNames,
+    /// The label of a rule (`comparators/orders.toml:12: ignore $.meta.requestId`).
+    pub describe: &'a dyn Fn(RuleId) -> String,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
 struct RouteAggregate {
     counts: Counts,
     signatures: BTreeMap<String, SignatureAggregate>,
     /// Exchanges counted as different, by the set of signatures that were not noise in them:
-    /// once the signatures that are noise overall are known, sets made only of those turn out
-    /// to be noise too. Bounded by the distinct sets, not by the exchanges.
+    /// once the signatures that are noise overall (or accepted) are known, each set says how its
+    /// exchanges end. Bounded by the distinct sets, not by the exchanges.
+    #[serde(with = "pairs")]
     different_sets: BTreeMap<Vec<String>, u64>,
     errors: BTreeMap<String, ErrorAggregate>,
     skips: BTreeMap<String, Examples>,
-    ignored: BTreeMap<RuleId, u64>,
+    ignored: BTreeMap<u32, u64>,
+    timings: RoleTimings,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 struct SignatureAggregate {
-    signature: Signature,
+    target: String,
+    path: Option<String>,
+    kind: String,
     /// Exchanges in which old and new differ so.
     examples: Examples,
     /// Exchanges in which old differs so from itself.
     noise_count: u64,
-    samples: Vec<Sample>,
+    samples: Vec<(u64, Sample)>,
     note: Option<String>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 struct ErrorAggregate {
     examples: Examples,
-    message: String,
+    /// The message of the first exchange (by position) with this kind of error.
+    message: (u64, String),
 }
 
-#[derive(Debug, Default)]
+/// A count and the first ids by position in the input.
+#[derive(Debug, Default, Serialize, Deserialize)]
 struct Examples {
     count: u64,
-    ids: Vec<String>,
+    first: Vec<(u64, String)>,
 }
 
 impl Examples {
-    fn add(&mut self, id: &str) {
+    fn add(&mut self, seq: u64, id: &str) {
         self.count += 1;
-        if self.ids.len() < MAX_EXAMPLES {
-            self.ids.push(id.to_string());
+        keep_first(&mut self.first, (seq, id.to_string()), MAX_EXAMPLES);
+    }
+
+    fn merge(&mut self, other: Examples) {
+        self.count += other.count;
+        for item in other.first {
+            keep_first(&mut self.first, item, MAX_EXAMPLES);
         }
+    }
+
+    fn ids(self) -> Vec<String> {
+        self.first.into_iter().map(|(_, id)| id).collect()
     }
 }
 
+/// Inserts `item` into `list`, sorted by position, keeping the first `max`.
+fn keep_first<T>(list: &mut Vec<(u64, T)>, item: (u64, T), max: usize) {
+    if list.len() >= max && list.last().is_some_and(|last| last.0 <= item.0) {
+        return;
+    }
+    let at = list.partition_point(|existing| existing.0 <= item.0);
+    list.insert(at, item);
+    list.truncate(max);
+}
+
 impl Aggregate {
-    /// An empty aggregate.
+    /// An empty aggregate that stores samples with the default secrets redacted.
     pub fn new() -> Aggregate {
         Aggregate::default()
     }
 
-    /// Counts one exchange. Call in input order: examples are the first ones added.
-    pub fn add(&mut self, judged: &Judged) {
+    /// An empty aggregate that redacts samples with `redactor`.
+    pub fn with_redactor(redactor: Redactor) -> Aggregate {
+        Aggregate {
+            redactor,
+            ..Aggregate::default()
+        }
+    }
+
+    /// Counts one exchange; `request` is kept (redacted) with the first samples, to reproduce
+    /// them. Examples are the exchanges with the lowest [`Judged::seq`].
+    pub fn add(&mut self, judged: &Judged, request: Option<&Request>) {
         let route = self.routes.entry(judged.route.clone()).or_default();
         route.counts.exchanges += 1;
+        route.timings.record(&judged.timing);
         match &judged.outcome {
             Outcome::Compared(comparison) => {
                 let hiding: BTreeSet<RuleId> = comparison.ignored.iter().map(|i| i.rule).collect();
                 for rule in hiding {
-                    *route.ignored.entry(rule).or_default() += 1;
+                    *route.ignored.entry(rule.0).or_default() += 1;
                 }
-                let noisy: BTreeSet<&Target> = match &judged.noise {
+                let noisy: BTreeSet<&crate::compare::Target> = match &judged.noise {
                     Some(noise) => {
                         route.add_noise(&noise.differences);
                         noise.differences.iter().map(|d| &d.target).collect()
@@ -98,7 +166,7 @@ impl Aggregate {
                 if comparison.differences.is_empty() {
                     route.counts.equal += 1;
                 } else {
-                    route.add_differences(&judged.id, &comparison.differences);
+                    route.add_differences(judged, &comparison.differences, request, &self.redactor);
                     let real: BTreeSet<String> = comparison
                         .differences
                         .iter()
@@ -118,15 +186,18 @@ impl Aggregate {
             }
             Outcome::Error(error) => {
                 route.counts.errors += 1;
-                route
-                    .errors
-                    .entry(error.kind.clone())
-                    .or_insert_with(|| ErrorAggregate {
-                        examples: Examples::default(),
-                        message: error.message.clone(),
-                    })
-                    .examples
-                    .add(&judged.id);
+                let entry =
+                    route
+                        .errors
+                        .entry(error.kind.clone())
+                        .or_insert_with(|| ErrorAggregate {
+                            examples: Examples::default(),
+                            message: (judged.seq, error.message.clone()),
+                        });
+                if judged.seq < entry.message.0 {
+                    entry.message = (judged.seq, error.message.clone());
+                }
+                entry.examples.add(judged.seq, &judged.id);
             }
             Outcome::Skipped(reason) => {
                 route.counts.skipped += 1;
@@ -134,7 +205,7 @@ impl Aggregate {
                     .skips
                     .entry(reason.clone())
                     .or_default()
-                    .add(&judged.id);
+                    .add(judged.seq, &judged.id);
             }
         }
     }
@@ -144,11 +215,73 @@ impl Aggregate {
         self.incomplete = Some(reason.into());
     }
 
-    /// Builds the report: sorted routes and signatures, noise decided, the verdict of `policy`,
-    /// rule labels resolved by `describe`.
-    pub fn finish(self, policy: &GatePolicy, describe: impl Fn(RuleId) -> String) -> Report {
+    /// Adds the aggregate of another part of the same run (another partition).
+    pub fn merge(&mut self, other: Aggregate) {
+        self.incomplete = match (self.incomplete.take(), other.incomplete) {
+            (Some(a), Some(b)) if a != b => Some(format!("{a}; {b}")),
+            (a, b) => a.or(b),
+        };
+        for (name, theirs) in other.routes {
+            self.routes.entry(name).or_default().merge(theirs);
+        }
+    }
+
+    /// The aggregate as a file for `report merge`, with the labels of the rules it counts.
+    pub fn save(&self, describe: &dyn Fn(RuleId) -> String) -> String {
+        let rules: BTreeMap<u32, String> = self
+            .routes
+            .values()
+            .flat_map(|route| route.ignored.keys())
+            .map(|rule| (*rule, describe(RuleId(*rule))))
+            .collect();
+        let state = serde_json::json!({
+            "schema": STATE_SCHEMA,
+            "rules": rules,
+            "aggregate": self,
+        });
+        let mut text = serde_json::to_string(&state).expect("an aggregate always serializes");
+        text.push('\n');
+        text
+    }
+
+    /// Reads a saved aggregate and its rule labels; errors name the file.
+    pub fn restore(
+        text: &str,
+        path: &std::path::Path,
+    ) -> Result<(Aggregate, BTreeMap<u32, String>)> {
+        #[derive(Deserialize)]
+        struct State {
+            schema: String,
+            rules: BTreeMap<u32, String>,
+            aggregate: Aggregate,
+        }
+        let state: State = serde_json::from_str(text).map_err(|err| {
+            Error::input(
+                Location::line(path, err.line() as u64),
+                format!("not a saved aggregate of a shadowdiff report: {err}"),
+            )
+        })?;
+        if state.schema != STATE_SCHEMA {
+            return Err(Error::input(
+                Location::file(path),
+                format!(
+                    "schema `{}` is not `{STATE_SCHEMA}`; merge reports written by the same shadowdiff version",
+                    state.schema
+                ),
+            ));
+        }
+        Ok((state.aggregate, state.rules))
+    }
+
+    /// Builds the report: sorted routes and signatures, noise decided, signatures matched with
+    /// the snapshot, each route and the run judged.
+    pub fn finish(self, finish: &Finish<'_>) -> Report {
         let mut totals = Counts::default();
-        let mut ignored: BTreeMap<RuleId, u64> = BTreeMap::new();
+        let mut unaccepted = 0;
+        let mut ignored: BTreeMap<u32, u64> = BTreeMap::new();
+        let mut timings = RoleTimings::default();
+        let mut stale = Vec::new();
+        let mut judgements = Vec::new();
         let routes: Vec<RouteReport> = self
             .routes
             .into_iter()
@@ -156,28 +289,75 @@ impl Aggregate {
                 for (rule, exchanges) in &route.ignored {
                     *ignored.entry(*rule).or_default() += exchanges;
                 }
-                route.into_report(name, policy, &describe)
+                timings.merge(&route.timings);
+                let (report, judgement) = route.into_report(name, finish);
+                totals.add(&report.counts);
+                unaccepted += report.unaccepted;
+                judgements.push(judgement);
+                report
             })
             .collect();
-        for route in &routes {
-            totals.add(&route.counts);
-        }
-        let (verdict, reasons) = policy.judge(&totals, self.incomplete.as_deref());
+        let snapshot = finish.snapshot.map(|snapshot| {
+            if finish.find_stale {
+                for entry in &snapshot.entries {
+                    let seen = routes.iter().find(|r| r.route == entry.route);
+                    let compared = seen.is_some_and(|r| r.counts.exchanges > r.counts.skipped);
+                    let shown = seen.is_some_and(|r| {
+                        r.signatures.iter().any(|s| s.signature == entry.signature)
+                    });
+                    if compared && !shown {
+                        stale.push(StaleSignature {
+                            route: entry.route.clone(),
+                            signature: entry.signature.clone(),
+                        });
+                    }
+                }
+            }
+            SnapshotStatus {
+                path: snapshot.path.display().to_string(),
+                accepted: snapshot.entries.len() as u64,
+                pending: routes
+                    .iter()
+                    .flat_map(|r| &r.signatures)
+                    .filter(|s| !s.noise && !s.accepted)
+                    .count() as u64,
+                pending_file: None,
+                stale,
+            }
+        });
+        let named: Vec<(&str, &RouteJudgement)> = routes
+            .iter()
+            .map(|r| r.route.as_str())
+            .zip(judgements.iter())
+            .collect();
+        let (verdict, reasons) =
+            finish
+                .policy
+                .judge_run(&named, &totals, unaccepted, self.incomplete.as_deref());
         Report {
             schema: SCHEMA.to_string(),
             verdict,
             reasons,
             incomplete: self.incomplete.is_some(),
             totals,
-            ignored: ignored_rules(&ignored, &describe),
+            ignored: ignored_rules(&ignored, finish.describe),
             routes,
+            snapshot,
+            targets: finish.targets.clone(),
+            latency: timings.summary(true),
         }
     }
 }
 
 impl RouteAggregate {
-    /// Counts each signature once per exchange, keeping the first difference as its sample.
-    fn add_differences(&mut self, id: &str, differences: &[Difference]) {
+    /// Counts each signature once per exchange, keeping the first differences as samples.
+    fn add_differences(
+        &mut self,
+        judged: &Judged,
+        differences: &[Difference],
+        request: Option<&Request>,
+        redactor: &Redactor,
+    ) {
         let mut seen = BTreeSet::new();
         for difference in differences {
             let signature = difference.signature();
@@ -188,64 +368,102 @@ impl RouteAggregate {
             let entry = self
                 .signatures
                 .entry(key)
-                .or_insert_with(|| SignatureAggregate {
-                    signature,
-                    examples: Examples::default(),
-                    noise_count: 0,
-                    samples: Vec::new(),
-                    note: None,
-                });
+                .or_insert_with(|| SignatureAggregate::new(&signature));
             if entry.note.is_none() {
                 entry.note.clone_from(&difference.note);
             }
-            entry.examples.add(id);
-            if entry.samples.len() < MAX_SAMPLES {
-                entry.samples.push(Sample {
-                    id: id.to_string(),
+            entry.examples.add(judged.seq, &judged.id);
+            let wanted = entry.samples.len() < MAX_SAMPLES
+                || entry.samples.last().is_some_and(|last| last.0 > judged.seq);
+            if wanted {
+                let mut shown = difference.clone();
+                redactor.difference_values(&mut shown);
+                let sample = Sample {
+                    id: judged.id.clone(),
                     path: difference.target.place(),
-                    old: difference.old.clone(),
-                    new: difference.new.clone(),
-                });
+                    old: shown.old,
+                    new: shown.new,
+                    request: request.map(|r| sample_request(r, redactor)),
+                };
+                keep_first(&mut entry.samples, (judged.seq, sample), MAX_SAMPLES);
             }
         }
     }
 
     /// Counts the signatures of old disagreeing with itself.
     fn add_noise(&mut self, differences: &[Difference]) {
-        let signatures: BTreeSet<Signature> = differences.iter().map(|d| d.signature()).collect();
-        for signature in signatures {
-            self.signatures
-                .entry(signature.to_string())
-                .or_insert_with(|| SignatureAggregate {
-                    signature,
-                    examples: Examples::default(),
-                    noise_count: 0,
-                    samples: Vec::new(),
-                    note: None,
-                })
-                .noise_count += 1;
+        let signatures: BTreeSet<String> = differences
+            .iter()
+            .map(|d| d.signature().to_string())
+            .collect();
+        for key in signatures {
+            let signature = crate::compare::Signature::parse(&key);
+            let entry = self
+                .signatures
+                .entry(key)
+                .or_insert_with(|| match signature {
+                    Some(signature) => SignatureAggregate::new(&signature),
+                    None => SignatureAggregate {
+                        target: String::new(),
+                        path: None,
+                        kind: String::new(),
+                        examples: Examples::default(),
+                        noise_count: 0,
+                        samples: Vec::new(),
+                        note: None,
+                    },
+                });
+            entry.noise_count += 1;
         }
     }
 
-    fn into_report(
-        mut self,
-        route: String,
-        policy: &GatePolicy,
-        describe: &impl Fn(RuleId) -> String,
-    ) -> RouteReport {
-        let exchanges = self.counts.exchanges;
-        let noise: BTreeSet<String> = self
-            .signatures
-            .iter()
-            .filter(|(_, sig)| policy.is_noise(sig.examples.count, sig.noise_count, exchanges))
-            .map(|(text, _)| text.clone())
-            .collect();
-        for (set, count) in &self.different_sets {
-            if set.iter().all(|signature| noise.contains(signature)) {
-                self.counts.different -= count;
-                self.counts.noise_only += count;
+    fn merge(&mut self, other: RouteAggregate) {
+        self.counts.add(&other.counts);
+        for (key, theirs) in other.signatures {
+            match self.signatures.get_mut(&key) {
+                Some(ours) => {
+                    ours.examples.merge(theirs.examples);
+                    ours.noise_count += theirs.noise_count;
+                    for sample in theirs.samples {
+                        keep_first(&mut ours.samples, sample, MAX_SAMPLES);
+                    }
+                    if ours.note.is_none() {
+                        ours.note = theirs.note;
+                    }
+                }
+                None => {
+                    self.signatures.insert(key, theirs);
+                }
             }
         }
+        for (set, count) in other.different_sets {
+            *self.different_sets.entry(set).or_default() += count;
+        }
+        for (kind, theirs) in other.errors {
+            match self.errors.get_mut(&kind) {
+                Some(ours) => {
+                    ours.examples.merge(theirs.examples);
+                    if theirs.message.0 < ours.message.0 {
+                        ours.message = theirs.message;
+                    }
+                }
+                None => {
+                    self.errors.insert(kind, theirs);
+                }
+            }
+        }
+        for (reason, theirs) in other.skips {
+            self.skips.entry(reason).or_default().merge(theirs);
+        }
+        for (rule, count) in other.ignored {
+            *self.ignored.entry(rule).or_default() += count;
+        }
+        self.timings.merge(&other.timings);
+    }
+
+    fn into_report(mut self, route: String, finish: &Finish<'_>) -> (RouteReport, RouteJudgement) {
+        let policy = finish.policy;
+        let exchanges = self.counts.exchanges;
         let rate = |count: u64| {
             if exchanges == 0 {
                 0.0
@@ -253,33 +471,94 @@ impl RouteAggregate {
                 count as f64 / exchanges as f64
             }
         };
-        let signatures = self
+        let noise: BTreeSet<String> = self
+            .signatures
+            .iter()
+            .filter(|(_, sig)| policy.is_noise(sig.examples.count, sig.noise_count, exchanges))
+            .map(|(text, _)| text.clone())
+            .collect();
+        let accepted: BTreeSet<String> = self
+            .signatures
+            .iter()
+            .filter(|(text, sig)| {
+                finish
+                    .snapshot
+                    .and_then(|s| s.find(&route, text))
+                    .is_some_and(|entry| rate(sig.examples.count) <= entry.max_rate + 1e-12)
+            })
+            .map(|(text, _)| text.clone())
+            .collect();
+        let mut unaccepted = 0;
+        for (set, count) in &self.different_sets {
+            if set.iter().all(|signature| noise.contains(signature)) {
+                self.counts.different -= count;
+                self.counts.noise_only += count;
+            } else if set
+                .iter()
+                .any(|s| !noise.contains(s) && !accepted.contains(s))
+            {
+                unaccepted += count;
+            }
+        }
+        let mut judgement = policy.judge_route(&route, &self.counts, unaccepted);
+        let route_fails = judgement.verdict == Verdict::Fail;
+        let signatures: Vec<SignatureReport> = self
             .signatures
             .into_iter()
             .filter(|(_, sig)| sig.examples.count > 0)
-            .map(|(text, sig)| SignatureReport {
-                noise: noise.contains(&text),
-                signature: text,
-                target: sig.signature.target.to_string(),
-                path: sig.signature.path.clone(),
-                kind: sig.signature.kind.as_str().to_string(),
-                count: sig.examples.count,
-                noise_count: sig.noise_count,
-                rate: rate(sig.examples.count),
-                accepted: false,
-                examples: sig.examples.ids,
-                samples: sig.samples,
-                note: sig.note,
+            .map(|(text, sig)| {
+                let entry = finish.snapshot.and_then(|s| s.find(&route, &text));
+                let is_noise = noise.contains(&text);
+                let is_accepted = accepted.contains(&text);
+                SignatureReport {
+                    failing: route_fails && !is_noise && !is_accepted,
+                    noise: is_noise,
+                    accepted: is_accepted,
+                    accepted_rate: entry.map(|e| e.max_rate),
+                    accepted_reason: entry.map(|e| e.reason.clone()),
+                    signature: text,
+                    target: sig.target,
+                    path: sig.path,
+                    kind: sig.kind,
+                    count: sig.examples.count,
+                    noise_count: sig.noise_count,
+                    rate: rate(sig.examples.count),
+                    examples: sig.examples.ids(),
+                    samples: sig.samples.into_iter().map(|(_, s)| s).collect(),
+                    note: sig.note,
+                }
             })
             .collect();
+        let failing: Vec<&SignatureReport> = signatures.iter().filter(|s| s.failing).collect();
+        for sig in failing.iter().take(MAX_SIGNATURES_NAMED) {
+            judgement.reasons.push(match sig.accepted_rate {
+                Some(max) => format!(
+                    "`{}` in {} of exchanges, above the accepted {}",
+                    sig.signature,
+                    percent(sig.rate),
+                    percent(max)
+                ),
+                None => format!(
+                    "`{}` in {} of exchanges is not accepted",
+                    sig.signature,
+                    percent(sig.rate)
+                ),
+            });
+        }
+        if failing.len() > MAX_SIGNATURES_NAMED {
+            judgement.reasons.push(format!(
+                "... and {} more signatures not accepted",
+                failing.len() - MAX_SIGNATURES_NAMED
+            ));
+        }
         let error_kinds = self
             .errors
             .into_iter()
             .map(|(kind, error)| ErrorGroup {
                 kind,
                 count: error.examples.count,
-                examples: error.examples.ids,
-                message: error.message,
+                examples: error.examples.ids(),
+                message: error.message.1,
             })
             .collect();
         let skip_reasons = self
@@ -288,30 +567,65 @@ impl RouteAggregate {
             .map(|(reason, examples)| SkipGroup {
                 reason,
                 count: examples.count,
-                examples: examples.ids,
+                examples: examples.ids(),
             })
             .collect();
-        let ignored = ignored_rules(&self.ignored, describe);
-        RouteReport {
+        let report = RouteReport {
             route,
             counts: self.counts,
             signatures,
             error_kinds,
             skip_reasons,
-            ignored,
+            ignored: ignored_rules(&self.ignored, finish.describe),
+            unaccepted,
+            verdict: judgement.verdict,
+            reasons: judgement.reasons.clone(),
+            latency: self.timings.summary(false),
+        };
+        (report, judgement)
+    }
+}
+
+impl SignatureAggregate {
+    fn new(signature: &crate::compare::Signature) -> SignatureAggregate {
+        SignatureAggregate {
+            target: signature.target.to_string(),
+            path: signature.path.clone(),
+            kind: signature.kind.as_str().to_string(),
+            examples: Examples::default(),
+            noise_count: 0,
+            samples: Vec::new(),
+            note: None,
         }
     }
 }
 
+/// A request as a sample keeps it: secrets redacted, a large body left out.
+fn sample_request(request: &Request, redactor: &Redactor) -> Request {
+    let mut kept = request.clone();
+    redactor.request(&mut kept);
+    let size = match &kept.body {
+        Body::Empty => 0,
+        Body::Text(text) => text.len(),
+        Body::Binary(bytes) => bytes.len(),
+    };
+    if size > MAX_SAMPLE_BODY {
+        kept.body = Body::Text(format!(
+            "[a body of {size} bytes, not kept in the report; see outcomes.jsonl.zst]"
+        ));
+    }
+    kept
+}
+
 /// The rules that hid something, in rule order (file, then line), with their exchange counts.
 fn ignored_rules(
-    counts: &BTreeMap<RuleId, u64>,
-    describe: &impl Fn(RuleId) -> String,
+    counts: &BTreeMap<u32, u64>,
+    describe: &dyn Fn(RuleId) -> String,
 ) -> Vec<IgnoredRule> {
     counts
         .iter()
         .map(|(rule, exchanges)| IgnoredRule {
-            rule: describe(*rule),
+            rule: describe(RuleId(*rule)),
             exchanges: *exchanges,
         })
         .collect()
@@ -327,10 +641,33 @@ impl Verdict {
     }
 }
 
+/// A map with list keys stored as a list of `[key, value]` pairs (JSON keys are strings).
+mod pairs {
+    use std::collections::BTreeMap;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(
+        map: &BTreeMap<Vec<String>, u64>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        let pairs: Vec<(&Vec<String>, &u64)> = map.iter().collect();
+        pairs.serialize(serializer)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<BTreeMap<Vec<String>, u64>, D::Error> {
+        let pairs: Vec<(Vec<String>, u64)> = Vec::deserialize(deserializer)?;
+        Ok(pairs.into_iter().collect())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::compare::{BodyPath, Comparison, Ignored, Kind, Step, Target};
+    use crate::report::latency::Timing;
     use crate::report::outcome::OutcomeError;
     use serde_json::json;
 
@@ -351,10 +688,26 @@ mod tests {
     fn judged(id: &str, route: &str, outcome: Outcome) -> Judged {
         Judged {
             id: id.into(),
+            seq: id.parse().unwrap_or(0),
             route: route.into(),
             outcome,
             noise: None,
+            timing: Timing::default(),
         }
+    }
+
+    fn finish(agg: Aggregate) -> Report {
+        finish_with(agg, &|_| String::new())
+    }
+
+    fn finish_with(agg: Aggregate, describe: &dyn Fn(RuleId) -> String) -> Report {
+        agg.finish(&Finish {
+            policy: &GatePolicy::default(),
+            snapshot: None,
+            find_stale: true,
+            targets: TargetNames::default(),
+            describe,
+        })
     }
 
     #[test]
@@ -364,18 +717,23 @@ mod tests {
             differences: vec![price_change(0), price_change(3)],
             ignored: vec![],
         };
-        agg.add(&judged(
-            "r1",
-            "GET /o/{id}",
-            Outcome::Compared(two_prices.clone()),
-        ));
-        agg.add(&judged(
-            "r2",
-            "GET /o/{id}",
-            Outcome::Compared(Comparison::default()),
-        ));
-        agg.add(&judged("r3", "GET /o/{id}", Outcome::Compared(two_prices)));
-        let report = agg.finish(&GatePolicy::default(), |_| String::new());
+        agg.add(
+            &judged("r1", "GET /o/{id}", Outcome::Compared(two_prices.clone())),
+            None,
+        );
+        agg.add(
+            &judged(
+                "r2",
+                "GET /o/{id}",
+                Outcome::Compared(Comparison::default()),
+            ),
+            None,
+        );
+        agg.add(
+            &judged("r3", "GET /o/{id}", Outcome::Compared(two_prices)),
+            None,
+        );
+        let report = finish(agg);
         let route = &report.routes[0];
         assert_eq!(route.counts.different, 2);
         assert_eq!(route.counts.equal, 1);
@@ -391,16 +749,18 @@ mod tests {
     #[test]
     fn totals_add_up_and_routes_are_sorted() {
         let mut agg = Aggregate::new();
-        agg.add(&judged(
-            "1",
-            "GET /b",
-            Outcome::Skipped("method POST".into()),
-        ));
-        agg.add(&judged(
-            "2",
-            "GET /a",
-            Outcome::Error(OutcomeError::new("only_in_a", "missing in B")),
-        ));
+        agg.add(
+            &judged("1", "GET /b", Outcome::Skipped("method POST".into())),
+            None,
+        );
+        agg.add(
+            &judged(
+                "2",
+                "GET /a",
+                Outcome::Error(OutcomeError::new("only_in_a", "missing in B")),
+            ),
+            None,
+        );
         let ignored = Comparison {
             differences: vec![],
             ignored: vec![
@@ -414,8 +774,8 @@ mod tests {
                 },
             ],
         };
-        agg.add(&judged("3", "GET /a", Outcome::Compared(ignored)));
-        let report = agg.finish(&GatePolicy::default(), |rule| format!("rule {}", rule.0));
+        agg.add(&judged("3", "GET /a", Outcome::Compared(ignored)), None);
+        let report = finish_with(agg, &|rule| format!("rule {}", rule.0));
         assert!(report.totals.adds_up());
         assert_eq!(report.totals.exchanges, 3);
         let names: Vec<_> = report.routes.iter().map(|r| r.route.as_str()).collect();
@@ -443,9 +803,11 @@ mod tests {
         };
         Judged {
             id: id.into(),
+            seq: id.parse().unwrap(),
             route: "GET /o".into(),
             outcome: Outcome::Compared(comparison(new)),
             noise: Some(comparison(noise)),
+            timing: Timing::default(),
         }
     }
 
@@ -453,19 +815,21 @@ mod tests {
     fn noise_cancels_per_exchange_and_per_signature() {
         let mut agg = Aggregate::new();
         // requestId differs from old to old in every exchange: noise in each one.
-        agg.add(&with_noise("1", &["requestId"], &["requestId"]));
+        agg.add(&with_noise("1", &["requestId"], &["requestId"]), None);
         // a flaky field: old disagreed with itself in exchange 3, new differs in 2 and 4.
-        agg.add(&with_noise("2", &["flaky"], &["requestId"]));
-        agg.add(&with_noise("3", &[], &["requestId", "flaky"]));
-        agg.add(&with_noise(
-            "4",
-            &["flaky", "requestId"],
-            &["requestId", "flaky"],
-        ));
-        agg.add(&with_noise("5", &["flaky"], &["requestId", "flaky"]));
+        agg.add(&with_noise("2", &["flaky"], &["requestId"]), None);
+        agg.add(&with_noise("3", &[], &["requestId", "flaky"]), None);
+        agg.add(
+            &with_noise("4", &["flaky", "requestId"], &["requestId", "flaky"]),
+            None,
+        );
+        agg.add(&with_noise("5", &["flaky"], &["requestId", "flaky"]), None);
         // a real change, never seen between old and itself.
-        agg.add(&with_noise("6", &["total", "requestId"], &["requestId"]));
-        let report = agg.finish(&GatePolicy::default(), |_| String::new());
+        agg.add(
+            &with_noise("6", &["total", "requestId"], &["requestId"]),
+            None,
+        );
+        let report = finish(agg);
         let route = &report.routes[0];
         let sigs: Vec<(&str, u64, u64, bool)> = route
             .signatures
@@ -495,13 +859,12 @@ mod tests {
             ignored: vec![],
         };
         for i in 0..100 {
-            agg.add(&judged(
-                &i.to_string(),
-                "GET /o",
-                Outcome::Compared(diff.clone()),
-            ));
+            agg.add(
+                &judged(&i.to_string(), "GET /o", Outcome::Compared(diff.clone())),
+                None,
+            );
         }
-        let report = agg.finish(&GatePolicy::default(), |_| String::new());
+        let report = finish(agg);
         let sig = &report.routes[0].signatures[0];
         assert_eq!(sig.count, 100);
         assert_eq!(sig.examples.len(), MAX_EXAMPLES);

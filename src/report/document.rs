@@ -6,6 +6,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::model::Request;
+
 /// The schema name written into every report.
 pub const SCHEMA: &str = "shadowdiff.report/v1";
 
@@ -28,6 +30,94 @@ pub struct Report {
     pub ignored: Vec<IgnoredRule>,
     /// Per route, sorted by route.
     pub routes: Vec<RouteReport>,
+    /// The snapshot of accepted differences the run was judged against, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot: Option<SnapshotStatus>,
+    /// Where the targets were, for the reproduction commands of the examples.
+    #[serde(default)]
+    pub targets: TargetNames,
+    /// How long each target took to answer, over all routes (timing, not behaviour: this is the
+    /// one part of the report that changes from run to run).
+    #[serde(default, skip_serializing_if = "Latency::is_empty")]
+    pub latency: Latency,
+}
+
+/// The snapshot of accepted differences as the run saw it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SnapshotStatus {
+    /// The accepted file (`shadowdiff.snap`).
+    pub path: String,
+    /// How many signatures it accepts.
+    pub accepted: u64,
+    /// Signatures seen that it does not accept, or above their accepted rate.
+    pub pending: u64,
+    /// The file proposing the changes (`shadowdiff.snap.new`), when there are any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_file: Option<String>,
+    /// Accepted signatures this run did not see: `shadowdiff accept --prune` removes them.
+    pub stale: Vec<StaleSignature>,
+}
+
+/// An accepted signature that no exchange showed any more.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaleSignature {
+    /// The route it was accepted on.
+    pub route: String,
+    /// The signature.
+    pub signature: String,
+}
+
+/// The targets of a run as reproduction commands address them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TargetNames {
+    /// The old implementation's base URL, when it is an HTTP target at a fixed address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old: Option<String>,
+    /// The new implementation's base URL, likewise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new: Option<String>,
+}
+
+/// Latency per role (`old`, `new`, `noise`), in milliseconds.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Latency {
+    /// The old implementation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old: Option<LatencySummary>,
+    /// The new implementation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new: Option<LatencySummary>,
+    /// The noise measurement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub noise: Option<LatencySummary>,
+}
+
+/// Percentiles of one target's answer times (within 1 % of the exact values).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LatencySummary {
+    /// Answers timed.
+    pub count: u64,
+    /// Median.
+    pub p50_ms: f64,
+    /// 95th percentile.
+    pub p95_ms: f64,
+    /// 99th percentile.
+    pub p99_ms: f64,
+    /// Slowest.
+    pub max_ms: f64,
+    /// The distribution on a log scale: answers at or below each bound and above the previous
+    /// one (only in the report-wide figures, for charts).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bins: Vec<LatencyBin>,
+}
+
+/// One bar of a latency distribution.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LatencyBin {
+    /// The upper bound, in milliseconds.
+    pub le_ms: f64,
+    /// Answers in the bin.
+    pub count: u64,
 }
 
 /// The gate's decision.
@@ -73,6 +163,16 @@ pub struct RouteReport {
     pub skip_reasons: Vec<SkipGroup>,
     /// Rules that hid differences on this route, with how many exchanges each touched.
     pub ignored: Vec<IgnoredRule>,
+    /// Exchanges with at least one difference that is neither noise nor accepted.
+    pub unaccepted: u64,
+    /// The gate's decision for this route alone.
+    pub verdict: Verdict,
+    /// Why, one sentence per reason, failures first; says so when the route had too few
+    /// exchanges to be judged.
+    pub reasons: Vec<String>,
+    /// How long each target took on this route (timing, not behaviour).
+    #[serde(default, skip_serializing_if = "Latency::is_empty")]
+    pub latency: Latency,
 }
 
 /// One signature of a route: a difference with indices erased, and how often it occurred.
@@ -94,8 +194,17 @@ pub struct SignatureReport {
     pub rate: f64,
     /// Whether the signature is noise (old disagreeing with itself).
     pub noise: bool,
-    /// Whether the snapshot of accepted differences accepts it.
+    /// Whether the snapshot of accepted differences accepts it (at this rate).
     pub accepted: bool,
+    /// The highest rate the snapshot accepts, when it lists the signature.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accepted_rate: Option<f64>,
+    /// Why it was accepted, as the snapshot says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accepted_reason: Option<String>,
+    /// Whether this signature fails the gate: not noise, and not accepted at this rate, on a
+    /// route with enough exchanges to be judged.
+    pub failing: bool,
     /// The first exchange ids with it, in input order.
     pub examples: Vec<String>,
     /// The concrete place and the old and new values of the first examples.
@@ -118,6 +227,10 @@ pub struct Sample {
     /// The new value, absent when removed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub new: Option<Value>,
+    /// The request, secrets redacted, to reproduce the example (a body above 64 KiB is cut
+    /// and says so).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<Request>,
 }
 
 /// Error outcomes of one kind on a route.
@@ -151,6 +264,13 @@ pub struct IgnoredRule {
     pub rule: String,
     /// Exchanges in which it hid at least one difference.
     pub exchanges: u64,
+}
+
+impl Latency {
+    /// Whether no target was timed (offline comparisons of recordings).
+    pub fn is_empty(&self) -> bool {
+        self.old.is_none() && self.new.is_none() && self.noise.is_none()
+    }
 }
 
 impl Counts {

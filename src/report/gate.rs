@@ -1,14 +1,24 @@
-//! The gate: the policy that turns counts into a verdict, with the reasons said first.
+//! The gate: the policy that turns counts into a verdict, route by route, with the reasons said
+//! first.
+//!
+//! A route fails when more of its compared exchanges than its `max_diff_rate` show a difference
+//! that is neither noise nor accepted by the snapshot (default 0: any unaccepted difference
+//! fails), or more than its `max_error_rate` end in error. `[gate]` sets the limits for every
+//! route; `[[gate.route]]` tables override them for the routes their glob matches. A route with
+//! fewer compared exchanges than `min_exchanges` is not judged. The run fails when a route
+//! fails, when nothing was compared, or when it is incomplete.
+
+use crate::replay::filter::glob;
 
 use super::document::{Counts, Verdict};
 
 /// How much difference and error a run may show and still pass.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GatePolicy {
-    /// The largest share of compared exchanges that may differ (0.0: none may).
-    pub max_diff_rate: f64,
-    /// The largest share of compared exchanges that may end in error.
-    pub max_error_rate: f64,
+    /// The limits of every route without its own.
+    pub limits: Limits,
+    /// Limits for the routes matching a glob; the first match wins.
+    pub routes: Vec<RouteLimits>,
     /// A signature is noise when its count exceeds its noise count by at most this share of its
     /// count (Diffy's relative threshold, 20 %).
     pub noise_relative: f64,
@@ -16,11 +26,59 @@ pub struct GatePolicy {
     pub noise_absolute: f64,
 }
 
+/// The limits one route is held to.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Limits {
+    /// The largest share of compared exchanges that may show unaccepted differences.
+    pub max_diff_rate: f64,
+    /// The largest share of compared exchanges that may end in error.
+    pub max_error_rate: f64,
+    /// Fewer compared exchanges than this and the route is not judged.
+    pub min_exchanges: u64,
+}
+
+/// Limits for the routes matching `pattern` (`GET /orders/*`); unset ones come from `[gate]`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RouteLimits {
+    /// A route glob, `*` standing for any run of characters.
+    pub pattern: String,
+    /// Overrides [`Limits::max_diff_rate`].
+    pub max_diff_rate: Option<f64>,
+    /// Overrides [`Limits::max_error_rate`].
+    pub max_error_rate: Option<f64>,
+    /// Overrides [`Limits::min_exchanges`].
+    pub min_exchanges: Option<u64>,
+}
+
+/// The gate's decision about one route.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RouteJudgement {
+    /// Pass or fail.
+    pub verdict: Verdict,
+    /// Whether the route had enough compared exchanges to be judged.
+    pub judged: bool,
+    /// Why, failures first.
+    pub reasons: Vec<String>,
+}
+
+/// How many failing routes the run's reasons name before summing up the rest.
+const MAX_ROUTES_NAMED: usize = 10;
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_diff_rate: 0.0,
+            max_error_rate: 0.0,
+            min_exchanges: 1,
+        }
+    }
+}
+
 impl Default for GatePolicy {
     fn default() -> GatePolicy {
         GatePolicy {
-            max_diff_rate: 0.0,
-            max_error_rate: 0.0,
+            limits: Limits::default(),
+            routes: Vec::new(),
             noise_relative: 0.2,
             noise_absolute: 0.0003,
         }
@@ -28,7 +86,6 @@ impl Default for GatePolicy {
 }
 
 impl GatePolicy {
-    /// Decides the verdict for these totals; the reasons read as sentences, failures first.
     /// Whether a signature seen in `count` exchanges between old and new, and in `noise_count`
     /// exchanges between old and itself, is noise: old disagrees with itself about as often.
     pub fn is_noise(&self, count: u64, noise_count: u64, exchanges: u64) -> bool {
@@ -40,76 +97,147 @@ impl GatePolicy {
             || excess <= self.noise_absolute * exchanges as f64
     }
 
-    /// Decides the verdict for these totals; the reasons read as sentences, failures first.
-    /// An incomplete run fails, with `incomplete` as its first reason.
-    pub fn judge(&self, totals: &Counts, incomplete: Option<&str>) -> (Verdict, Vec<String>) {
-        let (verdict, mut reasons) = self.judge_counts(totals);
-        match incomplete {
-            Some(reason) => {
-                reasons.insert(0, format!("the run is incomplete: {reason}"));
-                (Verdict::Fail, reasons)
-            }
-            None => (verdict, reasons),
+    /// The limits `route` is held to.
+    pub fn limits_for(&self, route: &str) -> Limits {
+        let base = self.limits;
+        match self.routes.iter().find(|r| glob(&r.pattern, route)) {
+            Some(own) => Limits {
+                max_diff_rate: own.max_diff_rate.unwrap_or(base.max_diff_rate),
+                max_error_rate: own.max_error_rate.unwrap_or(base.max_error_rate),
+                min_exchanges: own.min_exchanges.unwrap_or(base.min_exchanges),
+            },
+            None => base,
         }
     }
 
-    fn judge_counts(&self, totals: &Counts) -> (Verdict, Vec<String>) {
-        let judged = totals.exchanges - totals.skipped;
-        if judged == 0 {
-            return (
-                Verdict::Fail,
-                vec![format!(
-                    "no exchange was compared ({} read, all skipped)",
-                    totals.exchanges
+    /// Judges one route from its counts and the number of its exchanges with a difference that
+    /// is neither noise nor accepted.
+    pub fn judge_route(&self, route: &str, counts: &Counts, unaccepted: u64) -> RouteJudgement {
+        let limits = self.limits_for(route);
+        let compared = counts.exchanges - counts.skipped;
+        if compared < limits.min_exchanges.max(1) {
+            return RouteJudgement {
+                verdict: Verdict::Pass,
+                judged: false,
+                reasons: vec![format!(
+                    "not judged: {compared} compared exchanges, fewer than the {} required",
+                    limits.min_exchanges.max(1)
                 )],
-            );
+            };
         }
         let mut failures = Vec::new();
         let mut passes = Vec::new();
-        let diff_rate = totals.different as f64 / judged as f64;
-        let diff_line = format!(
-            "{} of {} compared exchanges differ ({}), {} the allowed {}",
-            totals.different,
-            judged,
+        let diff_rate = unaccepted as f64 / compared as f64;
+        let line = format!(
+            "{unaccepted} of {compared} compared exchanges ({}) differ in ways not accepted, \
+             {} the allowed {}",
             percent(diff_rate),
-            if diff_rate > self.max_diff_rate {
-                "above"
-            } else {
-                "within"
-            },
-            percent(self.max_diff_rate),
+            above_or_within(diff_rate, limits.max_diff_rate),
+            percent(limits.max_diff_rate),
         );
-        if diff_rate > self.max_diff_rate {
-            failures.push(diff_line);
+        if diff_rate > limits.max_diff_rate {
+            failures.push(line);
         } else {
-            passes.push(diff_line);
+            passes.push(line);
         }
-        if totals.errors > 0 {
-            let error_rate = totals.errors as f64 / judged as f64;
+        if counts.errors > 0 {
+            let error_rate = counts.errors as f64 / compared as f64;
             let line = format!(
-                "{} of {} exchanges ended in error ({}), {} the allowed {}",
-                totals.errors,
-                judged,
+                "{} of {compared} exchanges ({}) ended in error, {} the allowed {}",
+                counts.errors,
                 percent(error_rate),
-                if error_rate > self.max_error_rate {
-                    "above"
-                } else {
-                    "within"
-                },
-                percent(self.max_error_rate),
+                above_or_within(error_rate, limits.max_error_rate),
+                percent(limits.max_error_rate),
             );
-            if error_rate > self.max_error_rate {
+            if error_rate > limits.max_error_rate {
                 failures.push(line);
             } else {
                 passes.push(line);
             }
         }
-        if failures.is_empty() {
-            (Verdict::Pass, passes)
+        let verdict = if failures.is_empty() {
+            Verdict::Pass
         } else {
-            failures.extend(passes);
-            (Verdict::Fail, failures)
+            Verdict::Fail
+        };
+        failures.extend(passes);
+        RouteJudgement {
+            verdict,
+            judged: true,
+            reasons: failures,
         }
+    }
+
+    /// Decides the run's verdict from the route judgements (route name, judgement, counts,
+    /// unaccepted exchanges); an incomplete run fails, with `incomplete` as its first reason.
+    pub fn judge_run(
+        &self,
+        routes: &[(&str, &RouteJudgement)],
+        totals: &Counts,
+        unaccepted: u64,
+        incomplete: Option<&str>,
+    ) -> (Verdict, Vec<String>) {
+        let mut failures = Vec::new();
+        if let Some(reason) = incomplete {
+            failures.push(format!("the run is incomplete: {reason}"));
+        }
+        let compared = totals.exchanges - totals.skipped;
+        if compared == 0 {
+            failures.push(format!(
+                "no exchange was compared ({} read, all skipped)",
+                totals.exchanges
+            ));
+        }
+        let failing: Vec<_> = routes
+            .iter()
+            .filter(|(_, j)| j.verdict == Verdict::Fail)
+            .collect();
+        for (route, judgement) in failing.iter().take(MAX_ROUTES_NAMED) {
+            failures.push(format!("{route}: {}", judgement.reasons[0]));
+        }
+        if failing.len() > MAX_ROUTES_NAMED {
+            failures.push(format!(
+                "... and {} more failing routes",
+                failing.len() - MAX_ROUTES_NAMED
+            ));
+        }
+        let mut passes = Vec::new();
+        if compared > 0 {
+            passes.push(format!(
+                "{unaccepted} of {compared} compared exchanges ({}) differ in ways not accepted; \
+                 {} differ only in accepted or noise ways",
+                percent(unaccepted as f64 / compared as f64),
+                totals.different + totals.noise_only - unaccepted,
+            ));
+        }
+        if totals.errors > 0 {
+            passes.push(format!(
+                "{} of {compared} exchanges ({}) ended in error",
+                totals.errors,
+                percent(totals.errors as f64 / compared.max(1) as f64),
+            ));
+        }
+        let unjudged = routes.iter().filter(|(_, j)| !j.judged).count();
+        if unjudged > 0 {
+            passes.push(format!(
+                "{unjudged} routes had too few compared exchanges to be judged"
+            ));
+        }
+        let verdict = if failures.is_empty() {
+            Verdict::Pass
+        } else {
+            Verdict::Fail
+        };
+        failures.extend(passes);
+        (verdict, failures)
+    }
+}
+
+fn above_or_within(rate: f64, limit: f64) -> &'static str {
+    if rate > limit {
+        "above"
+    } else {
+        "within"
     }
 }
 
@@ -134,31 +262,81 @@ mod tests {
     }
 
     #[test]
-    fn any_difference_fails_by_default() {
-        let (verdict, reasons) = GatePolicy::default().judge_counts(&counts(99, 1, 0, 0));
-        assert_eq!(verdict, Verdict::Fail);
+    fn any_unaccepted_difference_fails_a_route_by_default() {
+        let policy = GatePolicy::default();
+        let judgement = policy.judge_route("GET /a", &counts(99, 1, 0, 0), 1);
+        assert_eq!(judgement.verdict, Verdict::Fail);
         assert_eq!(
-            reasons[0],
-            "1 of 100 compared exchanges differ (1.00%), above the allowed 0.00%"
+            judgement.reasons[0],
+            "1 of 100 compared exchanges (1.00%) differ in ways not accepted, above the allowed 0.00%"
         );
-        let (verdict, _) = GatePolicy::default().judge_counts(&counts(100, 0, 0, 5));
-        assert_eq!(verdict, Verdict::Pass);
+        let accepted = policy.judge_route("GET /a", &counts(99, 1, 0, 5), 0);
+        assert_eq!(accepted.verdict, Verdict::Pass);
     }
 
     #[test]
-    fn max_diff_rate_loosens_the_gate_and_errors_still_count() {
+    fn route_limits_override_the_defaults_for_matching_routes() {
         let policy = GatePolicy {
-            max_diff_rate: 0.05,
+            limits: Limits {
+                max_diff_rate: 0.01,
+                ..Limits::default()
+            },
+            routes: vec![RouteLimits {
+                pattern: "GET /flaky/*".into(),
+                max_diff_rate: Some(0.1),
+                min_exchanges: Some(50),
+                ..RouteLimits::default()
+            }],
             ..GatePolicy::default()
         };
-        let (verdict, _) = policy.judge_counts(&counts(96, 4, 0, 0));
-        assert_eq!(verdict, Verdict::Pass);
-        let (verdict, reasons) = policy.judge_counts(&counts(95, 4, 1, 0));
-        assert_eq!(verdict, Verdict::Fail);
-        assert!(
-            reasons[0].starts_with("1 of 100 exchanges ended in error"),
-            "{reasons:?}"
+        let c = counts(95, 5, 0, 0);
+        assert_eq!(
+            policy.judge_route("GET /orders", &c, 5).verdict,
+            Verdict::Fail
         );
+        assert_eq!(
+            policy.judge_route("GET /flaky/{id}", &c, 5).verdict,
+            Verdict::Pass
+        );
+        let few = policy.judge_route("GET /flaky/{id}", &counts(40, 9, 0, 0), 9);
+        assert!(!few.judged);
+        assert_eq!(few.verdict, Verdict::Pass);
+        assert!(few.reasons[0].contains("fewer than the 50 required"));
+    }
+
+    #[test]
+    fn errors_above_their_limit_fail_even_without_differences() {
+        let policy = GatePolicy {
+            limits: Limits {
+                max_error_rate: 0.05,
+                ..Limits::default()
+            },
+            ..GatePolicy::default()
+        };
+        assert_eq!(
+            policy.judge_route("r", &counts(96, 0, 4, 0), 0).verdict,
+            Verdict::Pass
+        );
+        let failing = policy.judge_route("r", &counts(90, 0, 10, 0), 0);
+        assert_eq!(failing.verdict, Verdict::Fail);
+        assert!(failing.reasons[0].starts_with("10 of 100 exchanges (10.00%) ended in error"));
+    }
+
+    #[test]
+    fn the_run_fails_with_a_failing_route_named_first() {
+        let policy = GatePolicy::default();
+        let a = policy.judge_route("GET /a", &counts(10, 0, 0, 0), 0);
+        let b = policy.judge_route("GET /b", &counts(8, 2, 0, 0), 2);
+        let (verdict, reasons) = policy.judge_run(
+            &[("GET /a", &a), ("GET /b", &b)],
+            &counts(18, 2, 0, 0),
+            2,
+            None,
+        );
+        assert_eq!(verdict, Verdict::Fail);
+        assert!(reasons[0].starts_with("GET /b: 2 of 10"), "{reasons:?}");
+        let (verdict, _) = policy.judge_run(&[("GET /a", &a)], &counts(10, 0, 0, 0), 0, None);
+        assert_eq!(verdict, Verdict::Pass);
     }
 
     #[test]
@@ -175,8 +353,13 @@ mod tests {
     #[test]
     fn an_incomplete_run_fails_and_says_so_first() {
         let policy = GatePolicy::default();
-        let (verdict, reasons) =
-            policy.judge(&counts(10, 0, 0, 0), Some("target new stopped answering"));
+        let a = policy.judge_route("GET /a", &counts(10, 0, 0, 0), 0);
+        let (verdict, reasons) = policy.judge_run(
+            &[("GET /a", &a)],
+            &counts(10, 0, 0, 0),
+            0,
+            Some("target new stopped answering"),
+        );
         assert_eq!(verdict, Verdict::Fail);
         assert_eq!(
             reasons[0],
@@ -186,7 +369,7 @@ mod tests {
 
     #[test]
     fn nothing_compared_fails() {
-        let (verdict, reasons) = GatePolicy::default().judge_counts(&counts(0, 0, 0, 3));
+        let (verdict, reasons) = GatePolicy::default().judge_run(&[], &counts(0, 0, 0, 3), 0, None);
         assert_eq!(verdict, Verdict::Fail);
         assert!(reasons[0].contains("no exchange was compared"));
     }

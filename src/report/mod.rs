@@ -3,15 +3,20 @@
 mod aggregate;
 mod document;
 pub mod gate;
+mod latency;
 mod outcome;
 pub mod render;
+pub mod snapshot;
 mod write;
 
-pub use aggregate::{Aggregate, MAX_EXAMPLES, MAX_SAMPLES};
+pub use aggregate::{Aggregate, Finish, MAX_EXAMPLES, MAX_SAMPLES};
 pub use document::{
-    Counts, ErrorGroup, IgnoredRule, Report, RouteReport, Sample, SignatureReport, SkipGroup,
-    Verdict, SCHEMA,
+    Counts, ErrorGroup, IgnoredRule, Latency, LatencyBin, LatencySummary, Report, RouteReport,
+    Sample, SignatureReport, SkipGroup, SnapshotStatus, StaleSignature, TargetNames, Verdict,
+    SCHEMA,
 };
-pub use gate::GatePolicy;
+pub use gate::{GatePolicy, Limits, RouteLimits};
+pub use latency::Timing;
 pub use outcome::{Judged, Outcome, OutcomeError};
-pub use write::write_reports;
+pub use snapshot::Snapshot;
+pub use write::{write_atomically, write_reports, AGGREGATE_FILE};

@@ -2,6 +2,8 @@
 
 use crate::compare::Comparison;
 
+use super::latency::Timing;
+
 /// How one exchange ended. Every exchange read ends in exactly one outcome.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Outcome {
@@ -27,6 +29,9 @@ pub struct OutcomeError {
 pub struct Judged {
     /// The exchange id.
     pub id: String,
+    /// The exchange's position in the recordings read (before partitioning), which orders
+    /// examples: the first ones in input order are kept, whichever part of a run saw them.
+    pub seq: u64,
     /// The route the exchange belongs to (`GET /orders/{id}`).
     pub route: String,
     /// How it ended.
@@ -34,6 +39,8 @@ pub struct Judged {
     /// Old compared with a second answer of the old implementation, when noise is measured:
     /// what differs there is noise, not a change.
     pub noise: Option<Comparison>,
+    /// How long each target took to answer (timing, not behaviour).
+    pub timing: Timing,
 }
 
 impl OutcomeError {

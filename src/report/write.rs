@@ -10,13 +10,25 @@ use crate::error::{Error, Result};
 use super::render;
 use super::Report;
 
-/// Writes `report.json` (and `suggested-rules.toml` when noise was found) into `dir`, created
-/// if needed, and returns the paths written.
-pub fn write_reports(report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
+/// The saved aggregate that `report merge` reads.
+pub const AGGREGATE_FILE: &str = "aggregate.json";
+
+/// Writes every report format into `dir` (created if needed): report.json, report.md,
+/// `aggregate.json` (the saved `state`, for merging), and `suggested-rules.toml` when noise
+/// was found. Returns the paths written.
+pub fn write_reports(report: &Report, dir: &Path, state: &str) -> Result<Vec<PathBuf>> {
     fs::create_dir_all(dir).map_err(|err| Error::io(dir, err))?;
-    let json = dir.join("report.json");
-    write_atomically(&json, render::json::render(report).as_bytes())?;
-    let mut written = vec![json];
+    let files = [
+        ("report.json", render::json::render(report)),
+        ("report.md", render::markdown::render(report)),
+        (AGGREGATE_FILE, state.to_string()),
+    ];
+    let mut written = Vec::new();
+    for (name, text) in files {
+        let path = dir.join(name);
+        write_atomically(&path, text.as_bytes())?;
+        written.push(path);
+    }
     let suggestions = dir.join("suggested-rules.toml");
     match render::suggest::render(report) {
         Some(text) => {
@@ -33,7 +45,10 @@ pub fn write_reports(report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
 
 /// Writes `bytes` to `path` through a temporary file in the same folder.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
     let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(|err| Error::io(dir, err))?;
     temp.write_all(bytes).map_err(|err| Error::io(path, err))?;
     temp.persist(path)

@@ -7,7 +7,7 @@
 
 mod file;
 mod matcher;
-mod path;
+pub mod path;
 mod route;
 
 pub use matcher::{Action, BodyMatcher, BodyRule, MatchState, Tolerance};

@@ -92,3 +92,22 @@ pub fn lines(lines: &[String]) -> String {
     text.push('\n');
     text
 }
+
+/// A report.json with its timing figures (every field named `latency`) removed: what two runs
+/// of the same behaviour must agree on byte for byte.
+#[allow(dead_code)]
+pub fn behaviour(report_json: &str) -> String {
+    fn strip(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::Object(map) => {
+                map.remove("latency");
+                map.values_mut().for_each(strip);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    let mut value: serde_json::Value = serde_json::from_str(report_json).expect("report.json");
+    strip(&mut value);
+    serde_json::to_string_pretty(&value).expect("json")
+}

@@ -92,6 +92,9 @@ mod tests {
             rate: 1.0,
             noise,
             accepted: false,
+            accepted_rate: None,
+            accepted_reason: None,
+            failing: false,
             examples: vec![],
             samples: vec![],
             note: None,
@@ -123,7 +126,14 @@ mod tests {
                 error_kinds: vec![],
                 skip_reasons: vec![],
                 ignored: vec![],
+                unaccepted: 0,
+                verdict: Verdict::Pass,
+                reasons: vec![],
+                latency: Default::default(),
             }],
+            snapshot: None,
+            targets: Default::default(),
+            latency: Default::default(),
         };
         let text = render(&report).unwrap();
         assert!(text.contains("\"$.meta['request id']\""), "{text}");
@@ -144,6 +154,9 @@ mod tests {
             totals: Counts::default(),
             ignored: vec![],
             routes: vec![],
+            snapshot: None,
+            targets: Default::default(),
+            latency: Default::default(),
         };
         assert_eq!(render(&report), None);
     }

@@ -1,0 +1,95 @@
+//! `shadowdiff review`: walk the pending changes one at a time, with the example shown, and
+//! accept, reject or skip each (insta's review, for differences between implementations).
+
+use std::io::{BufRead, Write as _};
+
+use crate::cli::ReviewArgs;
+use crate::config::Config;
+use crate::error::{exit, Error, Result};
+use crate::report::gate::percent;
+use crate::report::snapshot::{load_pending, pending_path, write_pending, Change, Pending};
+use crate::report::Snapshot;
+
+use super::verdict::snapshot_path;
+
+/// Runs `review`, reading answers line by line from stdin.
+pub fn run(args: ReviewArgs) -> Result<u8> {
+    let config = Config::load(args.config.as_deref())?;
+    let path = snapshot_path(args.snapshot.as_deref(), &config);
+    let pending = load_pending(&path)?;
+    if pending.is_empty() {
+        println!(
+            "shadowdiff: nothing to review ({} does not exist)",
+            pending_path(&path).display()
+        );
+        return Ok(exit::PASS);
+    }
+    let mut snapshot = Snapshot::load(&path)?;
+    let stdin = std::io::stdin();
+    let mut input = stdin.lock();
+    let mut kept = Vec::new();
+    let mut accepted = 0;
+    let mut rejected = 0;
+    let total = pending.len();
+    let mut changes = pending.into_iter().enumerate();
+    for (index, change) in changes.by_ref() {
+        show(&change, index + 1, total);
+        match ask(&mut input, "[a]ccept, [r]eject, [s]kip, [q]uit? ")?.as_deref() {
+            Some("a" | "accept") => {
+                let reason = ask(&mut input, "reason (empty: keep or fill in later): ")?
+                    .filter(|r| !r.is_empty());
+                snapshot.apply(std::slice::from_ref(&change), reason.as_deref());
+                accepted += 1;
+            }
+            Some("r" | "reject") => rejected += 1,
+            Some("q" | "quit") | None => {
+                kept.push(change);
+                break;
+            }
+            Some(_) => kept.push(change),
+        }
+    }
+    kept.extend(changes.map(|(_, change)| change));
+    if accepted > 0 {
+        snapshot.save()?;
+    }
+    write_pending(&path, &kept)?;
+    println!(
+        "shadowdiff: {accepted} accepted, {rejected} rejected, {} still pending",
+        kept.len()
+    );
+    Ok(exit::PASS)
+}
+
+/// Prints one pending change.
+fn show(change: &Pending, number: usize, total: usize) {
+    let what = match change.change {
+        Change::New => format!("new, in {} of the route's exchanges", percent(change.rate)),
+        Change::Rate => format!(
+            "in {} of the route's exchanges, above the accepted {}",
+            percent(change.rate),
+            percent(change.accepted_rate.unwrap_or(0.0))
+        ),
+        Change::Stale => {
+            "accepted, but no exchange showed it in the last run (accept removes it)".to_string()
+        }
+    };
+    println!(
+        "\n[{number}/{total}] {}\n  {}\n  {what} ({} of {})",
+        change.route, change.signature, change.count, change.exchanges
+    );
+    if let Some(example) = &change.example {
+        println!("  e.g. {example}");
+    }
+}
+
+/// Prompts and reads one trimmed, lower-cased answer; `None` at the end of input.
+fn ask(input: &mut impl BufRead, prompt: &str) -> Result<Option<String>> {
+    print!("{prompt}");
+    let _ = std::io::stdout().flush();
+    let mut line = String::new();
+    let read = input
+        .read_line(&mut line)
+        .map_err(|err| Error::Usage(format!("cannot read the answer from stdin: {err}")))?;
+    Ok((read > 0).then(|| line.trim().to_string()))
+}

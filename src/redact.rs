@@ -1,0 +1,313 @@
+//! Secrets kept out of everything shadowdiff writes: recordings made by `record`, the outcomes
+//! file, every report and reproduction command. Comparison always sees the real values;
+//! only what reaches disk or a screen is redacted.
+
+use serde_json::Value;
+
+use crate::compare::{Difference, Step, Target};
+use crate::model::{Body, Headers, Request, Response};
+use crate::rules::path::{PathPattern, Segment};
+
+/// The headers whose values are always redacted (unless `record --keep-secrets`).
+pub const SECRET_HEADERS: &[&str] = &[
+    "authorization",
+    "cookie",
+    "set-cookie",
+    "proxy-authorization",
+];
+
+/// What a redacted value is written as.
+pub const REDACTED: &str = "[redacted]";
+
+/// Replaces secret header values and configured JSON body fields.
+#[derive(Clone, Debug)]
+pub struct Redactor {
+    /// Lower-case header names redacted; empty when secrets are kept.
+    names: Vec<String>,
+    /// Body fields redacted wherever a JSON body has them.
+    fields: Vec<PathPattern>,
+}
+
+/// Where a walk through a document stands in each field pattern: (pattern, next segment).
+type States = Vec<(usize, usize)>;
+
+impl Default for Redactor {
+    fn default() -> Redactor {
+        Redactor::new(&[], Vec::new(), false)
+    }
+}
+
+impl Redactor {
+    /// Redacts [`SECRET_HEADERS`], the `extra` header names and the body `fields`, or nothing
+    /// when `keep_secrets`.
+    pub fn new(extra: &[String], fields: Vec<PathPattern>, keep_secrets: bool) -> Redactor {
+        if keep_secrets {
+            return Redactor {
+                names: Vec::new(),
+                fields: Vec::new(),
+            };
+        }
+        let mut names: Vec<String> = SECRET_HEADERS
+            .iter()
+            .map(|name| name.to_string())
+            .chain(extra.iter().map(|name| name.to_ascii_lowercase()))
+            .collect();
+        names.sort();
+        names.dedup();
+        Redactor { names, fields }
+    }
+
+    /// Whether the header called `name` is a secret.
+    pub fn is_secret_header(&self, name: &str) -> bool {
+        self.names
+            .iter()
+            .any(|secret| secret.eq_ignore_ascii_case(name))
+    }
+
+    /// Replaces the value of every secret header with `[redacted]`.
+    pub fn apply(&self, headers: &mut Headers) {
+        for (name, value) in headers.iter_mut() {
+            if self.is_secret_header(name) {
+                *value = REDACTED.to_string();
+            }
+        }
+    }
+
+    /// Redacts a request's secret headers and body fields.
+    pub fn request(&self, request: &mut Request) {
+        self.apply(&mut request.headers);
+        self.body(&mut request.body);
+    }
+
+    /// Redacts a response's secret headers and body fields.
+    pub fn response(&self, response: &mut Response) {
+        self.apply(&mut response.headers);
+        self.body(&mut response.body);
+    }
+
+    /// Redacts the configured fields of a JSON body; other bodies are left as they are.
+    pub fn body(&self, body: &mut Body) {
+        if self.fields.is_empty() {
+            return;
+        }
+        let Body::Text(text) = body else { return };
+        let Ok(mut value) = serde_json::from_str::<Value>(text) else {
+            return;
+        };
+        if self.value(&mut value) {
+            *text = value.to_string();
+        }
+    }
+
+    /// Redacts the configured fields of a whole JSON document; true when something was.
+    pub fn value(&self, value: &mut Value) -> bool {
+        let states = self.start();
+        self.walk(&states, value)
+    }
+
+    /// Redacts the old and new values of a difference found at a secret header or inside a
+    /// secret field (or holding one).
+    pub fn difference_values(&self, difference: &mut Difference) {
+        match &difference.target {
+            Target::Status => {}
+            Target::Header(name) => {
+                if self.is_secret_header(name) {
+                    for value in [&mut difference.old, &mut difference.new]
+                        .into_iter()
+                        .flatten()
+                    {
+                        *value = Value::String(REDACTED.into());
+                    }
+                }
+            }
+            Target::Body(path) => {
+                if self.fields.is_empty() {
+                    return;
+                }
+                let mut states = self.start();
+                for step in &path.0 {
+                    states = self.step(&states, step);
+                }
+                for value in [&mut difference.old, &mut difference.new]
+                    .into_iter()
+                    .flatten()
+                {
+                    if self.done(&states) {
+                        *value = Value::String(REDACTED.into());
+                    } else {
+                        self.walk(&states, value);
+                    }
+                }
+            }
+        }
+    }
+
+    fn start(&self) -> States {
+        (0..self.fields.len()).map(|i| (i, 0)).collect()
+    }
+
+    /// Whether some pattern is complete: the place itself is secret.
+    fn done(&self, states: &States) -> bool {
+        states
+            .iter()
+            .any(|(i, pos)| *pos == self.fields[*i].segments.len())
+    }
+
+    /// The states after one step down the document.
+    fn step(&self, states: &States, step: &Step) -> States {
+        let mut next = Vec::new();
+        for &(i, pos) in states {
+            let Some(segment) = self.fields[i].segments.get(pos) else {
+                continue;
+            };
+            let advances = match (segment, step) {
+                (Segment::Child(name), Step::Key(key)) => name == key,
+                (Segment::Index(n), Step::Index(index)) => n == index,
+                (Segment::Wildcard, _) => true,
+                (Segment::Descendant(name), step) => {
+                    next.push((i, pos));
+                    matches!(step, Step::Key(key) if key == name)
+                }
+                _ => false,
+            };
+            if advances {
+                next.push((i, pos + 1));
+            }
+        }
+        next.sort_unstable();
+        next.dedup();
+        next
+    }
+
+    /// Replaces every value below `value` that a pattern reaches; true when something was.
+    fn walk(&self, states: &States, value: &mut Value) -> bool {
+        if states.is_empty() {
+            return false;
+        }
+        let mut changed = false;
+        match value {
+            Value::Object(members) => {
+                for (key, member) in members.iter_mut() {
+                    let next = self.step(states, &Step::Key(key.clone()));
+                    changed |= self.replace_or_walk(&next, member);
+                }
+            }
+            Value::Array(items) => {
+                for (index, item) in items.iter_mut().enumerate() {
+                    let next = self.step(states, &Step::Index(index));
+                    changed |= self.replace_or_walk(&next, item);
+                }
+            }
+            _ => {}
+        }
+        changed
+    }
+
+    fn replace_or_walk(&self, states: &States, value: &mut Value) -> bool {
+        if self.done(states) {
+            *value = Value::String(REDACTED.into());
+            true
+        } else {
+            self.walk(states, value)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compare::{BodyPath, Kind};
+    use serde_json::json;
+
+    fn headers() -> Headers {
+        vec![
+            ("Authorization".into(), "Bearer x".into()),
+            ("accept".into(), "*/*".into()),
+            ("x-api-key".into(), "k".into()),
+            ("cookie".into(), "a=1".into()),
+        ]
+    }
+
+    fn fields(patterns: &[&str]) -> Redactor {
+        let patterns = patterns
+            .iter()
+            .map(|p| PathPattern::parse(p).unwrap())
+            .collect();
+        Redactor::new(&[], patterns, false)
+    }
+
+    #[test]
+    fn secrets_and_extra_names_are_redacted() {
+        let mut h = headers();
+        Redactor::new(&["X-Api-Key".into()], vec![], false).apply(&mut h);
+        let values: Vec<&str> = h.iter().map(|(_, v)| v.as_str()).collect();
+        assert_eq!(values, [REDACTED, "*/*", REDACTED, REDACTED]);
+    }
+
+    #[test]
+    fn keep_secrets_keeps_everything() {
+        let mut h = headers();
+        Redactor::new(&["x-api-key".into()], vec![], true).apply(&mut h);
+        assert_eq!(h, headers());
+    }
+
+    #[test]
+    fn body_fields_are_redacted_at_any_depth_the_pattern_says() {
+        let redactor = fields(&["$.user.ssn", "$..token", "$.cards[*].number"]);
+        let mut doc = json!({
+            "user": {"ssn": "123", "name": "Ann"},
+            "auth": {"inner": {"token": "t1"}},
+            "cards": [{"number": "4111", "exp": "12/30"}],
+            "token": "t0"
+        });
+        assert!(redactor.value(&mut doc));
+        assert_eq!(
+            doc,
+            json!({
+                "user": {"ssn": REDACTED, "name": "Ann"},
+                "auth": {"inner": {"token": REDACTED}},
+                "cards": [{"number": REDACTED, "exp": "12/30"}],
+                "token": REDACTED
+            })
+        );
+        let mut body = Body::Text(r#"{"user":{"ssn":"9"}}"#.into());
+        redactor.body(&mut body);
+        assert_eq!(body, Body::Text(r#"{"user":{"ssn":"[redacted]"}}"#.into()));
+    }
+
+    #[test]
+    fn differences_at_or_around_a_secret_place_lose_their_values() {
+        let redactor = fields(&["$.user.ssn"]);
+        let at = |steps: Vec<Step>, old: Value, new: Value| Difference {
+            target: Target::Body(BodyPath(steps)),
+            kind: Kind::Changed,
+            old: Some(old),
+            new: Some(new),
+            note: None,
+        };
+        let mut exact = at(
+            vec![Step::Key("user".into()), Step::Key("ssn".into())],
+            json!("1"),
+            json!("2"),
+        );
+        redactor.difference_values(&mut exact);
+        assert_eq!(exact.old, Some(json!(REDACTED)));
+        assert_eq!(exact.new, Some(json!(REDACTED)));
+        let mut above = at(
+            vec![Step::Key("user".into())],
+            json!({"ssn": "1", "name": "a"}),
+            json!(null),
+        );
+        redactor.difference_values(&mut above);
+        assert_eq!(above.old, Some(json!({"ssn": REDACTED, "name": "a"})));
+        let mut header = Difference {
+            target: Target::Header("set-cookie".into()),
+            kind: Kind::Changed,
+            old: Some(json!("s=1")),
+            new: Some(json!("s=2")),
+            note: None,
+        };
+        redactor.difference_values(&mut header);
+        assert_eq!(header.new, Some(json!(REDACTED)));
+    }
+}
