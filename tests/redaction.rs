@@ -1,0 +1,157 @@
+//! Secrets never reach an output: authorization, cookies and configured headers and body fields
+//! are redacted in every report file, the outcomes file, reproduction commands and the
+//! terminal, while the comparison still sees the real values.
+
+mod common;
+
+use std::io::Read as _;
+
+use common::servers::{Action, TestServer};
+use common::{lines, Project, Run};
+
+/// Every secret in this test contains this marker, so one search finds any leak.
+const MARK: &str = "SECRET";
+
+fn recordings(project: &Project) {
+    let recs: Vec<String> = (1..=4)
+        .map(|i| {
+            serde_json::json!({
+                "id": format!("r{i}"),
+                "request": {"method": "GET", "url": format!("/account/{i}"),
+                            "headers": [["authorization", format!("Bearer SECRET-AUTH-{i}")],
+                                        ["cookie", "session=SECRET-COOKIE"],
+                                        ["x-api-key", "SECRET-KEY"],
+                                        ["accept", "application/json"]],
+                            "body": null},
+            })
+            .to_string()
+        })
+        .collect();
+    project.file("recs.jsonl", lines(&recs));
+}
+
+fn account(side: &'static str, total: u32) -> TestServer {
+    TestServer::start(move |request| {
+        let id = request.path.rsplit('/').next().unwrap_or("0").to_string();
+        Action::Respond {
+            status: 200,
+            headers: vec![
+                ("content-type".into(), "application/json".into()),
+                ("set-cookie".into(), format!("sid=SECRET-SETCOOKIE-{side}")),
+                ("x-api-key".into(), format!("SECRET-ECHO-{side}")),
+            ],
+            body: format!(
+                r#"{{"id":{id},"total":{total},"auth":{{"token":"SECRET-TOKEN-{side}-{id}"}}}}"#
+            )
+            .into_bytes(),
+        }
+    })
+}
+
+/// Every file under `dir`, decompressed when zstd, as text.
+fn all_text(dir: &std::path::Path) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("read dir") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            found.extend(all_text(&path));
+            continue;
+        }
+        let bytes = std::fs::read(&path).expect("read");
+        let text = if path.extension().is_some_and(|e| e == "zst") {
+            let mut out = String::new();
+            zstd::stream::read::Decoder::new(&bytes[..])
+                .expect("zstd")
+                .read_to_string(&mut out)
+                .expect("decompress");
+            out
+        } else {
+            String::from_utf8_lossy(&bytes).into_owned()
+        };
+        found.push((path.display().to_string(), text));
+    }
+    found
+}
+
+fn assert_no_secret(files: &[(String, String)], run: &Run) {
+    for (name, text) in files
+        .iter()
+        .chain([("stdout".to_string(), run.stdout.clone())].iter())
+        .chain([("stderr".to_string(), run.stderr.clone())].iter())
+    {
+        if let Some(at) = text.find(MARK) {
+            let start = at.saturating_sub(60);
+            panic!(
+                "a secret leaked into {name}: …{}…",
+                &text[start..(at + 40).min(text.len())]
+            );
+        }
+    }
+}
+
+#[test]
+fn a_run_redacts_everywhere_but_compares_real_values() {
+    let p = Project::new();
+    recordings(&p);
+    p.file(
+        "shadowdiff.toml",
+        "[redact]\nheaders = [\"x-api-key\"]\nfields = [\"$..token\"]\n",
+    );
+    let (old, new) = (account("OLD", 1), account("NEW", 2));
+    let run = p.run(&[
+        "run",
+        "recs.jsonl",
+        "--old",
+        &old.url(),
+        "--new",
+        &new.url(),
+        "--format",
+        "markdown",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    // The targets received the real secrets.
+    let sent = &old.requests()[0];
+    assert!(sent
+        .header("authorization")
+        .is_some_and(|v| v.starts_with("Bearer SECRET-AUTH-")));
+    // The comparison saw the real tokens differ...
+    let report = p.read("shadowdiff-report/report.json");
+    assert!(report.contains("\"body $.auth.token changed\""), "{report}");
+    assert!(report.contains("\"body $.total changed\""), "{report}");
+    // ...and no output shows a secret: report files, outcomes, the pending snapshot, stdout.
+    let mut files = all_text(&p.path().join("shadowdiff-report"));
+    files.push(("shadowdiff.snap.new".into(), p.read("shadowdiff.snap.new")));
+    assert!(files
+        .iter()
+        .any(|(name, _)| name.ends_with("outcomes.jsonl.zst")));
+    assert_no_secret(&files, &run);
+    let markdown = p.read("shadowdiff-report/report.md");
+    assert!(
+        markdown.contains("-H 'authorization: [redacted]'"),
+        "the reproduction command keeps the header, redacted: {markdown}"
+    );
+    assert!(report.contains("\"[redacted]\""), "{report}");
+}
+
+#[test]
+fn diff_redacts_fields_named_by_flag() {
+    let p = Project::new();
+    let side = |token: &str| {
+        lines(&[serde_json::json!({
+            "id": "r1",
+            "request": {"method": "GET", "url": "/me", "headers": [["cookie", "SECRET-C"]], "body": null},
+            "response": {"status": 200, "headers": [["content-type", "application/json"]],
+                         "body": {"text": format!(r#"{{"user":{{"ssn":"{token}","name":"Ann"}}}}"#)}},
+        })
+        .to_string()])
+    };
+    p.file("a.jsonl", side("SECRET-111"));
+    p.file("b.jsonl", side("SECRET-222"));
+    let run = p.run(&["diff", "a.jsonl", "b.jsonl", "--redact-field", "$.user.ssn"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = p.read("shadowdiff-report/report.json");
+    assert!(report.contains("\"body $.user.ssn changed\""), "{report}");
+    let mut files = all_text(&p.path().join("shadowdiff-report"));
+    files.push(("shadowdiff.snap.new".into(), p.read("shadowdiff.snap.new")));
+    assert_no_secret(&files, &run);
+}
