@@ -370,3 +370,27 @@ fn help_shows_examples_and_exit_codes() {
         run.stdout
     );
 }
+
+#[test]
+fn the_markdown_summary_is_appended_to_the_github_step_summary() {
+    let p = Project::new();
+    p.file(
+        "a.jsonl",
+        lines(&[exchange("r1", "/orders/1", 200, &order(1, 10.0))]),
+    );
+    p.file(
+        "b.jsonl",
+        lines(&[exchange("r1", "/orders/1", 200, &order(1, 11.0))]),
+    );
+    let summary = p.file("summary.md", "# earlier step\n");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_shadowdiff"))
+        .args(["diff", "a.jsonl", "b.jsonl", "-q"])
+        .current_dir(p.path())
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .status()
+        .expect("run shadowdiff");
+    assert_eq!(status.code(), Some(1));
+    let text = p.read("summary.md");
+    assert!(text.starts_with("# earlier step\n## ❌ shadowdiff: FAIL"), "{text}");
+    assert_eq!(text, format!("# earlier step\n{}", p.read("shadowdiff-report/report.md")));
+}
