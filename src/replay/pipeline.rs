@@ -263,7 +263,8 @@ impl Shared {
     }
 
     /// Turns the answers into an outcome. Comparisons run on the rayon pool, off the I/O
-    /// threads; the answers move there and back, uncopied.
+    /// threads, with the answers moved there and back uncopied; answers with identical bodies
+    /// are judged in place, as that takes no parsing.
     async fn judge(
         &self,
         seq: u64,
@@ -316,42 +317,72 @@ impl Shared {
             });
         }
         let rules = self.rules.clone();
+        if same_bodies(&old, &new, noise.as_ref()) {
+            // Identical bodies compare without parsing: cheaper here than a trip to the pool.
+            return Ok(judge_answers(seq, exchange, old, new, noise, &rules, timing));
+        }
         let (sender, receiver) = oneshot::channel::<Finished>();
         rayon::spawn(move || {
-            let pair = Pair {
-                id: &exchange.id,
-                seq,
-                request: &exchange.request,
-                old: response_of(&old),
-                new: response_of(&new),
-                noise: noise.as_ref().and_then(response_of),
-            };
-            let mut judged = catch_unwind(AssertUnwindSafe(|| judge(pair, &rules))).unwrap_or_else(|_| {
-                Judged {
-                    id: exchange.id.clone(),
-                    seq,
-                    route: rules.route(&exchange.request.method, exchange.request.path()).name,
-                    outcome: Outcome::Error(OutcomeError::new(
-                        "comparison_failed",
-                        "the comparison of this exchange failed unexpectedly (a bug: please report it)",
-                    )),
-                    noise: None,
-                    timing: Timing::default(),
-                }
-            });
-            judged.timing = timing;
-            let _ = sender.send(Finished {
-                exchange,
-                judged,
-                old: Some(old),
-                new: Some(new),
-                noise,
-            });
+            let _ = sender.send(judge_answers(seq, exchange, old, new, noise, &rules, timing));
         });
         receiver
             .await
             .map_err(|_| Error::Usage("the comparison thread pool stopped".into()))
     }
+}
+
+/// Compares the answers of one exchange; a comparison that panics (a bug) is an error outcome,
+/// never a lost exchange.
+fn judge_answers(
+    seq: u64,
+    exchange: Exchange,
+    old: Answer,
+    new: Answer,
+    noise: Option<Answer>,
+    rules: &RuleSet,
+    timing: Timing,
+) -> Finished {
+    let pair = Pair {
+        id: &exchange.id,
+        seq,
+        request: &exchange.request,
+        old: response_of(&old),
+        new: response_of(&new),
+        noise: noise.as_ref().and_then(response_of),
+    };
+    let mut judged = catch_unwind(AssertUnwindSafe(|| judge(pair, rules))).unwrap_or_else(|_| {
+        Judged {
+            id: exchange.id.clone(),
+            seq,
+            route: rules
+                .route(&exchange.request.method, exchange.request.path())
+                .name,
+            outcome: Outcome::Error(OutcomeError::new(
+                "comparison_failed",
+                "the comparison of this exchange failed unexpectedly (a bug: please report it)",
+            )),
+            noise: None,
+            timing: Timing::default(),
+        }
+    });
+    judged.timing = timing;
+    Finished {
+        exchange,
+        judged,
+        old: Some(old),
+        new: Some(new),
+        noise,
+    }
+}
+
+/// Whether every answer has the same body bytes as old's.
+fn same_bodies(old: &Answer, new: &Answer, noise: Option<&Answer>) -> bool {
+    let Some(reference) = response_of(old) else {
+        return false;
+    };
+    [Some(new), noise].into_iter().flatten().all(|answer| {
+        response_of(answer).is_some_and(|r| r.body.bytes() == reference.body.bytes())
+    })
 }
 
 /// What a target answered: a reply or why there was none.
