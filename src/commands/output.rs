@@ -13,6 +13,7 @@ pub fn print_report(report: &Report, output: &OutputArgs) {
     let text = match output.format {
         Format::Terminal => render::terminal::render(report),
         Format::Json => render::json::render(report),
+        Format::Junit => render::junit::render(report),
         Format::Markdown => render::markdown::render(report),
     };
     let mut stdout = std::io::stdout().lock();
