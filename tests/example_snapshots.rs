@@ -1,5 +1,5 @@
 //! The shipped example, end to end: `diff recordings/ examples/v2-capture/` with the shipped
-//! comparators. Its report.json and terminal summary are snapshots
+//! comparators. Its report.json, report.md, junit.xml and terminal summary are snapshots
 //! (reviewed, in tests/snapshots/): a change in what shadowdiff finds or says shows up as a
 //! snapshot diff.
 
@@ -43,6 +43,8 @@ fn shipped_example_report_and_summary() {
             .replace(out, "[OUT]")
     };
     insta::assert_snapshot!("example_report_json", read("report.json"));
+    insta::assert_snapshot!("example_report_md", read("report.md"));
+    insta::assert_snapshot!("example_junit_xml", read("junit.xml"));
     insta::assert_snapshot!("example_terminal_summary", run.stdout.replace(out, "[OUT]"));
 }
 
