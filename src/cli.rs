@@ -408,6 +408,8 @@ pub enum Format {
     Terminal,
     /// The report.json contract.
     Json,
+    /// junit.xml, for CI test views.
+    Junit,
     /// report.md, for a pull-request comment.
     Markdown,
 }

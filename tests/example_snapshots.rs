@@ -1,6 +1,7 @@
 //! The shipped example, end to end: `diff recordings/ examples/v2-capture/` with the shipped
-//! comparators. Its report.json and terminal summary are snapshots (reviewed, in
-//! tests/snapshots/): a change in what shadowdiff finds or says shows up as a snapshot diff.
+//! comparators. Its report.json, report.md, junit.xml and terminal summary are snapshots
+//! (reviewed, in tests/snapshots/): a change in what shadowdiff finds or says shows up as a
+//! snapshot diff.
 
 mod common;
 
@@ -35,10 +36,16 @@ fn shipped_example_report_and_summary() {
         "the example has deliberate changes: {}",
         run.stderr
     );
-    let report = std::fs::read_to_string(dir.path().join("report.json")).expect("report.json");
-    let report = report.replace(dir.path().to_str().expect("utf-8 temp path"), "[OUT]");
-    insta::assert_snapshot!("example_report_json", report);
-    insta::assert_snapshot!("example_terminal_summary", run.stdout);
+    let out = dir.path().to_str().expect("utf-8 temp path");
+    let read = |name: &str| {
+        std::fs::read_to_string(dir.path().join(name))
+            .unwrap_or_else(|err| panic!("{name}: {err}"))
+            .replace(out, "[OUT]")
+    };
+    insta::assert_snapshot!("example_report_json", read("report.json"));
+    insta::assert_snapshot!("example_report_md", read("report.md"));
+    insta::assert_snapshot!("example_junit_xml", read("junit.xml"));
+    insta::assert_snapshot!("example_terminal_summary", run.stdout.replace(out, "[OUT]"));
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Printing to stdout without panicking when the reader goes away (`shadowdiff ... | head`).
 
-use std::io::Write as _;
+use std::io::{IsTerminal as _, Write as _};
 
 use crate::cli::{Format, OutputArgs};
 use crate::report::{render, Report};
@@ -11,12 +11,21 @@ pub fn print_report(report: &Report, output: &OutputArgs) {
         return;
     }
     let text = match output.format {
-        Format::Terminal => render::terminal::render(report),
+        Format::Terminal => render::terminal::render(report, colour()),
         Format::Json => render::json::render(report),
+        Format::Junit => render::junit::render(report),
         Format::Markdown => render::markdown::render(report),
     };
     let mut stdout = std::io::stdout().lock();
     let _ = stdout
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush());
+}
+
+/// Whether the summary may be coloured: stdout is a terminal, `NO_COLOR` is unset or empty, and
+/// `TERM` is not `dumb`.
+fn colour() -> bool {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
+    let dumb = std::env::var_os("TERM").is_some_and(|term| term == "dumb");
+    std::io::stdout().is_terminal() && !no_color && !dumb
 }

@@ -35,12 +35,13 @@ pub fn command(request: &Request, base: Option<&str>, variable: &str) -> String 
     parts.join(" ")
 }
 
-/// A POSIX shell single-quoted word.
+/// A POSIX shell word: as is when every character is plain, else single-quoted (`?` globs and
+/// `&` ends the command, so a query string is quoted).
 fn quote(text: &str) -> String {
     let safe = !text.is_empty()
         && text
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./:=?&%+,@".contains(c));
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=%+,@".contains(c));
     if safe {
         text.to_string()
     } else {
@@ -75,6 +76,20 @@ mod tests {
             ),
             "curl -sS -i 'http://127.0.0.1:8081/orders/1?q=a b' -H 'authorization: [redacted]' \
              -H 'x-note: it'\\''s'"
+        );
+    }
+
+    #[test]
+    fn query_strings_are_quoted() {
+        let request = Request {
+            method: "GET".into(),
+            url: "/flights/search?from=VIE&to=CPH".into(),
+            headers: vec![],
+            body: Body::Empty,
+        };
+        assert_eq!(
+            command(&request, None, "OLD_URL"),
+            "curl -sS -i \"${OLD_URL}\"'/flights/search?from=VIE&to=CPH'"
         );
     }
 

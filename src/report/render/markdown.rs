@@ -58,7 +58,7 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(
             out,
             "| {mark} | {} | {} | {} | {} | {} | {} | {} |",
-            code(&route.route),
+            cell(&code(&route.route)),
             c.exchanges,
             c.different,
             route.unaccepted,
@@ -106,12 +106,12 @@ pub fn render(report: &Report) -> String {
                     value(&sample.new)
                 );
                 if let Some(request) = &sample.request {
-                    let _ = writeln!(
-                        out,
-                        "    <details><summary>reproduce</summary>\n\n    ```sh\n    {}\n    {}\n    ```\n    </details>",
+                    let commands = format!(
+                        "{}\n{}",
                         curl::command(request, report.targets.old.as_deref(), "OLD_URL"),
                         curl::command(request, report.targets.new.as_deref(), "NEW_URL"),
                     );
+                    out.push_str(&reproduce(&commands));
                 }
             }
         }
@@ -172,7 +172,7 @@ fn text(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for c in value.chars() {
         match c {
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' => {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '&' | '~' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -183,14 +183,16 @@ fn text(value: &str) -> String {
     out
 }
 
-/// A code span that holds any text, even backticks and table pipes.
+/// A code span that holds any text, even backticks.
 fn code(value: &str) -> String {
-    let value = value.replace(['\n', '\r'], " ").replace('|', "\\|");
+    let value = value.replace(['\n', '\r'], " ");
     let mut fence = String::from("`");
     while value.contains(fence.as_str()) {
         fence.push('`');
     }
-    let pad = if value.starts_with('`') || value.ends_with('`') {
+    // A span loses one space at each end when it has one at both: pad so that it keeps them.
+    let spaced = value.starts_with(' ') && value.ends_with(' ') && value.trim() != "";
+    let pad = if value.starts_with('`') || value.ends_with('`') || spaced {
         " "
     } else {
         ""
@@ -198,19 +200,54 @@ fn code(value: &str) -> String {
     format!("{fence}{pad}{value}{pad}{fence}")
 }
 
+/// Inline Markdown for a table cell: its pipes escaped, which GFM resolves even in code spans.
+fn cell(markdown: &str) -> String {
+    markdown.replace('|', "\\|")
+}
+
+/// The collapsed block of reproduction commands under a nested list item: every line indented
+/// into the item, in a fence longer than any run of backticks in the commands.
+fn reproduce(commands: &str) -> String {
+    let commands = commands.replace("\r\n", "\n").replace('\r', "\n");
+    let mut fence = String::from("```");
+    while commands.contains(fence.as_str()) {
+        fence.push('`');
+    }
+    let mut block = format!("    <details><summary>reproduce</summary>\n\n    {fence}sh\n");
+    for line in commands.split('\n') {
+        let _ = writeln!(block, "    {line}");
+    }
+    let _ = writeln!(block, "    {fence}\n    </details>");
+    block
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn code_spans_hold_backticks_and_pipes() {
-        assert_eq!(code("a|b"), "`a\\|b`");
+    fn code_spans_hold_backticks_pipes_and_spaces() {
+        assert_eq!(code("a|b"), "`a|b`");
+        assert_eq!(cell(&code("a|b")), "`a\\|b`");
         assert_eq!(code("x`y"), "``x`y``");
         assert_eq!(code("`y"), "`` `y ``");
+        assert_eq!(code(" y "), "`  y  `");
+        assert_eq!(code("  "), "`  `");
+    }
+
+    #[test]
+    fn reproduce_commands_stay_inside_their_list_item() {
+        let block = reproduce("curl --data-binary 'a\n```\nb'\ncurl x");
+        assert_eq!(
+            block,
+            "    <details><summary>reproduce</summary>\n\n    ````sh\n    curl --data-binary 'a\n    \
+             ```\n    b'\n    curl x\n    ````\n    </details>\n"
+        );
     }
 
     #[test]
     fn running_text_cannot_open_markup() {
         assert_eq!(text("<script>|*x*"), "\\<script\\>\\|\\*x\\*");
+        assert_eq!(text("&amp; ~~x~~"), "\\&amp; \\~\\~x\\~\\~");
     }
 }

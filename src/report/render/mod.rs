@@ -2,6 +2,9 @@
 
 pub mod curl;
 pub mod json;
+pub mod junit;
 pub mod markdown;
 pub mod suggest;
 pub mod terminal;
+#[cfg(test)]
+mod testutil;
