@@ -14,6 +14,7 @@ pub fn print_report(report: &Report, output: &OutputArgs) {
         Format::Terminal => render::terminal::render(report),
         Format::Json => render::json::render(report),
         Format::Markdown => render::markdown::render(report),
+        Format::Html => render::html::render(report),
     };
     let mut stdout = std::io::stdout().lock();
     let _ = stdout
