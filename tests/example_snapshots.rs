@@ -1,5 +1,5 @@
 //! The shipped example, end to end: `diff recordings/ examples/v2-capture/` with the shipped
-//! comparators. Its report.json and terminal summary are snapshots (reviewed, in
+//! comparators. Its report.json, report.html and terminal summary are snapshots (reviewed, in
 //! tests/snapshots/): a change in what shadowdiff finds or says shows up as a snapshot diff.
 
 mod common;
@@ -35,9 +35,13 @@ fn shipped_example_report_and_summary() {
         "the example has deliberate changes: {}",
         run.stderr
     );
-    let report = std::fs::read_to_string(dir.path().join("report.json")).expect("report.json");
-    let report = report.replace(dir.path().to_str().expect("utf-8 temp path"), "[OUT]");
-    insta::assert_snapshot!("example_report_json", report);
+    let read = |name: &str| {
+        std::fs::read_to_string(dir.path().join(name))
+            .expect(name)
+            .replace(dir.path().to_str().expect("utf-8 temp path"), "[OUT]")
+    };
+    insta::assert_snapshot!("example_report_json", read("report.json"));
+    insta::assert_snapshot!("example_report_html", read("report.html"));
     insta::assert_snapshot!("example_terminal_summary", run.stdout);
 }
 
@@ -47,10 +51,12 @@ fn shipped_example_is_deterministic_across_thread_counts() {
     let two = tempfile::tempdir().expect("temp folder");
     assert_eq!(run_example(one.path(), "1").code, 1);
     assert_eq!(run_example(two.path(), "2").code, 1);
-    let read = |dir: &tempfile::TempDir| {
-        std::fs::read_to_string(dir.path().join("report.json"))
-            .expect("report.json")
-            .replace(dir.path().to_str().expect("utf-8 temp path"), "[OUT]")
-    };
-    assert_eq!(read(&one), read(&two));
+    for name in ["report.json", "report.html"] {
+        let read = |dir: &tempfile::TempDir| {
+            std::fs::read_to_string(dir.path().join(name))
+                .expect(name)
+                .replace(dir.path().to_str().expect("utf-8 temp path"), "[OUT]")
+        };
+        assert_eq!(read(&one), read(&two), "{name}");
+    }
 }
