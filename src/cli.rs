@@ -412,6 +412,8 @@ pub enum Format {
     Junit,
     /// report.md, for a pull-request comment.
     Markdown,
+    /// report.html, one self-contained page.
+    Html,
 }
 
 /// Parses a rate between 0 and 1.

@@ -1,7 +1,7 @@
 //! The shipped example, end to end: `diff recordings/ examples/v2-capture/` with the shipped
-//! comparators. Its report.json, report.md, junit.xml and terminal summary are snapshots
-//! (reviewed, in tests/snapshots/): a change in what shadowdiff finds or says shows up as a
-//! snapshot diff.
+//! comparators. Its report.json, report.md, junit.xml, report.html and terminal summary are
+//! snapshots (reviewed, in tests/snapshots/): a change in what shadowdiff finds or says shows up
+//! as a snapshot diff.
 
 mod common;
 
@@ -45,6 +45,7 @@ fn shipped_example_report_and_summary() {
     insta::assert_snapshot!("example_report_json", read("report.json"));
     insta::assert_snapshot!("example_report_md", read("report.md"));
     insta::assert_snapshot!("example_junit_xml", read("junit.xml"));
+    insta::assert_snapshot!("example_report_html", read("report.html"));
     insta::assert_snapshot!("example_terminal_summary", run.stdout.replace(out, "[OUT]"));
 }
 
@@ -54,10 +55,12 @@ fn shipped_example_is_deterministic_across_thread_counts() {
     let two = tempfile::tempdir().expect("temp folder");
     assert_eq!(run_example(one.path(), "1").code, 1);
     assert_eq!(run_example(two.path(), "2").code, 1);
-    let read = |dir: &tempfile::TempDir| {
-        std::fs::read_to_string(dir.path().join("report.json"))
-            .expect("report.json")
-            .replace(dir.path().to_str().expect("utf-8 temp path"), "[OUT]")
-    };
-    assert_eq!(read(&one), read(&two));
+    for name in ["report.json", "report.html"] {
+        let read = |dir: &tempfile::TempDir| {
+            std::fs::read_to_string(dir.path().join(name))
+                .expect(name)
+                .replace(dir.path().to_str().expect("utf-8 temp path"), "[OUT]")
+        };
+        assert_eq!(read(&one), read(&two), "{name}");
+    }
 }

@@ -15,6 +15,7 @@ pub fn print_report(report: &Report, output: &OutputArgs) {
         Format::Json => render::json::render(report),
         Format::Junit => render::junit::render(report),
         Format::Markdown => render::markdown::render(report),
+        Format::Html => render::html::render(report),
     };
     let mut stdout = std::io::stdout().lock();
     let _ = stdout

@@ -296,6 +296,9 @@ pub fn write_pending(snapshot: &Path, changes: &[Pending]) -> Result<Option<Path
         }
         return Ok(None);
     }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|err| Error::io(dir, err))?;
+    }
     write_atomically(&path, render_pending(changes).as_bytes())?;
     Ok(Some(path))
 }
@@ -477,7 +480,7 @@ reason = "moved"
     #[test]
     fn pending_files_round_trip() {
         let dir = tempfile::tempdir().unwrap();
-        let snap = dir.path().join("shadowdiff.snap");
+        let snap = dir.path().join("not-yet").join("shadowdiff.snap");
         let changes = vec![Pending {
             change: Change::New,
             route: "GET /orders/{id}".into(),
@@ -489,7 +492,7 @@ reason = "moved"
             example: Some("r1 at $['a b']: \"x\" → \"y\"".into()),
         }];
         let written = write_pending(&snap, &changes).unwrap().unwrap();
-        assert_eq!(written, dir.path().join("shadowdiff.snap.new"));
+        assert_eq!(written, dir.path().join("not-yet/shadowdiff.snap.new"));
         assert_eq!(load_pending(&snap).unwrap(), changes);
         assert_eq!(write_pending(&snap, &[]).unwrap(), None);
         assert!(!written.exists());

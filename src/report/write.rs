@@ -14,14 +14,15 @@ use super::Report;
 pub const AGGREGATE_FILE: &str = "aggregate.json";
 
 /// Writes every report format into `dir` (created if needed): report.json, junit.xml, report.md,
-/// `aggregate.json` (the saved `state`, for merging), and `suggested-rules.toml` when noise
-/// was found. Returns the paths written.
+/// report.html, `aggregate.json` (the saved `state`, for merging), and `suggested-rules.toml`
+/// when noise was found. Returns the paths written.
 pub fn write_reports(report: &Report, dir: &Path, state: &str) -> Result<Vec<PathBuf>> {
     fs::create_dir_all(dir).map_err(|err| Error::io(dir, err))?;
     let files = [
         ("report.json", render::json::render(report)),
         ("junit.xml", render::junit::render(report)),
         ("report.md", render::markdown::render(report)),
+        ("report.html", render::html::render(report)),
         (AGGREGATE_FILE, state.to_string()),
     ];
     let mut written = Vec::new();

@@ -87,10 +87,12 @@ impl Summary {
         }
     }
 
-    /// One line in `style`.
+    /// One line in `style`. Control characters from recorded data are shown escaped, so a
+    /// recording cannot move the cursor, retitle the terminal or hide text; colour escapes
+    /// (`ESC [ digits ; m`) are the one sequence kept.
     fn line(&mut self, style: &[&str], text: impl Display) {
         let line = self.paint(style, text);
-        self.text.push_str(&line);
+        self.text.push_str(&neutralize(&line));
         self.text.push('\n');
     }
 
@@ -313,6 +315,33 @@ impl Summary {
     }
 }
 
+/// `text` with every control character but colour escapes written as `\u{..}`.
+fn neutralize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if c == '\x1b' {
+            let sgr = rest[1..]
+                .strip_prefix('[')
+                .and_then(|tail| tail.find('m').map(|end| &tail[..end]))
+                .filter(|params| params.chars().all(|p| p.is_ascii_digit() || p == ';'));
+            if let Some(params) = sgr {
+                let length = 2 + params.len() + 1;
+                out.push_str(&rest[..length]);
+                rest = &rest[length..];
+                continue;
+            }
+        }
+        if c.is_control() {
+            out.push_str(&c.escape_unicode().to_string());
+        } else {
+            out.push(c);
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -330,6 +359,15 @@ mod tests {
         }
         out.push_str(rest);
         out
+    }
+
+    #[test]
+    fn recorded_control_sequences_are_shown_escaped_but_colours_kept() {
+        assert_eq!(neutralize("\x1b[1;31mFAIL\x1b[0m"), "\x1b[1;31mFAIL\x1b[0m");
+        assert_eq!(
+            neutralize("id\x1b]0;pwned\x07 \x1b[2J\r"),
+            "id\\u{1b}]0;pwned\\u{7} \\u{1b}[2J\\u{d}"
+        );
     }
 
     #[test]

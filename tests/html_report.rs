@@ -1,0 +1,129 @@
+//! report.html in a real browser: headless Chromium opens the page written by `shadowdiff
+//! diff` for recordings that carry markup, and the dumped DOM shows that the page's own script
+//! ran (the Content-Security-Policy hash is right) while the recorded markup stayed text.
+//! CI installs Chromium (.ci/run); without it this test fails rather than pass unseen.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{exchange, lines, Project};
+
+/// How long the browser may take to load the page and dump it.
+const BROWSER_TIMEOUT: Duration = Duration::from_secs(60);
+
+const SCRIPT: &str = "<script>document.title='pwned'</script>";
+const IMG: &str = "<img src=x onerror=\"document.title='pwned2'\">";
+
+/// The Chromium binary on PATH.
+fn chromium() -> PathBuf {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    for name in ["chromium", "chromium-browser"] {
+        for dir in std::env::split_paths(&path) {
+            let candidate = dir.join(name);
+            if candidate.is_file() {
+                return candidate;
+            }
+        }
+    }
+    panic!(
+        "this test needs Chromium (`chromium` or `chromium-browser` on PATH): \
+         `apt-get install -y chromium` (.ci/run installs it)"
+    );
+}
+
+/// The DOM of `page` after its scripts ran, as headless Chromium dumps it.
+fn dump_dom(page: &Path, scratch: &Path) -> String {
+    let profile = scratch.join("profile");
+    let dom = scratch.join("dom.html");
+    let mut child = Command::new(chromium())
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-extensions",
+            "--disable-background-networking",
+            "--disable-sync",
+            "--disable-default-apps",
+            "--metrics-recording-only",
+            "--no-default-browser-check",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", page.display()))
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&dom).expect("create dom.html"))
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromium");
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for chromium") {
+            break status;
+        }
+        if started.elapsed() > BROWSER_TIMEOUT {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("chromium did not dump the page within {BROWSER_TIMEOUT:?}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(status.success(), "chromium failed: {status}");
+    std::fs::read_to_string(&dom).expect("read the dumped DOM")
+}
+
+#[test]
+fn the_page_runs_its_own_script_and_shows_recorded_markup_as_text() {
+    let p = Project::new();
+    let note = |text: &str| serde_json::json!({ "text": text }).to_string();
+    p.file(
+        "a.jsonl",
+        lines(&[
+            exchange("n1", "/notes/1", 200, &note(SCRIPT)),
+            exchange("i1", "/images/1", 200, &note("a cat")),
+        ]),
+    );
+    p.file(
+        "b.jsonl",
+        lines(&[
+            exchange("n1", "/notes/1", 200, &note("plain")),
+            exchange("i1", "/images/1", 200, &note(IMG)),
+        ]),
+    );
+    let run = p.run(&["diff", "a.jsonl", "b.jsonl", "--out", "report"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let report: serde_json::Value =
+        serde_json::from_str(&p.read("report/report.json")).expect("report.json");
+    let routes: Vec<&str> = report["routes"]
+        .as_array()
+        .expect("routes")
+        .iter()
+        .map(|r| r["route"].as_str().expect("route name"))
+        .collect();
+    assert_eq!(routes.len(), 2, "{routes:?}");
+
+    let scratch = tempfile::tempdir().expect("temp folder");
+    let dom = dump_dom(&p.path().join("report/report.html"), scratch.path());
+
+    assert!(
+        dom.contains("data-ready=\"1\""),
+        "the page's script did not run:\n{dom}"
+    );
+    assert!(dom.contains("<title>shadowdiff: FAIL</title>"), "{dom}");
+    assert!(!dom.contains("pwned</title>") && !dom.contains("pwned2</title>"));
+    assert!(dom.contains("<h1>FAIL"), "no verdict:\n{dom}");
+    for route in routes {
+        assert!(dom.contains(route), "route {route} missing");
+    }
+    assert!(!dom.contains("<img"), "recorded markup became an element");
+    assert_eq!(
+        dom.matches("<script").count(),
+        1,
+        "only the page's own script"
+    );
+    assert!(dom.contains("&lt;script&gt;document.title='pwned'&lt;/script&gt;"));
+    assert!(dom.contains(r#"&lt;img src=x onerror=\"document.title='pwned2'\"&gt;"#));
+}
