@@ -391,6 +391,12 @@ fn the_markdown_summary_is_appended_to_the_github_step_summary() {
         .expect("run shadowdiff");
     assert_eq!(status.code(), Some(1));
     let text = p.read("summary.md");
-    assert!(text.starts_with("# earlier step\n## ❌ shadowdiff: FAIL"), "{text}");
-    assert_eq!(text, format!("# earlier step\n{}", p.read("shadowdiff-report/report.md")));
+    assert!(
+        text.starts_with("# earlier step\n## ❌ shadowdiff: FAIL"),
+        "{text}"
+    );
+    assert_eq!(
+        text,
+        format!("# earlier step\n{}", p.read("shadowdiff-report/report.md"))
+    );
 }

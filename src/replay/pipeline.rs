@@ -319,11 +319,15 @@ impl Shared {
         let rules = self.rules.clone();
         if same_bodies(&old, &new, noise.as_ref()) {
             // Identical bodies compare without parsing: cheaper here than a trip to the pool.
-            return Ok(judge_answers(seq, exchange, old, new, noise, &rules, timing));
+            return Ok(judge_answers(
+                seq, exchange, old, new, noise, &rules, timing,
+            ));
         }
         let (sender, receiver) = oneshot::channel::<Finished>();
         rayon::spawn(move || {
-            let _ = sender.send(judge_answers(seq, exchange, old, new, noise, &rules, timing));
+            let _ = sender.send(judge_answers(
+                seq, exchange, old, new, noise, &rules, timing,
+            ));
         });
         receiver
             .await
@@ -350,8 +354,8 @@ fn judge_answers(
         new: response_of(&new),
         noise: noise.as_ref().and_then(response_of),
     };
-    let mut judged = catch_unwind(AssertUnwindSafe(|| judge(pair, rules))).unwrap_or_else(|_| {
-        Judged {
+    let mut judged =
+        catch_unwind(AssertUnwindSafe(|| judge(pair, rules))).unwrap_or_else(|_| Judged {
             id: exchange.id.clone(),
             seq,
             route: rules
@@ -363,8 +367,7 @@ fn judge_answers(
             )),
             noise: None,
             timing: Timing::default(),
-        }
-    });
+        });
     judged.timing = timing;
     Finished {
         exchange,
@@ -380,9 +383,10 @@ fn same_bodies(old: &Answer, new: &Answer, noise: Option<&Answer>) -> bool {
     let Some(reference) = response_of(old) else {
         return false;
     };
-    [Some(new), noise].into_iter().flatten().all(|answer| {
-        response_of(answer).is_some_and(|r| r.body.bytes() == reference.body.bytes())
-    })
+    [Some(new), noise]
+        .into_iter()
+        .flatten()
+        .all(|answer| response_of(answer).is_some_and(|r| r.body.bytes() == reference.body.bytes()))
 }
 
 /// What a target answered: a reply or why there was none.
