@@ -400,3 +400,55 @@ fn the_markdown_summary_is_appended_to_the_github_step_summary() {
         format!("# earlier step\n{}", p.read("shadowdiff-report/report.md"))
     );
 }
+
+#[test]
+fn gate_limits_per_route_and_minimum_exchanges_come_from_shadowdiff_toml() {
+    let p = Project::new();
+    let side = |total: f64, changed: u32| -> String {
+        let mut recs = Vec::new();
+        for i in 1..=10 {
+            let t = if i <= changed { total } else { 10.0 };
+            recs.push(exchange(
+                &format!("o{i}"),
+                &format!("/orders/{i}"),
+                200,
+                &order(i, t),
+            ));
+        }
+        for i in 1..=3 {
+            let t = if i == 1 { total } else { 10.0 };
+            recs.push(exchange(
+                &format!("u{i}"),
+                &format!("/users/{i}"),
+                200,
+                &order(i, t),
+            ));
+        }
+        lines(&recs)
+    };
+    p.file("a.jsonl", side(10.0, 0));
+    p.file("b.jsonl", side(11.0, 2));
+    // Without settings: 2 of 10 orders and 1 of 3 users differ, both routes fail.
+    assert_eq!(p.run(&["diff", "a.jsonl", "b.jsonl", "-q"]).code, 1);
+    // The orders route may differ up to 20 %; routes with fewer than 5 exchanges are not judged.
+    p.file(
+        "shadowdiff.toml",
+        "[gate]\nmin_exchanges = 5\n\n[[gate.route]]\nmatch = \"GET /orders/*\"\nmax_diff_rate = 0.2\n",
+    );
+    let run = p.run(&["diff", "a.jsonl", "b.jsonl", "-q"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = report(&p, "shadowdiff-report");
+    assert_eq!(report["routes"][0]["route"], "GET /orders/{id}");
+    assert_eq!(report["routes"][0]["verdict"], "pass");
+    assert!(report["routes"][0]["reasons"][0]
+        .as_str()
+        .unwrap()
+        .contains("within the allowed 20.00%"));
+    assert_eq!(
+        report["routes"][1]["reasons"][0],
+        "not judged: 3 compared exchanges, fewer than the 5 required"
+    );
+    // A flag wins over the file.
+    let run = p.run(&["diff", "a.jsonl", "b.jsonl", "-q", "--min-exchanges", "1"]);
+    assert_eq!(run.code, 1, "the users route is judged again and fails");
+}

@@ -570,3 +570,33 @@ fn ctrl_c_stops_managed_targets_and_writes_what_was_done() {
         "the managed server still runs after Ctrl-C: {left:?}"
     );
 }
+
+#[test]
+fn an_accepted_change_passes_the_rerun_and_the_offline_rejudge_alike() {
+    let p = Project::new();
+    recordings(&p, 4);
+    let (old, new) = (orders(10.0), orders(12.5));
+    assert_eq!(run(&p, &old.url(), &new.url(), &[]).code, 1);
+    assert!(p
+        .read("shadowdiff.snap.new")
+        .contains("body $.total changed"));
+    let accept = p.run(&["accept", "--reason", "v2 adds the service fee"]);
+    assert_eq!(accept.code, 0, "{}", accept.stderr);
+    let rerun = run(&p, &old.url(), &new.url(), &[]);
+    assert_eq!(rerun.code, 0, "{}", rerun.stderr);
+    let rejudged = p.run(&[
+        "diff",
+        "shadowdiff-report/outcomes.jsonl.zst",
+        "--out",
+        "again",
+        "-q",
+    ]);
+    assert_eq!(rejudged.code, 0, "{}", rejudged.stderr);
+    let again: Value = serde_json::from_str(&p.read("again/report.json")).unwrap();
+    assert_eq!(again["verdict"], "pass");
+    assert_eq!(again["routes"], report(&p)["routes"]);
+    assert_eq!(
+        again["routes"][0]["signatures"][0]["accepted_reason"],
+        "v2 adds the service fee"
+    );
+}
