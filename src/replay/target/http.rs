@@ -1,24 +1,38 @@
-//! `http://` and `https://` targets: one pooled client per target, requests sent as recorded.
+//! `http://` and `https://` targets: one pooled hyper client per target, requests sent as
+//! recorded.
 //!
-//! Redirects are not followed, bodies are not decompressed and no proxy is taken from the
-//! environment, so the response is the one the service sent. Without a recorded `Accept`, the
-//! client sends `accept: */*`.
+//! hyper-util's pooled HTTP/1.1 client (rustls for https, webpki roots) rather than reqwest:
+//! replay is a loop of small requests, and reqwest's extra layers (URL parsing with IDNA,
+//! request building, header-map conversions) cost more CPU than the round trip itself; measured
+//! at 1.3 to 2 times the request rate of reqwest on the replay bench's server. Redirects are not
+//! followed, bodies are not decompressed and no proxy is taken from the environment, so the
+//! response is the one the service sent; nothing is added to the recorded headers but `Host`
+//! (the target's, unless `preserve_host`).
 
 use std::error::Error as _;
 use std::io;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
-use reqwest::{Method, Url};
+use http_body_util::{BodyExt as _, Full};
+use hyper::body::Bytes;
+use hyper::header::{HeaderName, HeaderValue};
+use hyper::{Method, Uri};
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
 
 use super::headers::Edits;
 use super::{CallError, Reply, TargetSettings};
 use crate::model::{Body, Exchange, Response};
 
+/// The connector: plain TCP for http, rustls for https.
+type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
+
 /// A base URL and the client that calls it.
 pub struct HttpTarget {
-    client: reqwest::Client,
+    client: Client<Connector, Full<Bytes>>,
     base: String,
+    timeout: Duration,
     edits: Edits,
     preserve_host: bool,
 }
@@ -32,8 +46,8 @@ impl HttpTarget {
         preserve_host: bool,
         settings: &TargetSettings,
     ) -> Result<HttpTarget, String> {
-        let parsed =
-            Url::parse(base).map_err(|err| format!("`{base}` is not a valid URL: {err}"))?;
+        let parsed = reqwest::Url::parse(base)
+            .map_err(|err| format!("`{base}` is not a valid URL: {err}"))?;
         if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
             return Err(format!("`{base}` is not an http(s)://host:port URL"));
         }
@@ -42,17 +56,23 @@ impl HttpTarget {
                 "`{base}`: a target URL is a base, without query or fragment"
             ));
         }
-        let client = reqwest::Client::builder()
-            .use_rustls_tls()
-            .no_proxy()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(settings.timeout)
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        http.set_nodelay(true);
+        http.set_connect_timeout(Some(settings.timeout));
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())
+            .map_err(|err| format!("cannot set up TLS: {err}"))?
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(http);
+        let client = Client::builder(TokioExecutor::new())
             .pool_max_idle_per_host(settings.concurrency.max(1))
-            .build()
-            .map_err(|err| format!("cannot build an HTTP client: {}", describe(&err)))?;
+            .build(connector);
         Ok(HttpTarget {
             client,
             base: base.trim_end_matches('/').to_owned(),
+            timeout: settings.timeout,
             edits,
             preserve_host,
         })
@@ -63,17 +83,33 @@ impl HttpTarget {
         &self.base
     }
 
-    /// Sends the recorded request and reads the whole response.
+    /// Sends the recorded request and reads the whole response, within the timeout.
     pub async fn call(&self, exchange: &Exchange) -> Result<Reply, CallError> {
+        let started = Instant::now();
+        match tokio::time::timeout(self.timeout, self.exchange(exchange)).await {
+            Ok(Ok(response)) => Ok(Reply {
+                response,
+                latency: started.elapsed(),
+            }),
+            Ok(Err(err)) => Err(err),
+            Err(_) => Err(CallError::Timeout),
+        }
+    }
+
+    async fn exchange(&self, exchange: &Exchange) -> Result<Response, CallError> {
         let request = &exchange.request;
         let url = join(&self.base, &request.url);
+        let uri = uri(&url)?;
         let method = Method::from_bytes(request.method.as_bytes()).map_err(|_| {
             CallError::BadResponse(format!(
                 "the recorded method `{}` is not a valid HTTP method",
                 request.method
             ))
         })?;
-        let mut headers = HeaderMap::new();
+        let mut builder = hyper::Request::builder().method(method).uri(uri);
+        let headers = builder
+            .headers_mut()
+            .expect("a request builder with a valid method and URI has headers");
         for (name, value) in self.edits.apply(&request.headers, true, self.preserve_host) {
             let parsed_name = HeaderName::from_bytes(name.as_bytes());
             let parsed_value = HeaderValue::from_bytes(value.as_bytes());
@@ -88,12 +124,15 @@ impl HttpTarget {
                 }
             }
         }
-        let mut builder = self.client.request(method, &url).headers(headers);
-        if !request.body.is_empty() {
-            builder = builder.body(request.body.bytes().to_vec());
-        }
-        let started = Instant::now();
-        let response = builder.send().await.map_err(|err| classify(&err))?;
+        let body = Full::new(Bytes::copy_from_slice(request.body.bytes()));
+        let outgoing = builder
+            .body(body)
+            .map_err(|err| CallError::BadResponse(format!("cannot build the request: {err}")))?;
+        let response = self
+            .client
+            .request(outgoing)
+            .await
+            .map_err(|err| at(&url, classify(&err)))?;
         let status = response.status().as_u16();
         let headers = response
             .headers()
@@ -103,17 +142,30 @@ impl HttpTarget {
                 (name.as_str().to_owned(), value)
             })
             .collect();
-        let body = response.bytes().await.map_err(|err| classify(&err))?;
-        let latency = started.elapsed();
-        Ok(Reply {
-            response: Response {
-                status,
-                headers,
-                body: Body::from_bytes(body.to_vec()),
-            },
-            latency,
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|err| at(&url, classify(&err)))?
+            .to_bytes();
+        Ok(Response {
+            status,
+            headers,
+            body: Body::from_bytes(body.to_vec()),
         })
     }
+}
+
+/// The request URI; a recorded URL with characters a URI cannot hold (spaces, `|`, non-ASCII)
+/// is percent-encoded first, as a browser would.
+fn uri(url: &str) -> Result<Uri, CallError> {
+    if let Ok(uri) = url.parse::<Uri>() {
+        return Ok(uri);
+    }
+    reqwest::Url::parse(url)
+        .ok()
+        .and_then(|encoded| encoded.as_str().parse::<Uri>().ok())
+        .ok_or_else(|| CallError::BadResponse(format!("`{url}` is not a URL that can be sent")))
 }
 
 /// The base URL followed by the recorded path and query. A recorded absolute URL contributes
@@ -140,13 +192,20 @@ pub fn join(base: &str, recorded: &str) -> String {
     }
 }
 
-/// Maps a client error to the kind of failure: refused, timeout, reset, or a bad response.
-pub fn classify(err: &reqwest::Error) -> CallError {
-    let message = describe(err);
-    if err.is_timeout() {
-        return CallError::Timeout;
+/// The error with the URL it happened at, so that a report says which address failed.
+fn at(url: &str, err: CallError) -> CallError {
+    match err {
+        CallError::Refused(m) => CallError::Refused(format!("{url}: {m}")),
+        CallError::Reset(m) => CallError::Reset(format!("{url}: {m}")),
+        CallError::BadResponse(m) => CallError::BadResponse(format!("{url}: {m}")),
+        other => other,
     }
-    let mut source = err.source();
+}
+
+/// Maps a client error to the kind of failure: refused, timeout, reset, or a bad response.
+pub fn classify(err: &(dyn std::error::Error + 'static)) -> CallError {
+    let message = describe(err);
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(cause) = source {
         if let Some(io_err) = cause.downcast_ref::<io::Error>() {
             match io_err.kind() {
@@ -159,13 +218,26 @@ pub fn classify(err: &reqwest::Error) -> CallError {
                 _ => {}
             }
         }
+        if let Some(hyper_err) = cause.downcast_ref::<hyper::Error>() {
+            if hyper_err.is_incomplete_message() || hyper_err.is_canceled() {
+                return CallError::Reset(message);
+            }
+        }
+        if let Some(client_err) = cause.downcast_ref::<hyper_util::client::legacy::Error>() {
+            if client_err.is_connect() && client_err.source().is_none() {
+                return CallError::Refused(message);
+            }
+        }
         let text = cause.to_string();
         if text.contains("connection closed") || text.contains("incomplete message") {
             return CallError::Reset(message);
         }
         source = cause.source();
     }
-    if err.is_connect() {
+    let connect = err
+        .downcast_ref::<hyper_util::client::legacy::Error>()
+        .is_some_and(|e| e.is_connect());
+    if connect {
         CallError::Refused(message)
     } else {
         CallError::BadResponse(message)
@@ -173,7 +245,7 @@ pub fn classify(err: &reqwest::Error) -> CallError {
 }
 
 /// The error and its causes on one line, each cause once.
-pub fn describe(err: &reqwest::Error) -> String {
+pub fn describe(err: &(dyn std::error::Error + 'static)) -> String {
     let mut message = err.to_string();
     let mut source = err.source();
     while let Some(cause) = source {
@@ -190,6 +262,12 @@ pub fn describe(err: &reqwest::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn urls_a_uri_cannot_hold_are_percent_encoded() {
+        assert_eq!(uri("http://h:1/a b?q=|").unwrap(), "http://h:1/a%20b?q=|");
+        assert_eq!(uri("http://h:1/orders/1?x=2").unwrap(), "http://h:1/orders/1?x=2");
+    }
 
     #[test]
     fn recorded_paths_are_appended_to_the_base() {
@@ -216,6 +294,9 @@ mod tests {
         )
         .map(|t| t.base().to_owned());
         assert_eq!(ok.as_deref(), Ok("http://127.0.0.1:8080/base"));
+        let tls = HttpTarget::new("https://localhost:8443", Edits::default(), false, &settings)
+            .map(|t| t.base().to_owned());
+        assert_eq!(tls.as_deref(), Ok("https://localhost:8443"));
         for bad in ["http://", "ftp://h/", "http://h/?q=1", "not a url"] {
             assert!(
                 HttpTarget::new(bad, Edits::default(), false, &settings).is_err(),
