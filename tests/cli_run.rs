@@ -600,3 +600,24 @@ fn an_accepted_change_passes_the_rerun_and_the_offline_rejudge_alike() {
         "v2 adds the service fee"
     );
 }
+
+#[test]
+fn equal_bodies_are_stored_once_and_rejudged_alike() {
+    let p = Project::new();
+    recordings(&p, 3);
+    let (old, new) = (orders(10.0), orders(10.0));
+    assert_eq!(run(&p, &old.url(), &new.url(), &["--noise-repeat"]).code, 0);
+    let bytes = std::fs::read(p.path().join("shadowdiff-report/outcomes.jsonl.zst")).unwrap();
+    let text = String::from_utf8(zstd::decode_all(&bytes[..]).unwrap()).unwrap();
+    assert_eq!(text.matches("\"same_body\":true").count(), 6, "{text}");
+    let rejudged = p.run(&[
+        "diff",
+        "shadowdiff-report/outcomes.jsonl.zst",
+        "--out",
+        "again",
+    ]);
+    assert_eq!(rejudged.code, 0, "{}", rejudged.stderr);
+    let again: Value = serde_json::from_str(&p.read("again/report.json")).unwrap();
+    // Without the restored bodies, new would have none: `body $ removed` in every exchange.
+    assert_eq!(totals(&again), (3, 3, 0, 0, 0, 0));
+}

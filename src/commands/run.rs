@@ -8,6 +8,7 @@ use std::time::Duration;
 use crate::cli::RunArgs;
 use crate::config::Config;
 use crate::error::{exit, Error, Location, Result};
+use crate::model::{Body, Response};
 use crate::recordings::{Limits, RawLines};
 use crate::redact::Redactor;
 use crate::replay::filter::Filters;
@@ -371,13 +372,25 @@ fn outcome_line(done: &Finished, redactor: &Redactor) -> OutcomeLine {
     };
     let mut request = done.exchange.request.clone();
     redactor.request(&mut request);
+    let old_body = match &done.old {
+        Some(Ok(reply)) => Some(reply.response.body.bytes()),
+        _ => None,
+    };
     let answer = |result: &std::result::Result<Reply, CallError>| {
-        let mut kept = answer(result);
+        let same = matches!(result, Ok(reply) if Some(reply.response.body.bytes()) == old_body);
+        let mut kept = answer(result, same);
         if let Some(response) = kept.response.as_mut() {
             redactor.response(response);
         }
         kept
     };
+    let old = done.old.as_ref().map(|result| {
+        let mut kept = self::answer(result, false);
+        if let Some(response) = kept.response.as_mut() {
+            redactor.response(response);
+        }
+        kept
+    });
     OutcomeLine {
         id: done.exchange.id.clone(),
         seq: done.judged.seq,
@@ -385,20 +398,30 @@ fn outcome_line(done: &Finished, redactor: &Redactor) -> OutcomeLine {
         outcome: outcome.to_string(),
         reason,
         request,
-        old: done.old.as_ref().map(answer),
+        old,
         new: done.new.as_ref().map(answer),
         noise: done.noise.as_ref().map(answer),
         differences,
     }
 }
 
-/// One target's answer as the outcomes file keeps it.
-fn answer(result: &std::result::Result<Reply, CallError>) -> Answer {
+/// One target's answer as the outcomes file keeps it; with `same_body`, without the body,
+/// which is old's.
+fn answer(result: &std::result::Result<Reply, CallError>, same_body: bool) -> Answer {
     match result {
         Ok(reply) => Answer {
-            response: Some(reply.response.clone()),
+            response: Some(Response {
+                status: reply.response.status,
+                headers: reply.response.headers.clone(),
+                body: if same_body {
+                    Body::Empty
+                } else {
+                    reply.response.body.clone()
+                },
+            }),
             error: None,
             latency_ms: reply.latency.as_secs_f64() * 1000.0,
+            same_body,
         },
         Err(err) => Answer {
             response: None,
@@ -407,6 +430,7 @@ fn answer(result: &std::result::Result<Reply, CallError>) -> Answer {
                 message: err.to_string(),
             }),
             latency_ms: 0.0,
+            same_body: false,
         },
     }
 }

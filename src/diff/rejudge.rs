@@ -53,7 +53,7 @@ fn latency(answer: &Option<Answer>) -> Option<Duration> {
 
 /// Parses one outcomes line and judges its answers; the request comes back for the samples.
 fn judge_line(line: &RawLine, rules: &RuleSet) -> Result<(Judged, Request)> {
-    let stored: OutcomeLine = serde_json::from_slice(&line.bytes).map_err(|err| {
+    let mut stored: OutcomeLine = serde_json::from_slice(&line.bytes).map_err(|err| {
         Error::input(
             line.location.clone(),
             format!(
@@ -61,6 +61,7 @@ fn judge_line(line: &RawLine, rules: &RuleSet) -> Result<(Judged, Request)> {
             ),
         )
     })?;
+    stored.restore_bodies();
     let route = rules
         .route(&stored.request.method, stored.request.path())
         .name;

@@ -51,6 +51,35 @@ pub struct Answer {
     pub error: Option<AnswerError>,
     /// How long the call took, in milliseconds (timing, not behaviour).
     pub latency_ms: f64,
+    /// The body is the old answer's, byte for byte, and is not repeated: `response.body` is
+    /// null here. Most answers of a good migration are, so this halves the file.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub same_body: bool,
+}
+
+impl OutcomeLine {
+    /// Puts the old answer's body back into the answers stored as `same_body`.
+    pub fn restore_bodies(&mut self) {
+        let Some(body) = self
+            .old
+            .as_ref()
+            .and_then(|a| a.response.as_ref())
+            .map(|r| r.body.clone())
+        else {
+            return;
+        };
+        for answer in [self.new.as_mut(), self.noise.as_mut()]
+            .into_iter()
+            .flatten()
+        {
+            if answer.same_body {
+                if let Some(response) = answer.response.as_mut() {
+                    response.body = body.clone();
+                    answer.same_body = false;
+                }
+            }
+        }
+    }
 }
 
 /// A failed call, as the report groups it.
@@ -165,6 +194,7 @@ mod tests {
                 }),
                 error: None,
                 latency_ms: 1.5,
+                same_body: false,
             }),
             new: Some(Answer {
                 response: None,
@@ -173,8 +203,18 @@ mod tests {
                     message: "no response".into(),
                 }),
                 latency_ms: 10.0,
+                same_body: false,
             }),
-            noise: None,
+            noise: Some(Answer {
+                response: Some(Response {
+                    status: 200,
+                    headers: vec![],
+                    body: Body::Empty,
+                }),
+                error: None,
+                latency_ms: 2.0,
+                same_body: true,
+            }),
             differences: vec![],
         };
         let mut writer = OutcomeWriter::create(&path).unwrap();
@@ -183,8 +223,16 @@ mod tests {
         writer.finish().unwrap();
         let bytes = zstd::decode_all(std::fs::File::open(&path).unwrap()).unwrap();
         let text = String::from_utf8(bytes).unwrap();
-        let back: OutcomeLine = serde_json::from_str(text.trim_end()).unwrap();
+        let mut back: OutcomeLine = serde_json::from_str(text.trim_end()).unwrap();
         assert_eq!(back, line);
+        assert!(text.contains("\"same_body\":true"), "{text}");
+        back.restore_bodies();
+        let noise = back.noise.as_ref().unwrap();
+        assert!(!noise.same_body);
+        assert_eq!(
+            noise.response.as_ref().unwrap().body,
+            Body::Text("{}".into())
+        );
         assert!(is_outcome_line(text.trim_end().as_bytes()));
         assert!(!is_outcome_line(
             br#"{"id":"r1","request":{"method":"GET","url":"/"}}"#

@@ -266,7 +266,10 @@ mod tests {
     #[test]
     fn urls_a_uri_cannot_hold_are_percent_encoded() {
         assert_eq!(uri("http://h:1/a b?q=|").unwrap(), "http://h:1/a%20b?q=|");
-        assert_eq!(uri("http://h:1/orders/1?x=2").unwrap(), "http://h:1/orders/1?x=2");
+        assert_eq!(
+            uri("http://h:1/orders/1?x=2").unwrap(),
+            "http://h:1/orders/1?x=2"
+        );
     }
 
     #[test]
