@@ -13,7 +13,6 @@ fn settings(log_dir: &Path, timeout: Duration) -> TargetSettings {
     TargetSettings {
         timeout,
         log_dir: log_dir.to_path_buf(),
-        concurrency: 4,
     }
 }
 

@@ -84,7 +84,6 @@ pub fn run(args: RunArgs) -> Result<u8> {
             .or(config.timeout.map(|t| t.0))
             .unwrap_or(DEFAULT_TIMEOUT),
         log_dir: out.join("logs"),
-        concurrency,
     };
     let filters = Filters {
         include_routes: [

@@ -66,9 +66,10 @@ impl HttpTarget {
             .https_or_http()
             .enable_http1()
             .wrap_connector(http);
-        let client = Client::builder(TokioExecutor::new())
-            .pool_max_idle_per_host(settings.concurrency.max(1))
-            .build(connector);
+        // Idle connections are not capped: in-flight requests already bound them (with
+        // --noise-repeat old sees two per exchange), and a cap below that closes and reopens
+        // connections all the time.
+        let client = Client::builder(TokioExecutor::new()).build(connector);
         Ok(HttpTarget {
             client,
             base: base.trim_end_matches('/').to_owned(),
@@ -287,7 +288,6 @@ mod tests {
         let settings = TargetSettings {
             timeout: std::time::Duration::from_secs(1),
             log_dir: ".".into(),
-            concurrency: 4,
         };
         let ok = HttpTarget::new(
             "http://127.0.0.1:8080/base/",

@@ -127,8 +127,6 @@ pub struct TargetSettings {
     pub timeout: Duration,
     /// Where managed targets' stdout and stderr are written (`<dir>/<name>.log`).
     pub log_dir: PathBuf,
-    /// How many requests may be in flight to one target.
-    pub concurrency: usize,
 }
 
 /// A started target, ready for calls; managed processes are stopped by [`Target::stop`] or when
