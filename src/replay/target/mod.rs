@@ -140,7 +140,7 @@ pub struct Target {
 
 /// What answers the calls.
 enum Kind {
-    Http(HttpTarget),
+    Http(Box<HttpTarget>),
     Exec(Box<ExecTarget>),
     Recorded,
 }
@@ -239,7 +239,7 @@ impl Target {
                 HttpTarget::new(&url, edits, config.preserve_host, settings).map_err(bad_config)?;
             return Ok(Target {
                 name: name.to_owned(),
-                kind: Kind::Http(http),
+                kind: Kind::Http(Box::new(http)),
                 service: None,
             });
         };
@@ -262,7 +262,7 @@ impl Target {
         }
         Ok(Target {
             name: name.to_owned(),
-            kind: Kind::Http(http),
+            kind: Kind::Http(Box::new(http)),
             service: Some(service),
         })
     }
