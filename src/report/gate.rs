@@ -219,9 +219,11 @@ impl GatePolicy {
         }
         let unjudged = routes.iter().filter(|(_, j)| !j.judged).count();
         if unjudged > 0 {
-            passes.push(format!(
-                "{unjudged} routes had too few compared exchanges to be judged"
-            ));
+            passes.push(if unjudged == 1 {
+                "1 route had too few compared exchanges to be judged".to_string()
+            } else {
+                format!("{unjudged} routes had too few compared exchanges to be judged")
+            });
         }
         let verdict = if failures.is_empty() {
             Verdict::Pass
