@@ -46,6 +46,8 @@ fn dump_dom(page: &Path, scratch: &Path) -> String {
             "--no-first-run",
             "--disable-extensions",
             "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-quic",
             "--disable-sync",
             "--disable-default-apps",
             "--metrics-recording-only",
