@@ -79,7 +79,9 @@ Examples:
 
 The merged report.json equals what one unpartitioned run gives (latency aside, which is
 timing): counts add up, examples are the first in input order, noise and the gate are decided
-again on the whole, against the snapshot and gate settings given here.";
+again on the whole, against the snapshot and gate settings given here. When every part has
+outcomes.jsonl.zst, they are joined into OUT/outcomes.jsonl.zst, which `shadowdiff diff`
+re-judges like one run's.";
 
 /// Arguments of `shadowdiff accept`.
 #[derive(Debug, Args)]

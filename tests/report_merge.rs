@@ -126,6 +126,27 @@ fn three_partitions_merged_equal_the_whole_run() {
     for file in ["report.md", "aggregate.json"] {
         assert!(p.path().join("merged").join(file).exists(), "{file}");
     }
+    // The parts' outcomes are joined too: re-judging them gives the whole run's routes.
+    let rejudged = p.run(&[
+        "diff",
+        "merged/outcomes.jsonl.zst",
+        "--out",
+        "rejudged",
+        "--quiet",
+        "--max-error-rate",
+        "0.2",
+    ]);
+    assert_eq!(rejudged.code, 1, "{}", rejudged.stderr);
+    // Only the targets' addresses (unknown offline) and the timing differ.
+    let without_targets = |text: &str| {
+        let mut value: serde_json::Value = serde_json::from_str(&behaviour(text)).unwrap();
+        value.as_object_mut().unwrap().remove("targets");
+        value
+    };
+    assert_eq!(
+        without_targets(&p.read("rejudged/report.json")),
+        without_targets(&whole)
+    );
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! the whole, as one unpartitioned run would have been judged.
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use crate::cli::MergeArgs;
 use crate::config::Config;
@@ -39,6 +40,7 @@ pub fn run(args: MergeArgs) -> Result<u8> {
             .cloned()
             .unwrap_or_else(|| format!("rule {}", rule.0))
     };
+    merge_outcomes(&args.parts, &args.out)?;
     let report = judging.conclude(
         merged,
         &describe,
@@ -48,6 +50,33 @@ pub fn run(args: MergeArgs) -> Result<u8> {
         &args.output,
     )?;
     Ok(exit_code(&report))
+}
+
+/// The outcomes file of a run.
+const OUTCOMES: &str = "outcomes.jsonl.zst";
+
+/// Joins the parts' outcomes files into one (zstd frames one after the other make one valid
+/// file), so `shadowdiff diff OUT/outcomes.jsonl.zst` re-judges the whole run. Skipped, with
+/// any stale one removed, unless every part has one.
+fn merge_outcomes(parts: &[PathBuf], out: &Path) -> Result<()> {
+    let target = out.join(OUTCOMES);
+    if !parts.iter().all(|dir| dir.join(OUTCOMES).is_file()) {
+        if target.exists() {
+            std::fs::remove_file(&target).map_err(|err| Error::io(&target, err))?;
+        }
+        return Ok(());
+    }
+    std::fs::create_dir_all(out).map_err(|err| Error::io(out, err))?;
+    let mut joined = tempfile::NamedTempFile::new_in(out).map_err(|err| Error::io(out, err))?;
+    for dir in parts {
+        let path = dir.join(OUTCOMES);
+        let mut part = std::fs::File::open(&path).map_err(|err| Error::io(&path, err))?;
+        std::io::copy(&mut part, &mut joined).map_err(|err| Error::io(&target, err))?;
+    }
+    joined
+        .persist(&target)
+        .map_err(|err| Error::io(&target, err.error))?;
+    Ok(())
 }
 
 /// The targets named in a part's report.json, when it can be read.
