@@ -32,9 +32,10 @@ const BIN_BOUNDS_MS: &[f64] = &[
     3_600_000.0,
 ];
 
-/// The answer times of one target, in microseconds.
+/// The answer times of one target, in microseconds (32-bit counts: 13 KB a histogram, and no
+/// route sees four billion answers in one run).
 #[derive(Clone, Debug)]
-pub struct Timings(Histogram<u64>);
+pub struct Timings(Histogram<u32>);
 
 /// The timings of the three roles.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -158,7 +159,7 @@ impl Serialize for Timings {
         let pairs: Vec<(u64, u64)> = self
             .0
             .iter_recorded()
-            .map(|v| (v.value_iterated_to(), v.count_at_value()))
+            .map(|v| (v.value_iterated_to(), u64::from(v.count_at_value())))
             .collect();
         pairs.serialize(serializer)
     }
@@ -169,6 +170,7 @@ impl<'de> Deserialize<'de> for Timings {
         let pairs: Vec<(u64, u64)> = Vec::deserialize(deserializer)?;
         let mut timings = Timings::default();
         for (value, count) in pairs {
+            let count = u32::try_from(count).map_err(serde::de::Error::custom)?;
             timings
                 .0
                 .record_n(value.clamp(1, MAX_MICROS), count)
