@@ -392,28 +392,13 @@ impl RouteAggregate {
 
     /// Counts the signatures of old disagreeing with itself.
     fn add_noise(&mut self, differences: &[Difference]) {
-        let signatures: BTreeSet<String> = differences
-            .iter()
-            .map(|d| d.signature().to_string())
-            .collect();
-        for key in signatures {
-            let signature = crate::compare::Signature::parse(&key);
-            let entry = self
-                .signatures
-                .entry(key)
-                .or_insert_with(|| match signature {
-                    Some(signature) => SignatureAggregate::new(&signature),
-                    None => SignatureAggregate {
-                        target: String::new(),
-                        path: None,
-                        kind: String::new(),
-                        examples: Examples::default(),
-                        noise_count: 0,
-                        samples: Vec::new(),
-                        note: None,
-                    },
-                });
-            entry.noise_count += 1;
+        let signatures: BTreeSet<crate::compare::Signature> =
+            differences.iter().map(|d| d.signature()).collect();
+        for signature in signatures {
+            self.signatures
+                .entry(signature.to_string())
+                .or_insert_with(|| SignatureAggregate::new(&signature))
+                .noise_count += 1;
         }
     }
 
@@ -849,6 +834,33 @@ mod tests {
         assert_eq!(route.counts.different, 1);
         assert!(report.totals.adds_up());
         assert_eq!(report.totals.noise_only, 4);
+    }
+
+    #[test]
+    fn merged_parts_keep_the_first_examples_in_input_order() {
+        let diff = Comparison {
+            differences: vec![price_change(0)],
+            ignored: vec![],
+        };
+        let (mut even, mut odd, mut whole) = (Aggregate::new(), Aggregate::new(), Aggregate::new());
+        for i in 0..20u32 {
+            let one = judged(&i.to_string(), "GET /o", Outcome::Compared(diff.clone()));
+            whole.add(&one, None);
+            if i % 2 == 0 {
+                even.add(&one, None)
+            } else {
+                odd.add(&one, None)
+            }
+        }
+        let saved = odd.save(&|_| String::new());
+        let (odd, _) = Aggregate::restore(&saved, std::path::Path::new("aggregate.json")).unwrap();
+        even.merge(odd);
+        let (merged, whole) = (finish(even), finish(whole));
+        assert_eq!(merged, whole);
+        assert_eq!(
+            merged.routes[0].signatures[0].examples,
+            ["0", "1", "2", "3", "4"]
+        );
     }
 
     #[test]
