@@ -375,21 +375,16 @@ fn outcome_line(done: &Finished, redactor: &Redactor) -> OutcomeLine {
         Some(Ok(reply)) => Some(reply.response.body.bytes()),
         _ => None,
     };
-    let answer = |result: &std::result::Result<Reply, CallError>| {
-        let same = matches!(result, Ok(reply) if Some(reply.response.body.bytes()) == old_body);
+    // Old's body is kept whole; new's and noise's are left out when they repeat it.
+    let kept = |result: &std::result::Result<Reply, CallError>, may_repeat: bool| {
+        let same = may_repeat
+            && matches!(result, Ok(reply) if Some(reply.response.body.bytes()) == old_body);
         let mut kept = answer(result, same);
         if let Some(response) = kept.response.as_mut() {
             redactor.response(response);
         }
         kept
     };
-    let old = done.old.as_ref().map(|result| {
-        let mut kept = self::answer(result, false);
-        if let Some(response) = kept.response.as_mut() {
-            redactor.response(response);
-        }
-        kept
-    });
     OutcomeLine {
         id: done.exchange.id.clone(),
         seq: done.judged.seq,
@@ -397,9 +392,9 @@ fn outcome_line(done: &Finished, redactor: &Redactor) -> OutcomeLine {
         outcome: outcome.to_string(),
         reason,
         request,
-        old,
-        new: done.new.as_ref().map(answer),
-        noise: done.noise.as_ref().map(answer),
+        old: done.old.as_ref().map(|r| kept(r, false)),
+        new: done.new.as_ref().map(|r| kept(r, true)),
+        noise: done.noise.as_ref().map(|r| kept(r, true)),
         differences,
     }
 }
