@@ -14,7 +14,14 @@
 //!   time; requests/s counts 2 requests an exchange (3 with `--noise-repeat`);
 //! - runs `wrk -t1 -c32 -d10s` and `wrk -t2 -c32 -d10s` against `URL/orders/1` and takes the best
 //!   "Requests/sec" as the reference (skipped, with a note, when `wrk` is not installed);
-//! - prints a table: configuration, wall time, exchanges/s, requests/s, ratio to `wrk`.
+//! - runs `shadowdiff run` once more with `--old recorded --new recorded` over the same exchanges
+//!   with the server's answer recorded in each: the per-exchange work that is not HTTP (read,
+//!   judge, aggregate, outcomes file, reports);
+//! - prints a table: configuration, wall time, exchanges/s, requests/s, ratio to `wrk`, and the
+//!   CPU time a request of the client (shadowdiff or wrk) and of the server, from `getrusage`
+//!   (children for shadowdiff and wrk, this process for the server, which is all it runs); and
+//!   the client CPU a request the 70 % aim allows on this machine when the cores are the limit:
+//!   `(wrk + server) / 0.7 - server`.
 //!
 //! Environment:
 //! - `SHADOWDIFF_BENCH_SERVER_THREADS` (default 1): worker threads of the server's runtime.
@@ -89,20 +96,64 @@ fn body() -> Bytes {
     Bytes::from(json)
 }
 
-/// Writes the recording of [`EXCHANGES`] GET exchanges.
-fn write_recording(path: &Path) {
+/// Writes the recording of [`EXCHANGES`] GET exchanges; with `answer`, each holds that response
+/// as recorded (for the `recorded` targets).
+fn write_recording(path: &Path, answer: Option<&Bytes>) {
+    let response = answer.map_or_else(String::new, |body| {
+        let text = serde_json::to_string(std::str::from_utf8(body).expect("UTF-8 body"))
+            .expect("encode body");
+        format!(
+            r#","response":{{"status":200,"headers":[["content-type","application/json"]],"body":{{"text":{text}}}}}"#
+        )
+    });
     let mut out = BufWriter::new(File::create(path).expect("create recording"));
     for i in 0..EXCHANGES {
         writeln!(
             out,
-            r#"{{"id":"r{i}","request":{{"method":"GET","url":"/orders/{i}","headers":[["accept","application/json"]],"body":null}}}}"#
+            r#"{{"id":"r{i}","request":{{"method":"GET","url":"/orders/{i}","headers":[["accept","application/json"]],"body":null}}{response}}}"#
         )
         .expect("write recording");
     }
     out.flush().expect("flush recording");
 }
 
-/// The `shadowdiff run` command of one configuration.
+/// CPU seconds (user + system) used so far by this process (`RUSAGE_SELF`: the server, as the
+/// bench itself only waits) or by its waited-for children (`RUSAGE_CHILDREN`: shadowdiff, wrk).
+fn cpu(who: libc::c_int) -> f64 {
+    // SAFETY: getrusage fills the zeroed struct it is given.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: a valid `who` and a valid pointer to a rusage.
+    unsafe { libc::getrusage(who, &mut usage) };
+    let t = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6;
+    t(usage.ru_utime) + t(usage.ru_stime)
+}
+
+/// Wall time and CPU time of one measured run.
+#[derive(Clone, Copy)]
+struct Measured {
+    wall: Duration,
+    /// CPU seconds of the client process (shadowdiff or wrk).
+    client_cpu: f64,
+    /// CPU seconds of the server (this process) during the run.
+    server_cpu: f64,
+}
+
+/// Runs `command` to completion, measuring it.
+fn measure(command: &mut Command) -> (std::process::Output, Measured) {
+    let (client0, server0) = (cpu(libc::RUSAGE_CHILDREN), cpu(libc::RUSAGE_SELF));
+    let start = Instant::now();
+    let output = command.output().expect("run the client");
+    let wall = start.elapsed();
+    let measured = Measured {
+        wall,
+        client_cpu: cpu(libc::RUSAGE_CHILDREN) - client0,
+        server_cpu: cpu(libc::RUSAGE_SELF) - server0,
+    };
+    (output, measured)
+}
+
+/// The `shadowdiff run` command of one configuration; `url` is the old and new target
+/// (`recorded` for the recorded answers).
 fn command(recording: &Path, url: &str, config: &Config, out: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_shadowdiff"));
     command
@@ -119,13 +170,10 @@ fn command(recording: &Path, url: &str, config: &Config, out: &Path) -> Command 
     command
 }
 
-/// Runs one configuration once; returns its wall time after checking exit code and report.
-fn replay_once(recording: &Path, url: &str, config: &Config, scratch: &Path) -> Duration {
+/// Runs one configuration once; returns what it measured after checking exit code and report.
+fn replay_once(recording: &Path, url: &str, config: &Config, scratch: &Path) -> Measured {
     let out = scratch.join("report");
-    let mut command = command(recording, url, config, &out);
-    let start = Instant::now();
-    let output = command.output().expect("run shadowdiff");
-    let elapsed = start.elapsed();
+    let (output, measured) = measure(&mut command(recording, url, config, &out));
     assert!(
         output.status.success(),
         "{} exited {:?}: {}",
@@ -141,13 +189,21 @@ fn replay_once(recording: &Path, url: &str, config: &Config, scratch: &Path) -> 
     assert_eq!(report["verdict"], "pass", "{}: {report}", config.name());
     assert_eq!(totals["exchanges"].as_u64(), Some(n), "{}", config.name());
     assert_eq!(totals["equal"].as_u64(), Some(n), "{}", config.name());
-    elapsed
+    measured
 }
 
-/// The best `wrk` requests/s with 32 connections and 1 or 2 threads, with its command line;
-/// `None` when `wrk` is not installed.
-fn wrk(url: &str, connections: usize) -> Option<(f64, String)> {
-    let mut best: Option<(f64, String)> = None;
+/// What `wrk` reached: requests/s and CPU seconds a request of wrk and of the server.
+struct Reference {
+    line: String,
+    rate: f64,
+    client_per_request: f64,
+    server_per_request: f64,
+}
+
+/// The best `wrk` run with `connections` connections and 1 or 2 threads; `None` when `wrk` is
+/// not installed.
+fn wrk(url: &str, connections: usize) -> Option<Reference> {
+    let mut best: Option<Reference> = None;
     for threads in [1, 2] {
         let args = [
             format!("-t{threads}"),
@@ -156,20 +212,31 @@ fn wrk(url: &str, connections: usize) -> Option<(f64, String)> {
             format!("{url}/orders/1"),
         ];
         let line = format!("wrk {}", args.join(" "));
-        let output = match Command::new("wrk").args(&args).output() {
-            Ok(output) => output,
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return None,
-            Err(err) => panic!("cannot run wrk: {err}"),
-        };
+        if Command::new("wrk").arg("--version").output().is_err() {
+            return None;
+        }
+        let (output, measured) = measure(Command::new("wrk").args(&args));
         let stdout = String::from_utf8_lossy(&output.stdout);
         let rate = stdout
             .lines()
             .find_map(|line| line.trim().strip_prefix("Requests/sec:"))
             .and_then(|rate| rate.trim().parse::<f64>().ok())
             .unwrap_or_else(|| panic!("no Requests/sec in wrk output:\n{stdout}"));
-        println!("{line}: {rate:.0} requests/s");
-        if best.as_ref().map_or(true, |(b, _)| rate > *b) {
-            best = Some((rate, line));
+        let requests = rate * measured.wall.as_secs_f64();
+        let reference = Reference {
+            line,
+            rate,
+            client_per_request: measured.client_cpu / requests,
+            server_per_request: measured.server_cpu / requests,
+        };
+        println!(
+            "{}: {rate:.0} requests/s, CPU a request: wrk {:.1} µs, server {:.1} µs",
+            reference.line,
+            reference.client_per_request * 1e6,
+            reference.server_per_request * 1e6
+        );
+        if best.as_ref().map_or(true, |b| rate > b.rate) {
+            best = Some(reference);
         }
     }
     best
@@ -186,7 +253,7 @@ fn main() {
     let url = json_server::start(threads, body());
     let scratch = tempfile::tempdir().expect("temp dir");
     let recording = scratch.path().join("bench.jsonl");
-    write_recording(&recording);
+    write_recording(&recording, None);
     println!(
         "server: hyper 1, HTTP/1.1 keep-alive, {threads} worker thread(s), {} byte JSON body, \
          one server as both old and new: {url}",
@@ -228,19 +295,38 @@ fn main() {
 
     let mut rows = Vec::new();
     for config in &configs {
-        let mut times: Vec<Duration> = (0..RUNS)
+        let runs: Vec<Measured> = (0..RUNS)
             .map(|_| replay_once(&recording, &url, config, scratch.path()))
             .collect();
-        times.sort();
-        let median = times[RUNS / 2];
+        let mut walls: Vec<Duration> = runs.iter().map(|run| run.wall).collect();
+        walls.sort();
+        let requests = (EXCHANGES * config.requests_per_exchange() * RUNS) as f64;
+        let client = runs.iter().map(|run| run.client_cpu).sum::<f64>() / requests;
+        let server = runs.iter().map(|run| run.server_cpu).sum::<f64>() / requests;
         println!(
-            "{}: {:?} (median of {RUNS}: {:?})",
+            "{}: {walls:?} (median of {RUNS}: {:?}), CPU a request: shadowdiff {:.1} µs, server {:.1} µs",
             config.name(),
-            times,
-            median
+            walls[RUNS / 2],
+            client * 1e6,
+            server * 1e6
         );
-        rows.push((config, median));
+        rows.push((config, walls[RUNS / 2], client, server));
     }
+
+    // The same exchanges with the server's answer recorded: everything but HTTP.
+    let answered = scratch.path().join("answered.jsonl");
+    write_recording(&answered, Some(&body()));
+    let offline = Config {
+        concurrency: 32,
+        noise_repeat: false,
+    };
+    let runs: Vec<Measured> = (0..RUNS)
+        .map(|_| replay_once(&answered, "recorded", &offline, scratch.path()))
+        .collect();
+    let mut offline_walls: Vec<Duration> = runs.iter().map(|run| run.wall).collect();
+    offline_walls.sort();
+    let offline_cpu =
+        runs.iter().map(|run| run.client_cpu).sum::<f64>() / (EXCHANGES * RUNS) as f64;
 
     let reference = wrk(&url, 32);
     if reference.is_none() {
@@ -248,33 +334,62 @@ fn main() {
     }
 
     println!(
-        "\n{EXCHANGES} exchanges, median of {RUNS} runs; ratio = shadowdiff requests/s / wrk requests/s"
+        "\n{EXCHANGES} exchanges, median of {RUNS} runs; ratio = shadowdiff requests/s / wrk requests/s; \
+         CPU = mean µs a request (client: shadowdiff or wrk)"
     );
     println!(
-        "{:<40} {:>9} {:>12} {:>12} {:>8}",
-        "configuration", "wall", "exchanges/s", "requests/s", "vs wrk"
+        "{:<40} {:>9} {:>12} {:>12} {:>8} {:>11} {:>11}",
+        "configuration", "wall", "exchanges/s", "requests/s", "vs wrk", "client CPU", "server CPU"
     );
-    for (config, median) in &rows {
+    for (config, median, client, server) in &rows {
         let secs = median.as_secs_f64();
         let exchanges = EXCHANGES as f64 / secs;
         let requests = exchanges * config.requests_per_exchange() as f64;
         let ratio = reference.as_ref().map_or_else(
             || "-".to_string(),
-            |(rate, _)| format!("{:.0} %", requests / rate * 100.0),
+            |reference| format!("{:.0} %", requests / reference.rate * 100.0),
         );
         println!(
-            "{:<40} {:>8.2}s {:>12.0} {:>12.0} {:>8}",
+            "{:<40} {:>8.2}s {:>12.0} {:>12.0} {:>8} {:>8.1} µs {:>8.1} µs",
             config.name(),
             secs,
             exchanges,
             requests,
-            ratio
+            ratio,
+            client * 1e6,
+            server * 1e6
         );
     }
-    if let Some((rate, line)) = &reference {
+    let secs = offline_walls[RUNS / 2].as_secs_f64();
+    println!(
+        "{:<40} {:>8.2}s {:>12.0} {:>12} {:>8} {:>8.1} µs an exchange",
+        "shadowdiff run --old/--new recorded",
+        secs,
+        EXCHANGES as f64 / secs,
+        "-",
+        "-",
+        offline_cpu * 1e6
+    );
+    if let Some(reference) = &reference {
         println!(
-            "{line:<40} {:>9} {:>12} {rate:>12.0} {:>8}",
-            "", "", "100 %"
+            "{:<40} {:>9} {:>12} {:>12.0} {:>8} {:>8.1} µs {:>8.1} µs",
+            reference.line,
+            "",
+            "",
+            reference.rate,
+            "100 %",
+            reference.client_per_request * 1e6,
+            reference.server_per_request * 1e6
+        );
+        let budget = (reference.client_per_request + reference.server_per_request) / 0.7
+            - reference.server_per_request;
+        println!(
+            "\nWith the cores as the limit, 70 % of wrk's rate leaves the client {:.1} µs of CPU a \
+             request ({:.1} µs an exchange of 2 requests); the work without HTTP takes {:.1} µs \
+             an exchange.",
+            budget * 1e6,
+            2.0 * budget * 1e6,
+            offline_cpu * 1e6
         );
     }
 }
