@@ -2,7 +2,8 @@
 //!
 //! Each runs as `sh -c COMMAND` in its own process group, so a signal reaches the whole tree the
 //! shell starts. Output goes to `<log_dir>/<name>.log`. A stop sends SIGTERM to the group, waits
-//! up to five seconds, then SIGKILL; dropping a process kills its group at once. Every live group
+//! up to five seconds, then SIGKILL, and returns once no process of the group runs (so its ports
+//! are free); dropping a process kills its group at once. Every live group
 //! is also listed for [`kill_all`], which a Ctrl-C handler calls before the program exits.
 
 use std::fs::{File, OpenOptions};
@@ -18,6 +19,8 @@ use super::http::describe;
 
 /// How long a stop waits after SIGTERM before it kills.
 const GRACE: Duration = Duration::from_secs(5);
+/// How long a stop waits for a killed group's processes to be gone.
+const GONE_WAIT: Duration = Duration::from_secs(2);
 /// How often readiness is polled.
 const POLL: Duration = Duration::from_millis(100);
 /// How long one readiness probe may take.
@@ -51,6 +54,37 @@ fn signal_group(group: i32, signal: i32) {
             libc::kill(-group, signal);
         }
     }
+}
+
+/// Waits, up to [`GONE_WAIT`], until no process of a killed group runs.
+async fn wait_until_gone(group: i32) {
+    let deadline = Instant::now() + GONE_WAIT;
+    while group_alive(group) && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Whether a process of `group` still runs (zombies waiting to be reaped do not count). Reads
+/// `/proc`; where there is none, says no.
+fn group_alive(group: i32) -> bool {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return false;
+    };
+    entries.filter_map(|entry| entry.ok()).any(|entry| {
+        process_state(&entry.file_name().to_string_lossy())
+            .is_some_and(|(state, pgrp)| pgrp == group && !matches!(state, 'Z' | 'X'))
+    })
+}
+
+/// The state letter and process group of process `pid`, from `/proc/PID/stat`.
+fn process_state(pid: &str) -> Option<(char, i32)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name in parentheses may hold spaces; the fields after it are plain.
+    let mut fields = stat.rsplit_once(')')?.1.split_whitespace();
+    let state = fields.next()?.chars().next()?;
+    let _parent = fields.next()?;
+    let pgrp = fields.next()?.parse().ok()?;
+    Some((state, pgrp))
 }
 
 /// A free TCP port on 127.0.0.1, found by binding port 0 and letting the listener go.
@@ -148,15 +182,18 @@ impl Process {
             signal_group(self.group, libc::SIGKILL);
             let _ = self.child.wait().await;
         }
-        // Children that ignore SIGTERM while the shell exits still get killed with the group.
+        // Children that ignore SIGTERM while the shell exits still get killed with the group,
+        // and the stop ends when they are gone, so their ports are free once it returns.
         signal_group(self.group, libc::SIGKILL);
+        wait_until_gone(self.group).await;
         self.forget();
     }
 
-    /// SIGKILL to the group now, and reap the shell.
+    /// SIGKILL to the group now, reap the shell, and wait for the rest of the group to go.
     pub async fn kill(mut self) {
         signal_group(self.group, libc::SIGKILL);
         let _ = self.child.wait().await;
+        wait_until_gone(self.group).await;
         self.forget();
     }
 
@@ -239,13 +276,7 @@ mod tests {
 
     /// Whether `pid` is gone or only a zombie waiting to be reaped.
     pub(crate) fn is_dead(pid: &str) -> bool {
-        match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-            Err(_) => true,
-            Ok(stat) => stat
-                .rsplit(')')
-                .next()
-                .is_some_and(|rest| rest.trim_start().starts_with(['Z', 'X'])),
-        }
+        process_state(pid).map_or(true, |(state, _)| matches!(state, 'Z' | 'X'))
     }
 
     #[tokio::test]
@@ -273,5 +304,30 @@ mod tests {
             assert!(Instant::now() < deadline, "grandchild {pid} still alive");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    }
+
+    #[tokio::test]
+    async fn a_stop_returns_once_the_whole_group_is_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let pid_file = dir.path().join("pid");
+        // The grandchild ignores SIGTERM, so only the group's SIGKILL ends it.
+        let command = format!(
+            "sh -c 'trap \"\" TERM; echo $$ > {}; exec sleep 30' & wait",
+            pid_file.display()
+        );
+        let process = Process::spawn(&command, &dir.path().join("p.log"), false).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let pid = loop {
+            let text = std::fs::read_to_string(&pid_file).unwrap_or_default();
+            if text.ends_with('\n') {
+                break text.trim().to_owned();
+            }
+            assert!(Instant::now() < deadline, "no pid written");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        let group = process.group;
+        process.stop().await;
+        assert!(is_dead(&pid), "grandchild {pid} outlived the stop");
+        assert!(!group_alive(group));
     }
 }
