@@ -161,3 +161,52 @@ fn merging_a_folder_without_an_aggregate_is_bad_input() {
         run.stderr
     );
 }
+
+#[test]
+fn parts_judged_under_different_rules_do_not_merge() {
+    let p = Project::new();
+    let rec = |id: &str, body: &str| {
+        serde_json::json!({
+            "id": id,
+            "request": {"method": "GET", "url": "/orders/1", "headers": [], "body": null},
+            "response": {"status": 200, "headers": [["content-type", "application/json"]],
+                         "body": {"text": body}},
+        })
+        .to_string()
+    };
+    p.file(
+        "a.jsonl",
+        lines(&[rec("r1", r#"{"id":1,"at":"10:00","by":"x"}"#)]),
+    );
+    p.file(
+        "b.jsonl",
+        lines(&[rec("r1", r#"{"id":1,"at":"10:01","by":"y"}"#)]),
+    );
+    // Both rule sets hide one difference with their first rule, but not the same one.
+    p.file("one/rules.toml", "[defaults]\nignore = [\"$.at\"]\n");
+    p.file("two/rules.toml", "[defaults]\nignore = [\"$.by\"]\n");
+    for (rules, out) in [("one", "part1"), ("two", "part2")] {
+        let diff = p.run(&[
+            "diff", "a.jsonl", "b.jsonl", "--rules", rules, "--out", out, "-q",
+        ]);
+        assert_eq!(diff.code, 1, "{}", diff.stderr);
+    }
+    let same = p.run(&["report", "merge", "part1", "part1", "--out", "same", "-q"]);
+    assert_eq!(
+        same.code, 1,
+        "parts under the same rules merge: {}",
+        same.stderr
+    );
+    let merged = p.run(&["report", "merge", "part1", "part2", "--out", "merged", "-q"]);
+    assert_eq!(merged.code, 2, "{}", merged.stderr);
+    assert!(
+        merged.stderr.contains("part2/aggregate.json")
+            && merged.stderr.contains("judged under different rules"),
+        "{}",
+        merged.stderr
+    );
+    assert!(
+        !p.path().join("merged/report.json").exists(),
+        "nothing is written for a refused merge"
+    );
+}

@@ -28,8 +28,25 @@ pub fn run(args: MergeArgs) -> Result<u8> {
             _ => Error::io(&path, err),
         })?;
         let (part, part_labels) = Aggregate::restore(&text, &path)?;
+        for (rule, label) in part_labels {
+            match labels.get(&rule) {
+                Some(known) if *known != label => {
+                    return Err(Error::input(
+                        Location::file(&path),
+                        format!(
+                            "the parts were judged under different rules (rule {rule} is \
+                             `{known}` in an earlier part and `{label}` here): merge the parts \
+                             of one run, or re-judge each part's outcomes.jsonl.zst with \
+                             `shadowdiff diff` under the same rules first"
+                        ),
+                    ))
+                }
+                _ => {
+                    labels.insert(rule, label);
+                }
+            }
+        }
         merged.merge(part);
-        labels.extend(part_labels);
         if targets.is_none() {
             targets = part_targets(dir);
         }
