@@ -8,14 +8,12 @@ use std::time::Duration;
 use crate::cli::RunArgs;
 use crate::config::Config;
 use crate::error::{exit, Error, Location, Result};
-use crate::model::{Body, Response};
 use crate::recordings::{Limits, RawLines};
-use crate::redact::Redactor;
 use crate::replay::filter::Filters;
-use crate::replay::outcomes::{Answer, AnswerError, DifferenceLine, OutcomeLine, OutcomeWriter};
+use crate::replay::outcomes;
 use crate::replay::pipeline::{self, Finished, NoiseSource, Plan, Targets};
-use crate::replay::target::{CallError, Reply, Target, TargetConfig, TargetSettings};
-use crate::report::{Outcome, TargetNames};
+use crate::replay::target::{Target, TargetConfig, TargetSettings};
+use crate::report::TargetNames;
 
 use super::diff::load_rules;
 use super::progress::Progress;
@@ -142,7 +140,7 @@ pub fn run(args: RunArgs) -> Result<u8> {
     let mut progress = None;
     let mut aggregate = judging.aggregate();
     let (outcomes, writer) =
-        spawn_outcome_writer(&out.join("outcomes.jsonl.zst"), judging.redactor.clone())?;
+        outcomes::spawn_writer(&out.join("outcomes.jsonl.zst"), judging.redactor.clone())?;
     let target_names = TargetNames {
         old: fixed_url(&old),
         new: fixed_url(&new),
@@ -299,26 +297,6 @@ fn fixed_url(config: &TargetConfig) -> Option<String> {
     Some(parsed.to_string().trim_end_matches('/').to_string())
 }
 
-/// Writes outcome lines on a thread of its own, so serialising and compressing bodies never
-/// slows the replay; secrets are redacted on the way. The thread returns the first error it met.
-fn spawn_outcome_writer(
-    path: &std::path::Path,
-    redactor: Redactor,
-) -> Result<(
-    std::sync::mpsc::SyncSender<Finished>,
-    std::thread::JoinHandle<Result<()>>,
-)> {
-    let mut writer = OutcomeWriter::create(path)?;
-    let (sender, receiver) = std::sync::mpsc::sync_channel::<Finished>(1024);
-    let handle = std::thread::spawn(move || {
-        for done in receiver {
-            writer.write(&outcome_line(&done, &redactor))?;
-        }
-        writer.finish()
-    });
-    Ok((sender, handle))
-}
-
 /// Resolves when the process is asked to stop (Ctrl-C or SIGTERM).
 async fn stoppers() {
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
@@ -346,85 +324,4 @@ fn count_exchanges(paths: &[PathBuf], limits: &Limits) -> Option<u64> {
             .count() as u64;
     }
     Some(total)
-}
-
-/// The outcomes-file line of a finished exchange, secrets redacted.
-fn outcome_line(done: &Finished, redactor: &Redactor) -> OutcomeLine {
-    let (outcome, reason, differences) = match &done.judged.outcome {
-        Outcome::Compared(comparison) if comparison.differences.is_empty() => {
-            ("equal", None, vec![])
-        }
-        Outcome::Compared(comparison) => (
-            "different",
-            None,
-            comparison
-                .differences
-                .iter()
-                .map(|d| DifferenceLine {
-                    signature: d.signature().to_string(),
-                    path: d.target.place(),
-                })
-                .collect(),
-        ),
-        Outcome::Error(error) => ("error", Some(error.message.clone()), vec![]),
-        Outcome::Skipped(reason) => ("skipped", Some(reason.clone()), vec![]),
-    };
-    let mut request = done.exchange.request.clone();
-    redactor.request(&mut request);
-    let old_body = match &done.old {
-        Some(Ok(reply)) => Some(reply.response.body.bytes()),
-        _ => None,
-    };
-    // Old's body is kept whole; new's and noise's are left out when they repeat it.
-    let kept = |result: &std::result::Result<Reply, CallError>, may_repeat: bool| {
-        let same = may_repeat
-            && matches!(result, Ok(reply) if Some(reply.response.body.bytes()) == old_body);
-        let mut kept = answer(result, same);
-        if let Some(response) = kept.response.as_mut() {
-            redactor.response(response);
-        }
-        kept
-    };
-    OutcomeLine {
-        id: done.exchange.id.clone(),
-        seq: done.judged.seq,
-        route: done.judged.route.clone(),
-        outcome: outcome.to_string(),
-        reason,
-        request,
-        old: done.old.as_ref().map(|r| kept(r, false)),
-        new: done.new.as_ref().map(|r| kept(r, true)),
-        noise: done.noise.as_ref().map(|r| kept(r, true)),
-        differences,
-    }
-}
-
-/// One target's answer as the outcomes file keeps it; with `same_body`, without the body,
-/// which is old's.
-fn answer(result: &std::result::Result<Reply, CallError>, same_body: bool) -> Answer {
-    match result {
-        Ok(reply) => Answer {
-            response: Some(Response {
-                status: reply.response.status,
-                headers: reply.response.headers.clone(),
-                body: if same_body {
-                    Body::Empty
-                } else {
-                    reply.response.body.clone()
-                },
-            }),
-            error: None,
-            latency_ms: reply.latency.as_secs_f64() * 1000.0,
-            same_body,
-        },
-        Err(err) => Answer {
-            response: None,
-            error: Some(AnswerError {
-                kind: err.kind().to_string(),
-                message: err.to_string(),
-            }),
-            latency_ms: 0.0,
-            same_body: false,
-        },
-    }
 }

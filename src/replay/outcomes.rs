@@ -7,7 +7,12 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::model::{Request, Response};
+use crate::model::{Body, Request, Response};
+use crate::redact::Redactor;
+use crate::report::Outcome;
+
+use super::pipeline::Finished;
+use super::target::{CallError, Reply};
 
 /// One line of the outcomes file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -58,6 +63,57 @@ pub struct Answer {
 }
 
 impl OutcomeLine {
+    /// The outcomes-file line of a finished exchange, secrets redacted.
+    pub fn of(done: &Finished, redactor: &Redactor) -> OutcomeLine {
+        let (outcome, reason, differences) = match &done.judged.outcome {
+            Outcome::Compared(comparison) if comparison.differences.is_empty() => {
+                ("equal", None, vec![])
+            }
+            Outcome::Compared(comparison) => (
+                "different",
+                None,
+                comparison
+                    .differences
+                    .iter()
+                    .map(|d| DifferenceLine {
+                        signature: d.signature().to_string(),
+                        path: d.target.place(),
+                    })
+                    .collect(),
+            ),
+            Outcome::Error(error) => ("error", Some(error.message.clone()), vec![]),
+            Outcome::Skipped(reason) => ("skipped", Some(reason.clone()), vec![]),
+        };
+        let mut request = done.exchange.request.clone();
+        redactor.request(&mut request);
+        let old_body = match &done.old {
+            Some(Ok(reply)) => Some(reply.response.body.bytes()),
+            _ => None,
+        };
+        // Old's body is kept whole; new's and noise's are left out when they repeat it.
+        let kept = |result: &std::result::Result<Reply, CallError>, may_repeat: bool| {
+            let same = may_repeat
+                && matches!(result, Ok(reply) if Some(reply.response.body.bytes()) == old_body);
+            let mut kept = answer(result, same);
+            if let Some(response) = kept.response.as_mut() {
+                redactor.response(response);
+            }
+            kept
+        };
+        OutcomeLine {
+            id: done.exchange.id.clone(),
+            seq: done.judged.seq,
+            route: done.judged.route.clone(),
+            outcome: outcome.to_string(),
+            reason,
+            request,
+            old: done.old.as_ref().map(|r| kept(r, false)),
+            new: done.new.as_ref().map(|r| kept(r, true)),
+            noise: done.noise.as_ref().map(|r| kept(r, true)),
+            differences,
+        }
+    }
+
     /// Puts the old answer's body back into the answers stored as `same_body`.
     pub fn restore_bodies(&mut self) {
         let Some(body) = self
@@ -165,6 +221,56 @@ pub fn is_outcome_line(bytes: &[u8]) -> bool {
         .unwrap_or(false)
 }
 
+/// Writes outcome lines on a thread of its own, so serialising and compressing bodies never
+/// slows the replay; secrets are redacted on the way. The thread returns the first error it met.
+pub fn spawn_writer(
+    path: &std::path::Path,
+    redactor: Redactor,
+) -> Result<(
+    std::sync::mpsc::SyncSender<Finished>,
+    std::thread::JoinHandle<Result<()>>,
+)> {
+    let mut writer = OutcomeWriter::create(path)?;
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Finished>(1024);
+    let handle = std::thread::spawn(move || {
+        for done in receiver {
+            writer.write(&OutcomeLine::of(&done, &redactor))?;
+        }
+        writer.finish()
+    });
+    Ok((sender, handle))
+}
+
+/// One target's answer as the outcomes file keeps it; with `same_body`, without the body,
+/// which is old's.
+fn answer(result: &std::result::Result<Reply, CallError>, same_body: bool) -> Answer {
+    match result {
+        Ok(reply) => Answer {
+            response: Some(Response {
+                status: reply.response.status,
+                headers: reply.response.headers.clone(),
+                body: if same_body {
+                    Body::Empty
+                } else {
+                    reply.response.body.clone()
+                },
+            }),
+            error: None,
+            latency_ms: reply.latency.as_secs_f64() * 1000.0,
+            same_body,
+        },
+        Err(err) => Answer {
+            response: None,
+            error: Some(AnswerError {
+                kind: err.kind().to_string(),
+                message: err.to_string(),
+            }),
+            latency_ms: 0.0,
+            same_body: false,
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -237,5 +343,74 @@ mod tests {
         assert!(!is_outcome_line(
             br#"{"id":"r1","request":{"method":"GET","url":"/"}}"#
         ));
+    }
+
+    #[test]
+    fn a_line_keeps_old_whole_names_repeats_and_redacts_secrets() {
+        use crate::model::Exchange;
+        use crate::report::{Judged, Timing};
+        use std::time::Duration;
+        let reply = |body: &str| {
+            Ok(Reply {
+                response: Response {
+                    status: 200,
+                    headers: vec![("set-cookie".into(), "session=s3cr3t".into())],
+                    body: Body::Text(body.into()),
+                },
+                latency: Duration::from_millis(3),
+            })
+        };
+        let done = Finished {
+            exchange: Exchange {
+                id: "r1".into(),
+                ts: None,
+                request: Request {
+                    method: "GET".into(),
+                    url: "/o/1".into(),
+                    headers: vec![("authorization".into(), "Bearer s3cr3t".into())],
+                    body: Body::Empty,
+                },
+                response: None,
+                tags: Default::default(),
+            },
+            judged: Judged {
+                id: "r1".into(),
+                seq: 4,
+                route: "GET /o/{id}".into(),
+                outcome: Outcome::Compared(Default::default()),
+                noise: None,
+                timing: Timing::default(),
+            },
+            old: Some(reply(r#"{"a":1}"#)),
+            new: Some(reply(r#"{"a":1}"#)),
+            noise: Some(reply(r#"{"a":2}"#)),
+        };
+        let line = OutcomeLine::of(&done, &Redactor::new(&[], vec![], false));
+        assert_eq!((line.outcome.as_str(), line.seq), ("equal", 4));
+        let body = |answer: &Option<Answer>| {
+            answer
+                .as_ref()
+                .unwrap()
+                .response
+                .as_ref()
+                .unwrap()
+                .body
+                .clone()
+        };
+        assert_eq!(body(&line.old), Body::Text(r#"{"a":1}"#.into()));
+        assert!(line.new.as_ref().unwrap().same_body);
+        assert_eq!(
+            body(&line.new),
+            Body::Empty,
+            "a repeated body is stored once"
+        );
+        assert!(!line.noise.as_ref().unwrap().same_body);
+        assert_eq!(body(&line.noise), Body::Text(r#"{"a":2}"#.into()));
+        let text = serde_json::to_string(&line).unwrap();
+        assert!(!text.contains("s3cr3t"), "{text}");
+        assert!(
+            text.contains("authorization") && text.contains("set-cookie"),
+            "{text}"
+        );
     }
 }
