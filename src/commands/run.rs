@@ -289,7 +289,7 @@ fn fixed_url(config: &TargetConfig) -> Option<String> {
     if !(url.starts_with("http://") || url.starts_with("https://")) {
         return None;
     }
-    let mut parsed = reqwest::Url::parse(url).ok()?;
+    let mut parsed = url::Url::parse(url).ok()?;
     if !parsed.username().is_empty() || parsed.password().is_some() {
         let _ = parsed.set_username(crate::redact::REDACTED);
         let _ = parsed.set_password(None);

@@ -2,8 +2,8 @@
 //! answer back unchanged, and writes each exchange to a native recording.
 //!
 //! The parts:
-//! - `proxy` serves HTTP/1.1 (hyper 1) and forwards with reqwest (no decompression, no
-//!   redirects, no system proxy); upstream failures become a 502 for the client and a
+//! - `proxy` serves HTTP/1.1 (hyper 1) and forwards with replay's HTTP client (hyper-util,
+//!   rustls; no decompression, no redirects, no system proxy); upstream failures become a 502 for the client and a
 //!   request-only exchange (no `response`) in the recording;
 //! - `select` decides which requests are recorded (`--method`, `--include-route`,
 //!   `--exclude-route`, `--sample`); every request is forwarded either way;
@@ -18,9 +18,7 @@
 //! gaps are requests that were not recorded) and `ts`, the time the request arrived (RFC 3339,
 //! UTC, milliseconds). Header names are lower-case as hyper delivers them; repeated headers are
 //! kept, grouped by name. Hop-by-hop headers (`connection`, `transfer-encoding`, ...) are neither
-//! forwarded nor recorded, and the upstream sees `Host` of its own URL. reqwest adds
-//! `accept: */*` to forwarded requests that carry no `accept` header (the same meaning, RFC 9110
-//! §12.5.1); the recording keeps what the client sent.
+//! forwarded nor recorded, and the upstream sees `Host` of its own URL; nothing else is added.
 
 mod proxy;
 mod rotate;
@@ -71,7 +69,7 @@ pub struct Summary {
 /// Checks an upstream URL (`http` or `https`, a host, no query or fragment) and returns it
 /// without a trailing `/`.
 pub fn parse_upstream(text: &str) -> Result<String, String> {
-    let url = reqwest::Url::parse(text).map_err(|err| {
+    let url = url::Url::parse(text).map_err(|err| {
         format!("--upstream `{text}` is not a URL ({err}); write e.g. http://127.0.0.1:9090")
     })?;
     if !matches!(url.scheme(), "http" | "https") {

@@ -1,5 +1,5 @@
 //! The proxy itself: an HTTP/1.1 server (hyper 1) whose every request is forwarded to the
-//! upstream with reqwest, answered with what the upstream said, and handed to the recording
+//! upstream with the client replay uses (hyper-util, rustls), answered with what the upstream said, and handed to the recording
 //! thread when selected.
 //!
 //! Each forwarded request runs in its own task, which answers the client first and then builds
@@ -32,7 +32,7 @@ use tokio::time::Instant;
 use super::{rfc3339_utc, RotatingWriter, Settings, Summary};
 use crate::error::{Error, Result};
 use crate::model::{self, Body, Exchange};
-use crate::replay::target::HOP_BY_HOP;
+use crate::replay::target::{client, describe, HttpClient, HOP_BY_HOP};
 
 /// Exchanges queued for the recording thread at most; senders wait beyond that.
 const QUEUE: usize = 4096;
@@ -57,7 +57,7 @@ fn connection_tokens(headers: &HeaderMap) -> Vec<String> {
 
 /// What every request task shares.
 struct Shared {
-    client: reqwest::Client,
+    client: HttpClient,
     settings: Settings,
     seq: AtomicU64,
     forwarded: AtomicU64,
@@ -85,13 +85,7 @@ pub fn serve(
         let _entered = runtime.enter();
         stop_signal()?
     };
-    let client = reqwest::Client::builder()
-        .use_rustls_tls()
-        .no_proxy()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(settings.timeout)
-        .build()
-        .map_err(|err| Error::Usage(format!("cannot build an HTTP client: {err}")))?;
+    let client = client(settings.timeout).map_err(Error::Usage)?;
 
     let (queue, mut receiver) = mpsc::channel::<Exchange>(QUEUE);
     let (drained_tx, drained_rx) = oneshot::channel::<()>();
@@ -280,28 +274,7 @@ async fn forward(
         headers.append(name.clone(), value.clone());
     }
     let url = format!("{}{}", shared.settings.upstream, target);
-    let mut builder = shared
-        .client
-        .request(parts.method.clone(), &url)
-        .headers(headers);
-    if !body.is_empty() || parts.headers.contains_key(CONTENT_LENGTH) {
-        builder = builder.body(body.clone());
-    }
-    let answer = match builder.send().await {
-        Ok(response) => {
-            let status = response.status().as_u16();
-            let headers = response.headers().clone();
-            match response.bytes().await {
-                Ok(body) => Ok(Answer {
-                    status,
-                    headers,
-                    body,
-                }),
-                Err(err) => Err(describe(&err)),
-            }
-        }
-        Err(err) => Err(describe(&err)),
-    };
+    let answer = ask_upstream(&shared, parts.method.clone(), &url, headers, body.clone()).await;
     let to_client = match &answer {
         Ok(answer) => {
             let listed = connection_tokens(&answer.headers);
@@ -375,17 +348,37 @@ fn recorded_headers(headers: &HeaderMap, skip: impl Fn(&str) -> bool) -> model::
         .collect()
 }
 
-/// An error with its causes, on one line.
-fn describe(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
+/// Sends one request upstream (`Host` becomes the upstream's) and reads the whole answer, within
+/// `--timeout`; the error says what went wrong, on one line.
+async fn ask_upstream(
+    shared: &Shared,
+    method: hyper::Method,
+    url: &str,
+    headers: HeaderMap,
+    body: Bytes,
+) -> std::result::Result<Answer, String> {
+    let mut request = Request::new(Full::new(body));
+    *request.method_mut() = method;
+    *request.uri_mut() = url
+        .parse()
+        .map_err(|err| format!("`{url}` is not a URL to forward to: {err}"))?;
+    *request.headers_mut() = headers;
+    let timeout = shared.settings.timeout;
+    let call = async {
+        let response = shared
+            .client
+            .request(request)
+            .await
+            .map_err(|err| describe(&err))?;
+        let (parts, body) = response.into_parts();
+        let body = body.collect().await.map_err(|err| describe(&err))?;
+        Ok(Answer {
+            status: parts.status.as_u16(),
+            headers: parts.headers,
+            body: body.to_bytes(),
+        })
+    };
+    tokio::time::timeout(timeout, call)
+        .await
+        .unwrap_or_else(|_| Err(format!("no answer within {:.1} s", timeout.as_secs_f64())))
 }

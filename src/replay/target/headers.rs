@@ -3,7 +3,7 @@
 
 use std::env::VarError;
 
-use reqwest::header::{HeaderName, HeaderValue};
+use hyper::header::{HeaderName, HeaderValue};
 
 use super::HeaderEdits;
 use crate::model::Headers;

@@ -28,9 +28,32 @@ use crate::model::{Body, Exchange, Response};
 /// The connector: plain TCP for http, rustls for https.
 type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
 
+/// The HTTP client of every outgoing call (targets, readiness probes, the capture proxy's
+/// upstream): pooled HTTP/1.1, rustls with the webpki roots, no redirects followed, no proxy
+/// from the environment, bodies as sent. Connecting gives up after `connect_timeout`.
+pub type HttpClient = Client<Connector, Full<Bytes>>;
+
+/// Builds an [`HttpClient`]; the error says why TLS could not be set up.
+pub fn client(connect_timeout: Duration) -> Result<HttpClient, String> {
+    let mut http = HttpConnector::new();
+    http.enforce_http(false);
+    http.set_nodelay(true);
+    http.set_connect_timeout(Some(connect_timeout));
+    let connector = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())
+        .map_err(|err| format!("cannot set up TLS: {err}"))?
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(http);
+    // Idle connections are not capped: in-flight requests already bound them (with
+    // --noise-repeat old sees two per exchange), and a cap below that closes and reopens
+    // connections all the time.
+    Ok(Client::builder(TokioExecutor::new()).build(connector))
+}
+
 /// A base URL and the client that calls it.
 pub struct HttpTarget {
-    client: Client<Connector, Full<Bytes>>,
+    client: HttpClient,
     base: String,
     timeout: Duration,
     edits: Edits,
@@ -46,8 +69,8 @@ impl HttpTarget {
         preserve_host: bool,
         settings: &TargetSettings,
     ) -> Result<HttpTarget, String> {
-        let parsed = reqwest::Url::parse(base)
-            .map_err(|err| format!("`{base}` is not a valid URL: {err}"))?;
+        let parsed =
+            url::Url::parse(base).map_err(|err| format!("`{base}` is not a valid URL: {err}"))?;
         if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
             return Err(format!("`{base}` is not an http(s)://host:port URL"));
         }
@@ -56,22 +79,8 @@ impl HttpTarget {
                 "`{base}`: a target URL is a base, without query or fragment"
             ));
         }
-        let mut http = HttpConnector::new();
-        http.enforce_http(false);
-        http.set_nodelay(true);
-        http.set_connect_timeout(Some(settings.timeout));
-        let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())
-            .map_err(|err| format!("cannot set up TLS: {err}"))?
-            .https_or_http()
-            .enable_http1()
-            .wrap_connector(http);
-        // Idle connections are not capped: in-flight requests already bound them (with
-        // --noise-repeat old sees two per exchange), and a cap below that closes and reopens
-        // connections all the time.
-        let client = Client::builder(TokioExecutor::new()).build(connector);
         Ok(HttpTarget {
-            client,
+            client: client(settings.timeout)?,
             base: base.trim_end_matches('/').to_owned(),
             timeout: settings.timeout,
             edits,
@@ -163,7 +172,7 @@ fn uri(url: &str) -> Result<Uri, CallError> {
     if let Ok(uri) = url.parse::<Uri>() {
         return Ok(uri);
     }
-    reqwest::Url::parse(url)
+    url::Url::parse(url)
         .ok()
         .and_then(|encoded| encoded.as_str().parse::<Uri>().ok())
         .ok_or_else(|| CallError::BadResponse(format!("`{url}` is not a URL that can be sent")))

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use tokio::process::{Child, Command};
 
-use super::http::describe;
+use super::http::{client, describe};
 
 /// How long a stop waits after SIGTERM before it kills.
 const GRACE: Duration = Duration::from_secs(5);
@@ -207,11 +207,10 @@ impl Process {
     /// 100 ms until `timeout`. Fails early, with the exit status and the end of the log, if the
     /// process exits first.
     pub async fn wait_ready(&mut self, url: &str, timeout: Duration) -> Result<(), String> {
-        let client = reqwest::Client::builder()
-            .no_proxy()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|err| format!("cannot build an HTTP client: {}", describe(&err)))?;
+        let uri: hyper::Uri = url
+            .parse()
+            .map_err(|err| format!("`{url}` is not a URL to poll: {err}"))?;
+        let client = client(PROBE_TIMEOUT)?;
         let deadline = Instant::now() + timeout;
         let mut last = "no answer yet".to_owned();
         loop {
@@ -230,15 +229,12 @@ impl Process {
                     self.log_path.display()
                 ));
             }
-            match client
-                .get(url)
-                .timeout(PROBE_TIMEOUT.min(left))
-                .send()
-                .await
-            {
-                Ok(response) if response.status().as_u16() < 500 => return Ok(()),
-                Ok(response) => last = format!("it answered {}", response.status()),
-                Err(err) => last = describe(&err),
+            let probe = PROBE_TIMEOUT.min(left);
+            match tokio::time::timeout(probe, client.get(uri.clone())).await {
+                Ok(Ok(response)) if response.status().as_u16() < 500 => return Ok(()),
+                Ok(Ok(response)) => last = format!("it answered {}", response.status()),
+                Ok(Err(err)) => last = describe(&err),
+                Err(_) => last = format!("no answer within {:.1} s", probe.as_secs_f64()),
             }
             tokio::time::sleep(POLL.min(deadline.saturating_duration_since(Instant::now()))).await;
         }

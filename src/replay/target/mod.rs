@@ -31,6 +31,7 @@ use crate::error::{Error, Location, Result};
 use crate::model::{Exchange, Response};
 
 pub use self::headers::HOP_BY_HOP;
+pub use self::http::{client, describe, HttpClient};
 
 /// A target's answer and how long it took.
 #[derive(Clone, Debug, PartialEq)]
