@@ -217,12 +217,19 @@ impl GatePolicy {
                 percent(totals.errors as f64 / compared.max(1) as f64),
             ));
         }
-        let unjudged = routes.iter().filter(|(_, j)| !j.judged).count();
-        if unjudged > 0 {
-            passes.push(if unjudged == 1 {
-                "1 route had too few compared exchanges to be judged".to_string()
-            } else {
-                format!("{unjudged} routes had too few compared exchanges to be judged")
+        let unjudged: Vec<&str> = routes
+            .iter()
+            .filter(|(_, j)| !j.judged)
+            .map(|(route, _)| *route)
+            .collect();
+        if !unjudged.is_empty() {
+            let mut named = unjudged[..unjudged.len().min(MAX_ROUTES_NAMED)].join(", ");
+            if unjudged.len() > MAX_ROUTES_NAMED {
+                named.push_str(&format!(" and {} more", unjudged.len() - MAX_ROUTES_NAMED));
+            }
+            passes.push(match unjudged.len() {
+                1 => format!("not judged, too few compared exchanges: {named}"),
+                n => format!("{n} routes not judged, too few compared exchanges: {named}"),
             });
         }
         let verdict = if failures.is_empty() {
@@ -374,5 +381,33 @@ mod tests {
         let (verdict, reasons) = GatePolicy::default().judge_run(&[], &counts(0, 0, 0, 3), 0, None);
         assert_eq!(verdict, Verdict::Fail);
         assert!(reasons[0].contains("no exchange was compared"));
+    }
+
+    #[test]
+    fn routes_left_unjudged_are_named() {
+        let policy = GatePolicy {
+            limits: Limits {
+                min_exchanges: 5,
+                ..Limits::default()
+            },
+            ..GatePolicy::default()
+        };
+        let a = policy.judge_route("GET /a", &counts(10, 0, 0, 0), 0);
+        let b = policy.judge_route("GET /b", &counts(2, 0, 0, 0), 0);
+        let c = policy.judge_route("POST /c", &counts(0, 0, 0, 4), 0);
+        let runs = [("GET /a", &a), ("GET /b", &b), ("POST /c", &c)];
+        let (verdict, reasons) = policy.judge_run(&runs, &counts(12, 0, 0, 4), 0, None);
+        assert_eq!(verdict, Verdict::Pass);
+        assert!(
+            reasons.contains(
+                &"2 routes not judged, too few compared exchanges: GET /b, POST /c".to_string()
+            ),
+            "{reasons:?}"
+        );
+        let (_, reasons) = policy.judge_run(&runs[..2], &counts(12, 0, 0, 0), 0, None);
+        assert!(
+            reasons.contains(&"not judged, too few compared exchanges: GET /b".to_string()),
+            "{reasons:?}"
+        );
     }
 }
