@@ -3,14 +3,13 @@
 //! Each runs as `sh -c COMMAND` in its own process group, so a signal reaches the whole tree the
 //! shell starts. Output goes to `<log_dir>/<name>.log`. A stop sends SIGTERM to the group, waits
 //! up to five seconds, then SIGKILL, and returns once no process of the group runs (so its ports
-//! are free); dropping a process kills its group at once. Every live group
-//! is also listed for [`kill_all`], which a Ctrl-C handler calls before the program exits.
+//! are free); dropping a process (a run cut short) kills its group at once and waits for it the
+//! same way.
 
 use std::fs::{File, OpenOptions};
 use std::net::{Ipv4Addr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use tokio::process::{Child, Command};
@@ -27,24 +26,6 @@ const POLL: Duration = Duration::from_millis(100);
 const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 /// How many lines of the log an error quotes.
 const TAIL_LINES: usize = 20;
-
-/// Process groups started and not yet stopped.
-static LIVE_GROUPS: Mutex<Vec<i32>> = Mutex::new(Vec::new());
-
-fn live_groups() -> std::sync::MutexGuard<'static, Vec<i32>> {
-    LIVE_GROUPS
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-/// Kills (SIGKILL) every process group started by a target and not yet stopped. Synchronous and
-/// safe to call from a signal handler task or just before `std::process::exit`.
-pub fn kill_all() {
-    let groups = std::mem::take(&mut *live_groups());
-    for group in groups {
-        signal_group(group, libc::SIGKILL);
-    }
-}
 
 fn signal_group(group: i32, signal: i32) {
     if group > 0 {
@@ -154,7 +135,6 @@ impl Process {
             .id()
             .and_then(|id| i32::try_from(id).ok())
             .unwrap_or(0);
-        live_groups().push(group);
         Ok(Process {
             child,
             group,
@@ -197,9 +177,8 @@ impl Process {
         self.forget();
     }
 
+    /// Marks the group as ended, so that dropping the process signals nothing.
     fn forget(&mut self) {
-        let group = self.group;
-        live_groups().retain(|g| *g != group);
         self.group = 0;
     }
 
@@ -245,6 +224,12 @@ impl Drop for Process {
     fn drop(&mut self) {
         if self.group != 0 {
             signal_group(self.group, libc::SIGKILL);
+            // Blocks for the few milliseconds the kernel takes to end the group, so a run cut
+            // short (Ctrl-C, a target down) leaves no process and no bound port behind.
+            let deadline = Instant::now() + GONE_WAIT;
+            while group_alive(self.group) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(5));
+            }
             self.forget();
         }
     }
@@ -282,8 +267,6 @@ mod tests {
         let pid_file = dir.path().join("pid");
         let command = format!("sleep 30 & echo $! > {}; wait", pid_file.display());
         let process = Process::spawn(&command, &log, false).unwrap();
-        let group = process.group;
-        assert!(live_groups().contains(&group));
         let deadline = Instant::now() + Duration::from_secs(5);
         let pid = loop {
             let text = std::fs::read_to_string(&pid_file).unwrap_or_default();
@@ -295,11 +278,7 @@ mod tests {
         };
         assert!(!is_dead(&pid));
         drop(process);
-        assert!(!live_groups().contains(&group));
-        while !is_dead(&pid) {
-            assert!(Instant::now() < deadline, "grandchild {pid} still alive");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        assert!(is_dead(&pid), "grandchild {pid} outlived the drop");
     }
 
     #[tokio::test]

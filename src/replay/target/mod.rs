@@ -309,10 +309,3 @@ impl Target {
         }
     }
 }
-
-/// Kills every process any target started and has not stopped yet (SIGKILL to each process
-/// group). For a Ctrl-C handler or a path that exits without dropping its targets: started
-/// processes run in their own process groups, so the terminal's Ctrl-C does not reach them.
-pub fn kill_all_processes() {
-    managed::kill_all();
-}
