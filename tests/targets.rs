@@ -13,6 +13,7 @@ fn settings(log_dir: &Path, timeout: Duration) -> TargetSettings {
     TargetSettings {
         timeout,
         log_dir: log_dir.to_path_buf(),
+        lanes: 1,
     }
 }
 
@@ -175,7 +176,7 @@ async fn http_requests_are_sent_as_recorded_minus_hop_by_hop_with_edits() {
         ],
         Body::Binary(body.clone()),
     );
-    let reply = target.call(&sent).await.unwrap();
+    let reply = target.call(&sent, 0).await.unwrap();
     assert_eq!(reply.response.status, 200);
     assert!(reply.latency > Duration::ZERO);
     let head = received_head(&reply.response.body);
@@ -242,7 +243,7 @@ async fn preserve_host_sends_the_recorded_host() {
     .await
     .unwrap();
     let sent = exchange("GET", "/x", &[("Host", "prod.example")], Body::Empty);
-    let reply = target.call(&sent).await.unwrap();
+    let reply = target.call(&sent, 0).await.unwrap();
     let head = received_head(&reply.response.body);
     assert_eq!(head[0], "get /x http/1.1");
     assert!(head.contains(&"host: prod.example".to_owned()), "{head:?}");
@@ -260,7 +261,7 @@ async fn bodies_stay_as_the_server_sent_them() {
     )
     .await
     .unwrap();
-    let reply = target.call(&get("/gzip")).await.unwrap();
+    let reply = target.call(&get("/gzip"), 0).await.unwrap();
     assert_eq!(reply.response.body.bytes(), gzipped("hello hello hello"));
     assert_eq!(
         shadowdiff::model::header(&reply.response.headers, "content-encoding"),
@@ -282,14 +283,14 @@ async fn http_failures_have_the_right_kind() {
     .unwrap();
 
     let started = Instant::now();
-    assert_eq!(target.call(&get("/hang")).await, Err(CallError::Timeout));
+    assert_eq!(target.call(&get("/hang"), 0).await, Err(CallError::Timeout));
     assert!(started.elapsed() < Duration::from_secs(3));
 
-    let err = target.call(&get("/close")).await.unwrap_err();
+    let err = target.call(&get("/close"), 0).await.unwrap_err();
     assert_eq!(err.kind(), "reset", "{err}");
     assert!(err.is_connection());
 
-    let err = target.call(&get("/garbage")).await.unwrap_err();
+    let err = target.call(&get("/garbage"), 0).await.unwrap_err();
     assert_eq!(err.kind(), "bad_response", "{err}");
 
     let closed = {
@@ -303,7 +304,7 @@ async fn http_failures_have_the_right_kind() {
     )
     .await
     .unwrap();
-    let err = target.call(&get("/")).await.unwrap_err();
+    let err = target.call(&get("/"), 0).await.unwrap_err();
     assert_eq!(err.kind(), "refused", "{err}");
     assert!(err.to_string().contains(&closed.to_string()), "{err}");
 }
@@ -325,9 +326,9 @@ async fn recorded_target_answers_from_the_recording() {
         body: Body::Text("tea".into()),
     };
     with.response = Some(response.clone());
-    assert_eq!(target.call(&with).await.unwrap().response, response);
+    assert_eq!(target.call(&with, 0).await.unwrap().response, response);
     assert_eq!(
-        target.call(&get("/")).await.unwrap_err().kind(),
+        target.call(&get("/"), 0).await.unwrap_err().kind(),
         "bad_response"
     );
 }
@@ -403,7 +404,7 @@ async fn exec_targets_answer_json_lines_and_restart_after_failures() {
     let target = exec_target(dir.path(), Duration::from_millis(1500)).await;
 
     let reply = target
-        .call(&exchange("POST", "/a", &[("x-in", "1")], Body::Empty))
+        .call(&exchange("POST", "/a", &[("x-in", "1")], Body::Empty), 0)
         .await
         .unwrap();
     assert_eq!(reply.response.status, 200);
@@ -413,23 +414,32 @@ async fn exec_targets_answer_json_lines_and_restart_after_failures() {
     assert_eq!(shadowdiff::model::header(headers, "x-in"), Some("1"));
     assert_eq!(shadowdiff::model::header(headers, "x-set"), Some("yes"));
     assert_eq!(
-        target.call(&get("/bare")).await.unwrap().response.status,
+        target.call(&get("/bare"), 0).await.unwrap().response.status,
         202
     );
 
-    let err = target.call(&get("/die")).await.unwrap_err();
+    let err = target.call(&get("/die"), 0).await.unwrap_err();
     assert_eq!(err.kind(), "crashed", "{err}");
     assert!(err.to_string().contains("exit status: 3"), "{err}");
-    assert_eq!(target.call(&get("/b")).await.unwrap().response.status, 200);
+    assert_eq!(
+        target.call(&get("/b"), 0).await.unwrap().response.status,
+        200
+    );
 
-    let err = target.call(&get("/garbage")).await.unwrap_err();
+    let err = target.call(&get("/garbage"), 0).await.unwrap_err();
     assert_eq!(err.kind(), "bad_response", "{err}");
-    assert_eq!(target.call(&get("/c")).await.unwrap().response.status, 200);
+    assert_eq!(
+        target.call(&get("/c"), 0).await.unwrap().response.status,
+        200
+    );
 
     let started = Instant::now();
-    assert_eq!(target.call(&get("/hang")).await, Err(CallError::Timeout));
+    assert_eq!(target.call(&get("/hang"), 0).await, Err(CallError::Timeout));
     assert!(started.elapsed() < Duration::from_secs(5));
-    assert_eq!(target.call(&get("/d")).await.unwrap().response.status, 200);
+    assert_eq!(
+        target.call(&get("/d"), 0).await.unwrap().response.status,
+        200
+    );
 
     let log = target.log_path().unwrap().to_path_buf();
     assert_eq!(log, dir.path().join("logs/new.log"));
@@ -449,12 +459,12 @@ async fn an_exec_target_that_keeps_dying_is_given_up() {
     .await
     .unwrap();
     for _ in 0..5 {
-        let err = target.call(&get("/")).await.unwrap_err();
+        let err = target.call(&get("/"), 0).await.unwrap_err();
         assert_eq!(err.kind(), "crashed");
         assert!(!err.to_string().contains("giving up"), "{err}");
     }
     let started = Instant::now();
-    let err = target.call(&get("/")).await.unwrap_err();
+    let err = target.call(&get("/"), 0).await.unwrap_err();
     assert_eq!(err.kind(), "crashed");
     assert!(
         err.to_string().contains("died 5 times in a row; giving up"),
@@ -486,7 +496,7 @@ async fn managed_targets_start_answer_and_stop() {
         .await
         .unwrap();
     let port = port_of(&target);
-    let reply = target.call(&get("/hello.txt")).await.unwrap();
+    let reply = target.call(&get("/hello.txt"), 0).await.unwrap();
     assert_eq!(reply.response.status, 200);
     assert_eq!(reply.response.body, Body::Text("hello".into()));
     assert_eq!(target.log_path(), Some(logs.join("old.log").as_path()));

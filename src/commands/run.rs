@@ -76,12 +76,18 @@ pub fn run(args: RunArgs) -> Result<u8> {
         .or(config.concurrency)
         .unwrap_or(DEFAULT_CONCURRENCY)
         .max(1);
+    // One replay lane (a thread with its own runtime and connection pools) per core, each with
+    // a share of the exchanges in flight.
+    let lanes = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(concurrency);
     let settings = TargetSettings {
         timeout: args
             .timeout
             .or(config.timeout.map(|t| t.0))
             .unwrap_or(DEFAULT_TIMEOUT),
         log_dir: out.join("logs"),
+        lanes,
     };
     let filters = Filters {
         include_routes: [
@@ -114,6 +120,7 @@ pub fn run(args: RunArgs) -> Result<u8> {
         filters,
         partition: args.partition,
         concurrency,
+        lanes,
         rate: args.rate.or(config.rate).filter(|rate| *rate > 0.0),
         retries: args.retries.or(config.retries).unwrap_or(DEFAULT_RETRIES),
         max_failures_in_a_row: FAILURES_IN_A_ROW,

@@ -1,9 +1,11 @@
-//! The replay pipeline: read → filter → replay (async, bounded) → compare (rayon) → in order.
+//! The replay pipeline: read → filter → replay (async, bounded) → compare → in order.
 //!
-//! A reader thread streams exchanges into a bounded channel; each exchange is replayed against
-//! old, new and (when noise is measured) noise at once, with at most `concurrency` exchanges in
-//! flight; the comparison runs on the rayon pool, off the I/O threads; results come back in
-//! input order (`buffered`), so what the sink sees never depends on timing.
+//! A reader thread deals the exchanges in chunks to the replay lanes (one thread and one
+//! single-threaded runtime each); a lane replays each exchange against old, new and (when noise
+//! is measured) noise at once, with its share of `concurrency` in flight, and judges it: in place
+//! when the bodies are identical, on the rayon pool otherwise. Results come back in input order
+//! (each lane keeps its order, and the chunks are taken back in the turn they were dealt), so
+//! what the sink sees never depends on timing or on the number of threads.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -59,6 +61,9 @@ pub struct Plan {
     pub partition: Option<Partition>,
     /// Exchanges in flight at most.
     pub concurrency: usize,
+    /// Threads that replay, each with its share of `concurrency` (at most one per exchange in
+    /// flight).
+    pub lanes: usize,
     /// Exchanges started per second at most.
     pub rate: Option<f64>,
     /// Retries of a call that did not reach the target (refused, reset), with backoff.
@@ -90,16 +95,30 @@ pub struct Ending {
     pub unreachable: Vec<String>,
 }
 
+/// Exchanges handed between threads at once: the reader deals the recordings to the lanes in
+/// chunks of this size, and each lane hands its finished exchanges back a chunk at a time.
+const CHUNK: usize = 32;
+
+/// Exchanges as the reader deals them: parsed with their position, or the error that ends
+/// the input.
+type Chunk = Vec<Result<(u64, Exchange)>>;
+
 /// Runs the plan, handing each finished exchange to `sink` in input order. Bad input stops
 /// the run with an error (exit 2); a target that goes down stops it early with
 /// [`Ending::incomplete`] set, after the sink has seen everything that finished.
+///
+/// The replay runs on `lanes` threads, each with a single-threaded runtime that replays its
+/// share of the exchanges (at most `concurrency / lanes` at once) and judges them, so an
+/// exchange never moves between threads on its way. The reader deals chunks to the lanes in
+/// turn and this task takes the finished chunks back in the same turn, so the order the sink
+/// sees is the input order, whatever the timing.
 pub async fn run(
     plan: Plan,
     targets: Arc<Targets>,
     mut sink: impl FnMut(Finished),
 ) -> Result<Ending> {
-    let (sender, receiver) = mpsc::channel::<Result<(u64, Exchange)>>(plan.concurrency.max(1) * 2);
-    let reader = spawn_reader(&plan, sender);
+    let concurrency = plan.concurrency.max(1);
+    let lanes = plan.lanes.clamp(1, concurrency);
     let shared = Arc::new(Shared {
         targets,
         rules: plan.rules.clone(),
@@ -107,40 +126,45 @@ pub async fn run(
         retries: plan.retries,
         pacer: plan.rate.map(|rate| Mutex::new(Pacer::new(rate))),
     });
-    let exchanges = stream::unfold(receiver, |mut receiver| async move {
-        receiver.recv().await.map(|item| (item, receiver))
-    });
-    // Each exchange is its own task, so the replays spread over every runtime worker;
-    // `buffered` starts at most `concurrency` of them and yields them in input order.
-    let finished = exchanges
-        .map(|item| {
-            let task = item.map(|(seq, exchange)| {
-                let shared = shared.clone();
-                tokio::spawn(async move { shared.replay(seq, exchange).await })
-            });
-            async move {
-                match task {
-                    Ok(handle) => handle
-                        .await
-                        .map_err(|err| Error::Usage(format!("a replay task failed: {err}")))?,
-                    Err(err) => Err(err),
-                }
-            }
-        })
-        .buffered(plan.concurrency.max(1));
-    let mut finished = Box::pin(finished);
+    let mut inputs = Vec::with_capacity(lanes);
+    let mut running = Lanes {
+        outputs: Vec::with_capacity(lanes),
+        threads: Vec::with_capacity(lanes),
+    };
+    for lane in 0..lanes {
+        let (input, chunks) = mpsc::channel::<Chunk>(2);
+        let (finished, output) = mpsc::channel::<Vec<Result<Finished>>>(2);
+        let thread = spawn_lane(
+            lane,
+            concurrency.div_ceil(lanes),
+            shared.clone(),
+            chunks,
+            finished,
+        )
+        .map_err(|err| Error::Usage(format!("cannot start a replay thread: {err}")))?;
+        inputs.push(input);
+        running.outputs.push(output);
+        running.threads.push(thread);
+    }
+    drop(shared);
+    let reader = spawn_reader(&plan, inputs);
     let mut health = Health::new(plan.max_failures_in_a_row);
     let mut ending = Ending::default();
-    while let Some(item) = finished.next().await {
-        let done = item?;
-        let down = health.record(&done);
-        sink(done);
-        if let Some(reason) = down {
-            ending.incomplete = Some(reason);
+    'chunks: for turn in 0.. {
+        let Some(chunk) = running.outputs[turn % lanes].recv().await else {
             break;
+        };
+        for item in chunk {
+            let done = item?;
+            let down = health.record(&done);
+            sink(done);
+            if let Some(reason) = down {
+                ending.incomplete = Some(reason);
+                break 'chunks;
+            }
         }
     }
-    drop(finished);
+    drop(running);
     if ending.incomplete.is_none() {
         reader
             .await
@@ -150,18 +174,120 @@ pub async fn run(
     Ok(ending)
 }
 
-/// Reads, parses and partitions the recordings on a thread of its own.
+/// The lanes' threads and the receiving ends of their results. Dropping it (the run over, cut
+/// short or abandoned) tells every lane to stop and waits until they have, so nothing holds the
+/// targets any more and they can be stopped cleanly.
+struct Lanes {
+    outputs: Vec<mpsc::Receiver<Vec<Result<Finished>>>>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Lanes {
+    fn drop(&mut self) {
+        self.outputs.clear();
+        for thread in self.threads.drain(..) {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Starts one lane: a thread with a single-threaded runtime that replays the chunks it is dealt,
+/// `in_flight` exchanges at once, and sends each chunk back finished, in order. It stops when
+/// its chunks run out or when nobody takes its results any more.
+fn spawn_lane(
+    lane: usize,
+    in_flight: usize,
+    shared: Arc<Shared>,
+    mut chunks: mpsc::Receiver<Chunk>,
+    finished: mpsc::Sender<Vec<Result<Finished>>>,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name(format!("replay-{lane}"))
+        .spawn(move || {
+            let runtime = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(runtime) => runtime,
+                Err(err) => {
+                    let failed = Error::Usage(format!("cannot start a replay runtime: {err}"));
+                    let _ = finished.blocking_send(vec![Err(failed)]);
+                    return;
+                }
+            };
+            runtime.block_on(async move {
+                // Each exchange carries whether it ends its chunk, so the chunk goes back whole.
+                let exchanges = stream::unfold(&mut chunks, |chunks| async move {
+                    let chunk = chunks.recv().await?;
+                    let last = chunk.len().saturating_sub(1);
+                    let tagged = chunk
+                        .into_iter()
+                        .enumerate()
+                        .map(move |(i, item)| (item, i == last));
+                    Some((stream::iter(tagged), chunks))
+                })
+                .flatten();
+                let replayed = exchanges
+                    .map(|(item, ends_chunk)| {
+                        let shared = &shared;
+                        async move {
+                            let done = match item {
+                                Ok((seq, exchange)) => shared.replay(seq, exchange, lane).await,
+                                Err(err) => Err(err),
+                            };
+                            (done, ends_chunk)
+                        }
+                    })
+                    .buffered(in_flight);
+                let hand_back = async {
+                    let mut replayed = std::pin::pin!(replayed);
+                    let mut batch = Vec::with_capacity(CHUNK);
+                    while let Some((done, ends_chunk)) = replayed.next().await {
+                        batch.push(done);
+                        if ends_chunk {
+                            let full = std::mem::replace(&mut batch, Vec::with_capacity(CHUNK));
+                            if finished.send(full).await.is_err() {
+                                return;
+                            }
+                        }
+                    }
+                };
+                tokio::select! {
+                    _ = hand_back => {}
+                    _ = finished.closed() => {}
+                }
+            });
+        })
+}
+
+/// Reads, parses and partitions the recordings on a thread of its own, dealing them to the
+/// lanes in chunks, in turn.
 fn spawn_reader(
     plan: &Plan,
-    sender: mpsc::Sender<Result<(u64, Exchange)>>,
+    lanes: Vec<mpsc::Sender<Chunk>>,
 ) -> tokio::task::JoinHandle<Result<()>> {
     let paths = plan.recordings.clone();
     let limits = plan.limits.clone();
     let partition = plan.partition;
     tokio::task::spawn_blocking(move || {
         let mut position = 0u64;
+        let mut turn = 0usize;
+        let mut chunk = Vec::with_capacity(CHUNK);
+        let mut deal = |chunk: Chunk| {
+            let sent = lanes[turn % lanes.len()].blocking_send(chunk).is_ok();
+            turn += 1;
+            sent
+        };
         for path in &paths {
-            for line in RawLines::open(path, &limits)? {
+            let lines = match RawLines::open(path, &limits) {
+                Ok(lines) => lines,
+                Err(err) => {
+                    chunk.push(Err(err));
+                    deal(chunk);
+                    return Ok(());
+                }
+            };
+            for line in lines {
                 let parsed = line
                     .and_then(|line| parse_line(&line))
                     .map(|exchange| (position, exchange));
@@ -175,13 +301,19 @@ fn spawn_reader(
                     Err(_) => true,
                 };
                 let failed = parsed.is_err();
-                if selected && sender.blocking_send(parsed).is_err() {
-                    return Ok(());
+                if selected {
+                    chunk.push(parsed);
                 }
-                if failed {
-                    return Ok(());
+                if failed || chunk.len() == CHUNK {
+                    let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
+                    if !deal(full) || failed {
+                        return Ok(());
+                    }
                 }
             }
+        }
+        if !chunk.is_empty() {
+            deal(chunk);
         }
         Ok(())
     })
@@ -198,7 +330,7 @@ struct Shared {
 
 impl Shared {
     /// Replays one exchange (or skips it) and judges the answers on the rayon pool.
-    async fn replay(&self, seq: u64, exchange: Exchange) -> Result<Finished> {
+    async fn replay(&self, seq: u64, exchange: Exchange, lane: usize) -> Result<Finished> {
         let route = self
             .rules
             .route(&exchange.request.method, exchange.request.path());
@@ -230,13 +362,13 @@ impl Shared {
         let noise_call = async {
             match &targets.noise {
                 NoiseSource::Off => None,
-                NoiseSource::Target(target) => Some(self.call(target, &exchange).await),
-                NoiseSource::Repeat => Some(self.call(&targets.old, &exchange).await),
+                NoiseSource::Target(target) => Some(self.call(target, &exchange, lane).await),
+                NoiseSource::Repeat => Some(self.call(&targets.old, &exchange, lane).await),
             }
         };
         let (old, new, noise) = tokio::join!(
-            self.call(&targets.old, &exchange),
-            self.call(&targets.new, &exchange),
+            self.call(&targets.old, &exchange, lane),
+            self.call(&targets.new, &exchange, lane),
             noise_call
         );
         self.judge(seq, exchange, old, new, noise).await
@@ -247,11 +379,12 @@ impl Shared {
         &self,
         target: &Target,
         exchange: &Exchange,
+        lane: usize,
     ) -> std::result::Result<Reply, CallError> {
         let mut backoff = Duration::from_millis(50);
         let mut attempt = 0;
         loop {
-            match target.call(exchange).await {
+            match target.call(exchange, lane).await {
                 Err(err) if err.is_connection() && attempt < self.retries => {
                     attempt += 1;
                     tokio::time::sleep(backoff).await;
@@ -583,5 +716,73 @@ mod tests {
         let third = pacer.next();
         assert_eq!(second - first, Duration::from_millis(100));
         assert_eq!(third - second, Duration::from_millis(100));
+    }
+
+    #[test]
+    fn any_number_of_lanes_hands_exchanges_over_in_input_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("recs.jsonl");
+        let lines: Vec<String> = (0..203)
+            .map(|i| {
+                let method = if i % 10 == 3 { "POST" } else { "GET" };
+                format!(
+                    r#"{{"id":"r{i}","request":{{"method":"{method}","url":"/o/{i}","headers":[],"body":null}},"response":{{"status":200,"headers":[],"body":{{"text":"{i}"}}}}}}"#
+                )
+            })
+            .collect();
+        std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        for (lanes, concurrency) in [(1, 1), (2, 5), (5, 7), (8, 3)] {
+            let seen = runtime.block_on(async {
+                let settings = crate::replay::target::TargetSettings {
+                    timeout: Duration::from_secs(5),
+                    log_dir: dir.path().to_path_buf(),
+                    lanes,
+                };
+                let recorded = crate::replay::target::TargetConfig {
+                    url: Some("recorded".into()),
+                    ..Default::default()
+                };
+                let targets = Arc::new(Targets {
+                    old: Target::start("old", &recorded, &settings).await.unwrap(),
+                    new: Target::start("new", &recorded, &settings).await.unwrap(),
+                    noise: NoiseSource::Off,
+                });
+                let plan = Plan {
+                    recordings: vec![path.clone()],
+                    limits: Limits::default(),
+                    rules: Arc::new(RuleSet::builtin()),
+                    filters: Filters::default(),
+                    partition: None,
+                    concurrency,
+                    lanes,
+                    rate: None,
+                    retries: 0,
+                    max_failures_in_a_row: 20,
+                };
+                let mut seen = Vec::new();
+                let ending = run(plan, targets, |done| {
+                    seen.push((
+                        done.judged.seq,
+                        done.exchange.id.clone(),
+                        done.judged.outcome,
+                    ))
+                })
+                .await
+                .unwrap();
+                assert!(ending.incomplete.is_none());
+                seen
+            });
+            assert_eq!(seen.len(), 203, "lanes {lanes}: every exchange ends once");
+            for (i, (seq, id, outcome)) in seen.iter().enumerate() {
+                assert_eq!(
+                    (*seq, id.as_str()),
+                    (i as u64, format!("r{i}").as_str()),
+                    "lanes {lanes}"
+                );
+                let skipped = matches!(outcome, Outcome::Skipped(_));
+                assert_eq!(skipped, i % 10 == 3, "lanes {lanes}, r{i}: {outcome:?}");
+            }
+        }
     }
 }

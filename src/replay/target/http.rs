@@ -1,5 +1,5 @@
-//! `http://` and `https://` targets: one pooled hyper client per target, requests sent as
-//! recorded.
+//! `http://` and `https://` targets: one pooled hyper client per target and replay lane (a
+//! connection is driven by the thread that opened it), requests sent as recorded.
 //!
 //! hyper-util's pooled HTTP/1.1 client (rustls for https, webpki roots) rather than reqwest:
 //! replay is a loop of small requests, and reqwest's extra layers (URL parsing with IDNA,
@@ -51,9 +51,9 @@ pub fn client(connect_timeout: Duration) -> Result<HttpClient, String> {
     Ok(Client::builder(TokioExecutor::new()).build(connector))
 }
 
-/// A base URL and the client that calls it.
+/// A base URL and the clients that call it, one for each replay lane.
 pub struct HttpTarget {
-    client: HttpClient,
+    clients: Vec<HttpClient>,
     base: String,
     timeout: Duration,
     edits: Edits,
@@ -80,7 +80,9 @@ impl HttpTarget {
             ));
         }
         Ok(HttpTarget {
-            client: client(settings.timeout)?,
+            clients: (0..settings.lanes.max(1))
+                .map(|_| client(settings.timeout))
+                .collect::<Result<_, _>>()?,
             base: base.trim_end_matches('/').to_owned(),
             timeout: settings.timeout,
             edits,
@@ -94,9 +96,12 @@ impl HttpTarget {
     }
 
     /// Sends the recorded request and reads the whole response, within the timeout.
-    pub async fn call(&self, exchange: &Exchange) -> Result<Reply, CallError> {
+    /// Sends the recorded request and reads the whole response, within the timeout, through
+    /// the connection pool of replay lane `lane`.
+    pub async fn call(&self, exchange: &Exchange, lane: usize) -> Result<Reply, CallError> {
         let started = Instant::now();
-        match tokio::time::timeout(self.timeout, self.exchange(exchange)).await {
+        let client = &self.clients[lane % self.clients.len()];
+        match tokio::time::timeout(self.timeout, self.exchange(client, exchange)).await {
             Ok(Ok(response)) => Ok(Reply {
                 response,
                 latency: started.elapsed(),
@@ -106,7 +111,11 @@ impl HttpTarget {
         }
     }
 
-    async fn exchange(&self, exchange: &Exchange) -> Result<Response, CallError> {
+    async fn exchange(
+        &self,
+        client: &HttpClient,
+        exchange: &Exchange,
+    ) -> Result<Response, CallError> {
         let request = &exchange.request;
         let url = join(&self.base, &request.url);
         let uri = uri(&url)?;
@@ -138,8 +147,7 @@ impl HttpTarget {
         let outgoing = builder
             .body(body)
             .map_err(|err| CallError::BadResponse(format!("cannot build the request: {err}")))?;
-        let response = self
-            .client
+        let response = client
             .request(outgoing)
             .await
             .map_err(|err| at(&url, classify(&err)))?;
@@ -297,6 +305,7 @@ mod tests {
         let settings = TargetSettings {
             timeout: std::time::Duration::from_secs(1),
             log_dir: ".".into(),
+            lanes: 1,
         };
         let ok = HttpTarget::new(
             "http://127.0.0.1:8080/base/",

@@ -128,6 +128,9 @@ pub struct TargetSettings {
     pub timeout: Duration,
     /// Where managed targets' stdout and stderr are written (`<dir>/<name>.log`).
     pub log_dir: PathBuf,
+    /// Replay lanes that will call the targets: an http(s) target keeps a connection pool for
+    /// each, since a connection is driven by the lane that opened it.
+    pub lanes: usize,
 }
 
 /// A started target, ready for calls; managed processes are stopped by [`Target::stop`] or when
@@ -290,10 +293,15 @@ impl Target {
         }
     }
 
-    /// Sends the exchange's request and returns the answer. Never retries; the caller decides.
-    pub async fn call(&self, exchange: &Exchange) -> std::result::Result<Reply, CallError> {
+    /// Sends the exchange's request and returns the answer; `lane` is the replay lane calling
+    /// (0 outside a replay). Never retries; the caller decides.
+    pub async fn call(
+        &self,
+        exchange: &Exchange,
+        lane: usize,
+    ) -> std::result::Result<Reply, CallError> {
         match &self.kind {
-            Kind::Http(http) => http.call(exchange).await,
+            Kind::Http(http) => http.call(exchange, lane).await,
             Kind::Exec(exec) => exec.call(exchange).await,
             Kind::Recorded => recorded::call(exchange),
         }
