@@ -398,7 +398,8 @@ pub struct OutputArgs {
     /// Print nothing on stdout.
     #[arg(long, short)]
     pub quiet: bool,
-    /// Threads used for parsing and comparing [default: one per core].
+    /// Threads used for replaying (`run`: one replay lane each), parsing and comparing
+    /// [default: one per core].
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
 }

@@ -342,12 +342,20 @@ fn the_report_is_the_same_at_any_concurrency() {
             )
         }
     });
-    for (concurrency, out) in [("1", "c1"), ("64", "c64")] {
+    // One replay lane against three, each with its share of 64 in flight.
+    for (concurrency, threads, out) in [("1", "1", "c1"), ("64", "3", "c64")] {
         let run = run(
             &p,
             &old.url(),
             &new.url(),
-            &["--concurrency", concurrency, "--out", out],
+            &[
+                "--concurrency",
+                concurrency,
+                "--threads",
+                threads,
+                "--out",
+                out,
+            ],
         );
         assert_eq!(run.code, 1, "{}", run.stderr);
     }

@@ -76,11 +76,13 @@ pub fn run(args: RunArgs) -> Result<u8> {
         .or(config.concurrency)
         .unwrap_or(DEFAULT_CONCURRENCY)
         .max(1);
-    // One replay lane (a thread with its own runtime and connection pools) per core, each with
-    // a share of the exchanges in flight.
-    let lanes = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(concurrency);
+    // One replay lane (a thread with its own runtime and connection pools) per core or per
+    // --threads, each with a share of the exchanges in flight.
+    let lanes = args
+        .output
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .clamp(1, concurrency);
     let settings = TargetSettings {
         timeout: args
             .timeout
