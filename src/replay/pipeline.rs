@@ -99,6 +99,9 @@ pub struct Ending {
 /// chunks of this size, and each lane hands its finished exchanges back a chunk at a time.
 const CHUNK: usize = 32;
 
+/// How long a finished lane waits for its runtime's leftover blocking work (a name lookup).
+const LANE_SHUTDOWN: Duration = Duration::from_millis(500);
+
 /// Exchanges as the reader deals them: parsed with their position, or the error that ends
 /// the input.
 type Chunk = Vec<Result<(u64, Exchange)>>;
@@ -164,7 +167,7 @@ pub async fn run(
             }
         }
     }
-    drop(running);
+    running.stop()?;
     if ending.incomplete.is_none() {
         reader
             .await
@@ -180,6 +183,24 @@ pub async fn run(
 struct Lanes {
     outputs: Vec<mpsc::Receiver<Vec<Result<Finished>>>>,
     threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Lanes {
+    /// Stops the lanes and waits for them; a lane that panicked (a bug) is an error, as its
+    /// exchanges would otherwise be missing without a word.
+    fn stop(mut self) -> Result<()> {
+        self.outputs.clear();
+        let mut failed = false;
+        for thread in self.threads.drain(..) {
+            failed |= thread.join().is_err();
+        }
+        if failed {
+            return Err(Error::Usage(
+                "a replay thread failed unexpectedly (a bug: please report it)".into(),
+            ));
+        }
+        Ok(())
+    }
 }
 
 impl Drop for Lanes {
@@ -257,6 +278,8 @@ fn spawn_lane(
                     _ = finished.closed() => {}
                 }
             });
+            // A name lookup still running on the blocking pool must not hold the lane up.
+            runtime.shutdown_timeout(LANE_SHUTDOWN);
         })
 }
 
