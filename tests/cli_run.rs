@@ -290,6 +290,43 @@ fn an_exec_target_that_crashes_fails_the_target() {
 }
 
 #[test]
+fn an_exec_target_restarted_by_one_lane_keeps_answering_the_others() {
+    let p = Project::new();
+    recordings(&p, 120);
+    // Answers four requests, then exits on the fifth without answering: every fifth call
+    // fails and the next one restarts it, from whichever replay lane makes that call.
+    p.file(
+        "flaky.sh",
+        "n=0\nwhile read -r line; do\n  n=$((n + 1))\n  [ \"$n\" -eq 5 ] && exit 0\n  \
+         echo '{\"status\": 200, \"headers\": [], \"body\": null}'\ndone\n",
+    );
+    let old = orders(1.0);
+    let run = run(
+        &p,
+        &old.url(),
+        "exec:sh flaky.sh",
+        &["--threads", "4", "--concurrency", "8", "--retries", "0"],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = report(&p);
+    let (exchanges, _, _, _, errors, _) = totals(&report);
+    assert_eq!(
+        (exchanges, errors),
+        (120, 24),
+        "{}",
+        report["routes"][0]["error_kinds"]
+    );
+    assert_eq!(error_kinds(&report), ["new_crashed 24"]);
+    assert!(
+        report["routes"][0]["error_kinds"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("exited before answering"),
+        "{report}"
+    );
+}
+
+#[test]
 fn posts_are_skipped_unless_allowed() {
     let p = Project::new();
     p.file("recs.jsonl", lines(&[get(1), post(1), post(2)]));

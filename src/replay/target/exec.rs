@@ -39,6 +39,10 @@ pub struct ExecTarget {
     timeout: Duration,
     edits: Edits,
     state: Mutex<State>,
+    /// The runtime the target was started on, which outlives every replay lane: a restarted
+    /// process's pipes are registered there, so any lane can keep talking to it whichever lane
+    /// restarted it, and whenever that lane ends.
+    runtime: tokio::runtime::Handle,
 }
 
 struct State {
@@ -82,6 +86,7 @@ impl ExecTarget {
     ) -> Result<ExecTarget, String> {
         let running = Running::spawn(command, log_path)?;
         Ok(ExecTarget {
+            runtime: tokio::runtime::Handle::current(),
             command: command.to_owned(),
             log_path: log_path.to_path_buf(),
             timeout,
@@ -91,6 +96,12 @@ impl ExecTarget {
                 deaths: 0,
             }),
         })
+    }
+
+    /// Starts the process again, on the runtime the target was started on.
+    fn restart(&self) -> Result<Running, String> {
+        let _on_start_runtime = self.runtime.enter();
+        Running::spawn(&self.command, &self.log_path)
     }
 
     /// Where the process's stderr goes.
@@ -119,7 +130,7 @@ impl ExecTarget {
 
         let mut running = match state.running.take() {
             Some(running) => running,
-            None => match Running::spawn(&self.command, &self.log_path) {
+            None => match self.restart() {
                 Ok(running) => running,
                 Err(message) => {
                     state.deaths += 1;
@@ -251,6 +262,7 @@ fn parse_reply(line: &str, id: &str) -> Result<Response, String> {
 mod tests {
     use super::*;
     use crate::model::Body;
+    use std::sync::Arc;
 
     #[test]
     fn both_answer_forms_are_read() {
@@ -278,5 +290,66 @@ mod tests {
         assert!(err.contains("`r1`"), "{err}");
         let err = parse_reply(r#"{"id":"r1","response":7}"#, "r1").unwrap_err();
         assert!(err.contains("`response`"), "{err}");
+    }
+
+    #[test]
+    fn a_process_restarted_by_a_lane_outlives_the_lane() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("x.log");
+        // Answers two requests, then exits on the third without answering.
+        let script = "n=0; while read -r line; do n=$((n + 1)); [ \"$n\" -eq 3 ] && exit 0; \
+                      echo '{\"status\": 200}'; done";
+        let main = tokio::runtime::Runtime::new().unwrap();
+        let target = Arc::new(
+            main.block_on(async {
+                ExecTarget::start(script, &log, Duration::from_secs(5), Edits::default())
+            })
+            .unwrap(),
+        );
+        let exchange = |id: &str| Exchange {
+            id: id.into(),
+            ts: None,
+            request: Request {
+                method: "GET".into(),
+                url: "/".into(),
+                headers: vec![],
+                body: Body::Empty,
+            },
+            response: None,
+            tags: Default::default(),
+        };
+        // A lane: its own runtime on its own thread, which ends after its calls. The third call
+        // ends the first process, the fourth starts a new one from the lane.
+        let lane_target = target.clone();
+        let statuses = std::thread::spawn(move || {
+            let lane = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            lane.block_on(async {
+                let mut statuses = Vec::new();
+                for id in ["a", "b", "c", "d"] {
+                    statuses.push(
+                        lane_target
+                            .call(&exchange(id))
+                            .await
+                            .map(|r| r.response.status),
+                    );
+                }
+                statuses
+            })
+        })
+        .join()
+        .unwrap();
+        assert!(
+            matches!(
+                statuses[..],
+                [Ok(200), Ok(200), Err(CallError::Crashed(_)), Ok(200)]
+            ),
+            "{statuses:?}"
+        );
+        // The lane is gone; the process it started still answers.
+        let after = main.block_on(target.call(&exchange("e")));
+        assert_eq!(after.map(|r| r.response.status), Ok(200));
     }
 }
