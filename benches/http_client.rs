@@ -1,5 +1,5 @@
 //! Why replay uses hyper-util's pooled client and not reqwest: the request rate of a bare loop
-//! of 40 000 keep-alive GETs (32 in flight, one task each, the replay's runtime shape) against
+//! of 40 000 keep-alive GETs (32 in flight, one task each, on a multi-threaded runtime) against
 //! the replay bench's local server, through reqwest, through hyper-util's pooled client (what
 //! `src/replay/target/http.rs` uses), and over raw hyper connections with a trivial pool (the
 //! ceiling). CPU time is the whole process's, the in-process server's included.
