@@ -138,6 +138,18 @@ struct Measured {
     server_cpu: f64,
 }
 
+/// Measures [`RUNS`] runs: the median wall time, and the mean CPU seconds of the client and of
+/// the server for each of the `units` (requests or exchanges) a run handles.
+fn repeat(mut run: impl FnMut() -> Measured, units: usize) -> (Duration, f64, f64) {
+    let runs: Vec<Measured> = (0..RUNS).map(|_| run()).collect();
+    let mut walls: Vec<Duration> = runs.iter().map(|run| run.wall).collect();
+    walls.sort();
+    let total = (units * RUNS) as f64;
+    let client = runs.iter().map(|run| run.client_cpu).sum::<f64>() / total;
+    let server = runs.iter().map(|run| run.server_cpu).sum::<f64>() / total;
+    (walls[RUNS / 2], client, server)
+}
+
 /// Runs `command` to completion, measuring it.
 fn measure(command: &mut Command) -> (std::process::Output, Measured) {
     let (client0, server0) = (cpu(libc::RUSAGE_CHILDREN), cpu(libc::RUSAGE_SELF));
@@ -295,22 +307,17 @@ fn main() {
 
     let mut rows = Vec::new();
     for config in &configs {
-        let runs: Vec<Measured> = (0..RUNS)
-            .map(|_| replay_once(&recording, &url, config, scratch.path()))
-            .collect();
-        let mut walls: Vec<Duration> = runs.iter().map(|run| run.wall).collect();
-        walls.sort();
-        let requests = (EXCHANGES * config.requests_per_exchange() * RUNS) as f64;
-        let client = runs.iter().map(|run| run.client_cpu).sum::<f64>() / requests;
-        let server = runs.iter().map(|run| run.server_cpu).sum::<f64>() / requests;
+        let (median, client, server) = repeat(
+            || replay_once(&recording, &url, config, scratch.path()),
+            EXCHANGES * config.requests_per_exchange(),
+        );
         println!(
-            "{}: {walls:?} (median of {RUNS}: {:?}), CPU a request: shadowdiff {:.1} µs, server {:.1} µs",
+            "{}: median of {RUNS} {median:?}, CPU a request: shadowdiff {:.1} µs, server {:.1} µs",
             config.name(),
-            walls[RUNS / 2],
             client * 1e6,
             server * 1e6
         );
-        rows.push((config, walls[RUNS / 2], client, server));
+        rows.push((config, median, client, server));
     }
 
     // The same exchanges with the server's answer recorded: everything but HTTP.
@@ -320,13 +327,10 @@ fn main() {
         concurrency: 32,
         noise_repeat: false,
     };
-    let runs: Vec<Measured> = (0..RUNS)
-        .map(|_| replay_once(&answered, "recorded", &offline, scratch.path()))
-        .collect();
-    let mut offline_walls: Vec<Duration> = runs.iter().map(|run| run.wall).collect();
-    offline_walls.sort();
-    let offline_cpu =
-        runs.iter().map(|run| run.client_cpu).sum::<f64>() / (EXCHANGES * RUNS) as f64;
+    let (offline_wall, offline_cpu, _) = repeat(
+        || replay_once(&answered, "recorded", &offline, scratch.path()),
+        EXCHANGES,
+    );
 
     let reference = wrk(&url, 32);
     if reference.is_none() {
@@ -360,7 +364,7 @@ fn main() {
             server * 1e6
         );
     }
-    let secs = offline_walls[RUNS / 2].as_secs_f64();
+    let secs = offline_wall.as_secs_f64();
     println!(
         "{:<40} {:>8.2}s {:>12.0} {:>12} {:>8} {:>8.1} µs an exchange",
         "shadowdiff run --old/--new recorded",

@@ -32,6 +32,25 @@ pub struct Exchange {
     pub tags: BTreeMap<String, String>,
 }
 
+#[cfg(test)]
+impl Exchange {
+    /// A request without headers or body, and no recorded response: what unit tests start from.
+    pub(crate) fn request_only(id: &str, method: &str, url: &str) -> Exchange {
+        Exchange {
+            id: id.into(),
+            ts: None,
+            request: Request {
+                method: method.into(),
+                url: url.into(),
+                headers: vec![],
+                body: Body::Empty,
+            },
+            response: None,
+            tags: BTreeMap::new(),
+        }
+    }
+}
+
 /// A captured HTTP request; `url` is the path and query (`/orders/1?expand=items`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Request {

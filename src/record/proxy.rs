@@ -1,6 +1,6 @@
 //! The proxy itself: an HTTP/1.1 server (hyper 1) whose every request is forwarded to the
-//! upstream with the client replay uses (hyper-util, rustls), answered with what the upstream said, and handed to the recording
-//! thread when selected.
+//! upstream with the client replay uses (hyper-util, rustls), answered with what the upstream
+//! said, and handed to the recording thread when selected.
 //!
 //! Each forwarded request runs in its own task, which answers the client first and then builds
 //! the exchange and queues it on a bounded channel (waiting while the channel is full, so an

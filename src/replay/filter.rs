@@ -86,23 +86,14 @@ pub fn glob(pattern: &str, text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Body, Request};
 
     fn exchange(method: &str, tags: &[(&str, &str)]) -> Exchange {
         Exchange {
-            id: "r1".into(),
-            ts: None,
-            request: Request {
-                method: method.into(),
-                url: "/orders/1".into(),
-                headers: vec![],
-                body: Body::Empty,
-            },
-            response: None,
             tags: tags
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
+            ..Exchange::request_only("r1", method, "/orders/1")
         }
     }
 

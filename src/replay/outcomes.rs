@@ -361,17 +361,10 @@ mod tests {
             })
         };
         let done = Finished {
-            exchange: Exchange {
-                id: "r1".into(),
-                ts: None,
-                request: Request {
-                    method: "GET".into(),
-                    url: "/o/1".into(),
-                    headers: vec![("authorization".into(), "Bearer s3cr3t".into())],
-                    body: Body::Empty,
-                },
-                response: None,
-                tags: Default::default(),
+            exchange: {
+                let mut exchange = Exchange::request_only("r1", "GET", "/o/1");
+                exchange.request.headers = vec![("authorization".into(), "Bearer s3cr3t".into())];
+                exchange
             },
             judged: Judged {
                 id: "r1".into(),

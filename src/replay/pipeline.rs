@@ -168,11 +168,11 @@ pub async fn run(
         }
     }
     running.stop()?;
-    if ending.incomplete.is_none() {
-        reader
-            .await
-            .map_err(|err| Error::Usage(format!("the recording reader stopped: {err}")))??;
-    }
+    // The reader ends once its chunks are dealt or refused; a panic there would otherwise look
+    // like the end of the input.
+    reader
+        .await
+        .map_err(|err| Error::Usage(format!("the recording reader stopped: {err}")))?;
     ending.unreachable = health.unreachable();
     Ok(ending)
 }
@@ -189,26 +189,30 @@ impl Lanes {
     /// Stops the lanes and waits for them; a lane that panicked (a bug) is an error, as its
     /// exchanges would otherwise be missing without a word.
     fn stop(mut self) -> Result<()> {
-        self.outputs.clear();
-        let mut failed = false;
-        for thread in self.threads.drain(..) {
-            failed |= thread.join().is_err();
-        }
-        if failed {
+        if self.halt() {
             return Err(Error::Usage(
                 "a replay thread failed unexpectedly (a bug: please report it)".into(),
             ));
         }
         Ok(())
     }
+
+    /// Drops the results' receivers, which stops every lane, and joins the threads; says
+    /// whether one of them panicked.
+    fn halt(&mut self) -> bool {
+        self.outputs.clear();
+        // Every thread is joined, whatever an earlier one did.
+        let mut panicked = false;
+        for thread in self.threads.drain(..) {
+            panicked |= thread.join().is_err();
+        }
+        panicked
+    }
 }
 
 impl Drop for Lanes {
     fn drop(&mut self) {
-        self.outputs.clear();
-        for thread in self.threads.drain(..) {
-            let _ = thread.join();
-        }
+        self.halt();
     }
 }
 
@@ -284,11 +288,8 @@ fn spawn_lane(
 }
 
 /// Reads, parses and partitions the recordings on a thread of its own, dealing them to the
-/// lanes in chunks, in turn.
-fn spawn_reader(
-    plan: &Plan,
-    lanes: Vec<mpsc::Sender<Chunk>>,
-) -> tokio::task::JoinHandle<Result<()>> {
+/// lanes in chunks, in turn; an error that ends the input is dealt as the last item.
+fn spawn_reader(plan: &Plan, lanes: Vec<mpsc::Sender<Chunk>>) -> tokio::task::JoinHandle<()> {
     let paths = plan.recordings.clone();
     let limits = plan.limits.clone();
     let partition = plan.partition;
@@ -307,7 +308,7 @@ fn spawn_reader(
                 Err(err) => {
                     chunk.push(Err(err));
                     deal(chunk);
-                    return Ok(());
+                    return;
                 }
             };
             for line in lines {
@@ -330,7 +331,7 @@ fn spawn_reader(
                 if failed || chunk.len() == CHUNK {
                     let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
                     if !deal(full) || failed {
-                        return Ok(());
+                        return;
                     }
                 }
             }
@@ -338,7 +339,6 @@ fn spawn_reader(
         if !chunk.is_empty() {
             deal(chunk);
         }
-        Ok(())
     })
 }
 
@@ -652,7 +652,7 @@ impl Health {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Body, Request, Response};
+    use crate::model::{Body, Response};
 
     fn finished(old: bool, new: bool) -> Finished {
         let answer = |ok: bool| {
@@ -670,18 +670,7 @@ mod tests {
             })
         };
         Finished {
-            exchange: Exchange {
-                id: "r".into(),
-                ts: None,
-                request: Request {
-                    method: "GET".into(),
-                    url: "/".into(),
-                    headers: vec![],
-                    body: Body::Empty,
-                },
-                response: None,
-                tags: Default::default(),
-            },
+            exchange: Exchange::request_only("r", "GET", "/"),
             judged: Judged {
                 id: "r".into(),
                 seq: 0,

@@ -271,6 +271,18 @@ impl Latency {
     pub fn is_empty(&self) -> bool {
         self.old.is_none() && self.new.is_none() && self.noise.is_none()
     }
+
+    /// The timed targets with their summaries, in the order old, new, noise.
+    pub fn timed(&self) -> Vec<(&'static str, &LatencySummary)> {
+        [
+            ("old", &self.old),
+            ("new", &self.new),
+            ("noise", &self.noise),
+        ]
+        .into_iter()
+        .filter_map(|(role, summary)| summary.as_ref().map(|summary| (role, summary)))
+        .collect()
+    }
 }
 
 impl Counts {

@@ -306,18 +306,7 @@ mod tests {
             })
             .unwrap(),
         );
-        let exchange = |id: &str| Exchange {
-            id: id.into(),
-            ts: None,
-            request: Request {
-                method: "GET".into(),
-                url: "/".into(),
-                headers: vec![],
-                body: Body::Empty,
-            },
-            response: None,
-            tags: Default::default(),
-        };
+        let exchange = |id: &str| Exchange::request_only(id, "GET", "/");
         // A lane: its own runtime on its own thread, which ends after its calls. The third call
         // ends the first process, the fourth starts a new one from the lane.
         let lane_target = target.clone();

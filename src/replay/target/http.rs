@@ -95,7 +95,6 @@ impl HttpTarget {
         &self.base
     }
 
-    /// Sends the recorded request and reads the whole response, within the timeout.
     /// Sends the recorded request and reads the whole response, within the timeout, through
     /// the connection pool of replay lane `lane`.
     pub async fn call(&self, exchange: &Exchange, lane: usize) -> Result<Reply, CallError> {

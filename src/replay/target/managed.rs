@@ -63,8 +63,8 @@ fn process_state(pid: &str) -> Option<(char, i32)> {
     // The command name in parentheses may hold spaces; the fields after it are plain.
     let mut fields = stat.rsplit_once(')')?.1.split_whitespace();
     let state = fields.next()?.chars().next()?;
-    let _parent = fields.next()?;
-    let pgrp = fields.next()?.parse().ok()?;
+    // After the state: the parent's pid, then the process group.
+    let pgrp = fields.nth(1)?.parse().ok()?;
     Some((state, pgrp))
 }
 
@@ -260,6 +260,19 @@ mod tests {
         process_state(pid).map_or(true, |(state, _)| matches!(state, 'Z' | 'X'))
     }
 
+    /// The pid a test process writes to `path`, once the line is complete (5 s at most).
+    async fn pid_written_to(path: &Path) -> String {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let text = std::fs::read_to_string(path).unwrap_or_default();
+            if text.ends_with('\n') {
+                return text.trim().to_owned();
+            }
+            assert!(Instant::now() < deadline, "no pid written");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     #[tokio::test]
     async fn dropping_a_process_kills_its_group() {
         let dir = tempfile::tempdir().unwrap();
@@ -267,15 +280,7 @@ mod tests {
         let pid_file = dir.path().join("pid");
         let command = format!("sleep 30 & echo $! > {}; wait", pid_file.display());
         let process = Process::spawn(&command, &log, false).unwrap();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        let pid = loop {
-            let text = std::fs::read_to_string(&pid_file).unwrap_or_default();
-            if text.ends_with('\n') {
-                break text.trim().to_owned();
-            }
-            assert!(Instant::now() < deadline, "no pid written");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        };
+        let pid = pid_written_to(&pid_file).await;
         assert!(!is_dead(&pid));
         drop(process);
         assert!(is_dead(&pid), "grandchild {pid} outlived the drop");
@@ -291,15 +296,7 @@ mod tests {
             pid_file.display()
         );
         let process = Process::spawn(&command, &dir.path().join("p.log"), false).unwrap();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        let pid = loop {
-            let text = std::fs::read_to_string(&pid_file).unwrap_or_default();
-            if text.ends_with('\n') {
-                break text.trim().to_owned();
-            }
-            assert!(Instant::now() < deadline, "no pid written");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        };
+        let pid = pid_written_to(&pid_file).await;
         let group = process.group;
         process.stop().await;
         assert!(is_dead(&pid), "grandchild {pid} outlived the stop");

@@ -21,22 +21,11 @@ pub fn call(exchange: &Exchange) -> Result<Reply, CallError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Body, Request, Response};
+    use crate::model::{Body, Response};
 
     #[test]
     fn answers_with_the_recorded_response_or_says_there_is_none() {
-        let mut exchange = Exchange {
-            id: "r1".into(),
-            ts: None,
-            request: Request {
-                method: "GET".into(),
-                url: "/".into(),
-                headers: vec![],
-                body: Body::Empty,
-            },
-            response: None,
-            tags: Default::default(),
-        };
+        let mut exchange = Exchange::request_only("r1", "GET", "/");
         let err = call(&exchange).unwrap_err();
         assert_eq!(err.kind(), "bad_response");
         assert!(err.to_string().contains("no response"));

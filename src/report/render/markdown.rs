@@ -146,14 +146,7 @@ pub fn render(report: &Report) -> String {
         }
         out.push_str("\n</details>\n");
     }
-    let latency: Vec<_> = [
-        ("old", &report.latency.old),
-        ("new", &report.latency.new),
-        ("noise", &report.latency.noise),
-    ]
-    .into_iter()
-    .filter_map(|(role, l)| l.as_ref().map(|l| (role, l)))
-    .collect();
+    let latency = report.latency.timed();
     if !latency.is_empty() {
         out.push_str("\n| Latency | p50 | p95 | p99 | max |\n|---|---:|---:|---:|---:|\n");
         for (role, l) in latency {

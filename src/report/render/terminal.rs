@@ -7,7 +7,7 @@
 use std::fmt::Display;
 
 use crate::report::gate::percent;
-use crate::report::{LatencySummary, Report, RouteReport, SignatureReport, Verdict};
+use crate::report::{Report, RouteReport, SignatureReport, Verdict};
 
 /// How many signatures of each kind per route the summary lists before pointing at report.json.
 const MAX_SIGNATURES_SHOWN: usize = 10;
@@ -291,14 +291,7 @@ impl Summary {
 
     /// One line per timed target.
     fn latency(&mut self, report: &Report) {
-        let timed: Vec<(&str, &LatencySummary)> = [
-            ("old", &report.latency.old),
-            ("new", &report.latency.new),
-            ("noise", &report.latency.noise),
-        ]
-        .into_iter()
-        .filter_map(|(role, l)| l.as_ref().map(|l| (role, l)))
-        .collect();
+        let timed = report.latency.timed();
         if timed.is_empty() {
             return;
         }
@@ -346,7 +339,6 @@ fn neutralize(text: &str) -> String {
 mod tests {
     use super::*;
     use crate::report::render::testutil;
-    use crate::report::LatencySummary;
 
     /// `text` without its ANSI escape sequences.
     fn plain(text: &str) -> String {
@@ -373,14 +365,7 @@ mod tests {
     #[test]
     fn colour_only_adds_escapes() {
         let mut report = testutil::report();
-        report.latency.old = Some(LatencySummary {
-            count: 10,
-            p50_ms: 1.23,
-            p95_ms: 4.0,
-            p99_ms: 9.87,
-            max_ms: 12.0,
-            bins: vec![],
-        });
+        report.latency.old = Some(testutil::latency());
         let coloured = render(&report, true);
         let uncoloured = render(&report, false);
         assert!(
@@ -396,14 +381,7 @@ mod tests {
     #[test]
     fn signatures_are_shown_failing_accepted_and_noise_apart() {
         let mut report = testutil::report();
-        report.latency.new = Some(LatencySummary {
-            count: 10,
-            p50_ms: 1.23,
-            p95_ms: 4.0,
-            p99_ms: 9.87,
-            max_ms: 12.0,
-            bins: vec![],
-        });
+        report.latency.new = Some(testutil::latency());
         let text = render(&report, false);
         let expected = "\
 shadowdiff: FAIL

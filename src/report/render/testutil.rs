@@ -3,9 +3,21 @@
 use serde_json::json;
 
 use crate::report::{
-    Counts, ErrorGroup, Report, RouteReport, Sample, SignatureReport, SnapshotStatus,
-    StaleSignature, Verdict, SCHEMA,
+    Counts, ErrorGroup, LatencySummary, Report, RouteReport, Sample, SignatureReport,
+    SnapshotStatus, StaleSignature, Verdict, SCHEMA,
 };
+
+/// A target's answer times over 10 answers: p50 1.23 ms, p95 4.0, p99 9.87, max 12.0.
+pub(crate) fn latency() -> LatencySummary {
+    LatencySummary {
+        count: 10,
+        p50_ms: 1.23,
+        p95_ms: 4.0,
+        p99_ms: 9.87,
+        max_ms: 12.0,
+        bins: vec![],
+    }
+}
 
 /// A signature seen in `count` of 10 exchanges, neither noise nor accepted nor failing.
 pub(crate) fn signature(text: &str, count: u64) -> SignatureReport {

@@ -17,21 +17,14 @@ pub fn section(out: &mut String, report: &Report) {
          <th class=\"n\">Answers</th><th class=\"n\">p50</th><th class=\"n\">p95</th>\
          <th class=\"n\">p99</th><th class=\"n\">max</th></tr>\n",
     );
-    let roles = [
-        ("old", &latency.old),
-        ("new", &latency.new),
-        ("noise", &latency.noise),
-    ];
-    for (role, summary) in roles {
-        if let Some(l) = summary {
-            let _ = writeln!(
-                out,
-                "<tr><td>{role}</td><td class=\"n\">{}</td><td class=\"n\">{:.1} ms</td>\
-                 <td class=\"n\">{:.1} ms</td><td class=\"n\">{:.1} ms</td>\
-                 <td class=\"n\">{:.1} ms</td></tr>",
-                l.count, l.p50_ms, l.p95_ms, l.p99_ms, l.max_ms
-            );
-        }
+    for (role, l) in latency.timed() {
+        let _ = writeln!(
+            out,
+            "<tr><td>{role}</td><td class=\"n\">{}</td><td class=\"n\">{:.1} ms</td>\
+             <td class=\"n\">{:.1} ms</td><td class=\"n\">{:.1} ms</td>\
+             <td class=\"n\">{:.1} ms</td></tr>",
+            l.count, l.p50_ms, l.p95_ms, l.p99_ms, l.max_ms
+        );
     }
     out.push_str("</table>\n");
     let (old, new) = (bins(&latency.old), bins(&latency.new));

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::report::{Report, Verdict};
+use crate::report::{IgnoredRule, Report, Verdict};
 
 use super::assets::{SCRIPT_SHA256, STYLE};
 use super::escape::{escape, prose};
@@ -110,11 +110,15 @@ pub fn ignored(out: &mut String, report: &Report) {
     if report.ignored.is_empty() {
         return;
     }
-    out.push_str(
-        "<section id=\"ignored\">\n<h2>Rules that hid differences</h2>\n<table>\n\
-         <tr><th>Rule</th><th class=\"n\">Exchanges</th></tr>\n",
-    );
-    for rule in &report.ignored {
+    out.push_str("<section id=\"ignored\">\n<h2>Rules that hid differences</h2>\n");
+    ignored_table(out, &report.ignored);
+    out.push_str("</section>\n");
+}
+
+/// A table of rules with the exchanges each touched (the whole run's, or one route's).
+pub fn ignored_table(out: &mut String, rules: &[IgnoredRule]) {
+    out.push_str("<table>\n<tr><th>Rule</th><th class=\"n\">Exchanges</th></tr>\n");
+    for rule in rules {
         let _ = writeln!(
             out,
             "<tr><td class=\"mono\">{}</td><td class=\"n\">{}</td></tr>",
@@ -122,7 +126,7 @@ pub fn ignored(out: &mut String, report: &Report) {
             rule.exchanges
         );
     }
-    out.push_str("</table>\n</section>\n");
+    out.push_str("</table>\n");
 }
 
 /// The schema the page was made from.

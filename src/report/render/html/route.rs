@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use crate::report::{Report, RouteReport, TargetNames};
 
 use super::escape::{escape, prose};
-use super::page::{count, verdict_class, verdict_word};
+use super::page::{count, ignored_table, verdict_class, verdict_word};
 use super::signature;
 use super::tree::{self, Node};
 
@@ -94,21 +94,13 @@ fn section(out: &mut String, index: usize, route: &RouteReport, targets: &Target
         out.push_str("</table>\n");
     }
     if !route.ignored.is_empty() {
-        let _ = write!(
+        let _ = writeln!(
             out,
-            "<details class=\"hidden-by\"><summary>Hidden on this route by {}</summary>\n\
-             <table>\n<tr><th>Rule</th><th class=\"n\">Exchanges</th></tr>\n",
+            "<details class=\"hidden-by\"><summary>Hidden on this route by {}</summary>",
             count(route.ignored.len() as u64, "rule")
         );
-        for rule in &route.ignored {
-            let _ = writeln!(
-                out,
-                "<tr><td class=\"mono\">{}</td><td class=\"n\">{}</td></tr>",
-                escape(&rule.rule),
-                rule.exchanges
-            );
-        }
-        out.push_str("</table>\n</details>\n");
+        ignored_table(out, &route.ignored);
+        out.push_str("</details>\n");
     }
     out.push_str("</section>\n");
 }
