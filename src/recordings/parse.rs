@@ -52,7 +52,7 @@ impl<'de> Deserialize<'de> for InputId {
 
 struct IdVisitor;
 
-impl Visitor<'_> for IdVisitor {
+impl<'de> Visitor<'de> for IdVisitor {
     type Value = InputId;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -73,6 +73,19 @@ impl Visitor<'_> for IdVisitor {
 
     fn visit_i64<E: de::Error>(self, value: i64) -> Result<InputId, E> {
         Ok(InputId(value.to_string()))
+    }
+
+    /// Numbers keep their text (serde_json's `arbitrary_precision`), so they arrive as a map
+    /// that only [`serde_json::Number`] knows how to read.
+    fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<InputId, A::Error> {
+        let number = serde_json::Number::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        if number.is_f64() {
+            return Err(de::Error::invalid_type(
+                de::Unexpected::Other(&format!("floating point `{number}`")),
+                &self,
+            ));
+        }
+        Ok(InputId(number.as_str().to_owned()))
     }
 }
 
@@ -169,6 +182,10 @@ mod tests {
             (r#""id":42,"#, "42"),
             (r#""id":-3,"#, "-3"),
             (r#""id":18446744073709551615,"#, "18446744073709551615"),
+            (
+                r#""id":123456789012345678901234567890,"#,
+                "123456789012345678901234567890",
+            ),
             (r#""id":null,"#, "7"),
             ("", "7"),
         ] {
