@@ -452,3 +452,50 @@ fn gate_limits_per_route_and_minimum_exchanges_come_from_shadowdiff_toml() {
     let run = p.run(&["diff", "a.jsonl", "b.jsonl", "-q", "--min-exchanges", "1"]);
     assert_eq!(run.code, 1, "the users route is judged again and fails");
 }
+
+#[test]
+fn numbers_compare_by_the_value_written_and_show_as_sent() {
+    let p = Project::new();
+    let pairs = [
+        (
+            "r1",
+            r#"{"n":1,"f":0.3,"t":5e-43}"#,
+            r#"{"n":1.0,"f":0.29999999999999999,"t":5.0e-43}"#,
+        ),
+        (
+            "r2",
+            r#"{"n":10e-1,"big":18446744073709551616}"#,
+            r#"{"n":1e0,"big":1.8446744073709552e19}"#,
+        ),
+        (
+            "r3",
+            r#"{"big":18446744073709551616}"#,
+            r#"{"big":18446744073709551617}"#,
+        ),
+        ("r4", r#"{"x":59.97}"#, r#"{"x":59.970000000000006}"#),
+    ];
+    let side = |new: bool| -> String {
+        let recs: Vec<String> = pairs
+            .iter()
+            .map(|&(id, old_body, new_body)| {
+                let body = if new { new_body } else { old_body };
+                exchange(id, &format!("/n/{id}"), 200, body)
+            })
+            .collect();
+        lines(&recs)
+    };
+    p.file("a.jsonl", side(false));
+    p.file("b.jsonl", side(true));
+    let run = p.run(&["diff", "a.jsonl", "b.jsonl", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let report = report(&p, "shadowdiff-report");
+    assert_eq!(report["totals"]["equal"], 2, "{}", report["totals"]);
+    assert_eq!(report["totals"]["different"], 2, "{}", report["totals"]);
+    let text = p.read("shadowdiff-report/report.json");
+    for sent in ["18446744073709551617", "59.970000000000006", "59.97"] {
+        assert!(
+            text.contains(&format!(": {sent}")),
+            "{sent} as sent in {text}"
+        );
+    }
+}

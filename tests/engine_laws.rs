@@ -17,6 +17,10 @@ use shadowdiff::rules::{
 
 const KEYS: &[&str] = &["a", "b", "c", "id"];
 
+fn decimal(text: &str) -> bigdecimal::BigDecimal {
+    text.parse().expect("a decimal")
+}
+
 fn pattern(segments: Vec<Segment>) -> PathPattern {
     PathPattern {
         text: format!("{segments:?}"),
@@ -126,8 +130,8 @@ fn action() -> impl Strategy<Value = Action> {
         Just(Action::Ignore),
         Just(Action::Unordered),
         Just(Action::Keyed("id".into())),
-        Just(Action::Tolerance(Tolerance::Absolute(0.5))),
-        Just(Action::Tolerance(Tolerance::Relative(0.1))),
+        Just(Action::Tolerance(Tolerance::Absolute(decimal("0.5")))),
+        Just(Action::Tolerance(Tolerance::Relative(decimal("0.1")))),
         Just(Action::Normalize {
             regex: regex::Regex::new("[0-9]").expect("regex"),
             replace: "N".into(),

@@ -432,7 +432,7 @@ fn runs(sorted: &[(u64, usize)]) -> Vec<(u64, &[(u64, usize)])> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compare::testutil::{diff_strings, rule, walk};
+    use crate::compare::testutil::{absolute, diff_strings, rule, walk};
     use crate::rules::{BodyMatcher, RuleId, Tolerance};
     use serde_json::json;
 
@@ -526,7 +526,7 @@ mod tests {
     fn unordered_matched_elements_are_still_walked() {
         let matcher = BodyMatcher::new(vec![
             rule("$", Action::Unordered, 1),
-            rule("$[*].n", Action::Tolerance(Tolerance::Absolute(0.5)), 2),
+            rule("$[*].n", Action::Tolerance(absolute("0.5")), 2),
         ]);
         let w = walk(
             &matcher,

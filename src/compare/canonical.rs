@@ -25,6 +25,8 @@ const OBJECT: u64 = 7;
 const MEMBER: u64 = 8;
 const TOLERATED: u64 = 9;
 const IGNORED: u64 = 10;
+const EXACT: u64 = 11;
+const NUMBER_TEXT: u64 = 12;
 
 /// The hash of a place that an Ignore rule hides.
 fn ignored() -> u64 {
@@ -64,8 +66,20 @@ fn hash_at(
         Value::Bool(b) => xxh3_64_with_seed(&[u8::from(*b)], BOOL),
         Value::Number(_) if scope.tolerance.is_some() => xxh3_64_with_seed(&[], TOLERATED),
         Value::Number(n) => match numbers::key(n) {
-            NumberKey::Integer(i) => xxh3_64_with_seed(&i.to_le_bytes(), INTEGER),
-            NumberKey::Float(bits) => xxh3_64_with_seed(&bits.to_le_bytes(), FLOAT),
+            NumberKey::Small(i) => xxh3_64_with_seed(&i128::from(i).to_le_bytes(), INTEGER),
+            NumberKey::Exact {
+                negative,
+                digits,
+                exponent,
+            } => {
+                let mut h = Xxh3::with_seed(EXACT);
+                h.update(&[u8::from(negative)]);
+                h.update(&exponent.to_le_bytes());
+                h.update(digits.as_bytes());
+                h.digest()
+            }
+            NumberKey::Double(bits) => xxh3_64_with_seed(&bits.to_le_bytes(), FLOAT),
+            NumberKey::Text(text) => xxh3_64_with_seed(text.as_bytes(), NUMBER_TEXT),
         },
         Value::String(s) => xxh3_64_with_seed(scope.normalized(s).as_bytes(), STRING),
         Value::Array(items) => {
@@ -142,7 +156,7 @@ pub(crate) fn same(old: &Value, new: &Value) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compare::testutil::rule;
+    use crate::compare::testutil::{absolute, rule};
     use crate::rules::{Action, Tolerance};
     use serde_json::json;
 
@@ -166,7 +180,7 @@ mod tests {
     fn rules_shape_the_hash() {
         let matcher = BodyMatcher::new(vec![
             rule("$[*].at", Action::Ignore, 1),
-            rule("$[*].n", Action::Tolerance(Tolerance::Absolute(1.0)), 2),
+            rule("$[*].n", Action::Tolerance(absolute("1.0")), 2),
             rule("$[*].tags", Action::Unordered, 3),
         ]);
         assert_eq!(

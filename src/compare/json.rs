@@ -39,7 +39,7 @@ pub(crate) fn body_path(steps: &[PathStep<'_>]) -> BodyPath {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Scope<'m> {
     /// The nearest tolerance, with its rule.
-    pub tolerance: Option<(Tolerance, RuleId)>,
+    pub tolerance: Option<(&'m Tolerance, RuleId)>,
     /// Normalize rules, outermost first; all are applied in that order.
     pub normalize: Vec<&'m BodyRule>,
 }
@@ -95,7 +95,7 @@ pub(crate) fn here<'m, 's>(
             Action::Tolerance(tolerance) => {
                 if !tolerance_here {
                     tolerance_here = true;
-                    here.scope.to_mut().tolerance = Some((*tolerance, rule.id));
+                    here.scope.to_mut().tolerance = Some((tolerance, rule.id));
                 }
             }
             Action::Normalize { .. } => here.scope.to_mut().normalize.push(rule),
@@ -182,9 +182,7 @@ impl<'m> Walker<'m> {
                     return;
                 }
                 match scope.tolerance {
-                    Some((tolerance, rule))
-                        if tolerance.accepts(numbers::as_f64(x), numbers::as_f64(y)) =>
-                    {
+                    Some((tolerance, rule)) if numbers::within(tolerance, x, y) => {
                         self.ignore(rule, path);
                     }
                     _ => self.changed(old, new, path),
@@ -285,7 +283,7 @@ impl<'m> Walker<'m> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compare::testutil::{diff_strings, pattern, rule, walk};
+    use crate::compare::testutil::{absolute, diff_strings, pattern, relative, rule, walk};
     use crate::rules::Tolerance;
     use serde_json::json;
 
@@ -359,8 +357,8 @@ mod tests {
     #[test]
     fn tolerances_hide_small_changes() {
         let matcher = BodyMatcher::new(vec![
-            rule("$.total", Action::Tolerance(Tolerance::Absolute(0.01)), 1),
-            rule("$..price", Action::Tolerance(Tolerance::Relative(0.001)), 2),
+            rule("$.total", Action::Tolerance(absolute("0.01")), 1),
+            rule("$..price", Action::Tolerance(relative("0.001")), 2),
         ]);
         let w = walk(
             &matcher,

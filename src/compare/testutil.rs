@@ -2,7 +2,11 @@
 
 use serde_json::Value;
 
-use crate::rules::{Action, BodyMatcher, BodyRule, PathPattern, RuleId};
+use std::str::FromStr;
+
+use bigdecimal::BigDecimal;
+
+use crate::rules::{Action, BodyMatcher, BodyRule, PathPattern, RuleId, Tolerance};
 
 use super::json::Walker;
 
@@ -40,4 +44,14 @@ pub(crate) fn diff_strings(differences: &[Difference]) -> Vec<String> {
             Target::Body(path) => format!("{path} {}", d.kind.as_str()),
         })
         .collect()
+}
+
+/// An absolute tolerance of the decimal `text`.
+pub(crate) fn absolute(text: &str) -> Tolerance {
+    Tolerance::Absolute(BigDecimal::from_str(text).expect("a decimal"))
+}
+
+/// A relative tolerance of the decimal fraction `text`.
+pub(crate) fn relative(text: &str) -> Tolerance {
+    Tolerance::Relative(BigDecimal::from_str(text).expect("a decimal"))
 }

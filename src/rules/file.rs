@@ -26,7 +26,9 @@
 use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 
+use bigdecimal::BigDecimal;
 use regex::Regex;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
@@ -490,7 +492,9 @@ fn rule(path: PathPattern, action: Action, id: RuleId) -> BodyRule {
     BodyRule { path, action, id }
 }
 
-/// A tolerance value checked, and the text that shows it in a label.
+/// A tolerance value checked, and the text that shows it in a label. The value is the decimal the
+/// file wrote: a TOML float by its shortest form (`0.01`, not the double's expansion), a
+/// percentage by its digits, so `"0.1%"` is exactly 0.001.
 fn tolerance(value: &ToleranceDoc, path: &str) -> std::result::Result<(Tolerance, String), String> {
     let expected = "expected a number such as 0.01 or a percentage such as \"0.1%\"";
     match value {
@@ -504,23 +508,36 @@ fn tolerance(value: &ToleranceDoc, path: &str) -> std::result::Result<(Tolerance
                     "tolerance {number} for {path} is negative; expected 0 or more"
                 ))
             } else {
-                Ok((Tolerance::Absolute(*number), number.to_string()))
+                let text = number.to_string();
+                let exact = BigDecimal::from_str(&text).map_err(|err| {
+                    format!("tolerance {number} for {path} is not a decimal ({err}); {expected}")
+                })?;
+                Ok((Tolerance::Absolute(exact), text))
             }
         }
         ToleranceDoc::Text(text) => {
             let percent = text
                 .trim()
                 .strip_suffix('%')
-                .and_then(|number| number.trim().parse::<f64>().ok())
-                .filter(|number| number.is_finite());
+                .map(str::trim)
+                .filter(|number| {
+                    number.bytes().any(|b| b.is_ascii_digit())
+                        && number
+                            .bytes()
+                            .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
+                })
+                .and_then(|number| BigDecimal::from_str(number).ok());
             match percent {
                 None => Err(format!(
                     "tolerance {text:?} for {path} is not a number or a percentage; {expected}"
                 )),
-                Some(number) if number < 0.0 => Err(format!(
+                Some(number) if number < BigDecimal::from(0) => Err(format!(
                     "tolerance {text:?} for {path} is negative; expected 0% or more"
                 )),
-                Some(number) => Ok((Tolerance::Relative(number / 100.0), format!("{number}%"))),
+                Some(number) => {
+                    let label = format!("{}%", number.normalized());
+                    Ok((Tolerance::Relative(number / BigDecimal::from(100)), label))
+                }
             }
         }
     }
@@ -775,17 +792,22 @@ mod tests {
     #[test]
     fn tolerances() {
         let ok = |doc: ToleranceDoc| tolerance(&doc, "$.a").map_err(|e| panic!("{e}")).ok();
+        let decimal = |text: &str| BigDecimal::from_str(text).expect("decimal");
         assert_eq!(
             ok(ToleranceDoc::Number(0.01)),
-            Some((Tolerance::Absolute(0.01), "0.01".into()))
+            Some((Tolerance::Absolute(decimal("0.01")), "0.01".into()))
         );
         assert_eq!(
             ok(ToleranceDoc::Number(0.0)),
-            Some((Tolerance::Absolute(0.0), "0".into()))
+            Some((Tolerance::Absolute(decimal("0")), "0".into()))
         );
         assert_eq!(
             ok(ToleranceDoc::Text(" 50 % ".into())),
-            Some((Tolerance::Relative(0.5), "50%".into()))
+            Some((Tolerance::Relative(decimal("0.5")), "50%".into()))
+        );
+        assert_eq!(
+            ok(ToleranceDoc::Text("0.1%".into())),
+            Some((Tolerance::Relative(decimal("0.001")), "0.1%".into()))
         );
         for bad in ["abc%", "1", "%", "NaN%", "inf%", "", "1%%"] {
             let error = tolerance(&ToleranceDoc::Text(bad.into()), "$.a");
