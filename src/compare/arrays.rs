@@ -433,7 +433,7 @@ fn runs(sorted: &[(u64, usize)]) -> Vec<(u64, &[(u64, usize)])> {
 mod tests {
     use super::*;
     use crate::compare::testutil::{absolute, diff_strings, rule, walk};
-    use crate::rules::{BodyMatcher, RuleId, Tolerance};
+    use crate::rules::{BodyMatcher, RuleId};
     use serde_json::json;
 
     fn items(n: usize) -> Vec<Value> {

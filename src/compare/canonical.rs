@@ -157,7 +157,7 @@ pub(crate) fn same(old: &Value, new: &Value) -> bool {
 mod tests {
     use super::*;
     use crate::compare::testutil::{absolute, rule};
-    use crate::rules::{Action, Tolerance};
+    use crate::rules::Action;
     use serde_json::json;
 
     fn h(matcher: &BodyMatcher, value: Value) -> u64 {

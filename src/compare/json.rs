@@ -284,7 +284,6 @@ impl<'m> Walker<'m> {
 mod tests {
     use super::*;
     use crate::compare::testutil::{absolute, diff_strings, pattern, relative, rule, walk};
-    use crate::rules::Tolerance;
     use serde_json::json;
 
     #[test]

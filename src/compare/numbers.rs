@@ -106,8 +106,9 @@ fn decimal(text: &str) -> Option<BigDecimal> {
     let digits = parts.digits.len() as i64;
     let low = parts.exponent;
     let high = parts.exponent.saturating_add(digits);
-    let within = |position: i64| position.abs() <= MAX_SPAN / 2;
-    if !parts.digits.is_empty() && !(within(low) && within(high)) {
+    let near = |position: i64| position.abs() <= MAX_SPAN / 2;
+    let zero = parts.digits.is_empty();
+    if !(zero || near(low) && near(high)) {
         return None;
     }
     BigDecimal::from_str(text).ok()

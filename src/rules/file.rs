@@ -28,7 +28,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use bigdecimal::BigDecimal;
+use bigdecimal::{BigDecimal, Signed as _};
 use regex::Regex;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
@@ -531,7 +531,7 @@ fn tolerance(value: &ToleranceDoc, path: &str) -> std::result::Result<(Tolerance
                 None => Err(format!(
                     "tolerance {text:?} for {path} is not a number or a percentage; {expected}"
                 )),
-                Some(number) if number < BigDecimal::from(0) => Err(format!(
+                Some(number) if number.is_negative() => Err(format!(
                     "tolerance {text:?} for {path} is negative; expected 0% or more"
                 )),
                 Some(number) => {
