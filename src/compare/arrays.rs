@@ -42,7 +42,8 @@ impl<'m> Walker<'m> {
         }
     }
 
-    /// `(hash, index)` of the given elements.
+    /// `(hash, index)` of the given elements, each hashed under the rules that hold for any
+    /// element (see [`BodyMatcher::any_index`](crate::rules::BodyMatcher::any_index)).
     fn hashed(
         &self,
         items: &[Value],
@@ -50,11 +51,11 @@ impl<'m> Walker<'m> {
         state: &MatchState,
         scope: &Scope<'m>,
     ) -> Vec<(u64, usize)> {
+        let element = self.matcher.any_index(state);
         indices
             .into_iter()
             .filter_map(|i| {
                 let item = items.get(i)?;
-                let element = self.matcher.index(state, i);
                 Some((canonical::hash(self.matcher, item, &element, scope), i))
             })
             .collect()
@@ -500,6 +501,25 @@ mod tests {
             kinds.contains(&Kind::Added) && kinds.contains(&Kind::Removed),
             "{kinds:?}"
         );
+    }
+
+    #[test]
+    fn a_rule_naming_an_index_does_not_decide_the_alignment() {
+        let matcher = BodyMatcher::new(vec![rule("$.a[1]", Action::Ignore, 1)]);
+        let w = walk(
+            &matcher,
+            json!({"a": ["x", "y"]}),
+            json!({"a": ["w", "x", "Y"]}),
+        );
+        assert_eq!(diff_strings(&w.differences), vec!["$.a[0] added"]);
+        assert_eq!(w.ignored.len(), 1, "y against Y, hidden at old index 1");
+        let deeper = BodyMatcher::new(vec![rule("$[1].at", Action::Ignore, 1)]);
+        let w = walk(
+            &deeper,
+            json!([{"v": 1, "at": 1}, {"v": 2, "at": 1}]),
+            json!([{"v": 0, "at": 1}, {"v": 1, "at": 1}, {"v": 2, "at": 1}]),
+        );
+        assert_eq!(diff_strings(&w.differences), vec!["$[0] added"]);
     }
 
     #[test]

@@ -86,19 +86,19 @@ fn hash_at(
             let element =
                 |(i, item): (usize, &Value)| hash(matcher, item, &matcher.index(state, i), scope);
             if here.array.is_some() {
-                let (sum, mixed) =
-                    items
-                        .iter()
-                        .enumerate()
-                        .map(element)
-                        .fold((0u64, 0u64), |(sum, mixed), h| {
-                            (
-                                sum.wrapping_add(h),
-                                mixed.wrapping_add(
-                                    h.rotate_left(29).wrapping_mul(0x9E37_79B9_7F4A_7C15),
-                                ),
-                            )
-                        });
+                // Order does not count here, so neither do rules that name an index.
+                let any = matcher.any_index(state);
+                let (sum, mixed) = items
+                    .iter()
+                    .map(|item| hash(matcher, item, &any, scope))
+                    .fold((0u64, 0u64), |(sum, mixed), h| {
+                        (
+                            sum.wrapping_add(h),
+                            mixed.wrapping_add(
+                                h.rotate_left(29).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+                            ),
+                        )
+                    });
                 let mut h = Xxh3::new();
                 h.update(&BAG.to_le_bytes());
                 h.update(&(items.len() as u64).to_le_bytes());

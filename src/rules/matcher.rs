@@ -76,6 +76,8 @@ impl MatchState {
 enum Step<'k> {
     Key(&'k str),
     Index(usize),
+    /// An element of an array whatever its index: only `[*]` and `..` segments match it.
+    AnyIndex,
 }
 
 impl BodyMatcher {
@@ -110,6 +112,13 @@ impl BodyMatcher {
     /// The state at element `index` of the array at `state`.
     pub fn index(&self, state: &MatchState, index: usize) -> MatchState {
         self.step(state, Step::Index(index))
+    }
+
+    /// The state at any element of the array at `state`, with the rules that name an index
+    /// (`$.a[1]`) left out: what array elements are hashed under to decide which elements align,
+    /// since a rule that depends on an element's position cannot decide that position.
+    pub fn any_index(&self, state: &MatchState) -> MatchState {
+        self.step(state, Step::AnyIndex)
     }
 
     /// The rules whose whole pattern matches the place of `state`, in rule order.
