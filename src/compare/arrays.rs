@@ -5,20 +5,13 @@
 //! always walked, so differences hidden by a rule inside them are still recorded as ignored. Paths
 //! of matched and removed elements use the old index; added elements use the new index.
 
-use similar::{capture_diff_slices, Algorithm, DiffOp};
-
 use serde_json::Value;
 
+use super::align::{align, Piece};
 use super::canonical;
 use super::json::{PathStep, Scope, Walker};
 use super::Kind;
 use crate::rules::{Action, BodyRule, MatchState};
-
-/// The largest middle section (after trimming the common prefix and suffix), per side, that is
-/// aligned with a diff algorithm. Beyond it the middle is paired by position: the output stays
-/// deterministic (no time deadline) and the cost stays linear, at the price of a cascade of
-/// changes after an insertion into a very long array.
-pub const ALIGN_LIMIT: usize = 2000;
 
 impl<'m> Walker<'m> {
     /// Compares the arrays at one place, as the first array rule there says.
@@ -103,8 +96,9 @@ impl<'m> Walker<'m> {
         path.pop();
     }
 
-    /// Ordered arrays: common prefix and suffix walked pairwise, the middle aligned by a Myers diff
-    /// over element hashes (up to [`ALIGN_LIMIT`] elements a side), else paired by position.
+    /// Ordered arrays: the common prefix and suffix (equal without any rule) skipped, the middle
+    /// aligned over element hashes (see `align`), matched elements walked pairwise, and each run
+    /// of unmatched elements paired by position.
     fn ordered<'a>(
         &mut self,
         old: &'a [Value],
@@ -127,50 +121,50 @@ impl<'m> Walker<'m> {
             .take_while(|(a, b)| canonical::same(a, b))
             .count();
         let (old_end, new_end) = (old.len() - suffix, new.len() - suffix);
-        let (old_mid, new_mid) = (old_end - prefix, new_end - prefix);
-        if old_mid > 0 && new_mid > 0 && old_mid <= ALIGN_LIMIT && new_mid <= ALIGN_LIMIT {
-            let hashes = |items: &[Value], end: usize| -> Vec<u64> {
-                self.hashed(items, prefix..end, state, scope)
-                    .into_iter()
-                    .map(|(h, _)| h)
-                    .collect()
-            };
-            let (ho, hn) = (hashes(old, old_end), hashes(new, new_end));
-            let ops = capture_diff_slices(Algorithm::Myers, &ho, &hn);
-            let mut pending = Pending::at(prefix, prefix);
-            for op in ops {
-                match op {
-                    DiffOp::Equal {
-                        old_index,
-                        new_index,
-                        len,
-                    } => {
-                        self.flush(old, new, &mut pending, path, state, scope);
-                        for k in 0..len {
-                            let (i, j) = (prefix + old_index + k, prefix + new_index + k);
-                            self.pair(old, new, i, j, path, state, scope);
-                        }
-                        pending = Pending::at(prefix + old_index + len, prefix + new_index + len);
+        let hashes = |items: &[Value], end: usize| -> Vec<u64> {
+            self.hashed(items, prefix..end, state, scope)
+                .into_iter()
+                .map(|(h, _)| h)
+                .collect()
+        };
+        let (ho, hn) = (hashes(old, old_end), hashes(new, new_end));
+        for piece in align(&ho, &hn) {
+            match piece {
+                Piece::Same {
+                    old: i,
+                    new: j,
+                    len,
+                } => {
+                    for k in 0..len {
+                        self.pair(old, new, prefix + i + k, prefix + j + k, path, state, scope);
                     }
-                    DiffOp::Delete { old_len, .. } => pending.old_end += old_len,
-                    DiffOp::Insert { new_len, .. } => pending.new_end += new_len,
-                    DiffOp::Replace {
-                        old_len, new_len, ..
-                    } => {
-                        pending.old_end += old_len;
-                        pending.new_end += new_len;
+                }
+                Piece::Apart {
+                    old: o,
+                    new: n,
+                    bounded,
+                } => {
+                    let mut pending = Pending {
+                        old_start: prefix + o.start,
+                        old_end: prefix + o.end,
+                        new_start: prefix + n.start,
+                        new_end: prefix + n.end,
+                    };
+                    let found = self.differences.len();
+                    self.flush(old, new, &mut pending, path, state, scope);
+                    if bounded {
+                        let note = format!(
+                            "array too long to align here: {} old and {} new elements with \
+                             nothing unique in common were compared by position",
+                            o.len(),
+                            n.len()
+                        );
+                        for difference in &mut self.differences[found..] {
+                            difference.note.get_or_insert_with(|| note.clone());
+                        }
                     }
                 }
             }
-            self.flush(old, new, &mut pending, path, state, scope);
-        } else {
-            let mut pending = Pending {
-                old_start: prefix,
-                old_end,
-                new_start: prefix,
-                new_end,
-            };
-            self.flush(old, new, &mut pending, path, state, scope);
         }
     }
 
@@ -615,22 +609,37 @@ mod tests {
     }
 
     #[test]
-    fn long_middles_pair_by_position() {
+    fn one_insertion_into_a_long_array_is_one_added() {
+        const N: i64 = 100_000;
         let none = BodyMatcher::default();
-        let old: Vec<Value> = (0..ALIGN_LIMIT as i64 + 10).map(Value::from).collect();
+        let old: Vec<Value> = (0..N).map(|i| json!({"id": i, "v": i % 5})).collect();
         let mut new = old.clone();
-        new.insert(0, json!(-1));
+        new.insert(0, json!({"id": -1, "v": 0}));
         new.pop();
-        new.push(json!(-2));
-        let w = walk(&none, Value::Array(old.clone()), Value::Array(new));
-        assert_eq!(w.differences.len(), old.len() + 1);
-        let changed = w
-            .differences
-            .iter()
-            .filter(|d| d.kind == Kind::Changed)
-            .count();
-        assert_eq!(changed, old.len());
-        assert_eq!(w.differences.last().map(|d| d.kind), Some(Kind::Added));
+        new.push(json!({"id": N - 1, "v": 99}));
+        new.insert(50_000, json!("inserted"));
+        let w = walk(&none, Value::Array(old), Value::Array(new));
+        assert_eq!(
+            diff_strings(&w.differences),
+            vec![
+                "$[0] added".to_string(),
+                "$[50000] added".to_string(),
+                format!("$[{}].v changed", N - 1)
+            ]
+        );
+        assert!(w.differences.iter().all(|d| d.note.is_none()));
+    }
+
+    #[test]
+    fn an_array_beyond_the_alignment_bound_is_compared_by_position_with_a_note() {
+        let none = BodyMatcher::default();
+        let old: Vec<Value> = (0..20_000).map(|i| json!(i % 7)).collect();
+        let new: Vec<Value> = (0..20_000).map(|i| json!((i * 3) % 7)).collect();
+        let w = walk(&none, Value::Array(old), Value::Array(new));
+        assert!(!w.differences.is_empty());
+        let note = w.differences[0].note.as_deref().unwrap_or_default();
+        assert!(note.starts_with("array too long to align here"), "{note}");
+        assert!(w.differences.iter().all(|d| d.note.is_some()));
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! type), `json` (the structural walk), `arrays` (ordered, multiset, keyed), `canonical` (the
 //! rule-aware hash that aligns array elements), `numbers`, `text` and `binary`.
 
+mod align;
 mod arrays;
 mod binary;
 mod body;
@@ -20,7 +21,7 @@ mod numbers;
 mod testutil;
 mod text;
 
-pub use arrays::ALIGN_LIMIT;
+pub use align::{MYERS_BUDGET, MYERS_CELLS};
 pub use difference::{BodyPath, Difference, Ignored, Kind, Signature, Step, Target};
 
 use serde_json::Value;
