@@ -499,3 +499,46 @@ fn numbers_compare_by_the_value_written_and_show_as_sent() {
         );
     }
 }
+
+#[test]
+fn bodies_nested_ten_thousand_levels_compare_structurally() {
+    const LEVELS: usize = 10_000;
+    let objects = |leaf: &str| format!("{}{leaf}{}", r#"{"a":"#.repeat(LEVELS), "}".repeat(LEVELS));
+    let arrays = |leaf: &str| format!("{}{leaf}{}", "[".repeat(LEVELS), "]".repeat(LEVELS));
+    let p = Project::new();
+    let a = [
+        exchange("objects", "/deep/1", 200, &objects(r#"{"v":1,"w":1}"#)),
+        exchange("arrays", "/deep/2", 200, &arrays("[1,2]")),
+        exchange("same", "/deep/3", 200, &arrays("7")),
+    ];
+    let b = [
+        exchange("objects", "/deep/1", 200, &objects(r#"{"v":2,"w":1}"#)),
+        exchange("arrays", "/deep/2", 200, &arrays("[1,2,3]")),
+        exchange("same", "/deep/3", 200, &arrays("7.0")),
+    ];
+    p.file("a.jsonl", lines(&a));
+    p.file("b.jsonl", lines(&b));
+    let run = p.run(&["diff", "a.jsonl", "b.jsonl", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = report(&p, "shadowdiff-report");
+    assert_eq!(report["totals"]["equal"], 1, "{}", report["totals"]);
+    assert_eq!(report["totals"]["different"], 2, "{}", report["totals"]);
+    let signatures: Vec<String> = report["routes"]
+        .as_array()
+        .expect("routes")
+        .iter()
+        .flat_map(|route| route["signatures"].as_array().cloned().unwrap_or_default())
+        .map(|sig| sig["signature"].as_str().unwrap_or_default().to_string())
+        .collect();
+    let object_path = format!("body ${}.v changed", ".a".repeat(LEVELS));
+    let array_path = format!("body ${}[*] added", "[*]".repeat(LEVELS));
+    assert_eq!(signatures.len(), 2, "{}", signatures.join("\n").len());
+    assert!(
+        signatures.contains(&object_path),
+        "no structural object difference"
+    );
+    assert!(
+        signatures.contains(&array_path),
+        "no structural array difference"
+    );
+}

@@ -8,7 +8,7 @@
 use serde_json::Value;
 
 use super::align::{align, Piece};
-use super::canonical;
+use super::canonical::{self, Hashed};
 use super::json::{PathStep, Scope, Walker};
 use super::Kind;
 use crate::rules::{Action, BodyRule, MatchState};
@@ -43,7 +43,7 @@ impl<'m> Walker<'m> {
         indices: impl IntoIterator<Item = usize>,
         state: &MatchState,
         scope: &Scope<'m>,
-    ) -> Vec<(u64, usize)> {
+    ) -> Vec<(Hashed, usize)> {
         let element = self.matcher.any_index(state);
         indices
             .into_iter()
@@ -69,7 +69,7 @@ impl<'m> Walker<'m> {
         let (Some(a), Some(b)) = (old.get(i), new.get(j)) else {
             return;
         };
-        if canonical::same(a, b) {
+        if canonical::same_within(a, b) == Some(true) {
             return;
         }
         let element = self.matcher.index(state, i);
@@ -112,19 +112,19 @@ impl<'m> Walker<'m> {
         let prefix = old
             .iter()
             .zip(new)
-            .take_while(|(a, b)| canonical::same(a, b))
+            .take_while(|(a, b)| canonical::same_within(a, b) == Some(true))
             .count();
         let suffix = old[prefix..]
             .iter()
             .rev()
             .zip(new[prefix..].iter().rev())
-            .take_while(|(a, b)| canonical::same(a, b))
+            .take_while(|(a, b)| canonical::same_within(a, b) == Some(true))
             .count();
         let (old_end, new_end) = (old.len() - suffix, new.len() - suffix);
         let hashes = |items: &[Value], end: usize| -> Vec<u64> {
             self.hashed(items, prefix..end, state, scope)
                 .into_iter()
-                .map(|(h, _)| h)
+                .map(|(h, _)| h.hash)
                 .collect()
         };
         let (ho, hn) = (hashes(old, old_end), hashes(new, new_end));
@@ -208,8 +208,8 @@ impl<'m> Walker<'m> {
         &mut self,
         old: &'a [Value],
         new: &'a [Value],
-        mut o: Vec<(u64, usize)>,
-        mut n: Vec<(u64, usize)>,
+        mut o: Vec<(Hashed, usize)>,
+        mut n: Vec<(Hashed, usize)>,
         path: &mut Vec<PathStep<'a>>,
         state: &MatchState,
         scope: &Scope<'m>,
@@ -219,7 +219,7 @@ impl<'m> Walker<'m> {
         let (mut pairs, mut removed, mut added) = (Vec::new(), Vec::new(), Vec::new());
         let (mut a, mut b) = (0, 0);
         while a < o.len() && b < n.len() {
-            match o[a].0.cmp(&n[b].0) {
+            match o[a].0.hash.cmp(&n[b].0.hash) {
                 std::cmp::Ordering::Less => {
                     removed.push(o[a].1);
                     a += 1;
@@ -229,7 +229,11 @@ impl<'m> Walker<'m> {
                     b += 1;
                 }
                 std::cmp::Ordering::Equal => {
-                    pairs.push((o[a].1, n[b].1));
+                    // Without rules below this place, equal whole hashes mean equal elements
+                    // (but for a 2^-64 chance of collision): such a pair needs no walk.
+                    if !(o[a].0.whole && n[b].0.whole) || self.ruled_below(state, scope) {
+                        pairs.push((o[a].1, n[b].1));
+                    }
                     a += 1;
                     b += 1;
                 }
@@ -237,11 +241,6 @@ impl<'m> Walker<'m> {
         }
         removed.extend(o[a..].iter().map(|&(_, i)| i));
         added.extend(n[b..].iter().map(|&(_, j)| j));
-        // Without rules below this place, equal hashes mean equal elements (but for a 2^-64
-        // chance of collision): the pairs need no walk.
-        if !self.ruled_below(state, scope) {
-            pairs.clear();
-        }
         let matching = Matching {
             pairs,
             removed,
@@ -339,9 +338,13 @@ impl<'m> Walker<'m> {
         }
         if plain {
             // Each side was hashed in its own order (sequential in memory); walk only the pairs
-            // whose plain hashes differ: equal hashes mean equal items but for a 2^-64 chance.
+            // whose plain hashes differ or are not whole: equal whole hashes mean equal items
+            // but for a 2^-64 chance.
             let (ho, hn) = (&old_keys.hashes, &new_keys.hashes);
-            pairs.retain(|&(i, j)| ho.get(i) != hn.get(j));
+            pairs.retain(|&(i, j)| match (ho.get(i), hn.get(j)) {
+                (Some(a), Some(b)) => !(a.whole && b.whole && a.hash == b.hash),
+                _ => true,
+            });
         }
         let matching = Matching {
             pairs,
@@ -395,7 +398,7 @@ fn keys(items: &[Value], field: &str, whole: bool) -> Keys {
     };
     for (i, item) in items.iter().enumerate() {
         match item.as_object().and_then(|object| object.get(field)) {
-            Some(key) => keys.keyed.push((canonical::plain(key), i)),
+            Some(key) => keys.keyed.push((canonical::plain(key).hash, i)),
             None => keys.lacking.push(i),
         }
         if whole {
@@ -413,7 +416,7 @@ struct Keys {
     /// Indices of the items without it.
     lacking: Vec<usize>,
     /// Plain hashes of all items, when asked for.
-    hashes: Vec<u64>,
+    hashes: Vec<Hashed>,
 }
 
 /// Groups sorted `(key, index)` pairs into runs of one key.

@@ -9,6 +9,7 @@
 use serde_json::Value;
 
 use super::decode::decode;
+use super::deep;
 use super::json::Walker;
 use super::{binary, text, Difference, Ignored, Kind, Target};
 use crate::model::{header, Response};
@@ -45,13 +46,13 @@ fn classify<'b>(bytes: &'b [u8], content_type: Option<&str>) -> Parsed<'b> {
         return Parsed::Empty;
     }
     match media_type(content_type) {
-        Some(media) if claims_json(&media) => match serde_json::from_slice(bytes) {
+        Some(media) if claims_json(&media) => match deep::parse(bytes) {
             Ok(value) => Parsed::Json(value),
             Err(error) => Parsed::NotJson(media, error.to_string(), bytes),
         },
         Some(media) if is_text(&media) => Parsed::Text(bytes),
         Some(_) => Parsed::Binary(bytes),
-        None => match serde_json::from_slice(bytes) {
+        None => match deep::parse(bytes) {
             Ok(value) => Parsed::Json(value),
             Err(_) if std::str::from_utf8(bytes).is_ok() => Parsed::Text(bytes),
             Err(_) => Parsed::Binary(bytes),
@@ -63,7 +64,7 @@ fn classify<'b>(bytes: &'b [u8], content_type: Option<&str>) -> Parsed<'b> {
 fn shown(parsed: &Parsed<'_>) -> Option<Value> {
     match parsed {
         Parsed::Empty => None,
-        Parsed::Json(value) => Some(value.clone()),
+        Parsed::Json(value) => Some(deep::shown(value).0),
         Parsed::NotJson(_, _, bytes) | Parsed::Text(bytes) => {
             Some(Value::String(text::head(&String::from_utf8_lossy(bytes))))
         }
@@ -121,6 +122,11 @@ pub(crate) fn compare(
     let a = classify(&old_decoded.bytes, header(&old.headers, "content-type"));
     let b = classify(&new_decoded.bytes, header(&new.headers, "content-type"));
     let (mut differences, mut ignored) = compare_parsed(&a, &b, matcher);
+    for parsed in [a, b] {
+        if let Parsed::Json(value) = parsed {
+            deep::dismantle(value);
+        }
+    }
     let decode_notes: Vec<String> = [old_decoded.note, new_decoded.note]
         .into_iter()
         .flatten()
@@ -353,6 +359,53 @@ mod tests {
             diff_strings(&compare(&a, &empty, &none).0),
             vec!["$ removed"]
         );
+    }
+
+    #[test]
+    fn bodies_of_any_depth_compare_structurally() {
+        use crate::compare::deep::tests::{nested_arrays, nested_objects};
+        const LEVELS: usize = 10_000;
+        let json = |text: String| json_response(&text);
+        let (d, _) = compare(
+            &json(nested_objects(LEVELS, r#"{"v":1,"w":2}"#)),
+            &json(nested_objects(LEVELS, r#"{"v":3,"w":2}"#)),
+            &BodyMatcher::default(),
+        );
+        assert_eq!(d.len(), 1, "{:?}", d.first().map(|d| &d.note));
+        assert_eq!(d[0].kind, Kind::Changed);
+        let expected = format!("${}.v", ".a".repeat(LEVELS));
+        assert_eq!(d[0].target.place().as_deref(), Some(expected.as_str()));
+        assert_eq!(d[0].note, None);
+
+        let (d, _) = compare(
+            &json(nested_arrays(LEVELS, "[1,2]")),
+            &json(nested_arrays(LEVELS, "[1,2,3]")),
+            &BodyMatcher::default(),
+        );
+        assert_eq!(diff_strings(&d).len(), 1);
+        let expected = format!("${}[2]", "[0]".repeat(LEVELS));
+        assert_eq!(d[0].target.place().as_deref(), Some(expected.as_str()));
+        assert_eq!(d[0].kind, Kind::Added);
+
+        let (d, _) = compare(
+            &json(r#"{"a":1}"#.to_string()),
+            &json(format!(
+                r#"{{"a":1,"deep":{}}}"#,
+                nested_arrays(LEVELS, "0")
+            )),
+            &BodyMatcher::default(),
+        );
+        assert_eq!(diff_strings(&d), vec!["$.deep added"]);
+        let shown = d[0]
+            .new
+            .as_ref()
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        assert!(shown.starts_with("[[[["), "{shown:.20}");
+        assert!(d[0]
+            .note
+            .as_deref()
+            .is_some_and(|n| n.contains("10000 levels deep")));
     }
 
     #[test]

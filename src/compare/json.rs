@@ -11,6 +11,7 @@ use std::borrow::Cow;
 use serde_json::{Map, Value};
 
 use super::canonical;
+use super::deep;
 use super::numbers;
 use super::{BodyPath, Difference, Ignored, Kind, Step, Target};
 use crate::rules::{Action, BodyMatcher, BodyRule, MatchState, RuleId, Tolerance};
@@ -164,6 +165,17 @@ impl<'m> Walker<'m> {
         state: &MatchState,
         scope: &Scope<'m>,
     ) {
+        deep::guarded(|| self.node_here(old, new, path, state, scope));
+    }
+
+    fn node_here<'a>(
+        &mut self,
+        old: &'a Value,
+        new: &'a Value,
+        path: &mut Vec<PathStep<'a>>,
+        state: &MatchState,
+        scope: &Scope<'m>,
+    ) {
         let here = here(self.matcher, state, scope);
         if let Some(rule) = here.ignore {
             if !canonical::same(old, new) {
@@ -263,12 +275,14 @@ impl<'m> Walker<'m> {
         new: Option<&Value>,
         path: &[PathStep<'_>],
     ) {
+        let (old, old_note) = old.map(deep::shown).unzip();
+        let (new, new_note) = new.map(deep::shown).unzip();
         self.differences.push(Difference {
             target: Target::Body(body_path(path)),
             kind,
-            old: old.cloned(),
-            new: new.cloned(),
-            note: None,
+            old,
+            new,
+            note: old_note.flatten().or(new_note.flatten()),
         });
     }
 

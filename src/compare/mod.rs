@@ -13,6 +13,7 @@ mod binary;
 mod body;
 mod canonical;
 mod decode;
+mod deep;
 mod difference;
 mod headers;
 mod json;
