@@ -158,14 +158,13 @@ pub struct GateRouteConfig {
     pub min_exchanges: Option<u64>,
 }
 
-/// `[noise]`: when a signature counts as noise (Diffy's thresholds by default).
+/// `[noise]`: when a signature counts as noise.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NoiseConfig {
-    /// Relative threshold (default 0.2).
-    pub relative: Option<f64>,
-    /// Absolute threshold, a share of the route's exchanges (default 0.0003).
-    pub absolute: Option<f64>,
+    /// The level of the sign test below which a signature old also shows against itself is
+    /// still a real difference (default 0.01).
+    pub significance: Option<f64>,
 }
 
 /// `[filter]`.

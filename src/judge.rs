@@ -3,7 +3,7 @@
 //! Shared by `diff` (two recordings) and `run` (replayed responses), so both reach the same
 //! outcome for the same pair of responses.
 
-use crate::compare::compare;
+use crate::compare::{compare, Kind, Target};
 use crate::model::{Request, Response};
 use crate::report::{Judged, Outcome, OutcomeError};
 use crate::rules::RuleSet;
@@ -25,11 +25,33 @@ pub struct Pair<'a> {
     pub noise: Option<&'a Response>,
 }
 
-/// Compares the two sides under the rules of the request's route.
+/// Compares the two sides under the rules of the request's route. When noise is measured and
+/// old's two answers hold an array's elements in different orders, old does not keep that order:
+/// old and new are then compared with that array as a multiset, in this exchange only, so the
+/// order is forgiven and an element that really changed still shows.
 pub fn judge(pair: Pair<'_>, rules: &RuleSet) -> Judged {
     let route = rules.route(&pair.request.method, pair.request.path());
+    let noise = match (pair.old, pair.noise) {
+        (Some(old), Some(noise)) => Some(compare(old, noise, route.rules)),
+        _ => None,
+    };
+    let unkept: Vec<String> = noise
+        .iter()
+        .flat_map(|noise| &noise.differences)
+        .filter(|d| d.kind == Kind::Reordered)
+        .filter_map(|d| match &d.target {
+            Target::Body(path) => Some(path.erased()),
+            _ => None,
+        })
+        .collect();
+    let forgiving = (!unkept.is_empty()).then(|| {
+        route
+            .rules
+            .with_unordered(unkept.iter().map(String::as_str))
+    });
+    let compared_under = forgiving.as_ref().unwrap_or(route.rules);
     let outcome = match (pair.old, pair.new) {
-        (Some(old), Some(new)) => Outcome::Compared(compare(old, new, route.rules)),
+        (Some(old), Some(new)) => Outcome::Compared(compare(old, new, compared_under)),
         (None, Some(_)) => Outcome::Error(OutcomeError::new(
             "no_old_response",
             "the old side has no response to compare",
@@ -42,10 +64,6 @@ pub fn judge(pair: Pair<'_>, rules: &RuleSet) -> Judged {
             "no_response",
             "neither side has a response to compare",
         )),
-    };
-    let noise = match (pair.old, pair.noise) {
-        (Some(old), Some(noise)) => Some(compare(old, noise, route.rules)),
-        _ => None,
     };
     Judged {
         id: pair.id.to_string(),

@@ -666,3 +666,77 @@ fn equal_bodies_are_stored_once_and_rejudged_alike() {
     // Without the restored bodies, new would have none: `body $ removed` in every exchange.
     assert_eq!(totals(&again), (3, 3, 0, 0, 0, 0));
 }
+
+/// A server answering `/orders/{id}` with tags in a fresh order on every call (a list built from
+/// a hash set), from a seeded generator; `changed` is the id whose tag `c` reads `x`.
+fn shuffling(seed: u64, changed: Option<u32>) -> TestServer {
+    let state = Arc::new(AtomicU64::new(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1));
+    TestServer::start(move |request| {
+        let id: u32 = request
+            .path
+            .trim_start_matches("/orders/")
+            .chars()
+            .take_while(|c| c.is_ascii_digit())
+            .collect::<String>()
+            .parse()
+            .unwrap_or(0);
+        let mut tags = vec!["a", "b", "c", "d"];
+        if changed == Some(id) {
+            tags[2] = "x";
+        }
+        for i in (1..tags.len()).rev() {
+            // xorshift64, one step per swap.
+            let mut x = state.load(Ordering::Relaxed);
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            state.store(x, Ordering::Relaxed);
+            tags.swap(i, (x % (i as u64 + 1)) as usize);
+        }
+        json(
+            200,
+            &serde_json::json!({"id": id, "tags": tags}).to_string(),
+        )
+    })
+}
+
+#[test]
+fn a_list_old_itself_reorders_is_never_a_real_difference_and_a_changed_element_is_found() {
+    for seed in 0..12 {
+        let p = Project::new();
+        recordings(&p, 30);
+        let old = shuffling(seed, None);
+        let same = shuffling(seed + 100, None);
+        let run_same = run(&p, &old.url(), &same.url(), &["--noise-repeat"]);
+        let report_same = report(&p);
+        assert_eq!(
+            run_same.code, 0,
+            "seed {seed}: {}",
+            report_same["routes"][0]["signatures"]
+        );
+        assert_eq!(report_same["totals"]["different"], 0, "seed {seed}");
+
+        let changed = shuffling(seed + 200, Some(7));
+        let run_changed = run(&p, &old.url(), &changed.url(), &["--noise-repeat"]);
+        let report_changed = report(&p);
+        assert_eq!(run_changed.code, 1, "seed {seed}: {}", run_changed.stderr);
+        assert_eq!(report_changed["totals"]["different"], 1, "seed {seed}");
+        let failing: Vec<&Value> = report_changed["routes"][0]["signatures"]
+            .as_array()
+            .expect("signatures")
+            .iter()
+            .filter(|s| s["failing"] == true)
+            .collect();
+        assert!(!failing.is_empty(), "seed {seed}");
+        for sig in failing {
+            assert!(
+                sig["path"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .starts_with("$.tags"),
+                "seed {seed}: {sig}"
+            );
+            assert_eq!(sig["examples"], serde_json::json!(["r7"]), "seed {seed}");
+        }
+    }
+}

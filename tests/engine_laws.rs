@@ -255,6 +255,31 @@ proptest! {
         prop_assert!(out.differences.is_empty(), "{:?}", out.differences);
     }
 
+    /// A shuffled ordered array is one `reordered` difference at the array, or none when the
+    /// order did not change: never a cascade of moved elements.
+    #[test]
+    fn a_shuffled_array_is_one_reordered_difference(
+        (items, order) in prop::collection::vec(value(), 0..8).prop_flat_map(|items| {
+            let order: Vec<usize> = (0..items.len()).collect();
+            (Just(items), Just(order).prop_shuffle())
+        }),
+    ) {
+        let shuffled: Vec<Value> = order.iter().map(|&i| items[i].clone()).collect();
+        let old = serde_json::json!({"items": items});
+        let new = serde_json::json!({"items": shuffled});
+        let out = compare_json(&old, &new, &BodyMatcher::default());
+        let kinds: Vec<(String, Kind)> = out
+            .differences
+            .iter()
+            .map(|d| (d.target.place().unwrap_or_default(), d.kind))
+            .collect();
+        if compare_json(&old, &new, &BodyMatcher::new(vec![rule(vec![Segment::Child("items".into())], Action::Unordered, 0)])).differences.is_empty()
+            && !kinds.is_empty()
+        {
+            prop_assert_eq!(kinds, vec![("$.items".to_string(), Kind::Reordered)]);
+        }
+    }
+
     /// (e) Every difference's path is real. Removed, Changed and Type paths resolve in old, to the
     /// value the difference shows.
     /// Added paths resolve in new and their parent resolves in old. Differences inside matched
@@ -267,7 +292,7 @@ proptest! {
                 return Err(TestCaseError::fail("a JSON comparison gave a non-body target"));
             };
             match difference.kind {
-                Kind::Removed | Kind::Changed | Kind::Type => {
+                Kind::Removed | Kind::Changed | Kind::Type | Kind::Reordered => {
                     prop_assert_eq!(resolve(&old, steps), difference.old.as_ref(), "at {:?}", steps);
                 }
                 Kind::Added => {

@@ -72,8 +72,8 @@ impl Judging {
         let policy = GatePolicy {
             limits,
             routes,
-            noise_relative: config.noise.relative.unwrap_or(noise.noise_relative),
-            noise_absolute: config.noise.absolute.unwrap_or(noise.noise_absolute),
+            noise_significance: rate(config.noise.significance, "[noise] significance")?
+                .unwrap_or(noise.noise_significance),
         };
         let snapshot = Snapshot::load(&snapshot_path(args.snapshot.as_deref(), config))?;
         let mut fields = Vec::new();

@@ -9,8 +9,9 @@ use serde_json::Value;
 
 use super::align::{align, Piece};
 use super::canonical::{self, Hashed};
-use super::json::{PathStep, Scope, Walker};
-use super::Kind;
+use super::deep;
+use super::json::{body_path, PathStep, Scope, Walker};
+use super::{Difference, Kind, Target};
 use crate::rules::{Action, BodyRule, MatchState};
 
 impl<'m> Walker<'m> {
@@ -128,6 +129,10 @@ impl<'m> Walker<'m> {
                 .collect()
         };
         let (ho, hn) = (hashes(old, old_end), hashes(new, new_end));
+        if ho.len() > 1 && ho != hn && is_permutation(&ho, &hn) {
+            self.reordered(old, new, prefix, old_end, path, state, scope);
+            return;
+        }
         for piece in align(&ho, &hn) {
             match piece {
                 Piece::Same {
@@ -166,6 +171,46 @@ impl<'m> Walker<'m> {
                 }
             }
         }
+    }
+
+    /// An ordered array whose middle holds the same elements on both sides in another order:
+    /// one `reordered` difference for the array, with a note suggesting `unordered`; its elements
+    /// are then matched as a multiset and walked, so rules inside them still record what they
+    /// hide.
+    #[allow(clippy::too_many_arguments)]
+    fn reordered<'a>(
+        &mut self,
+        old: &'a [Value],
+        new: &'a [Value],
+        start: usize,
+        end: usize,
+        path: &mut Vec<PathStep<'a>>,
+        state: &MatchState,
+        scope: &Scope<'m>,
+    ) {
+        let place = body_path(path);
+        let (old_value, old_note) = deep::shown_owned(Value::Array(old.to_vec()));
+        let (new_value, new_note) = deep::shown_owned(Value::Array(new.to_vec()));
+        let hint = format!(
+            "the same elements in another order; `unordered = [\"{}\"]` in the route's rules \
+             compares this array as a multiset",
+            place.erased()
+        );
+        let note = [Some(hint), old_note, new_note]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join("; ");
+        self.differences.push(Difference {
+            target: Target::Body(place),
+            kind: Kind::Reordered,
+            old: Some(old_value),
+            new: Some(new_value),
+            note: Some(note),
+        });
+        let o = self.hashed(old, start..end, state, scope);
+        let n = self.hashed(new, start..end, state, scope);
+        self.multiset(old, new, o, n, path, state, scope);
     }
 
     /// Pairs a run of unmatched elements by position; the longer side's rest is added or removed.
@@ -360,6 +405,17 @@ impl<'m> Walker<'m> {
     }
 }
 
+/// Whether two hash sequences hold the same hashes as multisets.
+fn is_permutation(old: &[u64], new: &[u64]) -> bool {
+    if old.len() != new.len() {
+        return false;
+    }
+    let (mut a, mut b) = (old.to_vec(), new.to_vec());
+    a.sort_unstable();
+    b.sort_unstable();
+    a == b
+}
+
 /// How the elements of two arrays were matched: `(old, new)` index pairs to walk, and the
 /// indices on one side only.
 struct Matching {
@@ -492,11 +548,32 @@ mod tests {
         );
         let matcher = BodyMatcher::new(vec![rule("$[*].t", Action::Ignore, 1)]);
         let aligned = walk(&matcher, old, new);
-        let kinds: Vec<Kind> = aligned.differences.iter().map(|d| d.kind).collect();
-        assert_eq!(kinds.len(), 2);
+        // Under the rule the two elements only swapped places: one reordered difference, and
+        // the hidden `t` of each matched pair is still recorded.
+        assert_eq!(diff_strings(&aligned.differences), vec!["$ reordered"]);
+        assert_eq!(aligned.ignored.len(), 2);
+    }
+
+    #[test]
+    fn elements_that_only_moved_are_one_reordered_difference() {
+        let none = BodyMatcher::default();
+        let w = walk(
+            &none,
+            json!({"tags": ["a", "b", "c", "d"]}),
+            json!({"tags": ["a", "c", "b", "d"]}),
+        );
+        assert_eq!(diff_strings(&w.differences), vec!["$.tags reordered"]);
+        assert_eq!(w.differences[0].old, Some(json!(["a", "b", "c", "d"])));
+        let note = w.differences[0].note.as_deref().unwrap_or_default();
+        assert!(note.contains(r#"`unordered = ["$.tags"]`"#), "{note}");
+        let changed = walk(&none, json!(["a", "b", "c"]), json!(["c", "x", "a"]));
         assert!(
-            kinds.contains(&Kind::Added) && kinds.contains(&Kind::Removed),
-            "{kinds:?}"
+            changed
+                .differences
+                .iter()
+                .all(|d| d.kind != Kind::Reordered),
+            "a changed element is not a reorder: {:?}",
+            diff_strings(&changed.differences)
         );
     }
 
@@ -637,7 +714,10 @@ mod tests {
     fn an_array_beyond_the_alignment_bound_is_compared_by_position_with_a_note() {
         let none = BodyMatcher::default();
         let old: Vec<Value> = (0..20_000).map(|i| json!(i % 7)).collect();
-        let new: Vec<Value> = (0..20_000).map(|i| json!((i * 3) % 7)).collect();
+        let new: Vec<Value> = (0..20_000)
+            .map(|i| json!((i * 3) % 7))
+            .chain([json!(99)])
+            .collect();
         let w = walk(&none, Value::Array(old), Value::Array(new));
         assert!(!w.differences.is_empty());
         let note = w.differences[0].note.as_deref().unwrap_or_default();

@@ -78,10 +78,25 @@ fn depth(value: &Value) -> usize {
 /// [`MAX_SHOWN_DEPTH`] levels, else the first 2 KB of its JSON text as a string, with a note
 /// that says so.
 pub(crate) fn shown(value: &Value) -> (Value, Option<String>) {
-    let levels = depth(value);
-    if levels <= MAX_SHOWN_DEPTH {
+    if depth(value) <= MAX_SHOWN_DEPTH {
         return (value.clone(), None);
     }
+    cut(value)
+}
+
+/// [`shown`] for a value the caller gives up.
+pub(crate) fn shown_owned(value: Value) -> (Value, Option<String>) {
+    if depth(&value) <= MAX_SHOWN_DEPTH {
+        return (value, None);
+    }
+    let shown = cut(&value);
+    dismantle(value);
+    shown
+}
+
+/// The first bytes of a deep value's JSON text, with the note that says so.
+fn cut(value: &Value) -> (Value, Option<String>) {
+    let levels = depth(value);
     let mut head = Head(Vec::with_capacity(SHOWN_BYTES));
     // The writer refuses bytes past the cap, which ends the (recursive) serialization after at
     // most that many levels; a segment of its own makes room for them.

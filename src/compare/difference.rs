@@ -52,6 +52,9 @@ pub enum Kind {
     Removed,
     /// Same place, different JSON type (or JSON on one side, text on the other).
     Type,
+    /// An ordered array holding the same elements on both sides (under the rules), in another
+    /// order: one difference for the whole array rather than one per moved element.
+    Reordered,
 }
 
 impl Kind {
@@ -62,6 +65,7 @@ impl Kind {
             Kind::Added => "added",
             Kind::Removed => "removed",
             Kind::Type => "type",
+            Kind::Reordered => "reordered",
         }
     }
 }
@@ -167,6 +171,7 @@ impl Signature {
             "added" => Kind::Added,
             "removed" => Kind::Removed,
             "type" => Kind::Type,
+            "reordered" => Kind::Reordered,
             _ => return None,
         };
         let (target, path) = match head.split_once(' ') {
@@ -258,6 +263,7 @@ mod tests {
             "header content-type removed",
             "status changed",
             "body $['a b'] type",
+            "body $.tags reordered",
         ] {
             let sig = Signature::parse(text).expect(text);
             assert_eq!(sig.to_string(), text);

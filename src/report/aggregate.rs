@@ -84,6 +84,9 @@ struct SignatureAggregate {
     examples: Examples,
     /// Exchanges in which old differs so from itself.
     noise_count: u64,
+    /// Exchanges in which both happen at once (old against new and old against itself).
+    #[serde(default)]
+    noise_both: u64,
     samples: Vec<(u64, Sample)>,
     note: Option<String>,
 }
@@ -158,7 +161,7 @@ impl Aggregate {
                 }
                 let noisy: BTreeSet<&crate::compare::Target> = match &judged.noise {
                     Some(noise) => {
-                        route.add_noise(&noise.differences);
+                        route.add_noise(&noise.differences, &comparison.differences);
                         noise.differences.iter().map(|d| &d.target).collect()
                     }
                     None => BTreeSet::new(),
@@ -390,15 +393,22 @@ impl RouteAggregate {
         }
     }
 
-    /// Counts the signatures of old disagreeing with itself.
-    fn add_noise(&mut self, differences: &[Difference]) {
+    /// Counts the signatures of old disagreeing with itself, and those it shares in this
+    /// exchange with old against new (`compared`).
+    fn add_noise(&mut self, differences: &[Difference], compared: &[Difference]) {
         let signatures: BTreeSet<crate::compare::Signature> =
             differences.iter().map(|d| d.signature()).collect();
+        let shared: BTreeSet<crate::compare::Signature> =
+            compared.iter().map(|d| d.signature()).collect();
         for signature in signatures {
-            self.signatures
+            let entry = self
+                .signatures
                 .entry(signature.to_string())
-                .or_insert_with(|| SignatureAggregate::new(&signature))
-                .noise_count += 1;
+                .or_insert_with(|| SignatureAggregate::new(&signature));
+            entry.noise_count += 1;
+            if shared.contains(&signature) {
+                entry.noise_both += 1;
+            }
         }
     }
 
@@ -409,6 +419,7 @@ impl RouteAggregate {
                 Some(ours) => {
                     ours.examples.merge(theirs.examples);
                     ours.noise_count += theirs.noise_count;
+                    ours.noise_both += theirs.noise_both;
                     for sample in theirs.samples {
                         keep_first(&mut ours.samples, sample, MAX_SAMPLES);
                     }
@@ -459,7 +470,7 @@ impl RouteAggregate {
         let noise: BTreeSet<String> = self
             .signatures
             .iter()
-            .filter(|(_, sig)| policy.is_noise(sig.examples.count, sig.noise_count, exchanges))
+            .filter(|(_, sig)| policy.is_noise(sig.examples.count, sig.noise_count, sig.noise_both))
             .map(|(text, _)| text.clone())
             .collect();
         let accepted: BTreeSet<String> = self
@@ -579,6 +590,7 @@ impl SignatureAggregate {
             kind: signature.kind.as_str().to_string(),
             examples: Examples::default(),
             noise_count: 0,
+            noise_both: 0,
             samples: Vec::new(),
             note: None,
         }

@@ -19,11 +19,9 @@ pub struct GatePolicy {
     pub limits: Limits,
     /// Limits for the routes matching a glob; the first match wins.
     pub routes: Vec<RouteLimits>,
-    /// A signature is noise when its count exceeds its noise count by at most this share of its
-    /// count (Diffy's relative threshold, 20 %).
-    pub noise_relative: f64,
-    /// ... or by at most this share of the route's exchanges (Diffy's absolute threshold, 0.03 %).
-    pub noise_absolute: f64,
+    /// A signature that old also shows against itself is noise unless the sign test says, at
+    /// this level, that new shows it more often (default 0.01).
+    pub noise_significance: f64,
 }
 
 /// The limits one route is held to.
@@ -79,22 +77,24 @@ impl Default for GatePolicy {
         GatePolicy {
             limits: Limits::default(),
             routes: Vec::new(),
-            noise_relative: 0.2,
-            noise_absolute: 0.0003,
+            noise_significance: 0.01,
         }
     }
 }
 
 impl GatePolicy {
-    /// Whether a signature seen in `count` exchanges between old and new, and in `noise_count`
-    /// exchanges between old and itself, is noise: old disagrees with itself about as often.
-    pub fn is_noise(&self, count: u64, noise_count: u64, exchanges: u64) -> bool {
+    /// Whether a signature seen in `count` exchanges between old and new, in `noise_count`
+    /// between old and itself, and in `both` of them at once, is noise: old shows it against
+    /// itself, and the exchanges where only one comparison shows it do not say, by the exact
+    /// sign test at [`noise_significance`](Self::noise_significance), that new shows it more
+    /// often. A signature old never shows against itself is never noise.
+    pub fn is_noise(&self, count: u64, noise_count: u64, both: u64) -> bool {
         if noise_count == 0 {
             return false;
         }
-        let excess = count.saturating_sub(noise_count) as f64;
-        excess <= self.noise_relative * count as f64
-            || excess <= self.noise_absolute * exchanges as f64
+        let new_only = count.saturating_sub(both);
+        let old_only = noise_count.saturating_sub(both);
+        super::sign_test::p_value(new_only, old_only) >= self.noise_significance
     }
 
     /// The limits `route` is held to.
@@ -349,14 +349,16 @@ mod tests {
     }
 
     #[test]
-    fn noise_is_a_count_not_clearly_above_the_noise_count() {
+    fn noise_is_a_count_not_shown_above_the_noise_count_by_the_sign_test() {
         let policy = GatePolicy::default();
-        assert!(!policy.is_noise(10, 0, 1000));
-        assert!(policy.is_noise(100, 100, 1000));
-        assert!(policy.is_noise(100, 85, 1000));
-        assert!(!policy.is_noise(100, 70, 1000));
-        assert!(policy.is_noise(5, 3, 100_000));
-        assert!(policy.is_noise(3, 9, 10));
+        assert!(!policy.is_noise(10, 0, 0), "never seen in noise: real");
+        assert!(policy.is_noise(100, 100, 100));
+        assert!(policy.is_noise(17, 11, 0), "17 against 11 is p = 0.17");
+        assert!(policy.is_noise(3, 9, 0));
+        assert!(!policy.is_noise(20, 1, 0), "20 against 1 is p = 1e-5");
+        assert!(!policy.is_noise(60, 40, 30), "30 against 10 is p = 0.001");
+        assert!(!policy.is_noise(60, 40, 35), "25 against 5 is p = 0.0002");
+        assert!(policy.is_noise(60, 55, 45), "15 against 10 is p = 0.21");
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod gate;
 mod latency;
 mod outcome;
 pub mod render;
+mod sign_test;
 pub mod snapshot;
 mod write;
 

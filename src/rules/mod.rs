@@ -22,6 +22,13 @@ use crate::error::Result;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RuleId(pub u32);
 
+impl RuleId {
+    /// The id of rules learned during a run rather than read from a file (see
+    /// [`RouteRules::with_unordered`]); such rules never hide a difference, so no report names
+    /// them.
+    pub const LEARNED: RuleId = RuleId(u32::MAX);
+}
+
 /// The headers compared for every route unless the rules say otherwise: hop-by-hop headers and
 /// headers whose values change on every response.
 pub const VOLATILE_HEADERS: &[&str] = &[
@@ -59,6 +66,31 @@ pub struct RouteRules {
 }
 
 impl RouteRules {
+    /// These rules with the arrays at `paths` (JSONPath text, such as the erased places of
+    /// `reordered` differences) compared as multisets too: how one exchange forgives the order
+    /// that the old implementation itself did not keep. The added rules come after every rule of
+    /// the files, so a file's own array rule still wins; they never hide anything, so they carry
+    /// [`RuleId::LEARNED`].
+    pub fn with_unordered<'p>(&self, paths: impl IntoIterator<Item = &'p str>) -> RouteRules {
+        let mut rules = self.body.rules().to_vec();
+        for path in paths {
+            if let Ok(pattern) = PathPattern::parse(path) {
+                rules.push(BodyRule {
+                    path: pattern,
+                    action: Action::Unordered,
+                    id: RuleId::LEARNED,
+                });
+            }
+        }
+        RouteRules {
+            allow_methods: self.allow_methods.clone(),
+            status_ignored_by: self.status_ignored_by,
+            headers_ignored: self.headers_ignored.clone(),
+            headers_only: self.headers_only.clone(),
+            body: BodyMatcher::new(rules),
+        }
+    }
+
     /// The rule that hides header `name` (lower case) from comparison, if any.
     pub fn header_ignored_by(&self, name: &str) -> Option<RuleId> {
         if let Some((only, rule)) = &self.headers_only {

@@ -21,7 +21,28 @@ pub fn render(report: &Report) -> Option<String> {
         }
         any = true;
         let _ = writeln!(out, "\n[[route]]\nmatch = {}", quote(&route.route));
-        let body: Vec<_> = noise.iter().filter(|s| s.target == "body").collect();
+        let moved: Vec<_> = noise
+            .iter()
+            .filter(|s| s.target == "body" && s.kind == "reordered")
+            .collect();
+        if !moved.is_empty() {
+            out.push_str("unordered = [\n");
+            for sig in &moved {
+                let Some(path) = &sig.path else { continue };
+                let _ = writeln!(
+                    out,
+                    "  {},  # elements only moved; old vs new: {} exchanges, old vs old: {}",
+                    quote(path),
+                    sig.count,
+                    sig.noise_count
+                );
+            }
+            out.push_str("]\n");
+        }
+        let body: Vec<_> = noise
+            .iter()
+            .filter(|s| s.target == "body" && s.kind != "reordered")
+            .collect();
         if !body.is_empty() {
             out.push_str("ignore = [\n");
             let mut seen = Vec::new();
@@ -122,6 +143,10 @@ mod tests {
                     ),
                     signature("body $.total changed", "body", Some("$.total"), false),
                     signature("header x-trace changed", "header", Some("x-trace"), true),
+                    SignatureReport {
+                        kind: "reordered".into(),
+                        ..signature("body $.tags reordered", "body", Some("$.tags"), true)
+                    },
                 ],
                 error_kinds: vec![],
                 skip_reasons: vec![],
@@ -142,6 +167,24 @@ mod tests {
         let route = rules.route("GET", "/orders/1");
         assert_eq!(route.name, "GET /orders/{id}");
         assert!(route.rules.header_ignored_by("x-trace").is_some());
+        let unordered: Vec<&str> = route
+            .rules
+            .body
+            .rules()
+            .iter()
+            .filter(|rule| matches!(rule.action, crate::rules::Action::Unordered))
+            .map(|rule| rule.path.text.as_str())
+            .collect();
+        assert_eq!(unordered, vec!["$.tags"], "{text}");
+        let ignored: Vec<&str> = route
+            .rules
+            .body
+            .rules()
+            .iter()
+            .filter(|rule| matches!(rule.action, crate::rules::Action::Ignore))
+            .map(|rule| rule.path.text.as_str())
+            .collect();
+        assert_eq!(ignored, vec!["$.meta['request id']"], "{text}");
     }
 
     #[test]
