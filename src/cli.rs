@@ -197,7 +197,8 @@ pub struct RunArgs {
     /// Per-request timeout, e.g. 500ms, 10s [default: 10s].
     #[arg(long, value_name = "DURATION", value_parser = crate::config::parse_duration)]
     pub timeout: Option<std::time::Duration>,
-    /// Retries of calls that did not reach a target (refused, reset) [default: 2].
+    /// Retries of a failed call that cannot repeat it: nothing sent, or an idempotent method
+    /// with no byte of an answer [default: 2].
     #[arg(long, value_name = "N")]
     pub retries: Option<u32>,
     /// Replay one shard of the exchanges: hash:K/N (by id, stable) or count:K/N.

@@ -6,7 +6,7 @@ mod common;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use common::servers::{closed_port_url, json, Action, TestServer};
+use common::servers::{closed_port_url, json, partial_head, short_body, Action, TestServer};
 use common::{behaviour, lines, Project, Run};
 use serde_json::Value;
 
@@ -351,6 +351,83 @@ fn posts_are_skipped_unless_allowed() {
     assert_eq!(run2.code, 0, "{}", run2.stderr);
     assert_eq!(totals(&report(&p)), (3, 3, 0, 0, 0, 0));
     assert_eq!(old.hits(), 1 + 3);
+}
+
+/// The methods of the requests a server read, sorted (exchanges replay concurrently).
+fn methods(server: &TestServer) -> Vec<String> {
+    let mut methods: Vec<String> = server.requests().into_iter().map(|r| r.method).collect();
+    methods.sort();
+    methods
+}
+
+#[test]
+fn an_answer_cut_short_is_never_sent_again() {
+    let p = Project::new();
+    p.file("recs.jsonl", lines(&[get(1), post(1)]));
+    let old = orders(1.0);
+    let new = TestServer::start(|_| short_body(100, "{\"id\":1}"));
+    let run = run(&p, &old.url(), &new.url(), &["--allow-method", "POST"]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert_eq!(
+        methods(&new),
+        ["GET", "POST"],
+        "an answered request was sent again"
+    );
+    let report = report(&p);
+    assert_eq!(totals(&report), (2, 0, 0, 0, 2, 0));
+    assert_eq!(error_kinds(&report), ["new_cut_short 1", "new_cut_short 1"]);
+    let message = report["routes"][0]["error_kinds"][0]["message"]
+        .as_str()
+        .unwrap();
+    assert!(
+        message.contains("cut short after 8 of the 100 bytes its content-length announced"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_head_cut_short_is_never_sent_again() {
+    let p = Project::new();
+    recordings(&p, 1);
+    let old = orders(1.0);
+    let new = TestServer::start(|_| partial_head());
+    let run = run(&p, &old.url(), &new.url(), &[]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert_eq!(
+        new.hits(),
+        1,
+        "a GET was sent again after part of its answer arrived"
+    );
+    assert_eq!(error_kinds(&report(&p)), ["new_cut_short 1"]);
+}
+
+#[test]
+fn only_idempotent_requests_are_sent_again_after_a_reset() {
+    let p = Project::new();
+    p.file("recs.jsonl", lines(&[get(1), post(1)]));
+    let old = orders(1.0);
+    // Reads each request, then resets the connection without a byte of an answer.
+    let new = TestServer::start(|_| Action::Reset);
+    let run = run(
+        &p,
+        &old.url(),
+        &new.url(),
+        &[
+            "--allow-method",
+            "POST",
+            "--retries",
+            "2",
+            "--concurrency",
+            "1",
+        ],
+    );
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert_eq!(
+        methods(&new),
+        ["GET", "GET", "GET", "POST"],
+        "the GET is retried twice, the POST that may have been written never"
+    );
+    assert_eq!(error_kinds(&report(&p)), ["new_reset 1", "new_reset 1"]);
 }
 
 #[test]

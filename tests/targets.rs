@@ -288,7 +288,12 @@ async fn http_failures_have_the_right_kind() {
 
     let err = target.call(&get("/close"), 0).await.unwrap_err();
     assert_eq!(err.kind(), "reset", "{err}");
-    assert!(err.is_connection());
+    // Read, then closed without an answer: written, so only an idempotent method goes again.
+    assert!(err.may_resend("GET") && err.may_resend("PUT"), "{err:?}");
+    assert!(
+        !err.may_resend("POST") && !err.may_resend("PATCH"),
+        "{err:?}"
+    );
 
     let err = target.call(&get("/garbage"), 0).await.unwrap_err();
     assert_eq!(err.kind(), "bad_response", "{err}");
@@ -307,6 +312,7 @@ async fn http_failures_have_the_right_kind() {
     let err = target.call(&get("/"), 0).await.unwrap_err();
     assert_eq!(err.kind(), "refused", "{err}");
     assert!(err.to_string().contains(&closed.to_string()), "{err}");
+    assert!(err.may_resend("POST"), "nothing was sent: {err:?}");
 }
 
 #[tokio::test]

@@ -66,7 +66,7 @@ pub struct Plan {
     pub lanes: usize,
     /// Exchanges started per second at most.
     pub rate: Option<f64>,
-    /// Retries of a call that did not reach the target (refused, reset), with backoff.
+    /// Times a failed call may be sent again, with backoff, when its failure allows it.
     pub retries: u32,
     /// Failed calls in a row after which a target counts as down and the run stops.
     pub max_failures_in_a_row: u32,
@@ -397,7 +397,9 @@ impl Shared {
         self.judge(seq, exchange, old, new, noise).await
     }
 
-    /// Calls a target, retrying calls that did not reach it, with a doubling backoff.
+    /// Calls a target, sending the request again (after a doubling backoff) only while the
+    /// failure allows it: never once any byte of an answer arrived, and a method that is not
+    /// idempotent only when it was certainly not sent ([`CallError::may_resend`]).
     async fn call(
         &self,
         target: &Target,
@@ -408,7 +410,7 @@ impl Shared {
         let mut attempt = 0;
         loop {
             match target.call(exchange, lane).await {
-                Err(err) if err.is_connection() && attempt < self.retries => {
+                Err(err) if attempt < self.retries && err.may_resend(&exchange.request.method) => {
                     attempt += 1;
                     tokio::time::sleep(backoff).await;
                     backoff *= 2;

@@ -75,6 +75,9 @@ pub enum Action {
     Close,
     /// Write `not http\r\n\r\n` and close.
     Garbage,
+    /// Write these bytes as they are, then close cleanly: an answer cut short in its head or
+    /// its body (see [`short_body`], [`partial_head`]).
+    Raw(Vec<u8>),
     /// Wait, then do the other action (responses that finish out of order, slow targets).
     Delayed(Duration, Box<Action>),
 }
@@ -95,6 +98,22 @@ pub fn text(status: u16, body: &str) -> Action {
         headers: vec![("content-type".into(), "text/plain; charset=utf-8".into())],
         body: body.as_bytes().to_vec(),
     }
+}
+
+/// A 200 whose `content-length` announces `declared` bytes while only `body` is sent before the
+/// connection closes.
+pub fn short_body(declared: usize, body: &str) -> Action {
+    Action::Raw(
+        format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {declared}\r\n\r\n{body}"
+        )
+        .into_bytes(),
+    )
+}
+
+/// The first bytes of a response head, then the connection closes.
+pub fn partial_head() -> Action {
+    Action::Raw(b"HTTP/1.1 200 OK\r\ncontent-ty".to_vec())
 }
 
 /// The URL of a port nothing listens on (bound, then closed): connecting is refused.
@@ -351,6 +370,12 @@ fn perform(action: Action, stream: &TcpStream, request: &TestRequest, keep_alive
         Action::Garbage => {
             let mut writer = stream;
             let _ = writer.write_all(b"not http\r\n\r\n");
+            let _ = stream.shutdown(Shutdown::Write);
+            false
+        }
+        Action::Raw(bytes) => {
+            let mut writer = stream;
+            let _ = writer.write_all(&bytes);
             let _ = stream.shutdown(Shutdown::Write);
             false
         }

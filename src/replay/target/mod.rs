@@ -11,6 +11,7 @@
 //! Its stderr goes to `<log_dir>/<name>.log`. A process that exits is restarted for the next
 //! call; after five deaths in a row without an answer, the target gives up.
 
+mod connection;
 mod exec;
 mod headers;
 mod http;
@@ -47,32 +48,54 @@ pub struct Reply {
 pub enum CallError {
     /// No complete response within the timeout.
     Timeout,
-    /// The connection was refused.
+    /// The connection could not be made (refused, unreachable, TLS failed): nothing was sent.
     Refused(String),
-    /// The connection was reset or closed before a complete response.
-    Reset(String),
+    /// The connection was reset or closed before any byte of a response arrived. `sent` says
+    /// whether the request may have been written (hyper hands back a request it never started
+    /// to write).
+    Reset {
+        /// What happened.
+        message: String,
+        /// Whether the request may have been written, in part or whole.
+        sent: bool,
+    },
+    /// A response began to arrive and ended before it was complete: the connection closed in
+    /// its head, or its body was shorter than announced.
+    CutShort(String),
     /// Something answered, but not with a valid response.
     BadResponse(String),
     /// An exec target's process died or cannot be started.
     Crashed(String),
 }
 
+/// The methods RFC 9110 (§9.2.2) defines as idempotent: sending one of them twice has the effect
+/// of sending it once.
+const IDEMPOTENT: [&str; 6] = ["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"];
+
 impl CallError {
-    /// A stable, lower-case kind for reports: `timeout`, `refused`, `reset`, `bad_response`,
-    /// `crashed`.
+    /// A stable, lower-case kind for reports: `timeout`, `refused`, `reset`, `cut_short`,
+    /// `bad_response`, `crashed`.
     pub fn kind(&self) -> &'static str {
         match self {
             CallError::Timeout => "timeout",
             CallError::Refused(_) => "refused",
-            CallError::Reset(_) => "reset",
+            CallError::Reset { .. } => "reset",
+            CallError::CutShort(_) => "cut_short",
             CallError::BadResponse(_) => "bad_response",
             CallError::Crashed(_) => "crashed",
         }
     }
 
-    /// Whether the target was not reached at all, so a retry cannot repeat a side effect.
-    pub fn is_connection(&self) -> bool {
-        matches!(self, CallError::Refused(_) | CallError::Reset(_))
+    /// Whether a request with `method` that failed so may be sent again: when nothing was sent,
+    /// whatever the method; when it may have been written but no byte of an answer arrived,
+    /// only an idempotent method; once any byte of an answer arrived (or the call timed out,
+    /// or a process took it), never.
+    pub fn may_resend(&self, method: &str) -> bool {
+        match self {
+            CallError::Refused(_) | CallError::Reset { sent: false, .. } => true,
+            CallError::Reset { sent: true, .. } => IDEMPOTENT.contains(&method),
+            _ => false,
+        }
     }
 }
 
@@ -81,7 +104,8 @@ impl std::fmt::Display for CallError {
         match self {
             CallError::Timeout => f.write_str("no response within the timeout"),
             CallError::Refused(m)
-            | CallError::Reset(m)
+            | CallError::Reset { message: m, .. }
+            | CallError::CutShort(m)
             | CallError::BadResponse(m)
             | CallError::Crashed(m) => f.write_str(m),
         }
