@@ -33,6 +33,8 @@ pub struct Config {
     pub timeout: Option<Duration>,
     /// Retries of a failed call that cannot repeat it (see `--retries`).
     pub retries: Option<u32>,
+    /// The largest response body read, in bytes (see `--max-body-bytes`).
+    pub max_body_bytes: Option<std::num::NonZeroU64>,
     /// Call the old target twice and count what differs as noise.
     pub noise_repeat: Option<bool>,
     /// `old`, `new` and optionally `noise`.

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use common::servers::{closed_port_url, json, partial_head, short_body, Action, TestServer};
-use common::{behaviour, lines, Project, Run};
+use common::{behaviour, lines, run_measured, Project, Run};
 use serde_json::Value;
 
 /// A GET exchange line for `/orders/{i}` with a recorded JSON response.
@@ -428,6 +428,72 @@ fn only_idempotent_requests_are_sent_again_after_a_reset() {
         "the GET is retried twice, the POST that may have been written never"
     );
     assert_eq!(error_kinds(&report(&p)), ["new_reset 1", "new_reset 1"]);
+}
+
+#[test]
+fn an_endless_body_stops_at_the_cap_in_bounded_memory() {
+    let p = Project::new();
+    recordings(&p, 1);
+    let old = orders(1.0);
+    let new = TestServer::start(|_| Action::Endless);
+    let (run, peak_kib) = run_measured(
+        p.path(),
+        &[
+            "run",
+            "recs.jsonl",
+            "--old",
+            &old.url(),
+            "--new",
+            &new.url(),
+            "--quiet",
+            "--max-body-bytes",
+            "1048576",
+            "--timeout",
+            "10s",
+        ],
+    );
+    // Without the cap the body grows until the timeout: hundreds of MB at the server's pace.
+    assert!(
+        peak_kib < 64 * 1024,
+        "peak memory {peak_kib} KiB for a 1 MiB cap"
+    );
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert_eq!(new.hits(), 1, "an answer over the cap was asked for again");
+    let report = report(&p);
+    assert_eq!(error_kinds(&report), ["new_body_too_large 1"]);
+    let message = report["routes"][0]["error_kinds"][0]["message"]
+        .as_str()
+        .unwrap();
+    assert!(message.contains("cap of 1048576 bytes"), "{message}");
+}
+
+#[test]
+fn the_cap_from_shadowdiff_toml_refuses_a_content_length_above_it_unread() {
+    let p = Project::new();
+    recordings(&p, 1);
+    p.file("shadowdiff.toml", "max_body_bytes = 4\n");
+    let (old, new) = (orders(1.0), orders(1.0));
+    let capped = run(&p, &old.url(), &new.url(), &[]);
+    assert_eq!(capped.code, 3, "{}", capped.stderr);
+    let report = report(&p);
+    assert_eq!(totals(&report), (1, 0, 0, 0, 1, 0));
+    assert_eq!(error_kinds(&report), ["old_body_too_large 1"]);
+    assert_eq!(old.hits(), 1);
+    let zero = p.run(&[
+        "run",
+        "recs.jsonl",
+        "--old",
+        &old.url(),
+        "--new",
+        &new.url(),
+        "--max-body-bytes",
+        "0",
+    ]);
+    assert_eq!(zero.code, 2, "{}", zero.stderr);
+    p.file("shadowdiff.toml", "max_body_bytes = 0\n");
+    let zero = run(&p, &old.url(), &new.url(), &[]);
+    assert_eq!(zero.code, 2, "{}", zero.stderr);
+    assert!(zero.stderr.contains("shadowdiff.toml:1"), "{}", zero.stderr);
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! The test servers of `tests/common/servers.rs` do what the fault tests rely on: answer with
-//! keep-alive, hang, reset, close, send garbage or an answer cut short, count hits, die after n
-//! requests, and stop promptly when dropped. Checked with reqwest (as the replay stack sees them) and raw sockets.
+//! keep-alive, hang, reset, close, send garbage, an answer cut short or an endless body, count
+//! hits, die after n requests, and stop promptly when dropped. Checked with reqwest (as the replay stack sees them) and raw sockets.
 
 mod common;
 
@@ -8,7 +8,9 @@ use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use common::servers::{closed_port_url, json, partial_head, short_body, text, Action, TestServer};
+use common::servers::{
+    closed_port_url, json, partial_head, short_body, text, Action, TestServer, ENDLESS_CHUNK,
+};
 
 /// Runs an async block on a small runtime of its own.
 fn block_on<F: std::future::Future>(future: F) -> F::Output {
@@ -213,6 +215,36 @@ fn raw_answers_are_cut_short_as_written() {
         response.bytes().await.expect_err("a body cut short")
     });
     assert!(!err.is_timeout(), "{err:?}");
+}
+
+#[test]
+fn an_endless_body_keeps_coming_until_the_client_hangs_up() {
+    let server = TestServer::start(|_| Action::Endless);
+    let received = block_on(async {
+        let mut response = client(Duration::from_secs(10))
+            .get(server.url())
+            .send()
+            .await
+            .expect("a head");
+        assert_eq!(response.status(), 200);
+        let mut received = 0;
+        while received < 8 * ENDLESS_CHUNK {
+            received += response
+                .chunk()
+                .await
+                .expect("a chunk")
+                .expect("more")
+                .len();
+        }
+        received
+    });
+    assert!(received >= 8 * ENDLESS_CHUNK);
+    let started = Instant::now();
+    drop(server);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the endless writer did not stop"
+    );
 }
 
 #[test]

@@ -12,7 +12,7 @@ use crate::recordings::{Limits, RawLines};
 use crate::replay::filter::Filters;
 use crate::replay::outcomes;
 use crate::replay::pipeline::{self, Finished, NoiseSource, Plan, Targets};
-use crate::replay::target::{Target, TargetConfig, TargetSettings};
+use crate::replay::target::{Target, TargetConfig, TargetSettings, DEFAULT_MAX_BODY_BYTES};
 use crate::report::TargetNames;
 
 use super::diff::load_rules;
@@ -90,6 +90,10 @@ pub fn run(args: RunArgs) -> Result<u8> {
             .unwrap_or(DEFAULT_TIMEOUT),
         log_dir: out.join("logs"),
         lanes,
+        max_body_bytes: args
+            .max_body_bytes
+            .or(config.max_body_bytes.map(std::num::NonZeroU64::get))
+            .unwrap_or(DEFAULT_MAX_BODY_BYTES),
     };
     let filters = Filters {
         include_routes: [

@@ -752,6 +752,7 @@ mod tests {
                     timeout: Duration::from_secs(5),
                     log_dir: dir.path().to_path_buf(),
                     lanes,
+                    max_body_bytes: 1024,
                 };
                 let recorded = crate::replay::target::TargetConfig {
                     url: Some("recorded".into()),

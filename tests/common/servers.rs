@@ -26,6 +26,9 @@ const MAX_HEADERS: usize = 256;
 /// The largest request body read.
 const MAX_BODY: usize = 64 * 1024 * 1024;
 
+/// The size of each chunk of an [`Action::Endless`] body.
+pub const ENDLESS_CHUNK: usize = 64 * 1024;
+
 /// A request as the test server read it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TestRequest {
@@ -78,6 +81,10 @@ pub enum Action {
     /// Write these bytes as they are, then close cleanly: an answer cut short in its head or
     /// its body (see [`short_body`], [`partial_head`]).
     Raw(Vec<u8>),
+    /// A chunked 200 whose body never ends: chunks of [`ENDLESS_CHUNK`] bytes, a millisecond
+    /// apart (at most about 64 MB/s, so a client that keeps it all fills memory slowly), until
+    /// the client hangs up or the server stops.
+    Endless,
     /// Wait, then do the other action (responses that finish out of order, slow targets).
     Delayed(Duration, Box<Action>),
 }
@@ -371,6 +378,20 @@ fn perform(action: Action, stream: &TcpStream, request: &TestRequest, keep_alive
             let mut writer = stream;
             let _ = writer.write_all(b"not http\r\n\r\n");
             let _ = stream.shutdown(Shutdown::Write);
+            false
+        }
+        Action::Endless => {
+            let mut writer = stream;
+            let head = b"HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\n\
+                         transfer-encoding: chunked\r\n\r\n";
+            let mut chunk = format!("{ENDLESS_CHUNK:x}\r\n").into_bytes();
+            chunk.resize(chunk.len() + ENDLESS_CHUNK, b'x');
+            chunk.extend_from_slice(b"\r\n");
+            let mut sent = writer.write_all(head);
+            while sent.is_ok() {
+                sent = writer.write_all(&chunk);
+                std::thread::sleep(Duration::from_millis(1));
+            }
             false
         }
         Action::Raw(bytes) => {

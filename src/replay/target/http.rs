@@ -61,6 +61,7 @@ pub struct HttpTarget {
     clients: Vec<HttpClient>,
     base: String,
     timeout: Duration,
+    max_body: u64,
     edits: Edits,
     preserve_host: bool,
 }
@@ -90,6 +91,7 @@ impl HttpTarget {
                 .collect::<Result<_, _>>()?,
             base: base.trim_end_matches('/').to_owned(),
             timeout: settings.timeout,
+            max_body: settings.max_body_bytes,
             edits,
             preserve_host,
         })
@@ -168,7 +170,7 @@ impl HttpTarget {
             .headers()
             .get(CONTENT_LENGTH)
             .and_then(|value| value.to_str().ok()?.parse::<u64>().ok());
-        let body = read_body(response.into_body(), declared)
+        let body = read_body(response.into_body(), declared, self.max_body)
             .await
             .map_err(|err| at(&url, err))?;
         Ok(Response {
@@ -179,12 +181,23 @@ impl HttpTarget {
     }
 }
 
-/// Reads a response body whole.
-async fn read_body(mut body: Incoming, declared: Option<u64>) -> Result<Vec<u8>, CallError> {
+/// Reads a response body whole, or fails as soon as it is larger than `cap` (a `content-length`
+/// above it fails before anything is read), so memory stays bounded by the cap.
+async fn read_body(
+    mut body: Incoming,
+    declared: Option<u64>,
+    cap: u64,
+) -> Result<Vec<u8>, CallError> {
+    if declared.is_some_and(|length| length > cap) {
+        return Err(CallError::BodyTooLarge { cap });
+    }
     let mut bytes = Vec::with_capacity(declared.map_or(0, |length| length as usize));
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|err| cut_short(&err, bytes.len(), declared))?;
         if let Ok(data) = frame.into_data() {
+            if (bytes.len() + data.len()) as u64 > cap {
+                return Err(CallError::BodyTooLarge { cap });
+            }
             bytes.extend_from_slice(&data);
         }
     }
@@ -352,6 +365,7 @@ mod tests {
             timeout: std::time::Duration::from_secs(1),
             log_dir: ".".into(),
             lanes: 1,
+            max_body_bytes: 1024,
         };
         let ok = HttpTarget::new(
             "http://127.0.0.1:8080/base/",

@@ -64,6 +64,11 @@ pub enum CallError {
     CutShort(String),
     /// Something answered, but not with a valid response.
     BadResponse(String),
+    /// The answer was larger than the cap (`--max-body-bytes`); nothing more of it was read.
+    BodyTooLarge {
+        /// The cap, in bytes.
+        cap: u64,
+    },
     /// An exec target's process died or cannot be started.
     Crashed(String),
 }
@@ -74,7 +79,7 @@ const IDEMPOTENT: [&str; 6] = ["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE
 
 impl CallError {
     /// A stable, lower-case kind for reports: `timeout`, `refused`, `reset`, `cut_short`,
-    /// `bad_response`, `crashed`.
+    /// `bad_response`, `body_too_large`, `crashed`.
     pub fn kind(&self) -> &'static str {
         match self {
             CallError::Timeout => "timeout",
@@ -82,6 +87,7 @@ impl CallError {
             CallError::Reset { .. } => "reset",
             CallError::CutShort(_) => "cut_short",
             CallError::BadResponse(_) => "bad_response",
+            CallError::BodyTooLarge { .. } => "body_too_large",
             CallError::Crashed(_) => "crashed",
         }
     }
@@ -103,6 +109,11 @@ impl std::fmt::Display for CallError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             CallError::Timeout => f.write_str("no response within the timeout"),
+            CallError::BodyTooLarge { cap } => write!(
+                f,
+                "the answer is larger than the cap of {cap} bytes (--max-body-bytes); nothing \
+                 more of it was read"
+            ),
             CallError::Refused(m)
             | CallError::Reset { message: m, .. }
             | CallError::CutShort(m)
@@ -145,6 +156,12 @@ pub struct HeaderEdits {
     pub remove: Vec<String>,
 }
 
+/// The cap of an answer when neither flag nor file says: 16 MiB. A line of
+/// `outcomes.jsonl.zst` keeps up to three answers (old, new, noise), and must stay within the
+/// 64 MiB `--max-line-bytes` of `shadowdiff diff` to be judged again; a recording line of
+/// `shadowdiff record` keeps one, within the same limit of `run`.
+pub const DEFAULT_MAX_BODY_BYTES: u64 = 16 * 1024 * 1024;
+
 /// Settings every target shares in one run.
 #[derive(Clone, Debug)]
 pub struct TargetSettings {
@@ -155,6 +172,8 @@ pub struct TargetSettings {
     /// Replay lanes that will call the targets: an http(s) target keeps a connection pool for
     /// each, since a connection is driven by the lane that opened it.
     pub lanes: usize,
+    /// The largest answer read: an http(s) response body, an exec target's answer line.
+    pub max_body_bytes: u64,
 }
 
 /// A started target, ready for calls; managed processes are stopped by [`Target::stop`] or when
@@ -248,8 +267,7 @@ impl Target {
                     "`exec:` needs a command after the colon".to_owned(),
                 ));
             }
-            let exec =
-                ExecTarget::start(command, &log_path, settings.timeout, edits).map_err(failed)?;
+            let exec = ExecTarget::start(command, &log_path, settings, edits).map_err(failed)?;
             return Ok(Target {
                 name: name.to_owned(),
                 kind: Kind::Exec(Box::new(exec)),
