@@ -11,7 +11,7 @@ use crate::error::{exit, Error, Location, Result};
 use crate::recordings::{Limits, RawLines};
 use crate::replay::filter::Filters;
 use crate::replay::outcomes;
-use crate::replay::pipeline::{self, Finished, NoiseSource, Plan, Targets};
+use crate::replay::pipeline::{self, Finished, NoiseSource, Plan, Stop, Targets};
 use crate::replay::target::{Target, TargetConfig, TargetSettings, DEFAULT_MAX_BODY_BYTES};
 use crate::report::TargetNames;
 
@@ -169,13 +169,7 @@ pub fn run(args: RunArgs) -> Result<u8> {
             // A closed channel means the writer failed; its error is reported at the end.
             let _ = outcomes.send(done);
         };
-        let ending = tokio::select! {
-            ending = pipeline::run(plan, targets.clone(), sink) => ending.map(|e| (e, false)),
-            _ = stoppers() => Ok((pipeline::Ending {
-                incomplete: Some("interrupted".into()),
-                unreachable: vec![],
-            }, true)),
-        };
+        let ending = pipeline::run(plan, targets.clone(), stoppers(), sink).await;
         stop_targets(targets).await;
         ending
     });
@@ -187,10 +181,11 @@ pub fn run(args: RunArgs) -> Result<u8> {
     let written = writer
         .join()
         .map_err(|_| Error::Usage("the outcomes writer stopped unexpectedly".into()))?;
-    let (ending, interrupted) = ending?;
+    let ending = ending?;
     written?;
-    let target_failed = ending.incomplete.is_some() || !ending.unreachable.is_empty();
-    let mut reasons: Vec<String> = ending.incomplete.into_iter().collect();
+    let interrupted = ending.stopped == Some(Stop::Interrupted);
+    let target_failed = ending.stopped.is_some() || !ending.unreachable.is_empty();
+    let mut reasons: Vec<String> = ending.stopped.iter().map(Stop::describe).collect();
     reasons.extend(ending.unreachable);
     if !reasons.is_empty() {
         aggregate.mark_incomplete(reasons.join("; "));

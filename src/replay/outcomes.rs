@@ -24,9 +24,10 @@ pub struct OutcomeLine {
     pub seq: u64,
     /// The route it belongs to.
     pub route: String,
-    /// `equal`, `different`, `noise_only`, `error` or `skipped`, as judged during the run.
+    /// `equal`, `different`, `noise_only`, `error`, `skipped` or `not_run`, as judged during
+    /// the run.
     pub outcome: String,
-    /// Why it was skipped or failed, when it was.
+    /// Why it was skipped, failed or not run, when it was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// The replayed request.
@@ -83,6 +84,7 @@ impl OutcomeLine {
             ),
             Outcome::Error(error) => ("error", Some(error.message.clone()), vec![]),
             Outcome::Skipped(reason) => ("skipped", Some(reason.clone()), vec![]),
+            Outcome::NotRun(reason) => ("not_run", Some(reason.clone()), vec![]),
         };
         let mut request = done.exchange.request.clone();
         redactor.request(&mut request);
