@@ -462,6 +462,74 @@ fn ctrl_c_keeps_what_finished_sends_nothing_more_and_counts_the_rest() {
     assert_eq!(outcome_lines(&p).len() as u64, exchanges);
 }
 
+/// Every file under `dir` with its bytes, by path relative to `dir`.
+fn files_under(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut files = std::collections::BTreeMap::new();
+    let mut folders = vec![dir.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).expect("list a folder") {
+            let path = entry.expect("an entry").path();
+            if path.is_dir() {
+                folders.push(path);
+            } else {
+                let name = path.strip_prefix(dir).unwrap().display().to_string();
+                files.insert(name, std::fs::read(&path).expect("read a file"));
+            }
+        }
+    }
+    files
+}
+
+#[test]
+fn bad_input_leaves_the_report_folder_of_an_earlier_run_as_it_was() {
+    let p = Project::new();
+    recordings(&p, 60);
+    let old = orders(1.0);
+    // An exec target, so that the folder holds a log written as the run goes.
+    p.file(
+        "answer.sh",
+        "while read -r line; do echo \"asked $line\" >&2; echo '{\"status\": 200}'; done\n",
+    );
+    let first = run(&p, &old.url(), "exec:sh answer.sh", &[]);
+    assert_eq!(first.code, 1, "{}", first.stderr);
+    let before = files_under(&p.path().join("shadowdiff-report"));
+    for name in [
+        "report.json",
+        "outcomes.jsonl.zst",
+        "aggregate.json",
+        "logs/new.log",
+    ] {
+        assert!(before.contains_key(name), "{name}: {:?}", before.keys());
+    }
+    let mut lines: Vec<String> = (1..=60).map(get).collect();
+    lines[50] = "{\"id\": \"r51\", not json".to_string();
+    p.file("recs.jsonl", common::lines(&lines));
+    let second = run(&p, &old.url(), "exec:sh answer.sh", &[]);
+    assert_eq!(second.code, 2, "{}", second.stderr);
+    assert!(second.stderr.contains("recs.jsonl:51"), "{}", second.stderr);
+    let after = files_under(&p.path().join("shadowdiff-report"));
+    assert_eq!(
+        after.keys().collect::<Vec<_>>(),
+        before.keys().collect::<Vec<_>>(),
+        "files appeared or vanished"
+    );
+    let changed: Vec<&String> = before
+        .iter()
+        .filter(|(name, bytes)| after[*name] != **bytes)
+        .map(|(name, _)| name)
+        .collect();
+    assert!(changed.is_empty(), "changed by the failed run: {changed:?}");
+    // A folder that did not exist is not left behind either.
+    let fresh = run(
+        &p,
+        &old.url(),
+        "exec:sh answer.sh",
+        &["--out", "new/report"],
+    );
+    assert_eq!(fresh.code, 2, "{}", fresh.stderr);
+    assert!(!p.path().join("new").exists(), "a folder was left behind");
+}
+
 #[test]
 fn an_exec_target_that_crashes_fails_the_target() {
     let p = Project::new();
