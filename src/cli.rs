@@ -197,9 +197,14 @@ pub struct RunArgs {
     /// Per-request timeout, e.g. 500ms, 10s [default: 10s].
     #[arg(long, value_name = "DURATION", value_parser = crate::config::parse_duration)]
     pub timeout: Option<std::time::Duration>,
-    /// Retries of calls that did not reach a target (refused, reset) [default: 2].
+    /// Retries of a failed call that cannot repeat it: nothing sent, or an idempotent method
+    /// with no byte of an answer [default: 2].
     #[arg(long, value_name = "N")]
     pub retries: Option<u32>,
+    /// The largest response body (an exec target's answer line) read; a larger one is the
+    /// error body_too_large [default: 16777216, 16 MiB].
+    #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_body_bytes: Option<u64>,
     /// Replay one shard of the exchanges: hash:K/N (by id, stable) or count:K/N.
     #[arg(long, value_name = "hash:K/N")]
     pub partition: Option<crate::replay::partition::Partition>,
@@ -355,6 +360,11 @@ pub struct RecordArgs {
     /// How long one upstream call may take before the client gets a 502.
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = crate::config::parse_duration)]
     pub timeout: std::time::Duration,
+    /// The largest upstream body kept in the recording; a larger one still reaches the client
+    /// whole, and its exchange is recorded without the response.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::replay::target::DEFAULT_MAX_BODY_BYTES,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_body_bytes: u64,
     /// How long in-flight requests may take to finish after Ctrl-C or SIGTERM.
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = crate::config::parse_duration)]
     pub drain_timeout: std::time::Duration,

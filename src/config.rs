@@ -31,8 +31,10 @@ pub struct Config {
     pub rate: Option<f64>,
     /// Per-request timeout: seconds, or a duration such as "500ms", "10s", "2m".
     pub timeout: Option<Duration>,
-    /// Retries of calls that did not reach a target.
+    /// Retries of a failed call that cannot repeat it (see `--retries`).
     pub retries: Option<u32>,
+    /// The largest response body read, in bytes (see `--max-body-bytes`).
+    pub max_body_bytes: Option<std::num::NonZeroU64>,
     /// Call the old target twice and count what differs as noise.
     pub noise_repeat: Option<bool>,
     /// `old`, `new` and optionally `noise`.

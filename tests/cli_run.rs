@@ -3,11 +3,11 @@
 
 mod common;
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use common::servers::{closed_port_url, json, Action, TestServer};
-use common::{behaviour, lines, Project, Run};
+use common::servers::{closed_port_url, json, partial_head, short_body, Action, TestServer};
+use common::{behaviour, lines, run_measured, Project, Run};
 use serde_json::Value;
 
 /// A GET exchange line for `/orders/{i}` with a recorded JSON response.
@@ -62,10 +62,12 @@ fn report(project: &Project) -> Value {
     serde_json::from_str(&project.read("shadowdiff-report/report.json")).expect("report.json")
 }
 
+/// The totals but `not_run` (see [`not_run`]), once checked to add up with it.
 fn totals(report: &Value) -> (u64, u64, u64, u64, u64, u64) {
     let t = &report["totals"];
     let n = |k: &str| t[k].as_u64().expect("count");
-    let sum = n("equal") + n("different") + n("noise_only") + n("errors") + n("skipped");
+    let sum =
+        n("equal") + n("different") + n("noise_only") + n("errors") + n("skipped") + n("not_run");
     assert_eq!(n("exchanges"), sum, "totals do not add up: {t}");
     (
         n("exchanges"),
@@ -75,6 +77,32 @@ fn totals(report: &Value) -> (u64, u64, u64, u64, u64, u64) {
         n("errors"),
         n("skipped"),
     )
+}
+
+/// The exchanges not run, and their reasons with counts over all routes.
+fn not_run(report: &Value) -> (u64, Vec<String>) {
+    let reasons = report["routes"]
+        .as_array()
+        .expect("routes")
+        .iter()
+        .flat_map(|r| r["not_run_reasons"].as_array().expect("reasons").clone())
+        .map(|g| format!("{} {}", g["reason"].as_str().unwrap(), g["count"]))
+        .collect();
+    (
+        report["totals"]["not_run"].as_u64().expect("not_run"),
+        reasons,
+    )
+}
+
+/// The lines of the run's outcomes file.
+fn outcome_lines(project: &Project) -> Vec<Value> {
+    let path = project.path().join("shadowdiff-report/outcomes.jsonl.zst");
+    let bytes = zstd::decode_all(std::fs::File::open(path).expect("outcomes")).expect("zstd");
+    bytes
+        .split(|b| *b == b'\n')
+        .filter(|line| !line.is_empty())
+        .map(|line| serde_json::from_slice(line).expect("an outcome line"))
+        .collect()
 }
 
 fn error_kinds(report: &Value) -> Vec<String> {
@@ -270,11 +298,236 @@ fn twenty_failures_in_a_row_stop_the_run_marked_incomplete() {
     assert_eq!(run.code, 3, "{}", run.stderr);
     let report = report(&p);
     assert_eq!(report["incomplete"], true);
-    assert_eq!(totals(&report), (20, 0, 0, 0, 20, 0));
+    // The 20 left are counted, not dropped: every recording read ends in one outcome.
+    assert_eq!(totals(&report), (40, 0, 0, 0, 20, 0));
+    assert_eq!(
+        not_run(&report),
+        (
+            20,
+            vec!["target new failed 20 times in a row 20".to_string()]
+        )
+    );
+    assert_eq!(old.hits(), 20, "old was called after the stop");
     assert!(report["reasons"][0]
         .as_str()
         .unwrap()
         .starts_with("the run is incomplete: target new failed 20 times in a row"));
+}
+
+/// A server answering like [`orders`] the first `answered` requests, then resetting every
+/// connection after reading its request.
+fn orders_then_resets(answered: usize) -> TestServer {
+    let seen = AtomicUsize::new(0);
+    TestServer::start(move |request| {
+        if seen.fetch_add(1, Ordering::SeqCst) >= answered {
+            return Action::Reset;
+        }
+        let id: String = request
+            .path
+            .trim_start_matches("/orders/")
+            .chars()
+            .take_while(|c| c.is_ascii_digit())
+            .collect();
+        json(200, &format!("{{\"id\":{id},\"total\":1}}"))
+    })
+}
+
+#[test]
+fn a_target_that_starts_failing_stops_the_sending_at_once_and_the_rest_is_counted() {
+    let p = Project::new();
+    recordings(&p, 300);
+    let (old, new) = (orders(1.0), orders_then_resets(30));
+    let run = run(
+        &p,
+        &old.url(),
+        &new.url(),
+        &["--retries", "0", "--concurrency", "1"],
+    );
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    // 30 answers, then 20 failures in a row: the 50th exchange stops the run, and nothing is
+    // sent after it.
+    assert_eq!((old.hits(), new.hits()), (50, 50));
+    let report = report(&p);
+    assert_eq!(report["incomplete"], true);
+    assert_eq!(totals(&report), (300, 30, 0, 0, 20, 0));
+    assert_eq!(
+        not_run(&report),
+        (
+            250,
+            vec!["target new failed 20 times in a row 250".to_string()]
+        )
+    );
+    let lines = outcome_lines(&p);
+    assert_eq!(lines.len(), 300, "every outcome is in the outcomes file");
+    assert_eq!(lines[299]["outcome"], "not_run");
+    let rejudged = p.run(&[
+        "diff",
+        "shadowdiff-report/outcomes.jsonl.zst",
+        "--out",
+        "again",
+    ]);
+    assert_eq!(rejudged.code, 1, "{}", rejudged.stderr);
+    let again: Value = serde_json::from_str(&p.read("again/report.json")).unwrap();
+    assert_eq!(again["totals"], report["totals"]);
+    assert_eq!(again["incomplete"], true);
+}
+
+#[test]
+fn a_target_failing_under_concurrency_is_not_called_past_what_was_in_flight() {
+    let p = Project::new();
+    recordings(&p, 300);
+    let (old, new) = (orders(1.0), orders_then_resets(30));
+    let run = run(
+        &p,
+        &old.url(),
+        &new.url(),
+        &["--retries", "0", "--concurrency", "8", "--threads", "2"],
+    );
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    let report = report(&p);
+    let (exchanges, equal, different, _, errors, _) = totals(&report);
+    let (not_run, reasons) = not_run(&report);
+    assert_eq!(exchanges, 300);
+    assert_eq!(
+        reasons,
+        [format!("target new failed 20 times in a row {not_run}")]
+    );
+    // Each exchange with an outcome called new once; at most the 8 in flight when the run
+    // stopped were sent and not finished.
+    let called = (equal + different + errors) as usize;
+    assert!(
+        (called..=called + 8).contains(&new.hits()),
+        "{} requests reached new for {called} exchanges judged",
+        new.hits()
+    );
+    assert_eq!(outcome_lines(&p).len(), 300);
+}
+
+#[test]
+fn ctrl_c_keeps_what_finished_sends_nothing_more_and_counts_the_rest() {
+    let p = Project::new();
+    recordings(&p, 300);
+    let slow = || {
+        TestServer::start(|request| {
+            let id: String = request
+                .path
+                .trim_start_matches("/orders/")
+                .chars()
+                .take_while(|c| c.is_ascii_digit())
+                .collect();
+            let answer = json(200, &format!("{{\"id\":{id},\"total\":1}}"));
+            Action::Delayed(std::time::Duration::from_millis(20), Box::new(answer))
+        })
+    };
+    let (old, new) = (slow(), slow());
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_shadowdiff"))
+        .args([
+            "run",
+            "recs.jsonl",
+            "--old",
+            &old.url(),
+            "--new",
+            &new.url(),
+            "--concurrency",
+            "4",
+            "--quiet",
+        ])
+        .current_dir(p.path())
+        .spawn()
+        .expect("start shadowdiff");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while new.hits() < 40 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    assert!(new.hits() >= 40, "the run did not get going");
+    let pid = i32::try_from(child.id()).expect("pid");
+    // SAFETY: kill(2) on the pid of a child this test started and has not reaped.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    let status = child.wait().expect("wait for shadowdiff");
+    assert_eq!(status.code(), Some(130));
+    let hits = new.hits();
+    let report = report(&p);
+    assert_eq!(report["incomplete"], true);
+    assert_eq!(report["reasons"][0], "the run is incomplete: interrupted");
+    let (exchanges, equal, different, _, errors, _) = totals(&report);
+    let (not_run, reasons) = not_run(&report);
+    assert!(not_run > 0 && exchanges <= 300, "{}", report["totals"]);
+    assert_eq!(reasons, [format!("interrupted {not_run}")]);
+    // Every answer that finished is kept; at most the 4 in flight were sent and not finished.
+    let called = (equal + different + errors) as usize;
+    assert!(
+        (called..=called + 4).contains(&hits),
+        "{hits} requests reached new for {called} exchanges judged"
+    );
+    assert_eq!(outcome_lines(&p).len() as u64, exchanges);
+}
+
+/// Every file under `dir` with its bytes, by path relative to `dir`.
+fn files_under(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut files = std::collections::BTreeMap::new();
+    let mut folders = vec![dir.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).expect("list a folder") {
+            let path = entry.expect("an entry").path();
+            if path.is_dir() {
+                folders.push(path);
+            } else {
+                let name = path.strip_prefix(dir).unwrap().display().to_string();
+                files.insert(name, std::fs::read(&path).expect("read a file"));
+            }
+        }
+    }
+    files
+}
+
+#[test]
+fn bad_input_leaves_the_report_folder_of_an_earlier_run_as_it_was() {
+    let p = Project::new();
+    recordings(&p, 60);
+    let old = orders(1.0);
+    // An exec target, so that the folder holds a log written as the run goes.
+    p.file(
+        "answer.sh",
+        "while read -r line; do echo \"asked $line\" >&2; echo '{\"status\": 200}'; done\n",
+    );
+    let first = run(&p, &old.url(), "exec:sh answer.sh", &[]);
+    assert_eq!(first.code, 1, "{}", first.stderr);
+    let before = files_under(&p.path().join("shadowdiff-report"));
+    for name in [
+        "report.json",
+        "outcomes.jsonl.zst",
+        "aggregate.json",
+        "logs/new.log",
+    ] {
+        assert!(before.contains_key(name), "{name}: {:?}", before.keys());
+    }
+    let mut lines: Vec<String> = (1..=60).map(get).collect();
+    lines[50] = "{\"id\": \"r51\", not json".to_string();
+    p.file("recs.jsonl", common::lines(&lines));
+    let second = run(&p, &old.url(), "exec:sh answer.sh", &[]);
+    assert_eq!(second.code, 2, "{}", second.stderr);
+    assert!(second.stderr.contains("recs.jsonl:51"), "{}", second.stderr);
+    let after = files_under(&p.path().join("shadowdiff-report"));
+    assert_eq!(
+        after.keys().collect::<Vec<_>>(),
+        before.keys().collect::<Vec<_>>(),
+        "files appeared or vanished"
+    );
+    let changed: Vec<&String> = before
+        .iter()
+        .filter(|(name, bytes)| after[*name] != **bytes)
+        .map(|(name, _)| name)
+        .collect();
+    assert!(changed.is_empty(), "changed by the failed run: {changed:?}");
+    // A folder that did not exist is not left behind either.
+    let fresh = run(
+        &p,
+        &old.url(),
+        "exec:sh answer.sh",
+        &["--out", "new/report"],
+    );
+    assert_eq!(fresh.code, 2, "{}", fresh.stderr);
+    assert!(!p.path().join("new").exists(), "a folder was left behind");
 }
 
 #[test]
@@ -351,6 +604,149 @@ fn posts_are_skipped_unless_allowed() {
     assert_eq!(run2.code, 0, "{}", run2.stderr);
     assert_eq!(totals(&report(&p)), (3, 3, 0, 0, 0, 0));
     assert_eq!(old.hits(), 1 + 3);
+}
+
+/// The methods of the requests a server read, sorted (exchanges replay concurrently).
+fn methods(server: &TestServer) -> Vec<String> {
+    let mut methods: Vec<String> = server.requests().into_iter().map(|r| r.method).collect();
+    methods.sort();
+    methods
+}
+
+#[test]
+fn an_answer_cut_short_is_never_sent_again() {
+    let p = Project::new();
+    p.file("recs.jsonl", lines(&[get(1), post(1)]));
+    let old = orders(1.0);
+    let new = TestServer::start(|_| short_body(100, "{\"id\":1}"));
+    let run = run(&p, &old.url(), &new.url(), &["--allow-method", "POST"]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert_eq!(
+        methods(&new),
+        ["GET", "POST"],
+        "an answered request was sent again"
+    );
+    let report = report(&p);
+    assert_eq!(totals(&report), (2, 0, 0, 0, 2, 0));
+    assert_eq!(error_kinds(&report), ["new_cut_short 1", "new_cut_short 1"]);
+    let message = report["routes"][0]["error_kinds"][0]["message"]
+        .as_str()
+        .unwrap();
+    assert!(
+        message.contains("cut short after 8 of the 100 bytes its content-length announced"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_head_cut_short_is_never_sent_again() {
+    let p = Project::new();
+    recordings(&p, 1);
+    let old = orders(1.0);
+    let new = TestServer::start(|_| partial_head());
+    let run = run(&p, &old.url(), &new.url(), &[]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert_eq!(
+        new.hits(),
+        1,
+        "a GET was sent again after part of its answer arrived"
+    );
+    assert_eq!(error_kinds(&report(&p)), ["new_cut_short 1"]);
+}
+
+#[test]
+fn only_idempotent_requests_are_sent_again_after_a_reset() {
+    let p = Project::new();
+    p.file("recs.jsonl", lines(&[get(1), post(1)]));
+    let old = orders(1.0);
+    // Reads each request, then resets the connection without a byte of an answer.
+    let new = TestServer::start(|_| Action::Reset);
+    let run = run(
+        &p,
+        &old.url(),
+        &new.url(),
+        &[
+            "--allow-method",
+            "POST",
+            "--retries",
+            "2",
+            "--concurrency",
+            "1",
+        ],
+    );
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert_eq!(
+        methods(&new),
+        ["GET", "GET", "GET", "POST"],
+        "the GET is retried twice, the POST that may have been written never"
+    );
+    assert_eq!(error_kinds(&report(&p)), ["new_reset 1", "new_reset 1"]);
+}
+
+#[test]
+fn an_endless_body_stops_at_the_cap_in_bounded_memory() {
+    let p = Project::new();
+    recordings(&p, 1);
+    let old = orders(1.0);
+    let new = TestServer::start(|_| Action::Endless);
+    let (run, peak_kib) = run_measured(
+        p.path(),
+        &[
+            "run",
+            "recs.jsonl",
+            "--old",
+            &old.url(),
+            "--new",
+            &new.url(),
+            "--quiet",
+            "--max-body-bytes",
+            "1048576",
+            "--timeout",
+            "10s",
+        ],
+    );
+    // Without the cap the body grows until the timeout: hundreds of MB at the server's pace.
+    assert!(
+        peak_kib < 64 * 1024,
+        "peak memory {peak_kib} KiB for a 1 MiB cap"
+    );
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert_eq!(new.hits(), 1, "an answer over the cap was asked for again");
+    let report = report(&p);
+    assert_eq!(error_kinds(&report), ["new_body_too_large 1"]);
+    let message = report["routes"][0]["error_kinds"][0]["message"]
+        .as_str()
+        .unwrap();
+    assert!(message.contains("cap of 1048576 bytes"), "{message}");
+}
+
+#[test]
+fn the_cap_from_shadowdiff_toml_refuses_a_content_length_above_it_unread() {
+    let p = Project::new();
+    recordings(&p, 1);
+    p.file("shadowdiff.toml", "max_body_bytes = 4\n");
+    let (old, new) = (orders(1.0), orders(1.0));
+    let capped = run(&p, &old.url(), &new.url(), &[]);
+    assert_eq!(capped.code, 3, "{}", capped.stderr);
+    let report = report(&p);
+    assert_eq!(totals(&report), (1, 0, 0, 0, 1, 0));
+    assert_eq!(error_kinds(&report), ["old_body_too_large 1"]);
+    assert_eq!(old.hits(), 1);
+    let zero = p.run(&[
+        "run",
+        "recs.jsonl",
+        "--old",
+        &old.url(),
+        "--new",
+        &new.url(),
+        "--max-body-bytes",
+        "0",
+    ]);
+    assert_eq!(zero.code, 2, "{}", zero.stderr);
+    p.file("shadowdiff.toml", "max_body_bytes = 0\n");
+    let zero = run(&p, &old.url(), &new.url(), &[]);
+    assert_eq!(zero.code, 2, "{}", zero.stderr);
+    assert!(zero.stderr.contains("shadowdiff.toml:1"), "{}", zero.stderr);
 }
 
 #[test]

@@ -455,6 +455,67 @@ fn an_unreachable_upstream_gives_502_and_a_request_only_exchange() {
     assert!(recorded[0].response.is_none());
 }
 
+/// The peak resident memory of a running process, in KiB (VmHWM of /proc/PID/status).
+fn peak_memory_kib(child: &Child) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).expect("status");
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM")
+}
+
+#[test]
+fn a_body_over_the_cap_reaches_the_client_whole_and_is_recorded_without_it() {
+    const STREAMED: usize = 96 * 1024 * 1024;
+    let server = TestServer::start(|_| Action::Endless);
+    let project = Project::new();
+    let proxy = Proxy::start(
+        project.path(),
+        &server.url(),
+        "capture.jsonl.zst",
+        &["--max-body-bytes", "1048576", "--timeout", "5s"],
+    );
+    let received = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(async {
+            let client = reqwest::Client::builder()
+                .no_proxy()
+                .build()
+                .expect("client");
+            let mut response = client
+                .get(format!("{}/export", proxy.url))
+                .send()
+                .await
+                .expect("send");
+            assert_eq!(response.status(), 200);
+            let mut received = 0;
+            while received < STREAMED {
+                let chunk = response.chunk().await.expect("a chunk").expect("more");
+                assert!(
+                    chunk.iter().all(|b| *b == b'x'),
+                    "the body changed on the way"
+                );
+                received += chunk.len();
+            }
+            received
+        });
+    assert!(received >= STREAMED);
+    // Holding what it forwards would take more than the 96 MiB streamed.
+    let peak = peak_memory_kib(&proxy.child);
+    assert!(peak < 64 * 1024, "the proxy peaked at {peak} KiB");
+    let (code, stderr) = proxy.stop();
+    assert_eq!(code, 0, "{stderr}");
+    let recorded = exchanges(&project.path().join("capture-000001.jsonl.zst"));
+    assert_eq!(recorded.len(), 1, "{stderr}");
+    assert_eq!(recorded[0].request.url, "/export");
+    assert!(recorded[0].response.is_none(), "{:?}", recorded[0].response);
+    let note = &recorded[0].tags["response_not_recorded"];
+    assert!(note.contains("cap of 1048576 bytes"), "{note}");
+}
+
 #[test]
 fn bad_usage_exits_2() {
     let project = Project::new();

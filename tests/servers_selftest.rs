@@ -1,6 +1,6 @@
 //! The test servers of `tests/common/servers.rs` do what the fault tests rely on: answer with
-//! keep-alive, hang, reset, close, send garbage, count hits, die after n requests, and stop
-//! promptly when dropped. Checked with reqwest (as the replay stack sees them) and raw sockets.
+//! keep-alive, hang, reset, close, send garbage, an answer cut short or an endless body, count
+//! hits, die after n requests, and stop promptly when dropped. Checked with reqwest (as the replay stack sees them) and raw sockets.
 
 mod common;
 
@@ -8,7 +8,9 @@ use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use common::servers::{closed_port_url, json, text, Action, TestServer};
+use common::servers::{
+    closed_port_url, json, partial_head, short_body, text, Action, TestServer, ENDLESS_CHUNK,
+};
 
 /// Runs an async block on a small runtime of its own.
 fn block_on<F: std::future::Future>(future: F) -> F::Output {
@@ -190,6 +192,59 @@ fn garbage_is_not_http() {
     assert!(!err.is_timeout(), "{err:?}");
     let answer = raw(&connect(&server), b"GET / HTTP/1.1\r\n\r\n").expect("bytes");
     assert_eq!(answer, b"not http\r\n\r\n");
+}
+
+#[test]
+fn raw_answers_are_cut_short_as_written() {
+    let server = TestServer::start(|request| match request.path.as_str() {
+        "/short" => short_body(100, "0123456789"),
+        _ => partial_head(),
+    });
+    let answer = raw(&connect(&server), b"GET /short HTTP/1.1\r\n\r\n").expect("bytes");
+    let text = String::from_utf8(answer).expect("text");
+    assert!(text.contains("content-length: 100\r\n"), "{text}");
+    assert!(text.ends_with("\r\n\r\n0123456789"), "{text}");
+    let answer = raw(&connect(&server), b"GET /head HTTP/1.1\r\n\r\n").expect("bytes");
+    assert_eq!(answer, b"HTTP/1.1 200 OK\r\ncontent-ty");
+    let err = block_on(async {
+        let response = client(Duration::from_secs(5))
+            .get(format!("{}/short", server.url()))
+            .send()
+            .await
+            .expect("a head");
+        response.bytes().await.expect_err("a body cut short")
+    });
+    assert!(!err.is_timeout(), "{err:?}");
+}
+
+#[test]
+fn an_endless_body_keeps_coming_until_the_client_hangs_up() {
+    let server = TestServer::start(|_| Action::Endless);
+    let received = block_on(async {
+        let mut response = client(Duration::from_secs(10))
+            .get(server.url())
+            .send()
+            .await
+            .expect("a head");
+        assert_eq!(response.status(), 200);
+        let mut received = 0;
+        while received < 8 * ENDLESS_CHUNK {
+            received += response
+                .chunk()
+                .await
+                .expect("a chunk")
+                .expect("more")
+                .len();
+        }
+        received
+    });
+    assert!(received >= 8 * ENDLESS_CHUNK);
+    let started = Instant::now();
+    drop(server);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the endless writer did not stop"
+    );
 }
 
 #[test]

@@ -14,6 +14,7 @@ fn settings(log_dir: &Path, timeout: Duration) -> TargetSettings {
         timeout,
         log_dir: log_dir.to_path_buf(),
         lanes: 1,
+        max_body_bytes: 1024 * 1024,
     }
 }
 
@@ -288,7 +289,12 @@ async fn http_failures_have_the_right_kind() {
 
     let err = target.call(&get("/close"), 0).await.unwrap_err();
     assert_eq!(err.kind(), "reset", "{err}");
-    assert!(err.is_connection());
+    // Read, then closed without an answer: written, so only an idempotent method goes again.
+    assert!(err.may_resend("GET") && err.may_resend("PUT"), "{err:?}");
+    assert!(
+        !err.may_resend("POST") && !err.may_resend("PATCH"),
+        "{err:?}"
+    );
 
     let err = target.call(&get("/garbage"), 0).await.unwrap_err();
     assert_eq!(err.kind(), "bad_response", "{err}");
@@ -307,6 +313,7 @@ async fn http_failures_have_the_right_kind() {
     let err = target.call(&get("/"), 0).await.unwrap_err();
     assert_eq!(err.kind(), "refused", "{err}");
     assert!(err.to_string().contains(&closed.to_string()), "{err}");
+    assert!(err.may_resend("POST"), "nothing was sent: {err:?}");
 }
 
 #[tokio::test]
@@ -446,6 +453,28 @@ async fn exec_targets_answer_json_lines_and_restart_after_failures() {
     target.stop().await;
     let log = std::fs::read_to_string(log).unwrap();
     assert!(log.contains("got /a") && log.contains("got /d"), "{log}");
+}
+
+#[tokio::test]
+async fn an_exec_answer_line_over_the_cap_is_body_too_large_and_the_process_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    // Answers /short with a line, and anything else with a line that never ends.
+    let script = "while read -r line; do case \"$line\" in *'\"/short\"'*) \
+                  echo '{\"status\": 200}';; *) yes x | tr -d '\\n';; esac; done";
+    let target = Target::start(
+        "new",
+        &url_config(&format!("exec:{script}")),
+        &settings(dir.path(), Duration::from_secs(10)),
+    )
+    .await
+    .unwrap();
+    let err = target.call(&get("/endless"), 0).await.unwrap_err();
+    assert_eq!(err, CallError::BodyTooLarge { cap: 1024 * 1024 });
+    assert!(err.to_string().contains("cap of 1048576 bytes"), "{err}");
+    assert!(!err.may_resend("GET"));
+    let reply = target.call(&get("/short"), 0).await.unwrap();
+    assert_eq!(reply.response.status, 200);
+    target.stop().await;
 }
 
 #[tokio::test]

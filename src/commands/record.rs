@@ -38,6 +38,7 @@ pub fn run(args: RecordArgs) -> Result<u8> {
         redactor: Redactor::new(&args.redact_header, Vec::new(), args.keep_secrets),
         timeout: args.timeout,
         drain_timeout: args.drain_timeout,
+        max_body_bytes: args.max_body_bytes,
     };
     let summary = record::serve(settings, writer, |addr| {
         eprintln!("shadowdiff record: listening on http://{addr}");

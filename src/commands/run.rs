@@ -11,9 +11,9 @@ use crate::error::{exit, Error, Location, Result};
 use crate::recordings::{Limits, RawLines};
 use crate::replay::filter::Filters;
 use crate::replay::outcomes;
-use crate::replay::pipeline::{self, Finished, NoiseSource, Plan, Targets};
-use crate::replay::target::{Target, TargetConfig, TargetSettings};
-use crate::report::TargetNames;
+use crate::replay::pipeline::{self, Finished, NoiseSource, Plan, Stop, Targets};
+use crate::replay::target::{Target, TargetConfig, TargetSettings, DEFAULT_MAX_BODY_BYTES};
+use crate::report::{ReportFolder, TargetNames};
 
 use super::diff::load_rules;
 use super::progress::Progress;
@@ -29,6 +29,10 @@ const DEFAULT_RETRIES: u32 = 2;
 const FAILURES_IN_A_ROW: u32 = 20;
 /// The exit code of a run stopped by Ctrl-C (the shell's convention for SIGINT).
 const INTERRUPTED: u8 = 130;
+/// The folder of the report folder where managed targets log.
+const LOGS: &str = "logs";
+/// The outcomes file of the report folder.
+const OUTCOMES: &str = "outcomes.jsonl.zst";
 
 /// Runs `run` and returns the exit code of its verdict.
 pub fn run(args: RunArgs) -> Result<u8> {
@@ -88,8 +92,12 @@ pub fn run(args: RunArgs) -> Result<u8> {
             .timeout
             .or(config.timeout.map(|t| t.0))
             .unwrap_or(DEFAULT_TIMEOUT),
-        log_dir: out.join("logs"),
+        log_dir: out.join(LOGS),
         lanes,
+        max_body_bytes: args
+            .max_body_bytes
+            .or(config.max_body_bytes.map(std::num::NonZeroU64::get))
+            .unwrap_or(DEFAULT_MAX_BODY_BYTES),
     };
     let filters = Filters {
         include_routes: [
@@ -138,7 +146,66 @@ pub fn run(args: RunArgs) -> Result<u8> {
         .enable_all()
         .build()
         .map_err(|err| Error::Usage(format!("cannot start the async runtime: {err}")))?;
-    std::fs::create_dir_all(&out).map_err(|err| Error::io(&out, err))?;
+    // Every file of the report folder is committed at the end; a run that stops on bad input
+    // (exit 2) leaves the folder as it was, logs included.
+    let mut folder = ReportFolder::open(&out)?;
+    let job = Job {
+        judging,
+        rules,
+        recordings,
+        limits,
+        old,
+        new,
+        noise_target,
+        noise_repeat,
+        settings,
+        plan,
+        runtime,
+    };
+    let replayed = ["old", "new", "noise"]
+        .iter()
+        .try_for_each(|role| folder.written_in_place(&format!("{LOGS}/{role}.log")))
+        .and_then(|()| replay(job, &args, &mut folder));
+    if replayed
+        .as_ref()
+        .is_err_and(|err| err.exit_code() == exit::BAD_INPUT)
+    {
+        folder.abandon();
+    }
+    replayed
+}
+
+/// What a run replays, its settings resolved.
+struct Job {
+    judging: Judging,
+    rules: Arc<crate::rules::RuleSet>,
+    recordings: Vec<PathBuf>,
+    limits: Limits,
+    old: TargetConfig,
+    new: TargetConfig,
+    noise_target: Option<TargetConfig>,
+    noise_repeat: bool,
+    settings: TargetSettings,
+    plan: Plan,
+    runtime: tokio::runtime::Runtime,
+}
+
+/// Starts the targets, replays, stops them, and writes the report into `folder`; returns the
+/// exit code.
+fn replay(job: Job, args: &RunArgs, folder: &mut ReportFolder) -> Result<u8> {
+    let Job {
+        judging,
+        rules,
+        recordings,
+        limits,
+        old,
+        new,
+        noise_target,
+        noise_repeat,
+        settings,
+        plan,
+        runtime,
+    } = job;
     let quiet = args.output.quiet || args.output.format != crate::cli::Format::Terminal;
     let total = || {
         args.partition
@@ -148,8 +215,11 @@ pub fn run(args: RunArgs) -> Result<u8> {
     };
     let mut progress = None;
     let mut aggregate = judging.aggregate();
-    let (outcomes, writer) =
-        outcomes::spawn_writer(&out.join("outcomes.jsonl.zst"), judging.redactor.clone())?;
+    let (outcomes, writer) = outcomes::spawn_writer(
+        folder.temp_file(OUTCOMES)?,
+        &folder.dir().join(OUTCOMES),
+        judging.redactor.clone(),
+    )?;
     let target_names = TargetNames {
         old: fixed_url(&old),
         new: fixed_url(&new),
@@ -165,13 +235,7 @@ pub fn run(args: RunArgs) -> Result<u8> {
             // A closed channel means the writer failed; its error is reported at the end.
             let _ = outcomes.send(done);
         };
-        let ending = tokio::select! {
-            ending = pipeline::run(plan, targets.clone(), sink) => ending.map(|e| (e, false)),
-            _ = stoppers() => Ok((pipeline::Ending {
-                incomplete: Some("interrupted".into()),
-                unreachable: vec![],
-            }, true)),
-        };
+        let ending = pipeline::run(plan, targets.clone(), stoppers(), sink).await;
         stop_targets(targets).await;
         ending
     });
@@ -183,20 +247,21 @@ pub fn run(args: RunArgs) -> Result<u8> {
     let written = writer
         .join()
         .map_err(|_| Error::Usage("the outcomes writer stopped unexpectedly".into()))?;
-    let (ending, interrupted) = ending?;
-    written?;
-    let target_failed = ending.incomplete.is_some() || !ending.unreachable.is_empty();
-    let mut reasons: Vec<String> = ending.incomplete.into_iter().collect();
+    let ending = ending?;
+    folder.stage(written?, OUTCOMES);
+    let interrupted = ending.stopped == Some(Stop::Interrupted);
+    let target_failed = ending.stopped.is_some() || !ending.unreachable.is_empty();
+    let mut reasons: Vec<String> = ending.stopped.iter().map(Stop::describe).collect();
     reasons.extend(ending.unreachable);
     if !reasons.is_empty() {
         aggregate.mark_incomplete(reasons.join("; "));
     }
-    let report = judging.conclude(
+    let report = judging.conclude_in(
+        folder,
         aggregate,
         &|rule| rules.describe(rule).to_string(),
         target_names,
         args.partition.is_none(),
-        &out,
         &args.output,
     )?;
     Ok(if interrupted {

@@ -12,8 +12,8 @@ use crate::error::{exit, Error, Location, Result};
 use crate::redact::Redactor;
 use crate::report::snapshot::{pending_changes, write_pending, DEFAULT_SNAPSHOT};
 use crate::report::{
-    render, write_reports, Aggregate, Finish, GatePolicy, Limits, Report, RouteLimits, Snapshot,
-    TargetNames, Verdict,
+    render, write_reports, Aggregate, Finish, GatePolicy, Limits, Report, ReportFolder,
+    RouteLimits, Snapshot, TargetNames, Verdict,
 };
 use crate::rules::path::PathPattern;
 use crate::rules::RuleId;
@@ -112,6 +112,32 @@ impl Judging {
         out: &Path,
         output: &OutputArgs,
     ) -> Result<Report> {
+        let mut folder = ReportFolder::open(out)?;
+        let concluded = self.conclude_in(
+            &mut folder,
+            aggregate,
+            describe,
+            targets,
+            find_stale,
+            output,
+        );
+        if concluded.is_err() {
+            folder.abandon();
+        }
+        concluded
+    }
+
+    /// [`Judging::conclude`] into a report folder opened before, with what was staged in it
+    /// (a run's outcomes file) committed along with the reports.
+    pub fn conclude_in(
+        &self,
+        folder: &mut ReportFolder,
+        aggregate: Aggregate,
+        describe: &dyn Fn(RuleId) -> String,
+        targets: TargetNames,
+        find_stale: bool,
+        output: &OutputArgs,
+    ) -> Result<Report> {
         let state = aggregate.save(describe);
         let mut report = aggregate.finish(&Finish {
             policy: &self.policy,
@@ -125,7 +151,7 @@ impl Judging {
         if let Some(status) = report.snapshot.as_mut() {
             status.pending_file = pending.map(|p| p.display().to_string());
         }
-        write_reports(&report, out, &state)?;
+        write_reports(&report, folder, &state)?;
         append_step_summary(&report);
         print_report(&report, output);
         Ok(report)

@@ -70,15 +70,25 @@ fn judge_line(line: &RawLine, rules: &RuleSet) -> Result<(Judged, Request)> {
         new: latency(&stored.new),
         noise: latency(&stored.noise),
     };
-    if stored.outcome == "skipped" {
-        let reason = stored
-            .reason
-            .unwrap_or_else(|| "skipped during the run".to_string());
+    let not_judged = match stored.outcome.as_str() {
+        "skipped" => Some(Outcome::Skipped(
+            stored
+                .reason
+                .unwrap_or_else(|| "skipped during the run".to_string()),
+        )),
+        "not_run" => {
+            Some(Outcome::NotRun(stored.reason.unwrap_or_else(|| {
+                "not run: the run stopped first".to_string()
+            })))
+        }
+        _ => None,
+    };
+    if let Some(outcome) = not_judged {
         let judged = Judged {
             id: stored.id,
             seq: stored.seq,
             route,
-            outcome: Outcome::Skipped(reason),
+            outcome,
             noise: None,
             timing,
         };

@@ -30,7 +30,7 @@ use std::time::Duration;
 
 pub use crate::redact::{Redactor, SECRET_HEADERS};
 pub use crate::time::rfc3339_utc;
-pub use proxy::serve;
+pub use proxy::{serve, NOT_RECORDED_TAG};
 pub use rotate::{part_path, RotatingWriter};
 pub use select::Selection;
 
@@ -53,6 +53,9 @@ pub struct Settings {
     pub timeout: Duration,
     /// The longest in-flight requests may take to finish once asked to stop.
     pub drain_timeout: Duration,
+    /// The largest upstream body recorded; a larger one is streamed to the client and its
+    /// exchange recorded without the response.
+    pub max_body_bytes: u64,
 }
 
 /// What a finished recording session wrote.

@@ -9,6 +9,11 @@
 //! current request and close, and the recording thread empties the channel and finishes the
 //! last part, all within `--drain-timeout`; whatever is still waiting on the upstream after that
 //! is abandoned (its client gets no answer, so nothing answered is lost).
+//!
+//! An upstream body is read into memory up to `--max-body-bytes`. Beyond that, the client still
+//! gets the whole answer, streamed: what was read, then the rest as it comes, outside
+//! `--timeout`; the exchange is recorded without its response, tagged
+//! [`NOT_RECORDED_TAG`] with the reason, so memory stays bounded whatever the upstream sends.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -17,8 +22,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use http_body_util::{BodyExt as _, Full};
-use hyper::body::{Bytes, Incoming};
+use futures_util::stream::{self, StreamExt as _};
+use http_body_util::{BodyExt as _, BodyStream, Either, Full, StreamBody};
+use hyper::body::{Bytes, Frame, Incoming};
 use hyper::header::{HeaderMap, HeaderName, HeaderValue, CONNECTION, CONTENT_LENGTH, HOST};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -36,6 +42,18 @@ use crate::replay::target::{client, describe, HttpClient, HOP_BY_HOP};
 
 /// Exchanges queued for the recording thread at most; senders wait beyond that.
 const QUEUE: usize = 4096;
+
+/// The tag of an exchange recorded without its response because the body was over the cap.
+pub const NOT_RECORDED_TAG: &str = "response_not_recorded";
+
+/// The body of an answer to the client: read whole, or larger than the cap and streamed.
+type ClientBody = Either<Full<Bytes>, StreamBody<Streamed>>;
+
+/// A body over the cap: the chunks already read, then the rest of the upstream's body.
+type Streamed = stream::Chain<
+    stream::Iter<std::vec::IntoIter<std::result::Result<Frame<Bytes>, hyper::Error>>>,
+    BodyStream<Incoming>,
+>;
 
 /// The response header that is hop-by-hop for requests but must reach the client as sent.
 fn is_connection_header(name: &str, listed: &[String]) -> bool {
@@ -207,7 +225,7 @@ async fn accept_loop(
 async fn handle(
     shared: Arc<Shared>,
     request: Request<Incoming>,
-) -> Result<Response<Full<Bytes>>, Infallible> {
+) -> Result<Response<ClientBody>, Infallible> {
     let seq = shared.seq.fetch_add(1, Ordering::SeqCst) + 1;
     let ts = rfc3339_utc(SystemTime::now());
     let (parts, body) = request.into_parts();
@@ -231,8 +249,8 @@ async fn handle(
 }
 
 /// A short plain-text answer of the proxy itself.
-fn plain(status: StatusCode, text: String) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::from(text)));
+fn plain(status: StatusCode, text: String) -> Response<ClientBody> {
+    let mut response = Response::new(Either::Left(Full::new(Bytes::from(text))));
     *response.status_mut() = status;
     response.headers_mut().insert(
         hyper::header::CONTENT_TYPE,
@@ -245,7 +263,33 @@ fn plain(status: StatusCode, text: String) -> Response<Full<Bytes>> {
 struct Answer {
     status: u16,
     headers: HeaderMap,
-    body: Bytes,
+    body: Kept,
+}
+
+/// An upstream body as the proxy holds it.
+enum Kept {
+    /// Read whole, within the cap: answered and recorded.
+    Whole(Bytes),
+    /// Over the cap: the chunks read so far and the rest to come, streamed to the client and
+    /// not recorded.
+    OverCap { read: Vec<Bytes>, rest: Incoming },
+}
+
+impl Kept {
+    /// The body for the client, and the body to record (none when over the cap).
+    fn split(self) -> (ClientBody, Option<Bytes>) {
+        match self {
+            Kept::Whole(bytes) => (Either::Left(Full::new(bytes.clone())), Some(bytes)),
+            Kept::OverCap { read, rest } => {
+                let read: Vec<_> = read
+                    .into_iter()
+                    .map(|chunk| Ok(Frame::data(chunk)))
+                    .collect();
+                let frames = stream::iter(read).chain(BodyStream::new(rest));
+                (Either::Right(StreamBody::new(frames)), None)
+            }
+        }
+    }
 }
 
 /// Forwards one request, sends the answer to the client's connection, then records it.
@@ -255,7 +299,7 @@ async fn forward(
     ts: String,
     parts: hyper::http::request::Parts,
     body: Bytes,
-    answer_tx: oneshot::Sender<Response<Full<Bytes>>>,
+    answer_tx: oneshot::Sender<Response<ClientBody>>,
 ) {
     let target = parts
         .uri
@@ -275,10 +319,11 @@ async fn forward(
     }
     let url = format!("{}{}", shared.settings.upstream, target);
     let answer = ask_upstream(&shared, parts.method.clone(), &url, headers, body.clone()).await;
-    let to_client = match &answer {
+    let (to_client, answered) = match answer {
         Ok(answer) => {
             let listed = connection_tokens(&answer.headers);
-            let mut response = Response::new(Full::new(answer.body.clone()));
+            let (client_body, kept) = answer.body.split();
+            let mut response = Response::new(client_body);
             *response.status_mut() =
                 StatusCode::from_u16(answer.status).unwrap_or(StatusCode::BAD_GATEWAY);
             let out = response.headers_mut();
@@ -287,12 +332,12 @@ async fn forward(
                     out.append(name.clone(), value.clone());
                 }
             }
-            response
+            (response, Some((answer.status, answer.headers, kept)))
         }
-        Err(reason) => plain(
-            StatusCode::BAD_GATEWAY,
-            format!("shadowdiff record: upstream error: {reason}\n"),
-        ),
+        Err(reason) => {
+            let text = format!("shadowdiff record: upstream error: {reason}\n");
+            (plain(StatusCode::BAD_GATEWAY, text), None)
+        }
     };
     let _ = answer_tx.send(to_client);
     shared.forwarded.fetch_add(1, Ordering::SeqCst);
@@ -308,16 +353,27 @@ async fn forward(
         HOP_BY_HOP.contains(&name) || request_listed.iter().any(|t| t == name)
     });
     settings.redactor.apply(&mut request_headers);
-    let response = answer.ok().map(|answer| {
-        let listed = connection_tokens(&answer.headers);
+    let mut tags = std::collections::BTreeMap::new();
+    let response = answered.and_then(|(status, answer_headers, kept)| {
+        let Some(body) = kept else {
+            tags.insert(
+                NOT_RECORDED_TAG.to_string(),
+                format!(
+                    "the body is larger than the cap of {} bytes (--max-body-bytes)",
+                    settings.max_body_bytes
+                ),
+            );
+            return None;
+        };
+        let listed = connection_tokens(&answer_headers);
         let mut headers =
-            recorded_headers(&answer.headers, |name| is_connection_header(name, &listed));
+            recorded_headers(&answer_headers, |name| is_connection_header(name, &listed));
         settings.redactor.apply(&mut headers);
-        model::Response {
-            status: answer.status,
+        Some(model::Response {
+            status,
             headers,
-            body: Body::from_bytes(answer.body.to_vec()),
-        }
+            body: Body::from_bytes(body.to_vec()),
+        })
     });
     let exchange = Exchange {
         id: format!("c{seq:06}"),
@@ -329,9 +385,37 @@ async fn forward(
             body: Body::from_bytes(body.to_vec()),
         },
         response,
-        tags: Default::default(),
+        tags,
     };
     let _ = shared.queue.send(exchange).await;
+}
+
+/// Reads a body whole while it stays within `cap` bytes; a larger one (or one whose
+/// `content-length` says so) is handed back with what was read, to be streamed.
+async fn read_up_to(
+    mut body: Incoming,
+    declared: Option<u64>,
+    cap: u64,
+) -> std::result::Result<Kept, String> {
+    let mut read = Vec::new();
+    let mut size = 0u64;
+    if declared.is_some_and(|length| length > cap) {
+        return Ok(Kept::OverCap { read, rest: body });
+    }
+    while let Some(frame) = body.frame().await {
+        let Ok(data) = frame.map_err(|err| describe(&err))?.into_data() else {
+            continue;
+        };
+        size += data.len() as u64;
+        read.push(data);
+        if size > cap {
+            return Ok(Kept::OverCap { read, rest: body });
+        }
+    }
+    Ok(Kept::Whole(match read.len() {
+        1 => read.remove(0),
+        _ => Bytes::from(read.concat()),
+    }))
 }
 
 /// Header pairs for the recording, leaving out those `skip` names (given lower-case).
@@ -348,8 +432,8 @@ fn recorded_headers(headers: &HeaderMap, skip: impl Fn(&str) -> bool) -> model::
         .collect()
 }
 
-/// Sends one request upstream (`Host` becomes the upstream's) and reads the whole answer, within
-/// `--timeout`; the error says what went wrong, on one line.
+/// Sends one request upstream (`Host` becomes the upstream's) and reads the answer, its body up to
+/// `--max-body-bytes`, within `--timeout`; the error says what went wrong, on one line.
 async fn ask_upstream(
     shared: &Shared,
     method: hyper::Method,
@@ -371,11 +455,14 @@ async fn ask_upstream(
             .await
             .map_err(|err| describe(&err))?;
         let (parts, body) = response.into_parts();
-        let body = body.collect().await.map_err(|err| describe(&err))?;
+        let declared = parts
+            .headers
+            .get(CONTENT_LENGTH)
+            .and_then(|value| value.to_str().ok()?.parse::<u64>().ok());
         Ok(Answer {
             status: parts.status.as_u16(),
             headers: parts.headers,
-            body: body.to_bytes(),
+            body: read_up_to(body, declared, shared.settings.max_body_bytes).await?,
         })
     };
     tokio::time::timeout(timeout, call)

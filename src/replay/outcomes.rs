@@ -24,9 +24,10 @@ pub struct OutcomeLine {
     pub seq: u64,
     /// The route it belongs to.
     pub route: String,
-    /// `equal`, `different`, `noise_only`, `error` or `skipped`, as judged during the run.
+    /// `equal`, `different`, `noise_only`, `error`, `skipped` or `not_run`, as judged during
+    /// the run.
     pub outcome: String,
-    /// Why it was skipped or failed, when it was.
+    /// Why it was skipped, failed or not run, when it was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// The replayed request.
@@ -83,6 +84,7 @@ impl OutcomeLine {
             ),
             Outcome::Error(error) => ("error", Some(error.message.clone()), vec![]),
             Outcome::Skipped(reason) => ("skipped", Some(reason.clone()), vec![]),
+            Outcome::NotRun(reason) => ("not_run", Some(reason.clone()), vec![]),
         };
         let mut request = done.exchange.request.clone();
         redactor.request(&mut request);
@@ -157,7 +159,8 @@ pub struct DifferenceLine {
     pub path: Option<String>,
 }
 
-/// Writes outcome lines, zstd-compressed, to a temporary file renamed into place by `finish`.
+/// Writes outcome lines, zstd-compressed, to a temporary file that the caller renames into place
+/// once the run is over (see `ReportFolder`), so a run that stops on bad input leaves none.
 pub struct OutcomeWriter {
     encoder: zstd::stream::write::Encoder<'static, BufWriter<tempfile::NamedTempFile>>,
     path: PathBuf,
@@ -165,14 +168,8 @@ pub struct OutcomeWriter {
 }
 
 impl OutcomeWriter {
-    /// Starts `path` (written for real only by [`OutcomeWriter::finish`]).
-    pub fn create(path: &Path) -> Result<OutcomeWriter> {
-        let dir = path.parent().unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir).map_err(|err| Error::io(dir, err))?;
-        let temp = tempfile::Builder::new()
-            .prefix(".outcomes")
-            .tempfile_in(dir)
-            .map_err(|err| Error::io(dir, err))?;
+    /// Writes into `temp`, to become `path` (the name errors give).
+    pub fn create(temp: tempfile::NamedTempFile, path: &Path) -> Result<OutcomeWriter> {
         let encoder = zstd::stream::write::Encoder::new(BufWriter::new(temp), 1)
             .map_err(|err| Error::io(path, err))?;
         Ok(OutcomeWriter {
@@ -194,16 +191,14 @@ impl OutcomeWriter {
             .map_err(|err| Error::io(&self.path, err))
     }
 
-    /// Closes the zstd frame and moves the file into place.
-    pub fn finish(self) -> Result<()> {
+    /// Closes the zstd frame and returns the complete temporary file, to be renamed into place.
+    pub fn finish(self) -> Result<tempfile::TempPath> {
         let path = self.path;
         let buffered = self.encoder.finish().map_err(|err| Error::io(&path, err))?;
         let temp = buffered
             .into_inner()
             .map_err(|err| Error::io(&path, err.into_error()))?;
-        temp.persist(&path)
-            .map_err(|err| Error::io(&path, err.error))?;
-        Ok(())
+        Ok(temp.into_temp_path())
     }
 }
 
@@ -221,16 +216,18 @@ pub fn is_outcome_line(bytes: &[u8]) -> bool {
         .unwrap_or(false)
 }
 
-/// Writes outcome lines on a thread of its own, so serialising and compressing bodies never
-/// slows the replay; secrets are redacted on the way. The thread returns the first error it met.
+/// Writes outcome lines into `temp` (to become `path`) on a thread of its own, so serialising
+/// and compressing bodies never slows the replay; secrets are redacted on the way. The thread
+/// returns the complete file, or the first error it met.
 pub fn spawn_writer(
-    path: &std::path::Path,
+    temp: tempfile::NamedTempFile,
+    path: &Path,
     redactor: Redactor,
 ) -> Result<(
     std::sync::mpsc::SyncSender<Finished>,
-    std::thread::JoinHandle<Result<()>>,
+    std::thread::JoinHandle<Result<tempfile::TempPath>>,
 )> {
-    let mut writer = OutcomeWriter::create(path)?;
+    let mut writer = OutcomeWriter::create(temp, path)?;
     let (sender, receiver) = std::sync::mpsc::sync_channel::<Finished>(1024);
     let handle = std::thread::spawn(move || {
         for done in receiver {
@@ -323,10 +320,10 @@ mod tests {
             }),
             differences: vec![],
         };
-        let mut writer = OutcomeWriter::create(&path).unwrap();
-        assert!(!path.exists(), "nothing under the final name before finish");
+        let temp = tempfile::NamedTempFile::new_in(dir.path()).unwrap();
+        let mut writer = OutcomeWriter::create(temp, &path).unwrap();
         writer.write(&line).unwrap();
-        writer.finish().unwrap();
+        writer.finish().unwrap().persist(&path).unwrap();
         let bytes = zstd::decode_all(std::fs::File::open(&path).unwrap()).unwrap();
         let text = String::from_utf8(bytes).unwrap();
         let mut back: OutcomeLine = serde_json::from_str(text.trim_end()).unwrap();

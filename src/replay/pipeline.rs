@@ -6,13 +6,21 @@
 //! when the bodies are identical, on the rayon pool otherwise. Results come back in input order
 //! (each lane keeps its order, and the chunks are taken back in the turn they were dealt), so
 //! what the sink sees never depends on timing or on the number of threads.
+//!
+//! A run can stop before its end: a target fails too many calls in a row (counted as calls
+//! finish, in any lane), or the caller's `interrupt` resolves (Ctrl-C). From that moment nothing
+//! more is sent: calls in flight are dropped and no exchange starts; every exchange read and not
+//! finished comes back as [`Outcome::NotRun`] with the reason (skips are still decided, as they
+//! need no target). After an interruption the reader stops at once; after a target went down it
+//! reads on to the end, so the rest of the recordings is counted too. Either way every exchange
+//! read ends in exactly one outcome.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::stream::{self, StreamExt as _};
-use tokio::sync::{mpsc, oneshot, Mutex};
+use tokio::sync::{mpsc, oneshot, watch, Mutex};
 use tokio::time::Instant;
 
 use crate::error::{Error, Result};
@@ -66,7 +74,7 @@ pub struct Plan {
     pub lanes: usize,
     /// Exchanges started per second at most.
     pub rate: Option<f64>,
-    /// Retries of a call that did not reach the target (refused, reset), with backoff.
+    /// Times a failed call may be sent again, with backoff, when its failure allows it.
     pub retries: u32,
     /// Failed calls in a row after which a target counts as down and the run stops.
     pub max_failures_in_a_row: u32,
@@ -89,10 +97,91 @@ pub struct Finished {
 /// How the run ended, besides the outcomes it produced.
 #[derive(Debug, Default)]
 pub struct Ending {
-    /// Set when the run stopped early because a target went down.
-    pub incomplete: Option<String>,
+    /// Set when the run stopped before its end: a target went down, or it was interrupted.
+    pub stopped: Option<Stop>,
     /// Targets that were called and never answered, with the last error.
     pub unreachable: Vec<String>,
+}
+
+/// Why a run stopped before its end.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// Asked to stop (Ctrl-C, SIGTERM): nothing more is read.
+    Interrupted,
+    /// A target failed this many calls in a row: the rest of the recordings is still read, to
+    /// be counted.
+    TargetDown {
+        /// `old`, `new` or `noise`.
+        role: &'static str,
+        /// The failed calls in a row.
+        failures: u32,
+        /// The last error.
+        last: String,
+    },
+}
+
+impl Stop {
+    /// Why the exchanges left were not run, the same words for all of them, so that they
+    /// group: `interrupted`, `target new failed 20 times in a row`.
+    pub fn not_run_reason(&self) -> String {
+        match self {
+            Stop::Interrupted => "interrupted".to_string(),
+            Stop::TargetDown { role, failures, .. } => {
+                format!("target {role} failed {failures} times in a row")
+            }
+        }
+    }
+
+    /// Why the run is incomplete, with the last error of a target that went down.
+    pub fn describe(&self) -> String {
+        match self {
+            Stop::Interrupted => self.not_run_reason(),
+            Stop::TargetDown { last, .. } => format!("{} (last: {last})", self.not_run_reason()),
+        }
+    }
+}
+
+/// The stop of a run once decided: the first reason wins, and the lanes and the reader see it
+/// at once.
+struct Halt(watch::Sender<Option<Stop>>);
+
+impl Halt {
+    fn new() -> Halt {
+        Halt(watch::channel(None).0)
+    }
+
+    /// Stops the run for `why`, unless it stopped already.
+    fn stop(&self, why: Stop) {
+        self.0.send_if_modified(|now| {
+            let first = now.is_none();
+            if first {
+                *now = Some(why);
+            }
+            first
+        });
+    }
+
+    /// Why the run stopped, if it did.
+    fn reason(&self) -> Option<Stop> {
+        self.0.borrow().clone()
+    }
+
+    /// Whether the run was interrupted, so that nothing more is read.
+    fn interrupted(&self) -> bool {
+        matches!(*self.0.borrow(), Some(Stop::Interrupted))
+    }
+
+    /// Resolves once the run stops, with why.
+    async fn stopped(&self) -> Stop {
+        let mut watching = self.0.subscribe();
+        loop {
+            if let Some(stop) = watching.borrow_and_update().clone() {
+                return stop;
+            }
+            // The sender is `self`, alive as long as this borrow: `changed` cannot fail.
+            let _ = watching.changed().await;
+        }
+    }
 }
 
 /// Exchanges handed between threads at once: the reader deals the recordings to the lanes in
@@ -106,9 +195,10 @@ const LANE_SHUTDOWN: Duration = Duration::from_millis(500);
 /// the input.
 type Chunk = Vec<Result<(u64, Exchange)>>;
 
-/// Runs the plan, handing each finished exchange to `sink` in input order. Bad input stops
-/// the run with an error (exit 2); a target that goes down stops it early with
-/// [`Ending::incomplete`] set, after the sink has seen everything that finished.
+/// Runs the plan, handing each exchange's outcome to `sink` in input order. Bad input stops
+/// the run with an error (exit 2); a target that goes down, or `interrupt` resolving, stops it
+/// early with [`Ending::stopped`] set: the sink still sees every exchange read, those not
+/// finished as not run.
 ///
 /// The replay runs on `lanes` threads, each with a single-threaded runtime that replays its
 /// share of the exchanges (at most `concurrency / lanes` at once) and judges them, so an
@@ -118,16 +208,23 @@ type Chunk = Vec<Result<(u64, Exchange)>>;
 pub async fn run(
     plan: Plan,
     targets: Arc<Targets>,
+    interrupt: impl std::future::Future<Output = ()>,
     mut sink: impl FnMut(Finished),
 ) -> Result<Ending> {
     let concurrency = plan.concurrency.max(1);
     let lanes = plan.lanes.clamp(1, concurrency);
+    let halt = Arc::new(Halt::new());
+    let health = Arc::new(std::sync::Mutex::new(Health::new(
+        plan.max_failures_in_a_row,
+    )));
     let shared = Arc::new(Shared {
         targets,
         rules: plan.rules.clone(),
         filters: plan.filters.clone(),
         retries: plan.retries,
         pacer: plan.rate.map(|rate| Mutex::new(Pacer::new(rate))),
+        halt: halt.clone(),
+        health: health.clone(),
     });
     let mut inputs = Vec::with_capacity(lanes);
     let mut running = Lanes {
@@ -150,21 +247,25 @@ pub async fn run(
         running.threads.push(thread);
     }
     drop(shared);
-    let reader = spawn_reader(&plan, inputs);
-    let mut health = Health::new(plan.max_failures_in_a_row);
-    let mut ending = Ending::default();
-    'chunks: for turn in 0.. {
-        let Some(chunk) = running.outputs[turn % lanes].recv().await else {
+    let reader = spawn_reader(&plan, inputs, halt.clone());
+    let mut interrupt = std::pin::pin!(interrupt);
+    let mut interrupted = false;
+    for turn in 0.. {
+        let chunk = loop {
+            tokio::select! {
+                biased;
+                () = &mut interrupt, if !interrupted => {
+                    interrupted = true;
+                    halt.stop(Stop::Interrupted);
+                }
+                chunk = running.outputs[turn % lanes].recv() => break chunk,
+            }
+        };
+        let Some(chunk) = chunk else {
             break;
         };
         for item in chunk {
-            let done = item?;
-            let down = health.record(&done);
-            sink(done);
-            if let Some(reason) = down {
-                ending.incomplete = Some(reason);
-                break 'chunks;
-            }
+            sink(item?);
         }
     }
     running.stop()?;
@@ -173,8 +274,14 @@ pub async fn run(
     reader
         .await
         .map_err(|err| Error::Usage(format!("the recording reader stopped: {err}")))?;
-    ending.unreachable = health.unreachable();
-    Ok(ending)
+    let unreachable = health
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .unreachable();
+    Ok(Ending {
+        stopped: halt.reason(),
+        unreachable,
+    })
 }
 
 /// The lanes' threads and the receiving ends of their results. Dropping it (the run over, cut
@@ -288,8 +395,13 @@ fn spawn_lane(
 }
 
 /// Reads, parses and partitions the recordings on a thread of its own, dealing them to the
-/// lanes in chunks, in turn; an error that ends the input is dealt as the last item.
-fn spawn_reader(plan: &Plan, lanes: Vec<mpsc::Sender<Chunk>>) -> tokio::task::JoinHandle<()> {
+/// lanes in chunks, in turn; an error that ends the input is dealt as the last item. An
+/// interrupted run reads nothing more (what was read is still dealt).
+fn spawn_reader(
+    plan: &Plan,
+    lanes: Vec<mpsc::Sender<Chunk>>,
+    halt: Arc<Halt>,
+) -> tokio::task::JoinHandle<()> {
     let paths = plan.recordings.clone();
     let limits = plan.limits.clone();
     let partition = plan.partition;
@@ -312,6 +424,9 @@ fn spawn_reader(plan: &Plan, lanes: Vec<mpsc::Sender<Chunk>>) -> tokio::task::Jo
                 }
             };
             for line in lines {
+                if halt.interrupted() {
+                    break;
+                }
                 let parsed = line
                     .and_then(|line| parse_line(&line))
                     .map(|exchange| (position, exchange));
@@ -335,6 +450,9 @@ fn spawn_reader(plan: &Plan, lanes: Vec<mpsc::Sender<Chunk>>) -> tokio::task::Jo
                     }
                 }
             }
+            if halt.interrupted() {
+                break;
+            }
         }
         if !chunk.is_empty() {
             deal(chunk);
@@ -349,10 +467,14 @@ struct Shared {
     filters: Filters,
     retries: u32,
     pacer: Option<Mutex<Pacer>>,
+    halt: Arc<Halt>,
+    /// Failed calls in a row per target, counted as exchanges finish, in any lane.
+    health: Arc<std::sync::Mutex<Health>>,
 }
 
 impl Shared {
-    /// Replays one exchange (or skips it) and judges the answers on the rayon pool.
+    /// Replays one exchange (or skips it) and judges the answers on the rayon pool; once the
+    /// run stops, an exchange not finished is not run.
     async fn replay(&self, seq: u64, exchange: Exchange, lane: usize) -> Result<Finished> {
         let route = self
             .rules
@@ -361,43 +483,63 @@ impl Shared {
             self.filters
                 .skip_reason(&exchange, &route.name, &route.rules.allow_methods)
         {
-            let judged = Judged {
-                id: exchange.id.clone(),
+            return Ok(unanswered(
                 seq,
-                route: route.name,
-                outcome: Outcome::Skipped(reason),
-                noise: None,
-                timing: Timing::default(),
-            };
-            return Ok(Finished {
                 exchange,
-                judged,
-                old: None,
-                new: None,
-                noise: None,
-            });
+                route.name,
+                Outcome::Skipped(reason),
+            ));
         }
-        if let Some(pacer) = &self.pacer {
-            let start = pacer.lock().await.next();
-            tokio::time::sleep_until(start).await;
+        if let Some(stop) = self.halt.reason() {
+            let outcome = Outcome::NotRun(stop.not_run_reason());
+            return Ok(unanswered(seq, exchange, route.name, outcome));
         }
-        let targets = &self.targets;
-        let noise_call = async {
-            match &targets.noise {
-                NoiseSource::Off => None,
-                NoiseSource::Target(target) => Some(self.call(target, &exchange, lane).await),
-                NoiseSource::Repeat => Some(self.call(&targets.old, &exchange, lane).await),
+        let replayed = async {
+            if let Some(pacer) = &self.pacer {
+                let start = pacer.lock().await.next();
+                tokio::time::sleep_until(start).await;
+            }
+            let targets = &self.targets;
+            let noise_call = async {
+                match &targets.noise {
+                    NoiseSource::Off => None,
+                    NoiseSource::Target(target) => Some(self.call(target, &exchange, lane).await),
+                    NoiseSource::Repeat => Some(self.call(&targets.old, &exchange, lane).await),
+                }
+            };
+            tokio::join!(
+                self.call(&targets.old, &exchange, lane),
+                self.call(&targets.new, &exchange, lane),
+                noise_call
+            )
+        };
+        // Answers that are all in win over a stop decided meanwhile: they are kept.
+        let answers = tokio::select! {
+            biased;
+            answers = replayed => Ok(answers),
+            stop = self.halt.stopped() => Err(stop),
+        };
+        let (old, new, noise) = match answers {
+            Ok(answers) => answers,
+            Err(stop) => {
+                let outcome = Outcome::NotRun(stop.not_run_reason());
+                return Ok(unanswered(seq, exchange, route.name, outcome));
             }
         };
-        let (old, new, noise) = tokio::join!(
-            self.call(&targets.old, &exchange, lane),
-            self.call(&targets.new, &exchange, lane),
-            noise_call
-        );
+        let down = self
+            .health
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .record([Some(&old), Some(&new), noise.as_ref()]);
+        if let Some(stop) = down {
+            self.halt.stop(stop);
+        }
         self.judge(seq, exchange, old, new, noise).await
     }
 
-    /// Calls a target, retrying calls that did not reach it, with a doubling backoff.
+    /// Calls a target, sending the request again (after a doubling backoff) only while the
+    /// failure allows it: never once any byte of an answer arrived, and a method that is not
+    /// idempotent only when it was certainly not sent ([`CallError::may_resend`]).
     async fn call(
         &self,
         target: &Target,
@@ -408,7 +550,7 @@ impl Shared {
         let mut attempt = 0;
         loop {
             match target.call(exchange, lane).await {
-                Err(err) if err.is_connection() && attempt < self.retries => {
+                Err(err) if attempt < self.retries && err.may_resend(&exchange.request.method) => {
                     attempt += 1;
                     tokio::time::sleep(backoff).await;
                     backoff *= 2;
@@ -488,6 +630,25 @@ impl Shared {
         receiver
             .await
             .map_err(|_| Error::Usage("the comparison thread pool stopped".into()))
+    }
+}
+
+/// An exchange that ended without calling a target: skipped, or not run.
+fn unanswered(seq: u64, exchange: Exchange, route: String, outcome: Outcome) -> Finished {
+    let judged = Judged {
+        id: exchange.id.clone(),
+        seq,
+        route,
+        outcome,
+        noise: None,
+        timing: Timing::default(),
+    };
+    Finished {
+        exchange,
+        judged,
+        old: None,
+        new: None,
+        noise: None,
     }
 }
 
@@ -576,7 +737,7 @@ impl Pacer {
     }
 }
 
-/// Tracks failed calls in a row per target, in input order.
+/// Tracks failed calls in a row per target, in the order exchanges finish.
 struct Health {
     limit: u32,
     targets: Vec<TargetHealth>,
@@ -605,9 +766,9 @@ impl Health {
         }
     }
 
-    /// Counts one finished exchange; returns why the run must stop, if a target is down.
-    fn record(&mut self, done: &Finished) -> Option<String> {
-        let answers = [&done.old, &done.new, &done.noise];
+    /// Counts the answers of one exchange (old, new, noise; none where not called); returns
+    /// why the run must stop, if a target is down.
+    fn record(&mut self, answers: [Option<&Answer>; 3]) -> Option<Stop> {
         let mut down = None;
         for (health, answer) in self.targets.iter_mut().zip(answers) {
             let Some(answer) = answer else { continue };
@@ -621,10 +782,11 @@ impl Health {
                     health.failures_in_a_row += 1;
                     health.last_error = Some(err.to_string());
                     if health.failures_in_a_row >= self.limit && down.is_none() {
-                        down = Some(format!(
-                            "target {} failed {} times in a row (last: {err})",
-                            health.role, health.failures_in_a_row
-                        ));
+                        down = Some(Stop::TargetDown {
+                            role: health.role,
+                            failures: health.failures_in_a_row,
+                            last: err.to_string(),
+                        });
                     }
                 }
             }
@@ -654,9 +816,10 @@ mod tests {
     use super::*;
     use crate::model::{Body, Response};
 
-    fn finished(old: bool, new: bool) -> Finished {
+    /// Old's and new's answers: a 200 when `true`, a refused connection otherwise.
+    fn answers(old: bool, new: bool) -> [Answer; 2] {
         let answer = |ok: bool| {
-            Some(if ok {
+            if ok {
                 Ok(Reply {
                     response: Response {
                         status: 200,
@@ -667,42 +830,33 @@ mod tests {
                 })
             } else {
                 Err(CallError::Refused("connection refused".into()))
-            })
+            }
         };
-        Finished {
-            exchange: Exchange::request_only("r", "GET", "/"),
-            judged: Judged {
-                id: "r".into(),
-                seq: 0,
-                route: "GET /".into(),
-                outcome: Outcome::Skipped(String::new()),
-                noise: None,
-                timing: Timing::default(),
-            },
-            old: answer(old),
-            new: answer(new),
-            noise: None,
-        }
+        [answer(old), answer(new)]
+    }
+
+    fn record(health: &mut Health, old: bool, new: bool) -> Option<Stop> {
+        let [old, new] = answers(old, new);
+        health.record([Some(&old), Some(&new), None])
     }
 
     #[test]
     fn a_target_is_down_after_the_limit_of_failures_in_a_row() {
         let mut health = Health::new(3);
-        assert_eq!(health.record(&finished(true, false)), None);
-        assert_eq!(health.record(&finished(true, false)), None);
+        assert_eq!(record(&mut health, true, false), None);
+        assert_eq!(record(&mut health, true, false), None);
         assert_eq!(
-            health.record(&finished(true, true)),
+            record(&mut health, true, true),
             None,
             "a success resets the count"
         );
-        assert_eq!(health.record(&finished(true, false)), None);
-        assert_eq!(health.record(&finished(true, false)), None);
-        let down = health
-            .record(&finished(true, false))
-            .expect("down after 3 in a row");
-        assert!(
-            down.starts_with("target new failed 3 times in a row"),
-            "{down}"
+        assert_eq!(record(&mut health, true, false), None);
+        assert_eq!(record(&mut health, true, false), None);
+        let down = record(&mut health, true, false).expect("down after 3 in a row");
+        assert_eq!(down.not_run_reason(), "target new failed 3 times in a row");
+        assert_eq!(
+            down.describe(),
+            "target new failed 3 times in a row (last: connection refused)"
         );
         assert!(health.unreachable().is_empty(), "new answered once");
     }
@@ -710,8 +864,8 @@ mod tests {
     #[test]
     fn a_target_that_never_answered_is_unreachable() {
         let mut health = Health::new(20);
-        health.record(&finished(true, false));
-        health.record(&finished(true, false));
+        record(&mut health, true, false);
+        record(&mut health, true, false);
         let unreachable = health.unreachable();
         assert_eq!(unreachable.len(), 1);
         assert!(
@@ -750,6 +904,7 @@ mod tests {
                     timeout: Duration::from_secs(5),
                     log_dir: dir.path().to_path_buf(),
                     lanes,
+                    max_body_bytes: 1024,
                 };
                 let recorded = crate::replay::target::TargetConfig {
                     url: Some("recorded".into()),
@@ -773,7 +928,7 @@ mod tests {
                     max_failures_in_a_row: 20,
                 };
                 let mut seen = Vec::new();
-                let ending = run(plan, targets, |done| {
+                let ending = run(plan, targets, std::future::pending(), |done| {
                     seen.push((
                         done.judged.seq,
                         done.exchange.id.clone(),
@@ -782,7 +937,7 @@ mod tests {
                 })
                 .await
                 .unwrap();
-                assert!(ending.incomplete.is_none());
+                assert!(ending.stopped.is_none());
                 seen
             });
             assert_eq!(seen.len(), 203, "lanes {lanes}: every exchange ends once");

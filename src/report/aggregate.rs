@@ -71,6 +71,9 @@ struct RouteAggregate {
     different_sets: BTreeMap<Vec<String>, u64>,
     errors: BTreeMap<String, ErrorAggregate>,
     skips: BTreeMap<String, Examples>,
+    /// Exchanges not run, by the reason the run stopped.
+    #[serde(default)]
+    not_run: BTreeMap<String, Examples>,
     ignored: BTreeMap<u32, u64>,
     timings: RoleTimings,
 }
@@ -210,6 +213,16 @@ impl Aggregate {
                     .or_default()
                     .add(judged.seq, &judged.id);
             }
+            Outcome::NotRun(reason) => {
+                // A run cut short says so even when its outcomes are judged again offline.
+                self.incomplete.get_or_insert_with(|| reason.clone());
+                route.counts.not_run += 1;
+                route
+                    .not_run
+                    .entry(reason.clone())
+                    .or_default()
+                    .add(judged.seq, &judged.id);
+            }
         }
     }
 
@@ -304,7 +317,7 @@ impl Aggregate {
             if finish.find_stale {
                 for entry in &snapshot.entries {
                     let seen = routes.iter().find(|r| r.route == entry.route);
-                    let compared = seen.is_some_and(|r| r.counts.exchanges > r.counts.skipped);
+                    let compared = seen.is_some_and(|r| r.counts.compared() > 0);
                     let shown = seen.is_some_and(|r| {
                         r.signatures.iter().any(|s| s.signature == entry.signature)
                     });
@@ -451,6 +464,9 @@ impl RouteAggregate {
         for (reason, theirs) in other.skips {
             self.skips.entry(reason).or_default().merge(theirs);
         }
+        for (reason, theirs) in other.not_run {
+            self.not_run.entry(reason).or_default().merge(theirs);
+        }
         for (rule, count) in other.ignored {
             *self.ignored.entry(rule).or_default() += count;
         }
@@ -557,21 +573,25 @@ impl RouteAggregate {
                 message: error.message.1,
             })
             .collect();
-        let skip_reasons = self
-            .skips
-            .into_iter()
-            .map(|(reason, examples)| SkipGroup {
-                reason,
-                count: examples.count,
-                examples: examples.ids(),
-            })
-            .collect();
+        let groups = |reasons: BTreeMap<String, Examples>| -> Vec<SkipGroup> {
+            reasons
+                .into_iter()
+                .map(|(reason, examples)| SkipGroup {
+                    reason,
+                    count: examples.count,
+                    examples: examples.ids(),
+                })
+                .collect()
+        };
+        let skip_reasons = groups(self.skips);
+        let not_run_reasons = groups(self.not_run);
         let report = RouteReport {
             route,
             counts: self.counts,
             signatures,
             error_kinds,
             skip_reasons,
+            not_run_reasons,
             ignored: ignored_rules(&self.ignored, finish.describe),
             unaccepted,
             verdict: judgement.verdict,
@@ -873,6 +893,63 @@ mod tests {
             merged.routes[0].signatures[0].examples,
             ["0", "1", "2", "3", "4"]
         );
+    }
+
+    #[test]
+    fn exchanges_not_run_count_apart_add_up_merge_and_mark_the_run_incomplete() {
+        let reason = "target new failed 20 times in a row";
+        let (mut first, mut second) = (Aggregate::new(), Aggregate::new());
+        first.add(
+            &judged("1", "GET /o", Outcome::Compared(Comparison::default())),
+            None,
+        );
+        first.add(&judged("2", "GET /o", Outcome::NotRun(reason.into())), None);
+        second.add(&judged("3", "GET /o", Outcome::NotRun(reason.into())), None);
+        second.add(
+            &judged("4", "GET /p", Outcome::NotRun("interrupted".into())),
+            None,
+        );
+        let saved = second.save(&|_| String::new());
+        let (second, _) =
+            Aggregate::restore(&saved, std::path::Path::new("aggregate.json")).unwrap();
+        first.merge(second);
+        let report = finish(first);
+        assert!(report.incomplete, "not run means the run was cut short");
+        assert_eq!(
+            report.reasons[0],
+            format!("the run is incomplete: {reason}")
+        );
+        assert!(report.totals.adds_up());
+        assert_eq!((report.totals.exchanges, report.totals.not_run), (4, 3));
+        assert_eq!(report.totals.compared(), 1);
+        let o = &report.routes[0];
+        assert_eq!((o.counts.equal, o.counts.not_run), (1, 2));
+        assert_eq!(o.not_run_reasons[0].reason, reason);
+        assert_eq!(o.not_run_reasons[0].count, 2);
+        assert_eq!(o.not_run_reasons[0].examples, ["2", "3"]);
+        let p = &report.routes[1];
+        assert_eq!(p.not_run_reasons[0].reason, "interrupted");
+        assert!(
+            p.reasons[0].starts_with("not judged: 0 compared"),
+            "{:?}",
+            p.reasons
+        );
+    }
+
+    #[test]
+    fn an_aggregate_saved_before_not_run_existed_still_reads() {
+        let mut agg = Aggregate::new();
+        agg.add(
+            &judged("1", "GET /o", Outcome::Compared(Comparison::default())),
+            None,
+        );
+        let saved = agg
+            .save(&|_| String::new())
+            .replace(",\"not_run\":0", "")
+            .replace(",\"not_run\":{}", "");
+        assert!(!saved.contains("not_run"), "{saved}");
+        let (agg, _) = Aggregate::restore(&saved, std::path::Path::new("aggregate.json")).unwrap();
+        assert_eq!(finish(agg).totals.not_run, 0);
     }
 
     #[test]

@@ -130,7 +130,7 @@ pub enum Verdict {
     Fail,
 }
 
-/// How the exchanges ended; `exchanges` is the sum of the other five.
+/// How the exchanges ended; `exchanges` is the sum of the other six.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
     /// Every exchange read.
@@ -145,6 +145,9 @@ pub struct Counts {
     pub errors: u64,
     /// Deliberately not compared.
     pub skipped: u64,
+    /// Not replayed, or not to the end, because the run stopped first (see `incomplete`).
+    #[serde(default)]
+    pub not_run: u64,
 }
 
 /// Everything about one route.
@@ -161,6 +164,9 @@ pub struct RouteReport {
     pub error_kinds: Vec<ErrorGroup>,
     /// Skipped outcomes grouped by reason, sorted by reason.
     pub skip_reasons: Vec<SkipGroup>,
+    /// Outcomes not run grouped by the reason the run stopped, sorted by reason.
+    #[serde(default)]
+    pub not_run_reasons: Vec<SkipGroup>,
     /// Rules that hid differences on this route, with how many exchanges each touched.
     pub ignored: Vec<IgnoredRule>,
     /// Exchanges with at least one difference that is neither noise nor accepted.
@@ -246,10 +252,10 @@ pub struct ErrorGroup {
     pub message: String,
 }
 
-/// Skipped outcomes for one reason on a route.
+/// Exchanges that were not compared for one reason on a route: skipped, or not run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SkipGroup {
-    /// Why they were skipped.
+    /// Why they were skipped, or why the run stopped before them.
     pub reason: String,
     /// How many.
     pub count: u64,
@@ -294,10 +300,23 @@ impl Counts {
         self.noise_only += other.noise_only;
         self.errors += other.errors;
         self.skipped += other.skipped;
+        self.not_run += other.not_run;
     }
 
     /// Whether `exchanges` equals the sum of the outcome counts.
     pub fn adds_up(&self) -> bool {
-        self.exchanges == self.equal + self.different + self.noise_only + self.errors + self.skipped
+        self.exchanges
+            == self.equal
+                + self.different
+                + self.noise_only
+                + self.errors
+                + self.skipped
+                + self.not_run
+    }
+
+    /// The exchanges that were replayed to the end and judged: all but the skipped and the not
+    /// run.
+    pub fn compared(&self) -> u64 {
+        self.exchanges - self.skipped - self.not_run
     }
 }

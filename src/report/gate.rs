@@ -114,7 +114,7 @@ impl GatePolicy {
     /// is neither noise nor accepted.
     pub fn judge_route(&self, route: &str, counts: &Counts, unaccepted: u64) -> RouteJudgement {
         let limits = self.limits_for(route);
-        let compared = counts.exchanges - counts.skipped;
+        let compared = counts.compared();
         if compared < limits.min_exchanges.max(1) {
             return RouteJudgement {
                 verdict: Verdict::Pass,
@@ -181,10 +181,10 @@ impl GatePolicy {
         if let Some(reason) = incomplete {
             failures.push(format!("the run is incomplete: {reason}"));
         }
-        let compared = totals.exchanges - totals.skipped;
+        let compared = totals.compared();
         if compared == 0 {
             failures.push(format!(
-                "no exchange was compared ({} read, all skipped)",
+                "no exchange was compared ({} read, all skipped or not run)",
                 totals.exchanges
             ));
         }
@@ -267,6 +267,7 @@ mod tests {
             noise_only: 0,
             errors,
             skipped,
+            not_run: 0,
         }
     }
 

@@ -2,6 +2,7 @@
 
 mod aggregate;
 mod document;
+mod folder;
 pub mod gate;
 mod latency;
 mod outcome;
@@ -16,6 +17,7 @@ pub use document::{
     Sample, SignatureReport, SkipGroup, SnapshotStatus, StaleSignature, TargetNames, Verdict,
     SCHEMA,
 };
+pub use folder::ReportFolder;
 pub use gate::{GatePolicy, Limits, RouteLimits};
 pub use latency::Timing;
 pub use outcome::{Judged, Outcome, OutcomeError};

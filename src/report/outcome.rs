@@ -13,6 +13,9 @@ pub enum Outcome {
     Error(OutcomeError),
     /// The exchange was deliberately not replayed or compared.
     Skipped(String),
+    /// The run stopped before this exchange was replayed or while it was (a target down, an
+    /// interruption): nothing is known of its answers. The reason says why the run stopped.
+    NotRun(String),
 }
 
 /// Why an exchange ended in error: a short stable kind for grouping, and the message.

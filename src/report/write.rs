@@ -1,23 +1,28 @@
-//! Writing the report folder: every file is written to a temporary name and renamed into place,
-//! so an interrupted run never leaves a half-written report.
+//! Writing the report files: each is written to a temporary name, and all are renamed into place
+//! together at the end (see [`ReportFolder`]), so a command that stops never leaves a
+//! half-written report, nor one file contradicting another.
 
-use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
+use super::folder::ReportFolder;
 use super::render;
 use super::Report;
 
 /// The saved aggregate that `report merge` reads.
 pub const AGGREGATE_FILE: &str = "aggregate.json";
 
-/// Writes every report format into `dir` (created if needed): report.json, junit.xml, report.md,
-/// report.html, `aggregate.json` (the saved `state`, for merging), and `suggested-rules.toml`
-/// when noise was found. Returns the paths written.
-pub fn write_reports(report: &Report, dir: &Path, state: &str) -> Result<Vec<PathBuf>> {
-    fs::create_dir_all(dir).map_err(|err| Error::io(dir, err))?;
+/// Writes every report format into `folder`, with what it staged before (a run's outcomes
+/// file), and commits it: report.json, junit.xml, report.md, report.html, `aggregate.json` (the
+/// saved `state`, for merging), and `suggested-rules.toml` when noise was found (an earlier one
+/// is removed otherwise). Returns the paths written.
+pub fn write_reports(
+    report: &Report,
+    folder: &mut ReportFolder,
+    state: &str,
+) -> Result<Vec<PathBuf>> {
     let files = [
         ("report.json", render::json::render(report)),
         ("junit.xml", render::junit::render(report)),
@@ -25,24 +30,15 @@ pub fn write_reports(report: &Report, dir: &Path, state: &str) -> Result<Vec<Pat
         ("report.html", render::html::render(report)),
         (AGGREGATE_FILE, state.to_string()),
     ];
-    let mut written = Vec::new();
     for (name, text) in files {
-        let path = dir.join(name);
-        write_atomically(&path, text.as_bytes())?;
-        written.push(path);
+        folder.write(name, text.as_bytes())?;
     }
-    let suggestions = dir.join("suggested-rules.toml");
+    let suggestions = "suggested-rules.toml";
     match render::suggest::render(report) {
-        Some(text) => {
-            write_atomically(&suggestions, text.as_bytes())?;
-            written.push(suggestions);
-        }
-        None if suggestions.exists() => {
-            fs::remove_file(&suggestions).map_err(|err| Error::io(&suggestions, err))?;
-        }
-        None => {}
+        Some(text) => folder.write(suggestions, text.as_bytes())?,
+        None => folder.remove(suggestions),
     }
-    Ok(written)
+    folder.commit()
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same folder.

@@ -70,6 +70,53 @@ pub fn run_in(dir: &Path, args: &[&str]) -> Run {
     }
 }
 
+/// Runs `shadowdiff ARGS` in `dir`, like [`run_in`], and also returns its peak resident memory
+/// in KiB, as the kernel counted it for the process (`ru_maxrss` of wait4).
+pub fn run_measured(dir: &Path, args: &[&str]) -> (Run, u64) {
+    use std::io::Read as _;
+    use std::process::Stdio;
+    // Reaped by wait4 below, which gives the peak memory that std's `wait` does not.
+    #[allow(clippy::zombie_processes)]
+    let mut child = Command::new(env!("CARGO_BIN_EXE_shadowdiff"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run shadowdiff");
+    let read_all = |mut pipe: Box<dyn std::io::Read + Send>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = pipe.read_to_string(&mut text);
+            text
+        })
+    };
+    let stdout = read_all(Box::new(child.stdout.take().expect("stdout")));
+    let stderr = read_all(Box::new(child.stderr.take().expect("stderr")));
+    let pid = i32::try_from(child.id()).expect("pid");
+    let mut status = 0;
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: wait4(2) on a child this test started and has not reaped, with pointers to a
+    // status and a zeroed rusage that live across the call; the kernel fills the rusage.
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, usage.as_mut_ptr()) };
+    assert_eq!(waited, pid, "wait4: {}", std::io::Error::last_os_error());
+    // SAFETY: wait4 returned the child, so it filled the rusage (zeroed before in any case).
+    let usage = unsafe { usage.assume_init() };
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    };
+    let run = Run {
+        code,
+        stdout: stdout.join().expect("stdout"),
+        stderr: stderr.join().expect("stderr"),
+    };
+    (run, u64::try_from(usage.ru_maxrss).unwrap_or(0))
+}
+
 /// The root of this repository, where the shipped example lives.
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -26,6 +26,9 @@ const MAX_HEADERS: usize = 256;
 /// The largest request body read.
 const MAX_BODY: usize = 64 * 1024 * 1024;
 
+/// The size of each chunk of an [`Action::Endless`] body.
+pub const ENDLESS_CHUNK: usize = 64 * 1024;
+
 /// A request as the test server read it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TestRequest {
@@ -75,6 +78,13 @@ pub enum Action {
     Close,
     /// Write `not http\r\n\r\n` and close.
     Garbage,
+    /// Write these bytes as they are, then close cleanly: an answer cut short in its head or
+    /// its body (see [`short_body`], [`partial_head`]).
+    Raw(Vec<u8>),
+    /// A chunked 200 whose body never ends: chunks of [`ENDLESS_CHUNK`] bytes, a millisecond
+    /// apart (at most about 64 MB/s, so a client that keeps it all fills memory slowly), until
+    /// the client hangs up or the server stops.
+    Endless,
     /// Wait, then do the other action (responses that finish out of order, slow targets).
     Delayed(Duration, Box<Action>),
 }
@@ -95,6 +105,22 @@ pub fn text(status: u16, body: &str) -> Action {
         headers: vec![("content-type".into(), "text/plain; charset=utf-8".into())],
         body: body.as_bytes().to_vec(),
     }
+}
+
+/// A 200 whose `content-length` announces `declared` bytes while only `body` is sent before the
+/// connection closes.
+pub fn short_body(declared: usize, body: &str) -> Action {
+    Action::Raw(
+        format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {declared}\r\n\r\n{body}"
+        )
+        .into_bytes(),
+    )
+}
+
+/// The first bytes of a response head, then the connection closes.
+pub fn partial_head() -> Action {
+    Action::Raw(b"HTTP/1.1 200 OK\r\ncontent-ty".to_vec())
 }
 
 /// The URL of a port nothing listens on (bound, then closed): connecting is refused.
@@ -351,6 +377,26 @@ fn perform(action: Action, stream: &TcpStream, request: &TestRequest, keep_alive
         Action::Garbage => {
             let mut writer = stream;
             let _ = writer.write_all(b"not http\r\n\r\n");
+            let _ = stream.shutdown(Shutdown::Write);
+            false
+        }
+        Action::Endless => {
+            let mut writer = stream;
+            let head = b"HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\n\
+                         transfer-encoding: chunked\r\n\r\n";
+            let mut chunk = format!("{ENDLESS_CHUNK:x}\r\n").into_bytes();
+            chunk.resize(chunk.len() + ENDLESS_CHUNK, b'x');
+            chunk.extend_from_slice(b"\r\n");
+            let mut sent = writer.write_all(head);
+            while sent.is_ok() {
+                sent = writer.write_all(&chunk);
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            false
+        }
+        Action::Raw(bytes) => {
+            let mut writer = stream;
+            let _ = writer.write_all(&bytes);
             let _ = stream.shutdown(Shutdown::Write);
             false
         }

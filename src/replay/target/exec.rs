@@ -12,21 +12,22 @@
 //!
 //! Calls are serialised over the one process; its stderr is appended to `<log_dir>/<name>.log`.
 //! If it exits or closes stdout, the call in flight is `crashed`; a line that is not a response
-//! is `bad_response`; no answer within the timeout is `timeout`. In each case the process is
-//! stopped and a fresh one is started for the next call. After five deaths in a row without an
+//! is `bad_response`; an answer line longer than the cap (`--max-body-bytes`, the body with its
+//! JSON encoding) is `body_too_large`, read no further; no answer within the timeout is
+//! `timeout`. In each case the process is stopped and a fresh one is started for the next call. After five deaths in a row without an
 //! answer in between, every further call is `crashed` and nothing is restarted.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt as _, AsyncWriteExt, BufReader};
 use tokio::process::{ChildStdin, ChildStdout};
 use tokio::sync::Mutex;
 
 use super::headers::Edits;
 use super::managed::Process;
-use super::{CallError, Reply};
+use super::{CallError, Reply, TargetSettings};
 use crate::model::{Exchange, Request, Response};
 
 /// How many deaths in a row make an exec target give up.
@@ -37,6 +38,7 @@ pub struct ExecTarget {
     command: String,
     log_path: PathBuf,
     timeout: Duration,
+    max_line: u64,
     edits: Edits,
     state: Mutex<State>,
     /// The runtime the target was started on, which outlives every replay lane: a restarted
@@ -74,14 +76,17 @@ enum Failure {
     Died(String),
     /// It answered with something that is not a response.
     Garbage(String),
+    /// Its answer line is longer than the cap.
+    TooLong,
 }
 
 impl ExecTarget {
-    /// Starts `command` once, so that a command that cannot run fails at start.
+    /// Starts `command` once, so that a command that cannot run fails at start; `settings`
+    /// give the timeout and the longest answer line.
     pub fn start(
         command: &str,
         log_path: &Path,
-        timeout: Duration,
+        settings: &TargetSettings,
         edits: Edits,
     ) -> Result<ExecTarget, String> {
         let running = Running::spawn(command, log_path)?;
@@ -89,7 +94,8 @@ impl ExecTarget {
             runtime: tokio::runtime::Handle::current(),
             command: command.to_owned(),
             log_path: log_path.to_path_buf(),
-            timeout,
+            timeout: settings.timeout,
+            max_line: settings.max_body_bytes,
             edits,
             state: Mutex::new(State {
                 running: Some(running),
@@ -139,7 +145,8 @@ impl ExecTarget {
             },
         };
         let started = Instant::now();
-        let answer = tokio::time::timeout(self.timeout, running.round_trip(&line)).await;
+        let answer =
+            tokio::time::timeout(self.timeout, running.round_trip(&line, self.max_line)).await;
         let latency = started.elapsed();
         let failure = match answer {
             Err(_) => {
@@ -160,6 +167,10 @@ impl ExecTarget {
             Failure::Garbage(message) => {
                 running.process.kill().await;
                 Err(CallError::BadResponse(message))
+            }
+            Failure::TooLong => {
+                running.process.kill().await;
+                Err(CallError::BodyTooLarge { cap: self.max_line })
             }
             Failure::Died(message) => {
                 state.deaths += 1;
@@ -198,7 +209,9 @@ impl Running {
         })
     }
 
-    async fn round_trip(&mut self, line: &[u8]) -> Result<String, Failure> {
+    /// Writes `line` and reads the answer line, at most `max_line` bytes of it (without the
+    /// newline).
+    async fn round_trip(&mut self, line: &[u8], max_line: u64) -> Result<String, Failure> {
         let write = async {
             self.stdin.write_all(line).await?;
             self.stdin.flush().await
@@ -207,8 +220,14 @@ impl Running {
             return Err(Failure::Died(format!("stopped reading its stdin: {err}")));
         }
         let mut answer = Vec::new();
-        match self.stdout.read_until(b'\n', &mut answer).await {
+        let limit = max_line.saturating_add(1);
+        let read = (&mut self.stdout)
+            .take(limit)
+            .read_until(b'\n', &mut answer)
+            .await;
+        match read {
             Ok(0) => Err(Failure::Died("exited before answering".to_owned())),
+            Ok(n) if n as u64 == limit && !answer.ends_with(b"\n") => Err(Failure::TooLong),
             Ok(_) if !answer.ends_with(b"\n") => Err(Failure::Died(
                 "exited in the middle of an answer".to_owned(),
             )),
@@ -300,11 +319,15 @@ mod tests {
         let script = "n=0; while read -r line; do n=$((n + 1)); [ \"$n\" -eq 3 ] && exit 0; \
                       echo '{\"status\": 200}'; done";
         let main = tokio::runtime::Runtime::new().unwrap();
+        let settings = TargetSettings {
+            timeout: Duration::from_secs(5),
+            log_dir: dir.path().to_path_buf(),
+            lanes: 1,
+            max_body_bytes: 1024,
+        };
         let target = Arc::new(
-            main.block_on(async {
-                ExecTarget::start(script, &log, Duration::from_secs(5), Edits::default())
-            })
-            .unwrap(),
+            main.block_on(async { ExecTarget::start(script, &log, &settings, Edits::default()) })
+                .unwrap(),
         );
         let exchange = |id: &str| Exchange::request_only(id, "GET", "/");
         // A lane: its own runtime on its own thread, which ends after its calls. The third call

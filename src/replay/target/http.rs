@@ -8,25 +8,30 @@
 //! followed, bodies are not decompressed and no proxy is taken from the environment, so the
 //! response is the one the service sent; nothing is added to the recorded headers but `Host`
 //! (the target's, unless `preserve_host`).
+//!
+//! A failed call says how far it got, which decides whether it may be sent again
+//! ([`CallError::may_resend`]): hyper-util's connect errors and the requests hyper hands back
+//! unwritten were not sent; after that, whether any byte of the answer arrived is read from the
+//! connection's byte count (`connection`), and any error once the head arrived is `cut_short`.
 
-use std::error::Error as _;
 use std::io;
 use std::time::{Duration, Instant};
 
 use http_body_util::{BodyExt as _, Full};
-use hyper::body::Bytes;
-use hyper::header::{HeaderName, HeaderValue};
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{HeaderName, HeaderValue, CONTENT_LENGTH};
 use hyper::{Method, Uri};
-use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::connect::{capture_connection, HttpConnector};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
+use super::connection::{Counting, Watch};
 use super::headers::Edits;
 use super::{CallError, Reply, TargetSettings};
 use crate::model::{Body, Exchange, Response};
 
-/// The connector: plain TCP for http, rustls for https.
-type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
+/// The connector: plain TCP for http, rustls for https, each connection counting what it reads.
+type Connector = hyper_rustls::HttpsConnector<Counting<HttpConnector>>;
 
 /// The HTTP client of every outgoing call (targets, readiness probes, the capture proxy's
 /// upstream): pooled HTTP/1.1, rustls with the webpki roots, no redirects followed, no proxy
@@ -44,7 +49,7 @@ pub fn client(connect_timeout: Duration) -> Result<HttpClient, String> {
         .map_err(|err| format!("cannot set up TLS: {err}"))?
         .https_or_http()
         .enable_http1()
-        .wrap_connector(http);
+        .wrap_connector(Counting(http));
     // Idle connections are not capped: in-flight requests already bound them (with
     // --noise-repeat old sees two per exchange), and a cap below that closes and reopens
     // connections all the time.
@@ -56,6 +61,7 @@ pub struct HttpTarget {
     clients: Vec<HttpClient>,
     base: String,
     timeout: Duration,
+    max_body: u64,
     edits: Edits,
     preserve_host: bool,
 }
@@ -85,6 +91,7 @@ impl HttpTarget {
                 .collect::<Result<_, _>>()?,
             base: base.trim_end_matches('/').to_owned(),
             timeout: settings.timeout,
+            max_body: settings.max_body_bytes,
             edits,
             preserve_host,
         })
@@ -143,13 +150,13 @@ impl HttpTarget {
             }
         }
         let body = Full::new(Bytes::copy_from_slice(request.body.bytes()));
-        let outgoing = builder
+        let mut outgoing = builder
             .body(body)
             .map_err(|err| CallError::BadResponse(format!("cannot build the request: {err}")))?;
-        let response = client
-            .request(outgoing)
+        let connection = capture_connection(&mut outgoing);
+        let response = Watch::new(client.request(outgoing), connection)
             .await
-            .map_err(|err| at(&url, classify(&err)))?;
+            .map_err(|failed| at(&url, unanswered(&failed.error, failed.answered)))?;
         let status = response.status().as_u16();
         let headers = response
             .headers()
@@ -159,18 +166,54 @@ impl HttpTarget {
                 (name.as_str().to_owned(), value)
             })
             .collect();
-        let body = response
-            .into_body()
-            .collect()
+        let declared = response
+            .headers()
+            .get(CONTENT_LENGTH)
+            .and_then(|value| value.to_str().ok()?.parse::<u64>().ok());
+        let body = read_body(response.into_body(), declared, self.max_body)
             .await
-            .map_err(|err| at(&url, classify(&err)))?
-            .to_bytes();
+            .map_err(|err| at(&url, err))?;
         Ok(Response {
             status,
             headers,
-            body: Body::from_bytes(body.to_vec()),
+            body: Body::from_bytes(body),
         })
     }
+}
+
+/// Reads a response body whole, or fails as soon as it is larger than `cap` (a `content-length`
+/// above it fails before anything is read), so memory stays bounded by the cap.
+async fn read_body(
+    mut body: Incoming,
+    declared: Option<u64>,
+    cap: u64,
+) -> Result<Vec<u8>, CallError> {
+    if declared.is_some_and(|length| length > cap) {
+        return Err(CallError::BodyTooLarge { cap });
+    }
+    let mut bytes = Vec::with_capacity(declared.map_or(0, |length| length as usize));
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|err| cut_short(&err, bytes.len(), declared))?;
+        if let Ok(data) = frame.into_data() {
+            if (bytes.len() + data.len()) as u64 > cap {
+                return Err(CallError::BodyTooLarge { cap });
+            }
+            bytes.extend_from_slice(&data);
+        }
+    }
+    Ok(bytes)
+}
+
+/// A body that ended in an error after `received` bytes: what arrived, what was announced.
+fn cut_short(err: &hyper::Error, received: usize, declared: Option<u64>) -> CallError {
+    let announced = match declared {
+        Some(length) => format!("{received} of the {length} bytes its content-length announced"),
+        None => format!("{received} bytes"),
+    };
+    CallError::CutShort(format!(
+        "the response body was cut short after {announced}: {}",
+        describe(err)
+    ))
 }
 
 /// The request URI; a recorded URL with characters a URI cannot hold (spaces, `|`, non-ASCII)
@@ -213,52 +256,69 @@ pub fn join(base: &str, recorded: &str) -> String {
 fn at(url: &str, err: CallError) -> CallError {
     match err {
         CallError::Refused(m) => CallError::Refused(format!("{url}: {m}")),
-        CallError::Reset(m) => CallError::Reset(format!("{url}: {m}")),
+        CallError::Reset { message, sent } => CallError::Reset {
+            message: format!("{url}: {message}"),
+            sent,
+        },
+        CallError::CutShort(m) => CallError::CutShort(format!("{url}: {m}")),
         CallError::BadResponse(m) => CallError::BadResponse(format!("{url}: {m}")),
         other => other,
     }
 }
 
-/// Maps a client error to the kind of failure: refused, timeout, reset, or a bad response.
-pub fn classify(err: &(dyn std::error::Error + 'static)) -> CallError {
+/// Why the client got no response head, from its error and whether any byte of the answer had
+/// arrived: a connection never made (refused; timed out), a request hyper handed back unsent,
+/// a head that is not HTTP, a connection that ended in the head, or one that ended before any
+/// answer.
+fn unanswered(err: &hyper_util::client::legacy::Error, answered: bool) -> CallError {
     let message = describe(err);
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
-    while let Some(cause) = source {
-        if let Some(io_err) = cause.downcast_ref::<io::Error>() {
-            match io_err.kind() {
-                io::ErrorKind::ConnectionRefused => return CallError::Refused(message),
-                io::ErrorKind::ConnectionReset
-                | io::ErrorKind::ConnectionAborted
-                | io::ErrorKind::BrokenPipe
-                | io::ErrorKind::UnexpectedEof => return CallError::Reset(message),
-                io::ErrorKind::TimedOut => return CallError::Timeout,
-                _ => {}
-            }
-        }
-        if let Some(hyper_err) = cause.downcast_ref::<hyper::Error>() {
-            if hyper_err.is_incomplete_message() || hyper_err.is_canceled() {
-                return CallError::Reset(message);
-            }
-        }
-        if let Some(client_err) = cause.downcast_ref::<hyper_util::client::legacy::Error>() {
-            if client_err.is_connect() && client_err.source().is_none() {
-                return CallError::Refused(message);
-            }
-        }
-        let text = cause.to_string();
-        if text.contains("connection closed") || text.contains("incomplete message") {
-            return CallError::Reset(message);
-        }
-        source = cause.source();
+    let mut io_kinds = causes(err).filter_map(|cause| cause.downcast_ref::<io::Error>());
+    if err.is_connect() {
+        return match io_kinds.next().map(io::Error::kind) {
+            Some(io::ErrorKind::TimedOut) => CallError::Timeout,
+            _ => CallError::Refused(message),
+        };
     }
-    let connect = err
-        .downcast_ref::<hyper_util::client::legacy::Error>()
-        .is_some_and(|e| e.is_connect());
-    if connect {
-        CallError::Refused(message)
+    let hyper_err = causes(err).find_map(|cause| cause.downcast_ref::<hyper::Error>());
+    if hyper_err.is_some_and(hyper::Error::is_canceled) {
+        return CallError::Reset {
+            message,
+            sent: false,
+        };
+    }
+    if hyper_err.is_some_and(hyper::Error::is_parse) {
+        return CallError::BadResponse(message);
+    }
+    if answered {
+        return CallError::CutShort(format!(
+            "the connection ended in the middle of the response head: {message}"
+        ));
+    }
+    let closed = hyper_err.is_some_and(|e| e.is_incomplete_message() || e.is_closed())
+        || io_kinds.any(|e| {
+            matches!(
+                e.kind(),
+                io::ErrorKind::ConnectionReset
+                    | io::ErrorKind::ConnectionAborted
+                    | io::ErrorKind::BrokenPipe
+                    | io::ErrorKind::UnexpectedEof
+            )
+        });
+    if closed {
+        CallError::Reset {
+            message,
+            sent: true,
+        }
     } else {
         CallError::BadResponse(message)
     }
+}
+
+/// The error and its causes, outermost first.
+fn causes<'a>(
+    err: &'a (dyn std::error::Error + 'static),
+) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
+    std::iter::successors(Some(err), |&cause| cause.source())
 }
 
 /// The error and its causes on one line, each cause once.
@@ -305,6 +365,7 @@ mod tests {
             timeout: std::time::Duration::from_secs(1),
             log_dir: ".".into(),
             lanes: 1,
+            max_body_bytes: 1024,
         };
         let ok = HttpTarget::new(
             "http://127.0.0.1:8080/base/",

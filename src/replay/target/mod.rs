@@ -11,6 +11,7 @@
 //! Its stderr goes to `<log_dir>/<name>.log`. A process that exits is restarted for the next
 //! call; after five deaths in a row without an answer, the target gives up.
 
+mod connection;
 mod exec;
 mod headers;
 mod http;
@@ -47,32 +48,60 @@ pub struct Reply {
 pub enum CallError {
     /// No complete response within the timeout.
     Timeout,
-    /// The connection was refused.
+    /// The connection could not be made (refused, unreachable, TLS failed): nothing was sent.
     Refused(String),
-    /// The connection was reset or closed before a complete response.
-    Reset(String),
+    /// The connection was reset or closed before any byte of a response arrived. `sent` says
+    /// whether the request may have been written (hyper hands back a request it never started
+    /// to write).
+    Reset {
+        /// What happened.
+        message: String,
+        /// Whether the request may have been written, in part or whole.
+        sent: bool,
+    },
+    /// A response began to arrive and ended before it was complete: the connection closed in
+    /// its head, or its body was shorter than announced.
+    CutShort(String),
     /// Something answered, but not with a valid response.
     BadResponse(String),
+    /// The answer was larger than the cap (`--max-body-bytes`); nothing more of it was read.
+    BodyTooLarge {
+        /// The cap, in bytes.
+        cap: u64,
+    },
     /// An exec target's process died or cannot be started.
     Crashed(String),
 }
 
+/// The methods RFC 9110 (§9.2.2) defines as idempotent: sending one of them twice has the effect
+/// of sending it once.
+const IDEMPOTENT: [&str; 6] = ["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"];
+
 impl CallError {
-    /// A stable, lower-case kind for reports: `timeout`, `refused`, `reset`, `bad_response`,
-    /// `crashed`.
+    /// A stable, lower-case kind for reports: `timeout`, `refused`, `reset`, `cut_short`,
+    /// `bad_response`, `body_too_large`, `crashed`.
     pub fn kind(&self) -> &'static str {
         match self {
             CallError::Timeout => "timeout",
             CallError::Refused(_) => "refused",
-            CallError::Reset(_) => "reset",
+            CallError::Reset { .. } => "reset",
+            CallError::CutShort(_) => "cut_short",
             CallError::BadResponse(_) => "bad_response",
+            CallError::BodyTooLarge { .. } => "body_too_large",
             CallError::Crashed(_) => "crashed",
         }
     }
 
-    /// Whether the target was not reached at all, so a retry cannot repeat a side effect.
-    pub fn is_connection(&self) -> bool {
-        matches!(self, CallError::Refused(_) | CallError::Reset(_))
+    /// Whether a request with `method` that failed so may be sent again: when nothing was sent,
+    /// whatever the method; when it may have been written but no byte of an answer arrived,
+    /// only an idempotent method; once any byte of an answer arrived (or the call timed out,
+    /// or a process took it), never.
+    pub fn may_resend(&self, method: &str) -> bool {
+        match self {
+            CallError::Refused(_) | CallError::Reset { sent: false, .. } => true,
+            CallError::Reset { sent: true, .. } => IDEMPOTENT.contains(&method),
+            _ => false,
+        }
     }
 }
 
@@ -80,8 +109,14 @@ impl std::fmt::Display for CallError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             CallError::Timeout => f.write_str("no response within the timeout"),
+            CallError::BodyTooLarge { cap } => write!(
+                f,
+                "the answer is larger than the cap of {cap} bytes (--max-body-bytes); nothing \
+                 more of it was read"
+            ),
             CallError::Refused(m)
-            | CallError::Reset(m)
+            | CallError::Reset { message: m, .. }
+            | CallError::CutShort(m)
             | CallError::BadResponse(m)
             | CallError::Crashed(m) => f.write_str(m),
         }
@@ -121,6 +156,12 @@ pub struct HeaderEdits {
     pub remove: Vec<String>,
 }
 
+/// The cap of an answer when neither flag nor file says: 16 MiB. A line of
+/// `outcomes.jsonl.zst` keeps up to three answers (old, new, noise), and must stay within the
+/// 64 MiB `--max-line-bytes` of `shadowdiff diff` to be judged again; a recording line of
+/// `shadowdiff record` keeps one, within the same limit of `run`.
+pub const DEFAULT_MAX_BODY_BYTES: u64 = 16 * 1024 * 1024;
+
 /// Settings every target shares in one run.
 #[derive(Clone, Debug)]
 pub struct TargetSettings {
@@ -131,6 +172,8 @@ pub struct TargetSettings {
     /// Replay lanes that will call the targets: an http(s) target keeps a connection pool for
     /// each, since a connection is driven by the lane that opened it.
     pub lanes: usize,
+    /// The largest answer read: an http(s) response body, an exec target's answer line.
+    pub max_body_bytes: u64,
 }
 
 /// A started target, ready for calls; managed processes are stopped by [`Target::stop`] or when
@@ -224,8 +267,7 @@ impl Target {
                     "`exec:` needs a command after the colon".to_owned(),
                 ));
             }
-            let exec =
-                ExecTarget::start(command, &log_path, settings.timeout, edits).map_err(failed)?;
+            let exec = ExecTarget::start(command, &log_path, settings, edits).map_err(failed)?;
             return Ok(Target {
                 name: name.to_owned(),
                 kind: Kind::Exec(Box::new(exec)),

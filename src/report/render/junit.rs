@@ -44,6 +44,9 @@ fn route(route: &RouteReport) -> TestSuite {
     if !route.error_kinds.is_empty() {
         suite.add_test_case(errors(route));
     }
+    if !route.not_run_reasons.is_empty() {
+        suite.add_test_case(not_run(route));
+    }
     if route.signatures.is_empty() && route.verdict == Verdict::Pass {
         suite.add_test_case(passing(
             "no differences",
@@ -135,6 +138,24 @@ fn errors(route: &RouteReport) -> TestCase {
             &format!("{message}\n{}", details.join("\n")),
         ),
     }
+}
+
+/// The test case "not run", skipped: the route's exchanges the run stopped before, by reason.
+fn not_run(route: &RouteReport) -> TestCase {
+    let reasons: Vec<String> = route
+        .not_run_reasons
+        .iter()
+        .map(|group| format!("{} ({})", group.reason, group.count))
+        .collect();
+    let mut status = TestCaseStatus::skipped();
+    status.set_message(clean(&format!(
+        "{} exchanges not run: {}",
+        route.counts.not_run,
+        reasons.join(", ")
+    )));
+    let mut case = TestCase::new("not run", status);
+    case.set_classname(clean(&route.route));
+    case
 }
 
 /// A passing test case whose standard output says why it passes.

@@ -23,9 +23,14 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(out, "- {}", text(reason));
     }
     let t = &report.totals;
+    let not_run = if t.not_run > 0 {
+        format!(", {} not run", t.not_run)
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         out,
-        "\n**{}** exchanges: {} equal, {} different, {} noise only, {} errors, {} skipped.",
+        "\n**{}** exchanges: {} equal, {} different, {} noise only, {} errors, {} skipped{not_run}.",
         t.exchanges, t.equal, t.different, t.noise_only, t.errors, t.skipped
     );
     if let Some(snapshot) = &report.snapshot {
@@ -45,9 +50,17 @@ pub fn render(report: &Report) -> String {
             );
         }
     }
-    out.push_str(
-        "\n| | Route | Exchanges | Different | Not accepted | Noise only | Errors | Skipped |\n\
-         |---|---|---:|---:|---:|---:|---:|---:|\n",
+    // The column of exchanges not run appears when the run was cut short.
+    let cut_short = t.not_run > 0;
+    let (head, rule) = if cut_short {
+        (" Not run |", "---:|")
+    } else {
+        ("", "")
+    };
+    let _ = writeln!(
+        out,
+        "\n| | Route | Exchanges | Different | Not accepted | Noise only | Errors | Skipped |{head}\n\
+         |---|---|---:|---:|---:|---:|---:|---:|{rule}"
     );
     for route in &report.routes {
         let c = &route.counts;
@@ -55,9 +68,14 @@ pub fn render(report: &Report) -> String {
             Verdict::Pass => "✅",
             Verdict::Fail => "❌",
         };
+        let not_run = if cut_short {
+            format!(" {} |", c.not_run)
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
-            "| {mark} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {mark} | {} | {} | {} | {} | {} | {} | {} |{not_run}",
             cell(&code(&route.route)),
             c.exchanges,
             c.different,

@@ -150,6 +150,7 @@ mod tests {
                 ],
                 error_kinds: vec![],
                 skip_reasons: vec![],
+                not_run_reasons: vec![],
                 ignored: vec![],
                 unaccepted: 0,
                 verdict: Verdict::Pass,

@@ -46,8 +46,14 @@ pub fn render(report: &Report, colour: bool) -> String {
     out.line(
         &[],
         format_args!(
-            "{} exchanges: {} equal, {} different, {} noise only, {} errors, {} skipped",
-            t.exchanges, t.equal, t.different, t.noise_only, t.errors, t.skipped
+            "{} exchanges: {} equal, {} different, {} noise only, {} errors, {} skipped{}",
+            t.exchanges,
+            t.equal,
+            t.different,
+            t.noise_only,
+            t.errors,
+            t.skipped,
+            not_run(t.not_run)
         ),
     );
     for route in &report.routes {
@@ -69,6 +75,15 @@ pub fn render(report: &Report, colour: bool) -> String {
     out.hidden(report);
     out.latency(report);
     out.text
+}
+
+/// `, N not run` after the other counts when a run was cut short; nothing otherwise.
+fn not_run(count: u64) -> String {
+    if count == 0 {
+        String::new()
+    } else {
+        format!(", {count} not run")
+    }
 }
 
 /// The summary being written, and whether it is coloured.
@@ -101,12 +116,14 @@ impl Summary {
         self.text.push('\n');
     }
 
-    /// A route with signatures, errors or skips; nothing for a route where all was equal.
+    /// A route with signatures, errors, skips or exchanges not run; nothing for a route where
+    /// all was equal.
     fn route(&mut self, route: &RouteReport) {
         let c = &route.counts;
         let interesting = !route.signatures.is_empty()
             || !route.error_kinds.is_empty()
-            || !route.skip_reasons.is_empty();
+            || !route.skip_reasons.is_empty()
+            || !route.not_run_reasons.is_empty();
         if !interesting {
             return;
         }
@@ -114,8 +131,14 @@ impl Summary {
         self.line(
             &[BOLD],
             format_args!(
-                "{}  ({} exchanges: {} different, {} noise only, {} errors, {} skipped)",
-                route.route, c.exchanges, c.different, c.noise_only, c.errors, c.skipped
+                "{}  ({} exchanges: {} different, {} noise only, {} errors, {} skipped{})",
+                route.route,
+                c.exchanges,
+                c.different,
+                c.noise_only,
+                c.errors,
+                c.skipped,
+                not_run(c.not_run)
             ),
         );
         let of_kind = |keep: fn(&SignatureReport) -> bool| -> Vec<&SignatureReport> {
@@ -169,6 +192,17 @@ impl Summary {
                     skip.count,
                     skip.reason,
                     skip.examples.join(", ")
+                ),
+            );
+        }
+        for left in &route.not_run_reasons {
+            self.line(
+                &[],
+                format_args!(
+                    "  {:>6} not run: {}  e.g. {}",
+                    left.count,
+                    left.reason,
+                    left.examples.join(", ")
                 ),
             );
         }

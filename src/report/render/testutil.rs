@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use crate::report::{
-    Counts, ErrorGroup, LatencySummary, Report, RouteReport, Sample, SignatureReport,
+    Counts, ErrorGroup, LatencySummary, Report, RouteReport, Sample, SignatureReport, SkipGroup,
     SnapshotStatus, StaleSignature, Verdict, SCHEMA,
 };
 
@@ -66,6 +66,7 @@ pub(crate) fn route(name: &str, verdict: Verdict, signatures: Vec<SignatureRepor
         signatures,
         error_kinds: vec![],
         skip_reasons: vec![],
+        not_run_reasons: vec![],
         ignored: vec![],
         verdict,
         reasons: vec![format!("{name} reason")],
@@ -84,6 +85,27 @@ pub(crate) fn with_errors(mut route: RouteReport) -> RouteReport {
         message: "new: connection refused".into(),
     }];
     route
+}
+
+/// [`report`] cut short: 4 exchanges of `GET /users` were not run as a target went down.
+pub(crate) fn cut_short() -> Report {
+    let mut report = report();
+    let reason = "target new failed 20 times in a row";
+    let users = &mut report.routes[2];
+    users.counts.equal -= 4;
+    users.counts.not_run = 4;
+    users.not_run_reasons = vec![SkipGroup {
+        reason: reason.into(),
+        count: 4,
+        examples: vec!["r21".into(), "r22".into()],
+    }];
+    report.totals.equal -= 4;
+    report.totals.not_run = 4;
+    report.incomplete = true;
+    report
+        .reasons
+        .insert(0, format!("the run is incomplete: {reason}"));
+    report
 }
 
 /// A failing report: one route with a failing, an accepted, an above-its-accepted-rate and a

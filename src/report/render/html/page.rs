@@ -53,7 +53,12 @@ pub fn totals(out: &mut String, report: &Report) {
         ("noise only", t.noise_only),
         ("errors", t.errors),
         ("skipped", t.skipped),
-    ] {
+        ("not run", t.not_run),
+    ]
+    .into_iter()
+    // The tile of exchanges not run appears when the run was cut short.
+    .filter(|(label, value)| *label != "not run" || *value > 0)
+    {
         let _ = writeln!(
             out,
             "<div class=\"tile\"><b>{value}</b><span>{label}</span></div>"

@@ -33,9 +33,12 @@ pub fn sections(out: &mut String, report: &Report) {
     out.push_str("</section>\n");
 }
 
-/// Whether a route has differences, errors or skips to detail.
+/// Whether a route has differences, errors, skips or exchanges not run to detail.
 pub fn has_details(route: &RouteReport) -> bool {
-    !route.signatures.is_empty() || !route.error_kinds.is_empty() || !route.skip_reasons.is_empty()
+    !route.signatures.is_empty()
+        || !route.error_kinds.is_empty()
+        || !route.skip_reasons.is_empty()
+        || !route.not_run_reasons.is_empty()
 }
 
 /// One route's section.
@@ -77,18 +80,25 @@ fn section(out: &mut String, index: usize, route: &RouteReport, targets: &Target
         }
         out.push_str("</table>\n");
     }
-    if !route.skip_reasons.is_empty() {
-        out.push_str(
-            "<h4>Skipped</h4>\n<table>\n<tr><th>Reason</th><th class=\"n\">Exchanges</th>\
-             <th>Examples</th></tr>\n",
+    for (heading, groups) in [
+        ("Skipped", &route.skip_reasons),
+        ("Not run", &route.not_run_reasons),
+    ] {
+        if groups.is_empty() {
+            continue;
+        }
+        let _ = write!(
+            out,
+            "<h4>{heading}</h4>\n<table>\n<tr><th>Reason</th><th class=\"n\">Exchanges</th>\
+             <th>Examples</th></tr>\n"
         );
-        for skip in &route.skip_reasons {
+        for group in groups {
             let _ = writeln!(
                 out,
                 "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"mono\">{}</td></tr>",
-                escape(&skip.reason),
-                skip.count,
-                escape(&skip.examples.join(", "))
+                escape(&group.reason),
+                group.count,
+                escape(&group.examples.join(", "))
             );
         }
         out.push_str("</table>\n");

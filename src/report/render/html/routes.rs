@@ -15,12 +15,20 @@ pub fn section(out: &mut String, report: &Report) {
     if report.routes.is_empty() {
         return;
     }
-    out.push_str(
+    // The column of exchanges not run appears when the run was cut short.
+    let cut_short = report.totals.not_run > 0;
+    let _ = writeln!(
+        out,
         "<section id=\"routes\">\n<h2>Routes</h2>\n<table>\n<tr><th>Verdict</th><th>Route</th>\
          <th class=\"n\">Exchanges</th><th class=\"n\">Different</th>\
          <th class=\"n\">Not accepted</th><th class=\"n\">Noise only</th>\
-         <th class=\"n\">Errors</th><th class=\"n\">Skipped</th>\
-         <th class=\"n\">Difference rate</th></tr>\n",
+         <th class=\"n\">Errors</th><th class=\"n\">Skipped</th>{}\
+         <th class=\"n\">Difference rate</th></tr>",
+        if cut_short {
+            "<th class=\"n\">Not run</th>"
+        } else {
+            ""
+        }
     );
     for (index, route) in report.routes.iter().enumerate() {
         let c = &route.counts;
@@ -30,11 +38,16 @@ pub fn section(out: &mut String, report: &Report) {
         } else {
             name
         };
+        let not_run = if cut_short {
+            format!("<td class=\"n\">{}</td>", c.not_run)
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
             "<tr><td><span class=\"badge {}\">{}</span></td><td class=\"mono\">{name}</td>\
              <td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
-             <td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
+             <td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>{not_run}\
              <td class=\"n\">{}</td></tr>",
             verdict_class(route.verdict),
             verdict_word(route.verdict),

@@ -51,6 +51,7 @@ fn hostile_report() -> Report {
         noise_only: 0,
         errors: 1,
         skipped: 0,
+        not_run: 0,
     };
     let rule = IgnoredRule {
         rule: format!("rules.toml:1: ignore {SCRIPT}"),
@@ -82,6 +83,7 @@ fn hostile_report() -> Report {
                 message: SCRIPT.into(),
             }],
             skip_reasons: vec![],
+            not_run_reasons: vec![],
             ignored: vec![rule],
             unaccepted: 1,
             verdict: Verdict::Fail,
