@@ -123,7 +123,11 @@ fn the_page_runs_its_own_script_and_shows_recorded_markup_as_text() {
     assert_eq!(routes.len(), 2, "{routes:?}");
 
     let scratch = tempfile::tempdir().expect("temp folder");
-    let dom = dump_dom(&browser, &p.path().join("report/report.html"), scratch.path());
+    let dom = dump_dom(
+        &browser,
+        &p.path().join("report/report.html"),
+        scratch.path(),
+    );
 
     assert!(
         dom.contains("data-ready=\"1\""),

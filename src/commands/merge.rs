@@ -57,13 +57,14 @@ pub fn run(args: MergeArgs) -> Result<u8> {
             .cloned()
             .unwrap_or_else(|| format!("rule {}", rule.0))
     };
-    merge_outcomes(&args.parts, &args.out)?;
+    let out = config.out_dir(args.out.as_deref());
+    merge_outcomes(&args.parts, &out)?;
     let report = judging.conclude(
         merged,
         &describe,
         targets.unwrap_or_default(),
         true,
-        &args.out,
+        &out,
         &args.output,
     )?;
     Ok(exit_code(&report))
