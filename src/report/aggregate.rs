@@ -9,6 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::compare::Difference;
 use crate::error::{Error, Location, Result};
@@ -18,7 +19,7 @@ use crate::rules::RuleId;
 
 use super::document::{
     Counts, ErrorGroup, IgnoredRule, Report, RouteReport, Sample, SignatureReport, SkipGroup,
-    SnapshotStatus, StaleSignature, TargetNames, Verdict, SCHEMA,
+    SnapshotStatus, StaleSignature, TargetNames, Truncated, Verdict, SCHEMA,
 };
 use super::gate::{percent, GatePolicy, RouteJudgement};
 use super::latency::RoleTimings;
@@ -31,6 +32,9 @@ pub const MAX_EXAMPLES: usize = 5;
 pub const MAX_SAMPLES: usize = 3;
 /// The largest request body a sample keeps for its reproduction command.
 const MAX_SAMPLE_BODY: usize = 64 * 1024;
+/// The most bytes of a value's JSON text a sample keeps; a longer value keeps this much of its
+/// text, as a string, and notes its whole size.
+pub const MAX_SAMPLE_VALUE: usize = 2048;
 /// How many failing signatures a route's reasons name.
 const MAX_SIGNATURES_NAMED: usize = 5;
 /// The schema of the saved aggregate.
@@ -378,11 +382,17 @@ impl RouteAggregate {
             if wanted {
                 let mut shown = difference.clone();
                 redactor.difference_values(&mut shown);
+                let (old, old_size) = cut(shown.old);
+                let (new, new_size) = cut(shown.new);
                 let sample = Sample {
                     id: judged.id.clone(),
                     path: difference.target.place(),
-                    old: shown.old,
-                    new: shown.new,
+                    old,
+                    new,
+                    truncated: Truncated {
+                        old: old_size,
+                        new: new_size,
+                    },
                     request: request.map(|r| sample_request(r, redactor)),
                 };
                 keep_first(&mut entry.samples, (judged.seq, sample), MAX_SAMPLES);
@@ -600,6 +610,46 @@ fn sample_request(request: &Request, redactor: &Redactor) -> Request {
         ));
     }
     kept
+}
+
+/// A sample value as kept: whole when its JSON text is at most [`MAX_SAMPLE_VALUE`] bytes, else
+/// the start of that text (as written, numbers included) as a string, with the whole size. The
+/// text is written through a capped buffer, so a large value is never copied whole.
+fn cut(value: Option<Value>) -> (Option<Value>, Option<u64>) {
+    let Some(value) = value else {
+        return (None, None);
+    };
+    let mut text = CappedText::default();
+    serde_json::to_writer(&mut text, &value).expect("writing to memory never fails");
+    if text.size <= MAX_SAMPLE_VALUE as u64 {
+        return (Some(value), None);
+    }
+    let kept = match std::str::from_utf8(&text.kept) {
+        Ok(kept) => kept,
+        // The cap fell inside a character: keep the characters before it.
+        Err(err) => std::str::from_utf8(&text.kept[..err.valid_up_to()]).unwrap_or_default(),
+    };
+    (Some(Value::String(kept.to_string())), Some(text.size))
+}
+
+/// The first [`MAX_SAMPLE_VALUE`] bytes written to it, and how many were written in all.
+#[derive(Default)]
+struct CappedText {
+    kept: Vec<u8>,
+    size: u64,
+}
+
+impl std::io::Write for CappedText {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let room = MAX_SAMPLE_VALUE.saturating_sub(self.kept.len());
+        self.kept.extend_from_slice(&bytes[..room.min(bytes.len())]);
+        self.size += bytes.len() as u64;
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// The rules that hid something, in rule order (file, then line), with their exchange counts.
@@ -861,6 +911,51 @@ mod tests {
             merged.routes[0].signatures[0].examples,
             ["0", "1", "2", "3", "4"]
         );
+    }
+
+    #[test]
+    fn large_sample_values_keep_their_start_and_size() {
+        let big = format!("[{}1.50]", "1.50,".repeat(1_000_000));
+        let huge: Value = serde_json::from_str(&big).unwrap();
+        let mut agg = Aggregate::new();
+        let diff = Comparison {
+            differences: vec![Difference {
+                target: Target::Body(BodyPath(vec![Step::Key("a".into())])),
+                kind: Kind::Changed,
+                old: Some(huge),
+                new: Some(json!("é".repeat(2000))),
+                note: None,
+            }],
+            ignored: vec![],
+        };
+        agg.add(&judged("1", "GET /o", Outcome::Compared(diff)), None);
+        let report = finish(agg);
+        let sample = &report.routes[0].signatures[0].samples[0];
+        assert_eq!(sample.truncated.old, Some(big.len() as u64));
+        let Some(Value::String(start)) = &sample.old else {
+            panic!("{:?}", sample.old)
+        };
+        // The text as sent: `1.50` stays `1.50`.
+        assert!(
+            start.starts_with("[1.50,1.50,") && start.len() == MAX_SAMPLE_VALUE,
+            "{start}"
+        );
+        // 4002 bytes of JSON text, cut at a character boundary.
+        assert_eq!(sample.truncated.new, Some(4002));
+        let Some(Value::String(start)) = &sample.new else {
+            panic!("{:?}", sample.new)
+        };
+        assert_eq!(start.len(), MAX_SAMPLE_VALUE - 1);
+        let small = Comparison {
+            differences: vec![price_change(0)],
+            ignored: vec![],
+        };
+        let mut agg = Aggregate::new();
+        agg.add(&judged("1", "GET /o", Outcome::Compared(small)), None);
+        let report = finish(agg);
+        let sample = &report.routes[0].signatures[0].samples[0];
+        assert!(sample.truncated.is_empty());
+        assert_eq!(sample.old, Some(json!(10)));
     }
 
     #[test]

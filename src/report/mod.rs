@@ -9,11 +9,11 @@ pub mod render;
 pub mod snapshot;
 mod write;
 
-pub use aggregate::{Aggregate, Finish, MAX_EXAMPLES, MAX_SAMPLES};
+pub use aggregate::{Aggregate, Finish, MAX_EXAMPLES, MAX_SAMPLES, MAX_SAMPLE_VALUE};
 pub use document::{
-    Counts, ErrorGroup, IgnoredRule, Latency, LatencyBin, LatencySummary, Report, RouteReport,
-    Sample, SignatureReport, SkipGroup, SnapshotStatus, StaleSignature, TargetNames, Verdict,
-    SCHEMA,
+    cut_mark, human_size, Counts, ErrorGroup, IgnoredRule, Latency, LatencyBin, LatencySummary,
+    Report, RouteReport, Sample, Shown, Side, SignatureReport, SkipGroup, SnapshotStatus,
+    StaleSignature, TargetNames, Truncated, Verdict, SCHEMA,
 };
 pub use gate::{GatePolicy, Limits, RouteLimits};
 pub use latency::Timing;
