@@ -84,7 +84,11 @@ The merged report.json equals what one unpartitioned run gives (latency aside, w
 timing): counts add up, examples are the first in input order, noise and the gate are decided
 again on the whole, against the snapshot and gate settings given here. When every part has
 outcomes.jsonl.zst, they are joined into OUT/outcomes.jsonl.zst, which `shadowdiff diff`
-re-judges like one run's.";
+re-judges like one run's.
+
+The parts must be the shards of one run, each once: a folder named twice, two parts with the
+same shard, shards of different partitions or of different recordings, a whole run with other
+parts, or a missing shard (unless --allow-partial) stop the merge with exit 2.";
 
 /// Arguments of `shadowdiff accept`.
 #[derive(Debug, Args)]

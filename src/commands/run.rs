@@ -13,6 +13,7 @@ use crate::replay::filter::{Filters, RouteGlob};
 use crate::replay::outcomes;
 use crate::replay::pipeline::{self, Finished, NoiseSource, Plan, Targets};
 use crate::replay::target::{Target, TargetConfig, TargetSettings};
+use crate::report::part::{Part, Shards};
 use crate::report::TargetNames;
 
 use super::diff::load_rules;
@@ -164,7 +165,7 @@ pub fn run(args: RunArgs) -> Result<u8> {
             ending = pipeline::run(plan, targets.clone(), sink) => ending.map(|e| (e, false)),
             _ = stoppers() => Ok((pipeline::Ending {
                 incomplete: Some("interrupted".into()),
-                unreachable: vec![],
+                ..pipeline::Ending::default()
             }, true)),
         };
         stop_targets(targets).await;
@@ -186,6 +187,10 @@ pub fn run(args: RunArgs) -> Result<u8> {
     if !reasons.is_empty() {
         aggregate.mark_incomplete(reasons.join("; "));
     }
+    aggregate.set_part(Part {
+        partition: args.partition.map(Shards::of),
+        input: ending.input,
+    });
     let report = judging.conclude(
         aggregate,
         &|rule| rules.describe(rule).to_string(),

@@ -24,6 +24,7 @@ use crate::rules::RuleSet;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use super::filter::Filters;
+use super::input::{InputDigest, InputIdentity};
 use super::partition::Partition;
 use super::target::{CallError, Reply, Target};
 
@@ -93,6 +94,8 @@ pub struct Ending {
     pub incomplete: Option<String>,
     /// Targets that were called and never answered, with the last error.
     pub unreachable: Vec<String>,
+    /// What the reader read, when it read to the end of the input.
+    pub input: Option<InputIdentity>,
 }
 
 /// Exchanges handed between threads at once: the reader deals the recordings to the lanes in
@@ -170,7 +173,7 @@ pub async fn run(
     running.stop()?;
     // The reader ends once its chunks are dealt or refused; a panic there would otherwise look
     // like the end of the input.
-    reader
+    ending.input = reader
         .await
         .map_err(|err| Error::Usage(format!("the recording reader stopped: {err}")))?;
     ending.unreachable = health.unreachable();
@@ -288,8 +291,12 @@ fn spawn_lane(
 }
 
 /// Reads, parses and partitions the recordings on a thread of its own, dealing them to the
-/// lanes in chunks, in turn; an error that ends the input is dealt as the last item.
-fn spawn_reader(plan: &Plan, lanes: Vec<mpsc::Sender<Chunk>>) -> tokio::task::JoinHandle<()> {
+/// lanes in chunks, in turn; an error that ends the input is dealt as the last item. Returns
+/// the identity of the input when it was read to the end.
+fn spawn_reader(
+    plan: &Plan,
+    lanes: Vec<mpsc::Sender<Chunk>>,
+) -> tokio::task::JoinHandle<Option<InputIdentity>> {
     let paths = plan.recordings.clone();
     let limits = plan.limits.clone();
     let partition = plan.partition;
@@ -297,6 +304,7 @@ fn spawn_reader(plan: &Plan, lanes: Vec<mpsc::Sender<Chunk>>) -> tokio::task::Jo
         let mut position = 0u64;
         let mut turn = 0usize;
         let mut chunk = Vec::with_capacity(CHUNK);
+        let mut digest = InputDigest::default();
         let mut deal = |chunk: Chunk| {
             let sent = lanes[turn % lanes.len()].blocking_send(chunk).is_ok();
             turn += 1;
@@ -308,12 +316,15 @@ fn spawn_reader(plan: &Plan, lanes: Vec<mpsc::Sender<Chunk>>) -> tokio::task::Jo
                 Err(err) => {
                     chunk.push(Err(err));
                     deal(chunk);
-                    return;
+                    return None;
                 }
             };
             for line in lines {
                 let parsed = line
-                    .and_then(|line| parse_line(&line))
+                    .and_then(|line| {
+                        digest.add(&line.bytes);
+                        parse_line(&line)
+                    })
                     .map(|exchange| (position, exchange));
                 let selected = match &parsed {
                     Ok((_, exchange)) => {
@@ -331,7 +342,7 @@ fn spawn_reader(plan: &Plan, lanes: Vec<mpsc::Sender<Chunk>>) -> tokio::task::Jo
                 if failed || chunk.len() == CHUNK {
                     let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
                     if !deal(full) || failed {
-                        return;
+                        return None;
                     }
                 }
             }
@@ -339,6 +350,7 @@ fn spawn_reader(plan: &Plan, lanes: Vec<mpsc::Sender<Chunk>>) -> tokio::task::Jo
         if !chunk.is_empty() {
             deal(chunk);
         }
+        Some(digest.finish())
     })
 }
 

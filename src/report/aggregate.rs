@@ -24,6 +24,7 @@ use super::document::{
 use super::gate::{percent, GatePolicy, RouteJudgement};
 use super::latency::RoleTimings;
 use super::outcome::{Judged, Outcome};
+use super::part::Part;
 use super::snapshot::Snapshot;
 
 /// How many example ids a signature, error kind or skip reason keeps.
@@ -37,8 +38,8 @@ const MAX_SAMPLE_BODY: usize = 64 * 1024;
 pub const MAX_SAMPLE_VALUE: usize = 2048;
 /// How many failing signatures a route's reasons name.
 const MAX_SIGNATURES_NAMED: usize = 5;
-/// The schema of the saved aggregate.
-const STATE_SCHEMA: &str = "shadowdiff.aggregate/v1";
+/// The schema of the saved aggregate: v2 adds the part of the run it covers.
+const STATE_SCHEMA: &str = "shadowdiff.aggregate/v2";
 
 /// The running totals of a run; feed it [`Judged`] exchanges.
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -48,6 +49,9 @@ pub struct Aggregate {
     /// Secrets kept out of samples; what was stored is redacted already.
     #[serde(skip)]
     redactor: Redactor,
+    /// Which part of the run's input it covers (saved beside it in aggregate.json).
+    #[serde(skip)]
+    part: Part,
 }
 
 /// What the gate needs besides the aggregate.
@@ -219,7 +223,18 @@ impl Aggregate {
         self.incomplete = Some(reason.into());
     }
 
-    /// Adds the aggregate of another part of the same run (another partition).
+    /// Says which part of the run's input the aggregate covers: its shards and what was read.
+    pub fn set_part(&mut self, part: Part) {
+        self.part = part;
+    }
+
+    /// Which part of the run's input the aggregate covers.
+    pub fn part(&self) -> &Part {
+        &self.part
+    }
+
+    /// Adds the aggregate of another part of the same run (another partition); the part the
+    /// sum covers is set by the caller, once it has checked that the parts make one run.
     pub fn merge(&mut self, other: Aggregate) {
         self.incomplete = match (self.incomplete.take(), other.incomplete) {
             (Some(a), Some(b)) if a != b => Some(format!("{a}; {b}")),
@@ -240,6 +255,7 @@ impl Aggregate {
             .collect();
         let state = serde_json::json!({
             "schema": STATE_SCHEMA,
+            "part": self.part,
             "rules": rules,
             "aggregate": self,
         });
@@ -254,26 +270,39 @@ impl Aggregate {
         path: &std::path::Path,
     ) -> Result<(Aggregate, BTreeMap<u32, String>)> {
         #[derive(Deserialize)]
-        struct State {
+        struct Schema {
             schema: String,
+        }
+        #[derive(Deserialize)]
+        struct State {
+            part: Part,
             rules: BTreeMap<u32, String>,
             aggregate: Aggregate,
         }
-        let state: State = serde_json::from_str(text).map_err(|err| {
+        let not_saved = |err: serde_json::Error| {
             Error::input(
                 Location::line(path, err.line() as u64),
                 format!("not a saved aggregate of a shadowdiff report: {err}"),
             )
-        })?;
-        if state.schema != STATE_SCHEMA {
+        };
+        let schema: Schema = serde_json::from_str(text).map_err(not_saved)?;
+        if schema.schema == "shadowdiff.aggregate/v1" {
+            return Err(Error::input(
+                Location::file(path),
+                "written by an older shadowdiff (shadowdiff.aggregate/v1), which did not record                  the shard and the input of the run, so merge cannot tell overlapping or missing                  shards: run the shards again with this version",
+            ));
+        }
+        if schema.schema != STATE_SCHEMA {
             return Err(Error::input(
                 Location::file(path),
                 format!(
                     "schema `{}` is not `{STATE_SCHEMA}`; merge reports written by the same shadowdiff version",
-                    state.schema
+                    schema.schema
                 ),
             ));
         }
+        let mut state: State = serde_json::from_str(text).map_err(not_saved)?;
+        state.aggregate.part = state.part;
         Ok((state.aggregate, state.rules))
     }
 
@@ -334,15 +363,32 @@ impl Aggregate {
             .map(|r| r.route.as_str())
             .zip(judgements.iter())
             .collect();
-        let (verdict, reasons) =
+        let (verdict, mut reasons) =
             finish
                 .policy
                 .judge_run(&named, &totals, unaccepted, self.incomplete.as_deref());
+        let missing_shards = self.part.missing();
+        if let Some(shards) = &self.part.partition {
+            let held: Vec<String> = shards
+                .shards
+                .iter()
+                .map(|k| format!("{}:{k}/{}", shards.by, shards.of))
+                .collect();
+            reasons.insert(
+                0,
+                format!(
+                    "partial: this verdict covers {} of the partition only; missing: {}",
+                    held.join(", "),
+                    missing_shards.join(", ")
+                ),
+            );
+        }
         Report {
             schema: SCHEMA.to_string(),
             verdict,
             reasons,
             incomplete: self.incomplete.is_some(),
+            missing_shards,
             totals,
             ignored: ignored_rules(&ignored, finish.describe),
             routes,

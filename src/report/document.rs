@@ -23,6 +23,10 @@ pub struct Report {
     /// Whether the run stopped before every exchange was judged (a target failed); the reasons
     /// say why.
     pub incomplete: bool,
+    /// The shards of the partition this report does not cover (`hash:2/3`): a shard's run, or
+    /// a merge with `--allow-partial`; the first reason says the verdict is partial.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing_shards: Vec<String>,
     /// Counts over all exchanges.
     pub totals: Counts,
     /// Every rule that hid differences, in rule order, with the exchanges it touched on all

@@ -5,6 +5,7 @@ mod document;
 pub mod gate;
 mod latency;
 mod outcome;
+pub mod part;
 pub mod render;
 pub mod snapshot;
 mod write;

@@ -68,7 +68,12 @@ pub fn render(report: &Report) -> String {
         Verdict::Pass => "✅ shadowdiff: PASS",
         Verdict::Fail => "❌ shadowdiff: FAIL",
     };
-    let _ = writeln!(page.out, "## {verdict}\n");
+    let partial = if report.missing_shards.is_empty() {
+        ""
+    } else {
+        " (partial)"
+    };
+    let _ = writeln!(page.out, "## {verdict}{partial}\n");
     for reason in &report.reasons {
         page.add("reasons", &format!("- {}\n", text(reason)));
     }

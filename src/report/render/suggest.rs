@@ -108,6 +108,7 @@ mod tests {
             verdict: Verdict::Pass,
             reasons: vec![],
             incomplete: false,
+            missing_shards: vec![],
             totals: Counts::default(),
             ignored: vec![],
             routes: vec![RouteReport {
@@ -151,6 +152,7 @@ mod tests {
             verdict: Verdict::Pass,
             reasons: vec![],
             incomplete: false,
+            missing_shards: vec![],
             totals: Counts::default(),
             ignored: vec![],
             routes: vec![],

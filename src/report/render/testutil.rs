@@ -132,6 +132,7 @@ pub(crate) fn report() -> Report {
             "GET /health: 2 of 10 ended in error".into(),
         ],
         incomplete: false,
+        missing_shards: vec![],
         totals,
         ignored: vec![],
         routes,

@@ -70,6 +70,7 @@ fn hostile_report() -> Report {
         verdict: Verdict::Fail,
         reasons: vec![format!("`GET /{SCRIPT}` fails")],
         incomplete: false,
+        missing_shards: vec![],
         totals: counts,
         ignored: vec![rule.clone()],
         routes: vec![RouteReport {
