@@ -11,7 +11,7 @@ mod arrays;
 mod binary;
 mod body;
 mod canonical;
-mod decode;
+pub(crate) mod decode;
 mod difference;
 mod headers;
 mod json;
