@@ -149,14 +149,12 @@ impl Redactor {
             Body::Text(text) => serde_json::from_str::<Value>(text).ok(),
             Body::Binary(_) => None,
         };
-        match parsed {
-            Some(mut value) => {
-                if self.value(&mut value) {
-                    *body = Body::Text(value.to_string());
-                }
-            }
-            None if claims_json => *body = Body::Text(REDACTED_BODY.to_string()),
-            None => {}
+        let redacted = match parsed {
+            Some(mut value) => self.value(&mut value).then(|| value.to_string()),
+            None => claims_json.then(|| REDACTED_BODY.to_string()),
+        };
+        if let Some(text) = redacted {
+            *body = Body::Text(text);
         }
     }
 

@@ -197,7 +197,7 @@ fn encoded_account(side: &'static str, coding: Option<&'static str>) -> TestServ
                 headers.push(("content-encoding".into(), coding.into()));
                 encoded(coding, body.as_bytes())
             }
-            None => body[..body.len() - 2].as_bytes().to_vec(),
+            None => body.as_bytes()[..body.len() - 2].to_vec(),
         };
         Action::Respond {
             status: 200,
