@@ -4,6 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::config::values;
+use crate::replay::filter::RouteGlob;
+
 /// Replay captured traffic against an old and a new implementation, diff the responses
 /// structurally, and gate the cutover on what differs.
 #[derive(Debug, Parser)]
@@ -81,7 +84,11 @@ The merged report.json equals what one unpartitioned run gives (latency aside, w
 timing): counts add up, examples are the first in input order, noise and the gate are decided
 again on the whole, against the snapshot and gate settings given here. When every part has
 outcomes.jsonl.zst, they are joined into OUT/outcomes.jsonl.zst, which `shadowdiff diff`
-re-judges like one run's.";
+re-judges like one run's.
+
+The parts must be the shards of one run, each once: a folder named twice, two parts with the
+same shard, shards of different partitions or of different recordings, a whole run with other
+parts, or a missing shard (unless --allow-partial) stop the merge with exit 2.";
 
 /// Arguments of `shadowdiff accept`.
 #[derive(Debug, Args)]
@@ -90,8 +97,8 @@ pub struct AcceptArgs {
     #[arg(long, conflicts_with = "route")]
     pub all: bool,
     /// Accept only the pending changes of routes matching this glob (repeatable).
-    #[arg(long, value_name = "GLOB")]
-    pub route: Vec<String>,
+    #[arg(long, value_name = "GLOB", value_parser = RouteGlob::new)]
+    pub route: Vec<RouteGlob>,
     /// Why these differences are acceptable; written into the snapshot.
     #[arg(long, value_name = "TEXT")]
     pub reason: Option<String>,
@@ -123,9 +130,13 @@ pub struct MergeArgs {
     /// Report folders of the parts (each holds aggregate.json).
     #[arg(value_name = "DIR", required = true)]
     pub parts: Vec<PathBuf>,
-    /// The merged report folder.
-    #[arg(long, value_name = "DIR", default_value = "shadowdiff-report")]
-    pub out: PathBuf,
+    /// The merged report folder [default: `out` of shadowdiff.toml, else shadowdiff-report].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Merge even when shards of the partition are missing: the report names them and its
+    /// verdict says it is partial.
+    #[arg(long)]
+    pub allow_partial: bool,
     /// How the merged outcomes are judged.
     #[command(flatten)]
     pub report: ReportArgs,
@@ -185,21 +196,21 @@ pub struct RunArgs {
     /// Comparator rules: a TOML file or a folder of them [default: comparators/].
     #[arg(long, value_name = "PATH")]
     pub rules: Option<PathBuf>,
-    /// The report folder [default: shadowdiff-report].
+    /// The report folder [default: `out` of shadowdiff.toml, else shadowdiff-report].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Exchanges in flight at most [default: 32].
-    #[arg(long, value_name = "N")]
+    /// Exchanges in flight at most, 1 or more [default: 32].
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = parse_count::<usize>)]
     pub concurrency: Option<usize>,
-    /// Exchanges started per second at most [default: no limit].
-    #[arg(long, value_name = "N")]
+    /// Exchanges started per second at most, 0.001 or more [default: no limit].
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = parse_per_second)]
     pub rate: Option<f64>,
-    /// Per-request timeout, e.g. 500ms, 10s [default: 10s].
-    #[arg(long, value_name = "DURATION", value_parser = crate::config::parse_duration)]
+    /// Per-request timeout, e.g. 500ms, 10s, 1m, at most 24h [default: 10s].
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true, value_parser = crate::config::parse_duration)]
     pub timeout: Option<std::time::Duration>,
     /// Retries of a failed call that cannot repeat it: nothing sent, or an idempotent method
-    /// with no byte of an answer [default: 2].
-    #[arg(long, value_name = "N")]
+    /// with no byte of an answer; 0 to 10 [default: 2].
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = parse_retries)]
     pub retries: Option<u32>,
     /// The largest response body (an exec target's answer line) read; a larger one is the
     /// error body_too_large [default: 16777216, 16 MiB].
@@ -212,11 +223,11 @@ pub struct RunArgs {
     #[arg(long, value_name = "METHOD")]
     pub allow_method: Vec<String>,
     /// Replay only routes matching this glob, e.g. "GET /orders/*" (repeatable).
-    #[arg(long, value_name = "GLOB")]
-    pub include_route: Vec<String>,
+    #[arg(long, value_name = "GLOB", value_parser = RouteGlob::new)]
+    pub include_route: Vec<RouteGlob>,
     /// Skip routes matching this glob (repeatable).
-    #[arg(long, value_name = "GLOB")]
-    pub exclude_route: Vec<String>,
+    #[arg(long, value_name = "GLOB", value_parser = RouteGlob::new)]
+    pub exclude_route: Vec<RouteGlob>,
     /// Replay only this method (repeatable).
     #[arg(long, value_name = "METHOD")]
     pub method: Vec<String>,
@@ -224,7 +235,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "KEY=VALUE", value_parser = parse_tag)]
     pub tag: Vec<(String, String)>,
     /// The longest recording line accepted, in bytes after decompression.
-    #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024 * 1024)]
+    #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024 * 1024, allow_negative_numbers = true, value_parser = parse_count::<usize>)]
     pub max_line_bytes: usize,
     /// How the outcomes are judged and reported.
     #[command(flatten)]
@@ -263,7 +274,7 @@ pub struct ImportArgs {
     #[arg(long, short, value_name = "OUT")]
     pub out: PathBuf,
     /// The largest record accepted, in bytes after decompression.
-    #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024 * 1024)]
+    #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024 * 1024, allow_negative_numbers = true, value_parser = parse_count::<usize>)]
     pub max_line_bytes: usize,
 }
 
@@ -290,11 +301,11 @@ pub struct DiffArgs {
     /// Comparator rules: a TOML file or a folder of them [default: comparators/ when it exists].
     #[arg(long, value_name = "PATH")]
     pub rules: Option<PathBuf>,
-    /// The report folder.
-    #[arg(long, value_name = "DIR", default_value = "shadowdiff-report")]
-    pub out: PathBuf,
+    /// The report folder [default: `out` of shadowdiff.toml, else shadowdiff-report].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
     /// The longest recording line accepted, in bytes after decompression.
-    #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024 * 1024)]
+    #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024 * 1024, allow_negative_numbers = true, value_parser = parse_count::<usize>)]
     pub max_line_bytes: usize,
     /// How the outcomes are judged and reported.
     #[command(flatten)]
@@ -337,17 +348,17 @@ pub struct RecordArgs {
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: PathBuf,
     /// Start a new part after this many bytes of JSON (before compression).
-    #[arg(long, value_name = "BYTES", default_value_t = 256 * 1024 * 1024)]
+    #[arg(long, value_name = "BYTES", default_value_t = 256 * 1024 * 1024, allow_negative_numbers = true, value_parser = parse_count::<u64>)]
     pub rotate_bytes: u64,
     /// The share of requests recorded, between 0 and 1 (deterministic per request).
-    #[arg(long, value_name = "RATE", default_value_t = 1.0, value_parser = parse_rate)]
+    #[arg(long, value_name = "RATE", default_value_t = 1.0, allow_negative_numbers = true, value_parser = parse_rate)]
     pub sample: f64,
     /// Record only routes matching this glob, e.g. "GET /orders/*" (repeatable).
-    #[arg(long, value_name = "GLOB")]
-    pub include_route: Vec<String>,
+    #[arg(long, value_name = "GLOB", value_parser = RouteGlob::new)]
+    pub include_route: Vec<RouteGlob>,
     /// Do not record routes matching this glob (repeatable).
-    #[arg(long, value_name = "GLOB")]
-    pub exclude_route: Vec<String>,
+    #[arg(long, value_name = "GLOB", value_parser = RouteGlob::new)]
+    pub exclude_route: Vec<RouteGlob>,
     /// Record only this method (repeatable).
     #[arg(long, value_name = "METHOD")]
     pub method: Vec<String>,
@@ -357,16 +368,16 @@ pub struct RecordArgs {
     /// Write secret header values to the recording as they were sent.
     #[arg(long)]
     pub keep_secrets: bool,
-    /// How long one upstream call may take before the client gets a 502.
-    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = crate::config::parse_duration)]
+    /// How long one upstream call may take before the client gets a 502 (at most 24h).
+    #[arg(long, value_name = "DURATION", default_value = "30s", allow_hyphen_values = true, value_parser = crate::config::parse_duration)]
     pub timeout: std::time::Duration,
     /// The largest upstream body kept in the recording; a larger one still reaches the client
     /// whole, and its exchange is recorded without the response.
     #[arg(long, value_name = "BYTES", default_value_t = crate::replay::target::DEFAULT_MAX_BODY_BYTES,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub max_body_bytes: u64,
-    /// How long in-flight requests may take to finish after Ctrl-C or SIGTERM.
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = crate::config::parse_duration)]
+    /// How long in-flight requests may take to finish after Ctrl-C or SIGTERM (at most 24h).
+    #[arg(long, value_name = "DURATION", default_value = "10s", allow_hyphen_values = true, value_parser = crate::config::parse_duration)]
     pub drain_timeout: std::time::Duration,
 }
 
@@ -383,13 +394,13 @@ pub struct ReportArgs {
     pub snapshot: Option<PathBuf>,
     /// The largest share of a route's compared exchanges that may show differences not
     /// accepted by the snapshot (0.02 = 2 %) [default: 0].
-    #[arg(long, value_name = "RATE", value_parser = parse_rate)]
+    #[arg(long, value_name = "RATE", allow_negative_numbers = true, value_parser = parse_rate)]
     pub max_diff_rate: Option<f64>,
     /// The largest share of a route's compared exchanges that may end in error [default: 0].
-    #[arg(long, value_name = "RATE", value_parser = parse_rate)]
+    #[arg(long, value_name = "RATE", allow_negative_numbers = true, value_parser = parse_rate)]
     pub max_error_rate: Option<f64>,
-    /// Routes with fewer compared exchanges are reported but not judged [default: 1].
-    #[arg(long, value_name = "N")]
+    /// Routes with fewer compared exchanges (1 or more) are reported but not judged [default: 1].
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = parse_count::<u64>)]
     pub min_exchanges: Option<u64>,
     /// Also redact this header's values in every report and the outcomes file (repeatable).
     #[arg(long, value_name = "NAME")]
@@ -408,9 +419,9 @@ pub struct OutputArgs {
     /// Print nothing on stdout.
     #[arg(long, short)]
     pub quiet: bool,
-    /// Threads used for replaying (`run`: one replay lane each), parsing and comparing
-    /// [default: one per core].
-    #[arg(long, value_name = "N")]
+    /// Threads used for replaying (`run`: one replay lane each), parsing and comparing, 1 or
+    /// more [default: one per core].
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = parse_count::<usize>)]
     pub threads: Option<usize>,
 }
 
@@ -429,13 +440,23 @@ pub enum Format {
     Html,
 }
 
-/// Parses a rate between 0 and 1.
+/// Parses a share between 0 and 1.
 fn parse_rate(text: &str) -> Result<f64, String> {
-    let rate: f64 = text
-        .parse()
-        .map_err(|_| format!("`{text}` is not a number; write a rate such as 0.02"))?;
-    if !(0.0..=1.0).contains(&rate) {
-        return Err(format!("`{text}` is not between 0 and 1; 0.02 means 2 %"));
-    }
-    Ok(rate)
+    values::share(values::number(text)?)
+}
+
+/// Parses exchanges a second, 0.001 or more.
+fn parse_per_second(text: &str) -> Result<f64, String> {
+    values::per_second(values::number(text)?)
+}
+
+/// Parses a whole number of at least 1.
+fn parse_count<T: TryFrom<u64>>(text: &str) -> Result<T, String> {
+    let count = values::at_least_one(values::whole(text, "at least 1")?)?;
+    T::try_from(count).map_err(|_| format!("`{text}` is too large"))
+}
+
+/// Parses retries: 0 to 10.
+fn parse_retries(text: &str) -> Result<u32, String> {
+    values::retries(values::whole(text, "from 0 to 10")?)
 }

@@ -1,16 +1,25 @@
 //! `shadowdiff.toml`: the project's run settings, so that `shadowdiff run` alone does the
-//! configured job. Flags override the file; the file overrides built-in defaults.
+//! configured job. Flags override the file; the file overrides built-in defaults. Every value is
+//! checked for range when the file is read, and errors name the file and the line of the key.
+
+mod lines;
+pub mod values;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::error::{Error, Location, Result};
+use crate::error::{Error, Location, Origin, Result};
 use crate::replay::target::TargetConfig;
+
+pub use self::lines::KeyLines;
+pub use self::values::parse_duration;
 
 /// The file read when `--config` is not given, if it exists.
 pub const DEFAULT_CONFIG: &str = "shadowdiff.toml";
+/// The report folder when neither `--out` nor `out =` says.
+pub const DEFAULT_OUT: &str = "shadowdiff-report";
 
 /// The settings of `shadowdiff.toml`; every key is optional.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -52,6 +61,12 @@ pub struct Config {
     /// What is kept out of reports and the outcomes file.
     #[serde(default)]
     pub redact: RedactConfig,
+    /// The file these settings were read from (none: built-in defaults).
+    #[serde(skip)]
+    pub file: Option<PathBuf>,
+    /// The line of each key in that file.
+    #[serde(skip)]
+    pub lines: KeyLines,
 }
 
 /// `[redact]`: secrets beyond authorization, cookie, set-cookie and proxy-authorization.
@@ -98,36 +113,15 @@ impl<'de> Deserialize<'de> for Duration {
             Seconds(f64),
             Text(String),
         }
-        let text = match Raw::deserialize(deserializer)? {
-            Raw::Seconds(seconds) => seconds.to_string(),
-            Raw::Text(text) => text,
-        };
-        parse_duration(&text)
-            .map(Duration)
-            .map_err(serde::de::Error::custom)
+        match Raw::deserialize(deserializer)? {
+            Raw::Seconds(seconds) => {
+                values::seconds_duration(seconds).map_err(|why| format!("{seconds:?} {why}"))
+            }
+            Raw::Text(text) => parse_duration(&text),
+        }
+        .map(Duration)
+        .map_err(serde::de::Error::custom)
     }
-}
-
-/// Parses `250ms`, `10s`, `2m` or a plain number of seconds.
-pub fn parse_duration(text: &str) -> std::result::Result<std::time::Duration, String> {
-    let text = text.trim();
-    let (number, scale) = if let Some(n) = text.strip_suffix("ms") {
-        (n, 0.001)
-    } else if let Some(n) = text.strip_suffix('s') {
-        (n, 1.0)
-    } else if let Some(n) = text.strip_suffix('m') {
-        (n, 60.0)
-    } else {
-        (text, 1.0)
-    };
-    let value: f64 = number
-        .trim()
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration; write e.g. 500ms, 10s or 2m"))?;
-    if !value.is_finite() || value <= 0.0 {
-        return Err(format!("`{text}` must be a positive duration"));
-    }
-    Ok(std::time::Duration::from_secs_f64(value * scale))
 }
 
 /// `[gate]`.
@@ -202,7 +196,7 @@ impl Config {
         Config::parse(&text, path)
     }
 
-    /// Parses the text of a config file; errors name the file and line.
+    /// Parses the text of a config file and checks its values; errors name the file and line.
     pub fn parse(text: &str, path: &Path) -> Result<Config> {
         let mut config: Config = toml::from_str(text).map_err(|err| {
             let line = err
@@ -217,19 +211,107 @@ impl Config {
                 message,
             )
         })?;
+        config.file = Some(path.to_path_buf());
+        config.lines = KeyLines::of(text);
         if let Some(unknown) = config
             .targets
             .keys()
             .find(|name| !["old", "new", "noise"].contains(&name.as_str()))
         {
             return Err(Error::config(
-                Location::file(path),
+                config.at(&format!("targets.{unknown}")),
                 format!("unknown target `{unknown}`; expected [targets.old], [targets.new] or [targets.noise]"),
             ));
+        }
+        config.check()?;
+        let origins: Vec<(String, Origin)> = config
+            .targets
+            .keys()
+            .map(|role| (role.clone(), config.origin(&format!("targets.{role}"))))
+            .collect();
+        for (role, origin) in origins {
+            if let Some(target) = config.targets.get_mut(&role) {
+                target.origin = Some(origin);
+            }
         }
         let base = path.parent().unwrap_or(Path::new(""));
         config.rebase(base);
         Ok(config)
+    }
+
+    /// Where the key at the dotted `path` is (`gate.route[0].match`): the file and its line, or
+    /// the line of the nearest enclosing key.
+    pub fn at(&self, path: &str) -> Location {
+        Location {
+            path: self
+                .file
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG)),
+            line: self.lines.get(path),
+        }
+    }
+
+    /// The origin of the table at `table` (`targets.old`), naming its keys' lines in errors.
+    fn origin(&self, table: &str) -> Origin {
+        let prefix = format!("{table}.");
+        let mut lines: BTreeMap<String, u64> = self
+            .lines
+            .iter()
+            .filter_map(|(key, line)| key.strip_prefix(&prefix).map(|k| (k.to_string(), line)))
+            .collect();
+        if let Some(line) = self.lines.get(table) {
+            lines.insert(String::new(), line);
+        }
+        Origin::File {
+            path: self.at(table).path,
+            table: table.to_string(),
+            lines,
+        }
+    }
+
+    /// Checks every value for its range; the error names the key's line.
+    fn check(&self) -> Result<()> {
+        let fail = |key: &str, why: String| Error::config(self.at(key), format!("{key}: {why}"));
+        if let Some(concurrency) = self.concurrency {
+            values::at_least_one(concurrency as u64).map_err(|why| fail("concurrency", why))?;
+        }
+        if let Some(rate) = self.rate {
+            values::per_second(rate).map_err(|why| fail("rate", why))?;
+        }
+        if let Some(retries) = self.retries {
+            values::retries(retries).map_err(|why| fail("retries", why))?;
+        }
+        let gate = &self.gate;
+        let mut tables = vec![(
+            "gate".to_string(),
+            gate.max_diff_rate,
+            gate.max_error_rate,
+            gate.min_exchanges,
+        )];
+        tables.extend(gate.route.iter().enumerate().map(|(i, route)| {
+            (
+                format!("gate.route[{i}]"),
+                route.max_diff_rate,
+                route.max_error_rate,
+                route.min_exchanges,
+            )
+        }));
+        for (table, max_diff_rate, max_error_rate, min_exchanges) in tables {
+            let key = |name: &str| format!("{table}.{name}");
+            if let Some(rate) = max_diff_rate {
+                values::share(rate).map_err(|why| fail(&key("max_diff_rate"), why))?;
+            }
+            if let Some(rate) = max_error_rate {
+                values::share(rate).map_err(|why| fail(&key("max_error_rate"), why))?;
+            }
+            if let Some(count) = min_exchanges {
+                values::at_least_one(count).map_err(|why| fail(&key("min_exchanges"), why))?;
+            }
+        }
+        if let Some(significance) = self.noise.significance {
+            values::share(significance).map_err(|why| fail("noise.significance", why))?;
+        }
+        Ok(())
     }
 
     /// Makes relative paths in the file relative to the file's folder.
@@ -251,6 +333,13 @@ impl Config {
         self.rules = self.rules.as_ref().map(join);
         self.out = self.out.as_ref().map(join);
         self.snapshot = self.snapshot.as_ref().map(join);
+    }
+
+    /// The report folder: the flag, else `out` of the file, else [`DEFAULT_OUT`].
+    pub fn out_dir(&self, flag: Option<&Path>) -> PathBuf {
+        flag.map(Path::to_path_buf)
+            .or_else(|| self.out.clone())
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_OUT))
     }
 }
 
@@ -331,21 +420,50 @@ tags = { source = "prod-eu" }
     }
 
     #[test]
-    fn durations() {
+    fn values_out_of_range_name_the_file_and_line_of_the_key() {
+        let cases = [
+            ("concurrency = 0\n", "c.toml:1: concurrency: must be at least 1"),
+            ("\nrate = -5\n", "c.toml:2: rate: -5 is not a rate"),
+            ("rate = nan\n", "c.toml:1: rate: nan is not a rate"),
+            ("retries = 11\n", "c.toml:1: retries: 11 is more than 10"),
+            ("[noise]\nsignificance = nan\n", "c.toml:2: noise.significance: nan is not"),
+            ("[noise]\nsignificance = 2\n", "c.toml:2: noise.significance: 2 is not between 0 and 1"),
+            ("[gate]\nmax_error_rate = 1.5\n", "c.toml:2: gate.max_error_rate: 1.5 is not"),
+            ("[gate]\nmin_exchanges = 0\n", "c.toml:2: gate.min_exchanges: must be at least 1"),
+            (
+                "[[gate.route]]\nmatch = \"a\"\n[[gate.route]]\nmatch = \"b\"\nmax_diff_rate = -1\n",
+                "c.toml:5: gate.route[1].max_diff_rate: -1 is not between 0 and 1",
+            ),
+            ("timeout = \"1e30s\"\n", "c.toml:1: `1e30s` is not a duration"),
+            ("timeout = 1e30\n", "c.toml:1: 1e30 is not a duration"),
+            ("timeout = 90000\n", "c.toml:1: 90000.0 is longer than 24h"),
+            ("\ntimeout = -1\n", "c.toml:2: -1.0 is not a duration"),
+        ];
+        for (text, expected) in cases {
+            let err = Config::parse(text, Path::new("c.toml")).unwrap_err();
+            assert!(err.to_string().starts_with(expected), "{text}: {err}");
+            assert_eq!(err.exit_code(), crate::error::exit::BAD_INPUT);
+        }
+    }
+
+    #[test]
+    fn targets_know_the_file_and_lines_they_came_from() {
+        let text = "rate = 5\n[targets.new]\nurl = \"ftp://x\"\n";
+        let config = Config::parse(text, Path::new("ci/other.toml")).unwrap();
+        let origin = config.targets["new"].origin.clone().expect("origin");
         assert_eq!(
-            parse_duration("250ms"),
-            Ok(std::time::Duration::from_millis(250))
+            origin.error("url", "bad").to_string(),
+            "ci/other.toml:3: [targets.new] url: bad"
         );
-        assert_eq!(
-            parse_duration("2m"),
-            Ok(std::time::Duration::from_secs(120))
-        );
-        assert_eq!(
-            parse_duration("1.5"),
-            Ok(std::time::Duration::from_millis(1500))
-        );
-        assert!(parse_duration("0s").is_err());
-        assert!(parse_duration("fast").is_err());
+        assert_eq!(config.at("rate"), Location::line("ci/other.toml", 1));
+    }
+
+    #[test]
+    fn the_report_folder_is_the_flag_then_the_file_then_the_default() {
+        let config = Config::parse("out = \"rep\"\n", Path::new("p/s.toml")).unwrap();
+        assert_eq!(config.out_dir(None), PathBuf::from("p/rep"));
+        assert_eq!(config.out_dir(Some(Path::new("x"))), PathBuf::from("x"));
+        assert_eq!(Config::default().out_dir(None), PathBuf::from(DEFAULT_OUT));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! after "error: ". Exit codes (DESIGN.md §5): 0 pass, 1 gate failed, 2 bad usage, config or
 //! input, 3 a target failed.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -39,6 +40,49 @@ impl fmt::Display for Location {
         match self.line {
             Some(line) => write!(f, "{}:{}", self.path.display(), line),
             None => write!(f, "{}", self.path.display()),
+        }
+    }
+}
+
+/// Where a setting was given, so that an error about it names the flag, or the file and the
+/// line of the key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// A command-line flag (`--old`).
+    Flag(String),
+    /// A table of a settings file (`[targets.old]`) and the lines of its keys.
+    File {
+        /// The settings file.
+        path: PathBuf,
+        /// The table's dotted name (`targets.old`).
+        table: String,
+        /// The table's own line (under `""`) and its keys' (`url`, `headers.set.x`).
+        lines: BTreeMap<String, u64>,
+    },
+}
+
+impl Origin {
+    /// A bad-setting error (exit 2) about `key` of this origin: `--old: MESSAGE`, or
+    /// `FILE:LINE: [TABLE] KEY: MESSAGE` with the key's line (the table's when it has none).
+    pub fn error(&self, key: &str, message: impl Into<String>) -> Error {
+        let message = message.into();
+        match self {
+            Origin::Flag(flag) => Error::Usage(format!("{flag}: {message}")),
+            Origin::File { path, table, lines } => {
+                let line = lines.get(key).or_else(|| lines.get("")).copied();
+                let label = if key.is_empty() {
+                    format!("[{table}]")
+                } else {
+                    format!("[{table}] {key}")
+                };
+                Error::config(
+                    Location {
+                        path: path.clone(),
+                        line,
+                    },
+                    format!("{label}: {message}"),
+                )
+            }
         }
     }
 }
@@ -149,5 +193,25 @@ mod tests {
             message: "connection refused".into(),
         };
         assert_eq!(err.exit_code(), exit::TARGET_FAILED);
+    }
+
+    #[test]
+    fn origins_name_the_flag_or_the_file_and_line_of_the_key() {
+        let flag = Origin::Flag("--old".into()).error("url", "unknown target url `ftp://x`");
+        assert_eq!(flag.to_string(), "--old: unknown target url `ftp://x`");
+        let file = Origin::File {
+            path: "ci/other.toml".into(),
+            table: "targets.new".into(),
+            lines: [(String::new(), 4), ("url".to_string(), 5)].into(),
+        };
+        assert_eq!(
+            file.error("url", "bad").to_string(),
+            "ci/other.toml:5: [targets.new] url: bad"
+        );
+        assert_eq!(
+            file.error("ready", "bad").to_string(),
+            "ci/other.toml:4: [targets.new] ready: bad"
+        );
+        assert_eq!(file.error("url", "x").exit_code(), exit::BAD_INPUT);
     }
 }

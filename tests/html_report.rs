@@ -1,7 +1,10 @@
 //! report.html in a real browser: headless Chromium opens the page written by `shadowdiff
 //! diff` for recordings that carry markup, and the dumped DOM shows that the page's own script
 //! ran (the Content-Security-Policy hash is right) while the recorded markup stayed text.
-//! CI installs Chromium (.ci/run); without it this test fails rather than pass unseen.
+//! The test runs wherever `chromium` or `chromium-browser` is on PATH. Where there is none it
+//! says on stderr that it did not run and why (visible with `--nocapture`) and passes, so a fresh
+//! clone's `cargo test` passes; with `SHADOWDIFF_REQUIRE_BROWSER=1` (set by .ci/run, which
+//! installs Chromium) a missing browser fails it instead, so CI never passes it unseen.
 
 mod common;
 
@@ -17,28 +20,37 @@ const BROWSER_TIMEOUT: Duration = Duration::from_secs(60);
 const SCRIPT: &str = "<script>document.title='pwned'</script>";
 const IMG: &str = "<img src=x onerror=\"document.title='pwned2'\">";
 
-/// The Chromium binary on PATH.
-fn chromium() -> PathBuf {
+/// Set to `1` where a missing browser must fail the test rather than skip it (.ci/run).
+const REQUIRE_BROWSER: &str = "SHADOWDIFF_REQUIRE_BROWSER";
+
+/// The Chromium binary on PATH, if there is one.
+fn find_chromium() -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
-    for name in ["chromium", "chromium-browser"] {
-        for dir in std::env::split_paths(&path) {
-            let candidate = dir.join(name);
-            if candidate.is_file() {
-                return candidate;
-            }
-        }
+    ["chromium", "chromium-browser"].iter().find_map(|name| {
+        std::env::split_paths(&path)
+            .map(|dir| dir.join(name))
+            .find(|candidate| candidate.is_file())
+    })
+}
+
+/// The browser to run, or `None` (said on stderr) when there is none and none is required.
+fn chromium() -> Option<PathBuf> {
+    let found = find_chromium();
+    if found.is_none() {
+        let why = "Chromium is not on PATH (`chromium` or `chromium-browser`); \
+                   `apt-get install -y chromium` installs it";
+        let required = std::env::var_os(REQUIRE_BROWSER).is_some_and(|v| v == "1");
+        assert!(!required, "{REQUIRE_BROWSER}=1 but {why}");
+        eprintln!("html_report: the browser test did not run: {why}");
     }
-    panic!(
-        "this test needs Chromium (`chromium` or `chromium-browser` on PATH): \
-         `apt-get install -y chromium` (.ci/run installs it)"
-    );
+    found
 }
 
 /// The DOM of `page` after its scripts ran, as headless Chromium dumps it.
-fn dump_dom(page: &Path, scratch: &Path) -> String {
+fn dump_dom(browser: &Path, page: &Path, scratch: &Path) -> String {
     let profile = scratch.join("profile");
     let dom = scratch.join("dom.html");
-    let mut child = Command::new(chromium())
+    let mut child = Command::new(browser)
         .args([
             "--headless",
             "--no-sandbox",
@@ -79,6 +91,9 @@ fn dump_dom(page: &Path, scratch: &Path) -> String {
 
 #[test]
 fn the_page_runs_its_own_script_and_shows_recorded_markup_as_text() {
+    let Some(browser) = chromium() else {
+        return;
+    };
     let p = Project::new();
     let note = |text: &str| serde_json::json!({ "text": text }).to_string();
     p.file(
@@ -108,7 +123,11 @@ fn the_page_runs_its_own_script_and_shows_recorded_markup_as_text() {
     assert_eq!(routes.len(), 2, "{routes:?}");
 
     let scratch = tempfile::tempdir().expect("temp folder");
-    let dom = dump_dom(&p.path().join("report/report.html"), scratch.path());
+    let dom = dump_dom(
+        &browser,
+        &p.path().join("report/report.html"),
+        scratch.path(),
+    );
 
     assert!(
         dom.contains("data-ready=\"1\""),

@@ -155,3 +155,135 @@ fn diff_redacts_fields_named_by_flag() {
     files.push(("shadowdiff.snap.new".into(), p.read("shadowdiff.snap.new")));
     assert_no_secret(&files, &run);
 }
+
+/// `body` encoded with `coding` as a server would send it.
+fn encoded(coding: &str, body: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    match coding {
+        "gzip" => {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            e.write_all(body).unwrap();
+            e.finish().unwrap()
+        }
+        "deflate" => {
+            let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+            e.write_all(body).unwrap();
+            e.finish().unwrap()
+        }
+        "br" => {
+            let mut out = Vec::new();
+            {
+                let mut w = brotli::CompressorWriter::new(&mut out, 4096, 5, 22);
+                w.write_all(body).unwrap();
+            }
+            out
+        }
+        "zstd" => zstd::encode_all(body, 3).unwrap(),
+        other => panic!("{other}"),
+    }
+}
+
+/// A server answering JSON whose `auth.token` is a secret, encoded with `coding`, or, without
+/// one, as JSON cut short that cannot parse.
+fn encoded_account(side: &'static str, coding: Option<&'static str>) -> TestServer {
+    TestServer::start(move |request| {
+        let id = request.path.rsplit('/').next().unwrap_or("0").to_string();
+        let body = format!(
+            r#"{{"id":{id},"auth":{{"token":"SECRET-TOKEN-{side}-{id}"}},"side":"{side}"}}"#
+        );
+        let mut headers = vec![("content-type".to_string(), "application/json".to_string())];
+        let body = match coding {
+            Some(coding) => {
+                headers.push(("content-encoding".into(), coding.into()));
+                encoded(coding, body.as_bytes())
+            }
+            None => body.as_bytes()[..body.len() - 2].to_vec(),
+        };
+        Action::Respond {
+            status: 200,
+            headers,
+            body,
+        }
+    })
+}
+
+#[test]
+fn fields_in_encoded_or_unparseable_bodies_are_redacted_in_the_run_and_when_rejudged() {
+    for coding in [
+        Some("gzip"),
+        Some("deflate"),
+        Some("br"),
+        Some("zstd"),
+        None,
+    ] {
+        let p = Project::new();
+        recordings(&p);
+        let (old, new) = (
+            encoded_account("OLD", coding),
+            encoded_account("NEW", coding),
+        );
+        let run = p.run(&[
+            "run",
+            "recs.jsonl",
+            "--old",
+            &old.url(),
+            "--new",
+            &new.url(),
+            "--redact-header",
+            "x-api-key",
+            "--redact-field",
+            "$..token",
+            "--format",
+            "markdown",
+        ]);
+        assert_eq!(run.code, 1, "{coding:?}: {}", run.stderr);
+        let report = p.read("shadowdiff-report/report.json");
+        if coding.is_some() {
+            // The comparison saw the real, decoded values.
+            assert!(report.contains("\"body $.auth.token changed\""), "{report}");
+            assert!(report.contains("\"body $.side changed\""), "{report}");
+        }
+        let mut files = all_text(&p.path().join("shadowdiff-report"));
+        files.push(("shadowdiff.snap.new".into(), p.read("shadowdiff.snap.new")));
+        assert_no_secret(&files, &run);
+        // Re-judged without any redaction setting, the stored file has nothing left to leak.
+        let rejudged = p.run(&[
+            "diff",
+            "shadowdiff-report/outcomes.jsonl.zst",
+            "--out",
+            "rejudged",
+            "--format",
+            "markdown",
+        ]);
+        // Bodies replaced whole are the same text on both sides: nothing differs any more.
+        let expected = if coding.is_some() { 1 } else { 0 };
+        assert_eq!(rejudged.code, expected, "{coding:?}: {}", rejudged.stderr);
+        let mut files = all_text(&p.path().join("rejudged"));
+        if p.path().join("shadowdiff.snap.new").exists() {
+            files.push(("shadowdiff.snap.new".into(), p.read("shadowdiff.snap.new")));
+        }
+        assert_no_secret(&files, &rejudged);
+        let outcomes = all_text(&p.path().join("shadowdiff-report"))
+            .into_iter()
+            .find(|(name, _)| name.ends_with("outcomes.jsonl.zst"))
+            .map(|(_, text)| text)
+            .expect("outcomes");
+        if let Some(coding) = coding {
+            assert!(
+                outcomes.contains(&format!("[\"x-shadowdiff-decoded\",\"{coding}\"]")),
+                "the stored body says it was decoded: {outcomes}"
+            );
+            assert!(outcomes.contains(r#"\"side\":\"NEW\""#), "{outcomes}");
+        } else {
+            assert!(
+                outcomes.contains("[redacted: the body is not JSON"),
+                "{outcomes}"
+            );
+        }
+        if coding.is_some() {
+            let rejudged = p.read("rejudged/report.json");
+            assert!(rejudged.contains("\"body $.side changed\""), "{rejudged}");
+            assert!(!rejudged.contains("content-encoding"), "{rejudged}");
+        }
+    }
+}

@@ -165,33 +165,43 @@ fn merging_a_folder_without_an_aggregate_is_bad_input() {
 #[test]
 fn parts_judged_under_different_rules_do_not_merge() {
     let p = Project::new();
-    let rec = |id: &str, body: &str| {
-        serde_json::json!({
-            "id": id,
-            "request": {"method": "GET", "url": "/orders/1", "headers": [], "body": null},
-            "response": {"status": 200, "headers": [["content-type", "application/json"]],
-                         "body": {"text": body}},
+    let recs: Vec<String> = (1..=4)
+        .map(|i| {
+            serde_json::json!({
+                "id": format!("r{i}"),
+                "request": {"method": "GET", "url": "/orders/1", "headers": [], "body": null},
+            })
+            .to_string()
         })
-        .to_string()
-    };
-    p.file(
-        "a.jsonl",
-        lines(&[rec("r1", r#"{"id":1,"at":"10:00","by":"x"}"#)]),
-    );
-    p.file(
-        "b.jsonl",
-        lines(&[rec("r1", r#"{"id":1,"at":"10:01","by":"y"}"#)]),
-    );
+        .collect();
+    p.file("recs.jsonl", lines(&recs));
+    let old = TestServer::start(|_| json(200, r#"{"id":1,"at":"10:00","by":"x"}"#));
+    let new = TestServer::start(|_| json(200, r#"{"id":1,"at":"10:01","by":"y"}"#));
     // Both rule sets hide one difference with their first rule, but not the same one.
     p.file("one/rules.toml", "[defaults]\nignore = [\"$.at\"]\n");
     p.file("two/rules.toml", "[defaults]\nignore = [\"$.by\"]\n");
-    for (rules, out) in [("one", "part1"), ("two", "part2")] {
-        let diff = p.run(&[
-            "diff", "a.jsonl", "b.jsonl", "--rules", rules, "--out", out, "-q",
+    let shard = |rules: &str, partition: &str, out: &str| {
+        let run = p.run(&[
+            "run",
+            "recs.jsonl",
+            "--old",
+            &old.url(),
+            "--new",
+            &new.url(),
+            "--rules",
+            rules,
+            "--partition",
+            partition,
+            "--out",
+            out,
+            "-q",
         ]);
-        assert_eq!(diff.code, 1, "{}", diff.stderr);
-    }
-    let same = p.run(&["report", "merge", "part1", "part1", "--out", "same", "-q"]);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+    };
+    shard("one", "count:1/2", "part1");
+    shard("one", "count:2/2", "same2");
+    shard("two", "count:2/2", "part2");
+    let same = p.run(&["report", "merge", "part1", "same2", "--out", "same", "-q"]);
     assert_eq!(
         same.code, 1,
         "parts under the same rules merge: {}",
@@ -208,5 +218,205 @@ fn parts_judged_under_different_rules_do_not_merge() {
     assert!(
         !p.path().join("merged/report.json").exists(),
         "nothing is written for a refused merge"
+    );
+}
+
+/// 30 exchanges whose recorded responses `--old recorded --new recorded` replay, written to
+/// `name`; `salt` changes one body, so two salts are two different inputs.
+fn recorded(p: &Project, name: &str, salt: &str) {
+    let recs: Vec<String> = (1..=30)
+        .map(|i| {
+            let body = if i == 7 {
+                format!("{{\"salt\":\"{salt}\"}}")
+            } else {
+                format!("{{\"id\":{i}}}")
+            };
+            common::exchange(&format!("r{i}"), &format!("/orders/{i}"), 200, &body)
+        })
+        .collect();
+    p.file(name, lines(&recs));
+}
+
+/// Runs shard `partition` of `recs` with recorded targets into `out`.
+fn shard(p: &Project, recs: &str, partition: &str, out: &str) {
+    let run = p.run(&[
+        "run",
+        recs,
+        "--old",
+        "recorded",
+        "--new",
+        "recorded",
+        "--partition",
+        partition,
+        "--out",
+        out,
+        "-q",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+fn merge(p: &Project, args: &[&str]) -> common::Run {
+    let mut all = vec!["report", "merge"];
+    all.extend_from_slice(args);
+    p.run(&all)
+}
+
+#[test]
+fn overlapping_foreign_or_missing_shards_are_refused_naming_the_parts() {
+    let p = Project::new();
+    recorded(&p, "recs.jsonl", "a");
+    recorded(&p, "other.jsonl", "b");
+    for k in 1..=3 {
+        shard(&p, "recs.jsonl", &format!("hash:{k}/3"), &format!("s{k}"));
+    }
+    shard(&p, "other.jsonl", "hash:3/3", "foreign3");
+    shard(&p, "recs.jsonl", "hash:2/2", "half2");
+    shard(&p, "recs.jsonl", "count:2/3", "count2");
+    let whole = p.run(&[
+        "run",
+        "recs.jsonl",
+        "--old",
+        "recorded",
+        "--new",
+        "recorded",
+        "--out",
+        "whole",
+        "-q",
+    ]);
+    assert_eq!(whole.code, 0, "{}", whole.stderr);
+    std::fs::create_dir_all(p.path().join("copy1")).unwrap();
+    for file in ["aggregate.json", "report.json"] {
+        std::fs::copy(
+            p.path().join("s1").join(file),
+            p.path().join("copy1").join(file),
+        )
+        .unwrap();
+    }
+    let cases: &[(&[&str], &[&str])] = &[
+        (&["s1", "s1", "s2", "s3"], &["`s1` is named twice"]),
+        (
+            &["s1", "s2"],
+            &[
+                "shard hash:3/3 is missing",
+                "`s1` holds hash:1/3; `s2` holds hash:2/3",
+                "--allow-partial",
+            ],
+        ),
+        (
+            &["s1", "copy1", "s2", "s3"],
+            &["`s1` and `copy1` both hold shard hash:1/3"],
+        ),
+        (
+            &["s1", "s2", "foreign3"],
+            &[
+                "`s1` and `foreign3` read different recordings",
+                "30 and 30 exchanges",
+            ],
+        ),
+        (
+            &["s1", "half2"],
+            &["`s1` holds hash:1/3 and `half2` holds hash:2/2"],
+        ),
+        (
+            &["s1", "count2", "s3"],
+            &["`s1` holds hash:1/3 and `count2` holds count:2/3"],
+        ),
+        (&["whole", "s1"], &["`whole` covers a whole run"]),
+    ];
+    for (parts, needles) in cases {
+        let mut args = parts.to_vec();
+        args.extend(["--out", "merged", "-q"]);
+        let run = merge(&p, &args);
+        assert_eq!(run.code, 2, "{parts:?}: {}", run.stderr);
+        for needle in *needles {
+            assert!(
+                run.stderr.contains(needle),
+                "{parts:?}: `{needle}` not in {}",
+                run.stderr
+            );
+        }
+        assert!(
+            !p.path().join("merged").exists(),
+            "{parts:?} wrote a report"
+        );
+    }
+    // Every shard once, in any order: the whole run's totals.
+    let run = merge(&p, &["s3", "s1", "s2", "--out", "merged", "-q"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let merged: serde_json::Value = serde_json::from_str(&p.read("merged/report.json")).unwrap();
+    assert_eq!(merged["totals"]["exchanges"], 30);
+    assert!(merged.get("missing_shards").is_none(), "{merged}");
+    assert_eq!(
+        behaviour(&p.read("merged/report.json")),
+        behaviour(&p.read("whole/report.json"))
+    );
+    // The merged folder is a whole run now: it does not merge with a shard again.
+    let run = merge(&p, &["merged", "s1", "--out", "again", "-q"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("`merged` covers a whole run"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_partial_merge_says_which_shards_are_missing_everywhere() {
+    let p = Project::new();
+    recorded(&p, "recs.jsonl", "a");
+    for k in [1, 3] {
+        shard(&p, "recs.jsonl", &format!("hash:{k}/3"), &format!("s{k}"));
+    }
+    let run = merge(&p, &["s1", "s3", "--allow-partial", "--out", "merged"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.starts_with("shadowdiff: PASS (partial)\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("missing: hash:2/3"), "{}", run.stdout);
+    let report: serde_json::Value = serde_json::from_str(&p.read("merged/report.json")).unwrap();
+    assert_eq!(report["missing_shards"], serde_json::json!(["hash:2/3"]));
+    let first = report["reasons"][0].as_str().unwrap();
+    assert_eq!(
+        first,
+        "partial: this verdict covers hash:1/3, hash:3/3 of the partition only; missing: hash:2/3"
+    );
+    assert!(p
+        .read("merged/report.md")
+        .starts_with("## ✅ shadowdiff: PASS (partial)\n"));
+    assert!(p.read("merged/report.md").contains("missing: hash:2/3"));
+    let html = p.read("merged/report.html");
+    assert!(
+        html.contains("PASS (partial)") && html.contains("hash:2/3"),
+        "partial html"
+    );
+    assert!(p.read("merged/junit.xml").contains("missing: hash:2/3"));
+    // The partial merge and the shard it lacked make the whole run.
+    shard(&p, "recs.jsonl", "hash:2/3", "s2");
+    let run = merge(&p, &["merged", "s2", "--out", "whole", "-q"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let whole: serde_json::Value = serde_json::from_str(&p.read("whole/report.json")).unwrap();
+    assert_eq!(whole["totals"]["exchanges"], 30);
+    assert!(whole.get("missing_shards").is_none());
+}
+
+#[test]
+fn an_aggregate_of_an_older_version_is_refused_with_a_reason() {
+    let p = Project::new();
+    recorded(&p, "recs.jsonl", "a");
+    shard(&p, "recs.jsonl", "hash:1/2", "s1");
+    let path = p.path().join("s1/aggregate.json");
+    let mut state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    state["schema"] = "shadowdiff.aggregate/v1".into();
+    state.as_object_mut().unwrap().remove("part");
+    std::fs::write(&path, state.to_string()).unwrap();
+    let run = merge(&p, &["s1", "--out", "merged", "-q"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("s1/aggregate.json") && run.stderr.contains("older shadowdiff"),
+        "{}",
+        run.stderr
     );
 }

@@ -4,7 +4,6 @@
 use crate::cli::AcceptArgs;
 use crate::config::Config;
 use crate::error::{exit, Result};
-use crate::replay::filter::glob;
 use crate::report::snapshot::{load_pending, pending_path, write_pending, Change, Pending};
 use crate::report::Snapshot;
 
@@ -24,7 +23,7 @@ pub fn run(args: AcceptArgs) -> Result<u8> {
     }
     let accept_changes = args.all || !args.route.is_empty() || !args.prune;
     let on_route = |change: &Pending| {
-        args.route.is_empty() || args.route.iter().any(|g| glob(g, &change.route))
+        args.route.is_empty() || args.route.iter().any(|g| g.matches(&change.route))
     };
     let (chosen, rest): (Vec<Pending>, Vec<Pending>) =
         pending.into_iter().partition(|change| match change.change {

@@ -36,7 +36,7 @@ pub fn run(args: DiffArgs) -> Result<u8> {
         &|rule| rules.describe(rule).to_string(),
         TargetNames::default(),
         true,
-        &args.out,
+        &config.out_dir(args.out.as_deref()),
         &args.output,
     )?;
     Ok(exit_code(&report))

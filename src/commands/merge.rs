@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::cli::MergeArgs;
 use crate::config::Config;
 use crate::error::{Error, Location, Result};
+use crate::report::part::{combine, Named};
 use crate::report::{Aggregate, Report, TargetNames, AGGREGATE_FILE};
 
 use super::verdict::{exit_code, Judging};
@@ -15,9 +16,8 @@ use super::verdict::{exit_code, Judging};
 pub fn run(args: MergeArgs) -> Result<u8> {
     let config = Config::load(args.report.config.as_deref())?;
     let judging = Judging::load(&config, &args.report)?;
-    let mut merged = judging.aggregate();
-    let mut labels: BTreeMap<u32, String> = BTreeMap::new();
-    let mut targets = None;
+    let mut parts = Vec::new();
+    let mut named = Vec::new();
     for dir in &args.parts {
         let path = dir.join(AGGREGATE_FILE);
         let text = std::fs::read_to_string(&path).map_err(|err| match err.kind() {
@@ -27,7 +27,19 @@ pub fn run(args: MergeArgs) -> Result<u8> {
             ),
             _ => Error::io(&path, err),
         })?;
-        let (part, part_labels) = Aggregate::restore(&text, &path)?;
+        let (part, labels) = Aggregate::restore(&text, &path)?;
+        named.push(Named {
+            dir: dir.clone(),
+            resolved: std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone()),
+            part: part.part().clone(),
+        });
+        parts.push((path, part, labels));
+    }
+    let whole = combine(&named, args.allow_partial)?;
+    let find_stale = whole.missing().is_empty();
+    let mut merged = judging.aggregate();
+    let mut labels: BTreeMap<u32, String> = BTreeMap::new();
+    for (path, part, part_labels) in parts {
         for (rule, label) in part_labels {
             match labels.get(&rule) {
                 Some(known) if *known != label => {
@@ -47,23 +59,23 @@ pub fn run(args: MergeArgs) -> Result<u8> {
             }
         }
         merged.merge(part);
-        if targets.is_none() {
-            targets = part_targets(dir);
-        }
     }
+    merged.set_part(whole);
+    let targets = args.parts.iter().find_map(|dir| part_targets(dir));
     let describe = |rule: crate::rules::RuleId| {
         labels
             .get(&rule.0)
             .cloned()
             .unwrap_or_else(|| format!("rule {}", rule.0))
     };
-    merge_outcomes(&args.parts, &args.out)?;
+    let out = config.out_dir(args.out.as_deref());
+    merge_outcomes(&args.parts, &out)?;
     let report = judging.conclude(
         merged,
         &describe,
         targets.unwrap_or_default(),
-        true,
-        &args.out,
+        find_stale,
+        &out,
         &args.output,
     )?;
     Ok(exit_code(&report))

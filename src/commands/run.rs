@@ -7,12 +7,13 @@ use std::time::Duration;
 
 use crate::cli::RunArgs;
 use crate::config::Config;
-use crate::error::{exit, Error, Location, Result};
+use crate::error::{exit, Error, Origin, Result};
 use crate::recordings::{Limits, RawLines};
-use crate::replay::filter::Filters;
+use crate::replay::filter::{Filters, RouteGlob};
 use crate::replay::outcomes;
 use crate::replay::pipeline::{self, Finished, NoiseSource, Plan, Stop, Targets};
 use crate::replay::target::{Target, TargetConfig, TargetSettings, DEFAULT_MAX_BODY_BYTES};
+use crate::report::part::{Part, Shards};
 use crate::report::{ReportFolder, TargetNames};
 
 use super::diff::load_rules;
@@ -70,16 +71,11 @@ pub fn run(args: RunArgs) -> Result<u8> {
     let noise_target = target_config("noise", args.noise.as_deref(), &config)?;
     let noise_repeat =
         args.noise_repeat || (noise_target.is_none() && config.noise_repeat.unwrap_or(false));
-    let out = args
-        .out
-        .clone()
-        .or(config.out.clone())
-        .unwrap_or_else(|| PathBuf::from("shadowdiff-report"));
+    let out = config.out_dir(args.out.as_deref());
     let concurrency = args
         .concurrency
         .or(config.concurrency)
-        .unwrap_or(DEFAULT_CONCURRENCY)
-        .max(1);
+        .unwrap_or(DEFAULT_CONCURRENCY);
     // One replay lane (a thread with its own runtime and connection pools) per core or per
     // --threads, each with a share of the exchanges in flight.
     let lanes = args
@@ -102,12 +98,12 @@ pub fn run(args: RunArgs) -> Result<u8> {
     let filters = Filters {
         include_routes: [
             args.include_route.clone(),
-            config.filter.include_routes.clone(),
+            file_globs(&config, "include_routes", &config.filter.include_routes)?,
         ]
         .concat(),
         exclude_routes: [
             args.exclude_route.clone(),
-            config.filter.exclude_routes.clone(),
+            file_globs(&config, "exclude_routes", &config.filter.exclude_routes)?,
         ]
         .concat(),
         methods: [args.method.clone(), config.filter.methods.clone()].concat(),
@@ -131,7 +127,7 @@ pub fn run(args: RunArgs) -> Result<u8> {
         partition: args.partition,
         concurrency,
         lanes,
-        rate: args.rate.or(config.rate).filter(|rate| *rate > 0.0),
+        rate: args.rate.or(config.rate),
         retries: args.retries.or(config.retries).unwrap_or(DEFAULT_RETRIES),
         max_failures_in_a_row: FAILURES_IN_A_ROW,
     };
@@ -256,6 +252,10 @@ fn replay(job: Job, args: &RunArgs, folder: &mut ReportFolder) -> Result<u8> {
     if !reasons.is_empty() {
         aggregate.mark_incomplete(reasons.join("; "));
     }
+    aggregate.set_part(Part {
+        partition: args.partition.map(Shards::of),
+        input: ending.input,
+    });
     let report = judging.conclude_in(
         folder,
         aggregate,
@@ -273,21 +273,38 @@ fn replay(job: Job, args: &RunArgs, folder: &mut ReportFolder) -> Result<u8> {
     })
 }
 
-/// The target called `role`: the flag (a URL) over the file's `[targets.ROLE]`.
+/// The target called `role`: the flag (a URL) over the file's `[targets.ROLE]`; errors about
+/// it name the flag, or the file and line.
 fn target_config(role: &str, flag: Option<&str>, config: &Config) -> Result<Option<TargetConfig>> {
     if let Some(url) = flag {
         return Ok(Some(TargetConfig {
             url: Some(url.to_string()),
+            origin: Some(Origin::Flag(format!("--{role}"))),
             ..TargetConfig::default()
         }));
     }
     match config.targets.get(role) {
-        Some(target) if target.url.is_none() && target.start.is_none() => Err(Error::config(
-            Location::file(crate::config::DEFAULT_CONFIG),
-            format!("[targets.{role}] needs `url` or `start`"),
-        )),
+        Some(target) if target.url.is_none() && target.start.is_none() => {
+            Err(match &target.origin {
+                Some(origin) => origin.error("", "needs `url` or `start`"),
+                None => Error::Usage(format!("[targets.{role}] needs `url` or `start`")),
+            })
+        }
         other => Ok(other.cloned()),
     }
+}
+
+/// The route globs of `[filter] KEY`, compiled; a bad one is named with its line.
+fn file_globs(config: &Config, key: &str, texts: &[String]) -> Result<Vec<RouteGlob>> {
+    texts
+        .iter()
+        .enumerate()
+        .map(|(i, text)| {
+            let at = format!("filter.{key}[{i}]");
+            RouteGlob::new(text)
+                .map_err(|why| Error::config(config.at(&at), format!("{at}: {why}")))
+        })
+        .collect()
 }
 
 /// Starts old, new and the noise target at once; if one fails, the others are stopped.

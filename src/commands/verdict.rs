@@ -7,9 +7,10 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::cli::{OutputArgs, ReportArgs};
-use crate::config::{Config, DEFAULT_CONFIG};
-use crate::error::{exit, Error, Location, Result};
+use crate::config::Config;
+use crate::error::{exit, Error, Result};
 use crate::redact::Redactor;
+use crate::replay::filter::RouteGlob;
 use crate::report::snapshot::{pending_changes, write_pending, DEFAULT_SNAPSHOT};
 use crate::report::{
     render, write_reports, Aggregate, Finish, GatePolicy, Limits, Report, ReportFolder,
@@ -33,26 +34,16 @@ pub struct Judging {
 impl Judging {
     /// Reads the settings: flags in `args` over `config`.
     pub fn load(config: &Config, args: &ReportArgs) -> Result<Judging> {
-        let file = || Location::file(args.config.as_deref().unwrap_or(Path::new(DEFAULT_CONFIG)));
-        let rate = |value: Option<f64>, key: &str| -> Result<Option<f64>> {
-            match value {
-                Some(v) if !(0.0..=1.0).contains(&v) => Err(Error::config(
-                    file(),
-                    format!("{key} = {v} is not between 0 and 1 (0.02 means 2 %)"),
-                )),
-                other => Ok(other),
-            }
-        };
         let gate = &config.gate;
         let defaults = Limits::default();
         let limits = Limits {
             max_diff_rate: args
                 .max_diff_rate
-                .or(rate(gate.max_diff_rate, "[gate] max_diff_rate")?)
+                .or(gate.max_diff_rate)
                 .unwrap_or(defaults.max_diff_rate),
             max_error_rate: args
                 .max_error_rate
-                .or(rate(gate.max_error_rate, "[gate] max_error_rate")?)
+                .or(gate.max_error_rate)
                 .unwrap_or(defaults.max_error_rate),
             min_exchanges: args
                 .min_exchanges
@@ -60,11 +51,13 @@ impl Judging {
                 .unwrap_or(defaults.min_exchanges),
         };
         let mut routes = Vec::new();
-        for route in &gate.route {
+        for (i, route) in gate.route.iter().enumerate() {
+            let key = format!("gate.route[{i}].match");
             routes.push(RouteLimits {
-                pattern: route.matches.clone(),
-                max_diff_rate: rate(route.max_diff_rate, "[[gate.route]] max_diff_rate")?,
-                max_error_rate: rate(route.max_error_rate, "[[gate.route]] max_error_rate")?,
+                pattern: RouteGlob::new(&route.matches)
+                    .map_err(|why| Error::config(config.at(&key), format!("{key}: {why}")))?,
+                max_diff_rate: route.max_diff_rate,
+                max_error_rate: route.max_error_rate,
                 min_exchanges: route.min_exchanges,
             });
         }
@@ -72,14 +65,17 @@ impl Judging {
         let policy = GatePolicy {
             limits,
             routes,
-            noise_significance: rate(config.noise.significance, "[noise] significance")?
+            noise_significance: config
+                .noise
+                .significance
                 .unwrap_or(noise.noise_significance),
         };
         let snapshot = Snapshot::load(&snapshot_path(args.snapshot.as_deref(), config))?;
         let mut fields = Vec::new();
-        for text in &config.redact.fields {
+        for (i, text) in config.redact.fields.iter().enumerate() {
+            let key = format!("redact.fields[{i}]");
             fields.push(PathPattern::parse(text).map_err(|why| {
-                Error::config(file(), format!("[redact] fields: `{text}`: {why}"))
+                Error::config(config.at(&key), format!("{key}: `{text}`: {why}"))
             })?);
         }
         for text in &args.redact_field {

@@ -39,6 +39,71 @@ pub(crate) fn parse(bytes: &[u8]) -> serde_json::Result<Value> {
     Ok(value)
 }
 
+/// A document of any depth as compact JSON text, byte for byte what `serde_json::to_string`
+/// writes, without recursion: containers are walked with a stack of iterators, and only
+/// scalars and keys go through serde_json.
+pub(crate) fn to_string(value: &Value) -> String {
+    enum Open<'v> {
+        Array(std::slice::Iter<'v, Value>),
+        Object(serde_json::map::Iter<'v>),
+    }
+    let mut out = Vec::new();
+    let mut stack: Vec<(Open<'_>, bool)> = Vec::new();
+    let mut next = Some(value);
+    loop {
+        if let Some(value) = next.take() {
+            match value {
+                Value::Array(items) => {
+                    out.push(b'[');
+                    stack.push((Open::Array(items.iter()), true));
+                }
+                Value::Object(members) => {
+                    out.push(b'{');
+                    stack.push((Open::Object(members.iter()), true));
+                }
+                // Writing a scalar to memory cannot fail.
+                scalar => {
+                    let _ = serde_json::to_writer(&mut out, scalar);
+                }
+            }
+        }
+        let Some((open, first)) = stack.last_mut() else {
+            break;
+        };
+        let comma = !std::mem::replace(first, false);
+        match open {
+            Open::Array(items) => match items.next() {
+                Some(item) => {
+                    if comma {
+                        out.push(b',');
+                    }
+                    next = Some(item);
+                }
+                None => {
+                    out.push(b']');
+                    stack.pop();
+                }
+            },
+            Open::Object(members) => match members.next() {
+                Some((key, member)) => {
+                    if comma {
+                        out.push(b',');
+                    }
+                    let _ = serde_json::to_writer(&mut out, key);
+                    out.push(b':');
+                    next = Some(member);
+                }
+                None => {
+                    out.push(b'}');
+                    stack.pop();
+                }
+            },
+        }
+    }
+    // serde_json writes only valid UTF-8.
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// Runs one step of a recursive walk, on a fresh stack segment when little stack is left.
 pub(crate) fn guarded<R>(step: impl FnOnce() -> R) -> R {
     stacker::maybe_grow(RED_ZONE, SEGMENT, step)
@@ -149,9 +214,13 @@ pub(crate) mod tests {
         for text in [nested_objects(100_000, "1"), nested_arrays(100_000, "1")] {
             let value = parse(text.as_bytes()).expect("deep JSON parses");
             assert_eq!(depth(&value), 100_000);
+            assert_eq!(to_string(&value), text);
             dismantle(value);
         }
         assert!(parse(b"[1] x").is_err(), "trailing characters");
+        let mixed =
+            serde_json::json!({"a": [1.50, {"b": "\u{1}\"é"}, [], {}], "c": null, "d": true});
+        assert_eq!(to_string(&mixed), mixed.to_string());
         assert!(parse(b"[[1]").is_err());
     }
 

@@ -43,12 +43,23 @@ fn response(answer: &Option<Answer>) -> Option<&crate::model::Response> {
     answer.as_ref().and_then(|a| a.response.as_ref())
 }
 
-/// How long an answer took, when it was one.
-fn latency(answer: &Option<Answer>) -> Option<Duration> {
-    answer
-        .as_ref()
-        .filter(|a| a.response.is_some() && a.latency_ms.is_finite() && a.latency_ms >= 0.0)
-        .map(|a| Duration::from_secs_f64(a.latency_ms / 1000.0))
+/// How long an answer took, when it was one; a time that is not a duration is bad input, named
+/// with the line.
+fn latency(answer: &Option<Answer>, role: &str, line: &RawLine) -> Result<Option<Duration>> {
+    let Some(answer) = answer.as_ref().filter(|a| a.response.is_some()) else {
+        return Ok(None);
+    };
+    Duration::try_from_secs_f64(answer.latency_ms / 1000.0)
+        .map(Some)
+        .map_err(|_| {
+            Error::input(
+                line.location.clone(),
+                format!(
+                    "{role}.latency_ms {:?} is not a time in milliseconds (0 or more)",
+                    answer.latency_ms
+                ),
+            )
+        })
 }
 
 /// Parses one outcomes line and judges its answers; the request comes back for the samples.
@@ -66,9 +77,9 @@ fn judge_line(line: &RawLine, rules: &RuleSet) -> Result<(Judged, Request)> {
         .route(&stored.request.method, stored.request.path())
         .name;
     let timing = Timing {
-        old: latency(&stored.old),
-        new: latency(&stored.new),
-        noise: latency(&stored.noise),
+        old: latency(&stored.old, "old", line)?,
+        new: latency(&stored.new, "new", line)?,
+        noise: latency(&stored.noise, "noise", line)?,
     };
     let not_judged = match stored.outcome.as_str() {
         "skipped" => Some(Outcome::Skipped(

@@ -1,6 +1,6 @@
 //! Which forwarded requests are recorded: method and route filters, then a deterministic sample.
 
-use crate::replay::filter::glob;
+use crate::replay::filter::RouteGlob;
 use crate::rules::infer_route;
 
 /// The recording filters of `shadowdiff record`.
@@ -9,9 +9,9 @@ pub struct Selection {
     /// Methods recorded; empty means all.
     pub methods: Vec<String>,
     /// Route globs recorded; empty means all.
-    pub include_routes: Vec<String>,
+    pub include_routes: Vec<RouteGlob>,
     /// Route globs never recorded.
-    pub exclude_routes: Vec<String>,
+    pub exclude_routes: Vec<RouteGlob>,
     /// The share of the remaining requests recorded, 0 to 1.
     pub sample: f64,
 }
@@ -38,11 +38,11 @@ impl Selection {
         if !self.include_routes.is_empty() || !self.exclude_routes.is_empty() {
             let route = infer_route(method, path);
             if !self.include_routes.is_empty()
-                && !self.include_routes.iter().any(|g| glob(g, &route))
+                && !self.include_routes.iter().any(|g| g.matches(&route))
             {
                 return false;
             }
-            if self.exclude_routes.iter().any(|g| glob(g, &route)) {
+            if self.exclude_routes.iter().any(|g| g.matches(&route)) {
                 return false;
             }
         }
@@ -72,14 +72,14 @@ mod tests {
         assert!(!none.records(1, "GET", "/orders/1"));
         let gets = Selection {
             methods: vec!["get".into()],
-            exclude_routes: vec!["* /health".into()],
+            exclude_routes: vec![RouteGlob::new("* /health").unwrap()],
             ..Selection::default()
         };
         assert!(gets.records(1, "GET", "/orders/1"));
         assert!(!gets.records(1, "POST", "/orders/1"));
         assert!(!gets.records(1, "GET", "/health"));
         let orders = Selection {
-            include_routes: vec!["GET /orders*".into()],
+            include_routes: vec![RouteGlob::new("GET /orders*").unwrap()],
             ..Selection::default()
         };
         assert!(orders.records(1, "GET", "/orders/7"));

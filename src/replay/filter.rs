@@ -2,6 +2,8 @@
 //! HEAD and OPTIONS replay unless allowed. Every exchange held back is skipped with its reason,
 //! never dropped.
 
+use std::fmt;
+
 use crate::model::Exchange;
 
 /// The methods that replay without being allowed: they are not supposed to change data.
@@ -11,9 +13,9 @@ pub const SAFE_METHODS: &[&str] = &["GET", "HEAD", "OPTIONS"];
 #[derive(Clone, Debug, Default)]
 pub struct Filters {
     /// Route globs (`GET /orders/*`); when any is given, other routes are skipped.
-    pub include_routes: Vec<String>,
+    pub include_routes: Vec<RouteGlob>,
     /// Route globs whose exchanges are skipped.
-    pub exclude_routes: Vec<String>,
+    pub exclude_routes: Vec<RouteGlob>,
     /// Methods to replay; when any is given, other methods are skipped.
     pub methods: Vec<String>,
     /// `key=value` tags an exchange must all carry.
@@ -32,11 +34,12 @@ impl Filters {
         route_allows: &[String],
     ) -> Option<String> {
         let method = exchange.request.method.to_ascii_uppercase();
-        if !self.include_routes.is_empty() && !self.include_routes.iter().any(|g| glob(g, route)) {
+        if !self.include_routes.is_empty() && !self.include_routes.iter().any(|g| g.matches(route))
+        {
             return Some("route not selected by --include-route".to_string());
         }
-        if let Some(glob_text) = self.exclude_routes.iter().find(|g| glob(g, route)) {
-            return Some(format!("route excluded by --exclude-route {glob_text}"));
+        if let Some(glob) = self.exclude_routes.iter().find(|g| g.matches(route)) {
+            return Some(format!("route excluded by --exclude-route {glob}"));
         }
         if !self.methods.is_empty() && !self.methods.iter().any(|m| m.eq_ignore_ascii_case(&method))
         {
@@ -62,25 +65,89 @@ impl Filters {
     }
 }
 
-/// Whether `text` matches `pattern`, where `*` stands for any run of characters.
-pub fn glob(pattern: &str, text: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    let [first, middle @ .., last] = parts.as_slice() else {
-        return pattern == text;
-    };
-    if parts.len() == 1 {
-        return pattern == text;
+/// A compiled route glob (`GET /orders/*`): `*` stands for any run of characters, `?` for one,
+/// `[abc]` and `[!abc]` for one of a set, `\\` escapes the next character; `{` and `}` are
+/// themselves, as in route templates (`GET /orders/{id}`).
+#[derive(Clone, Debug)]
+pub struct RouteGlob {
+    text: String,
+    matcher: globset::GlobMatcher,
+}
+
+impl RouteGlob {
+    /// Compiles `text`; the error says what is wrong with it.
+    pub fn new(text: &str) -> Result<RouteGlob, String> {
+        let glob = globset::GlobBuilder::new(&braces_literal(text))
+            .literal_separator(false)
+            .backslash_escape(true)
+            .build()
+            .map_err(|err| format!("`{text}` is not a valid route glob: {}", err.kind()))?;
+        Ok(RouteGlob {
+            text: text.to_string(),
+            matcher: glob.compile_matcher(),
+        })
     }
-    let Some(mut rest) = text.strip_prefix(first) else {
-        return false;
-    };
-    for part in middle {
-        match rest.find(part) {
-            Some(at) => rest = &rest[at + part.len()..],
-            None => return false,
+
+    /// Whether the route matches.
+    pub fn matches(&self, route: &str) -> bool {
+        self.matcher.is_match(route)
+    }
+}
+
+impl PartialEq for RouteGlob {
+    fn eq(&self, other: &RouteGlob) -> bool {
+        self.text == other.text
+    }
+}
+
+impl fmt::Display for RouteGlob {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// `text` with `{` and `}` outside character classes made literal, since globset reads them as
+/// alternatives and route templates use them for parameters.
+fn braces_literal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    let mut in_class = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                out.push(c);
+                out.extend(chars.next());
+            }
+            '[' if !in_class => {
+                in_class = true;
+                out.push(c);
+                // A `]` right after `[` or `[!` belongs to the class.
+                let mut rest = chars.clone();
+                match rest.next() {
+                    Some('!') if rest.next() == Some(']') => {
+                        out.push_str("!]");
+                        chars = rest;
+                    }
+                    Some(']') => {
+                        out.push(']');
+                        chars.next();
+                    }
+                    _ => {}
+                }
+            }
+            ']' if in_class => {
+                in_class = false;
+                out.push(c);
+            }
+            '{' | '}' if !in_class => {
+                out.push('[');
+                out.push(c);
+                out.push(']');
+            }
+            _ => out.push(c),
         }
     }
-    rest.len() >= last.len() && rest.ends_with(last)
+    out
 }
 
 #[cfg(test)]
@@ -97,6 +164,10 @@ mod tests {
         }
     }
 
+    fn glob(pattern: &str, route: &str) -> bool {
+        RouteGlob::new(pattern).unwrap().matches(route)
+    }
+
     #[test]
     fn globs() {
         assert!(glob("GET /orders/*", "GET /orders/{id}"));
@@ -107,6 +178,23 @@ mod tests {
         assert!(!glob("GET /a*bc", "GET /abcx"));
         assert!(glob("GET /x", "GET /x"));
         assert!(!glob("ab*ba", "aba"));
+        assert!(glob("GET /orders/{id}", "GET /orders/{id}"));
+        assert!(!glob("GET /orders/{id}", "GET /orders/id"));
+        assert!(glob("[GP]* /orders", "POST /orders"));
+        assert!(glob("GET /[{]x}", "GET /{x}"));
+        assert!(glob("GET /a\\*", "GET /a*") && !glob("GET /a\\*", "GET /ab"));
+        assert!(glob("GET /v?/x", "GET /v2/x"));
+    }
+
+    #[test]
+    fn invalid_globs_say_why() {
+        for bad in ["[", "GET /orders/[a-", "x[!"] {
+            let err = RouteGlob::new(bad).unwrap_err();
+            assert!(
+                err.starts_with(&format!("`{bad}` is not a valid route glob")),
+                "{err}"
+            );
+        }
     }
 
     #[test]
@@ -147,8 +235,8 @@ mod tests {
     #[test]
     fn route_method_and_tag_filters() {
         let filters = Filters {
-            include_routes: vec!["GET /orders*".into()],
-            exclude_routes: vec!["*/{id}".into()],
+            include_routes: vec![RouteGlob::new("GET /orders*").unwrap()],
+            exclude_routes: vec![RouteGlob::new("*/{id}").unwrap()],
             methods: vec![],
             tags: vec![("source".into(), "prod-eu".into())],
             allow_methods: vec![],

@@ -32,6 +32,7 @@ use crate::rules::RuleSet;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use super::filter::Filters;
+use super::input::{InputDigest, InputIdentity};
 use super::partition::Partition;
 use super::target::{CallError, Reply, Target};
 
@@ -101,6 +102,8 @@ pub struct Ending {
     pub stopped: Option<Stop>,
     /// Targets that were called and never answered, with the last error.
     pub unreachable: Vec<String>,
+    /// What the reader read, when it read to the end of the input.
+    pub input: Option<InputIdentity>,
 }
 
 /// Why a run stopped before its end.
@@ -271,7 +274,7 @@ pub async fn run(
     running.stop()?;
     // The reader ends once its chunks are dealt or refused; a panic there would otherwise look
     // like the end of the input.
-    reader
+    let input = reader
         .await
         .map_err(|err| Error::Usage(format!("the recording reader stopped: {err}")))?;
     let unreachable = health
@@ -281,6 +284,7 @@ pub async fn run(
     Ok(Ending {
         stopped: halt.reason(),
         unreachable,
+        input,
     })
 }
 
@@ -396,12 +400,13 @@ fn spawn_lane(
 
 /// Reads, parses and partitions the recordings on a thread of its own, dealing them to the
 /// lanes in chunks, in turn; an error that ends the input is dealt as the last item. An
-/// interrupted run reads nothing more (what was read is still dealt).
+/// interrupted run reads nothing more (what was read is still dealt). Returns the identity of
+/// the input when it was read to the end.
 fn spawn_reader(
     plan: &Plan,
     lanes: Vec<mpsc::Sender<Chunk>>,
     halt: Arc<Halt>,
-) -> tokio::task::JoinHandle<()> {
+) -> tokio::task::JoinHandle<Option<InputIdentity>> {
     let paths = plan.recordings.clone();
     let limits = plan.limits.clone();
     let partition = plan.partition;
@@ -409,6 +414,7 @@ fn spawn_reader(
         let mut position = 0u64;
         let mut turn = 0usize;
         let mut chunk = Vec::with_capacity(CHUNK);
+        let mut digest = InputDigest::default();
         let mut deal = |chunk: Chunk| {
             let sent = lanes[turn % lanes.len()].blocking_send(chunk).is_ok();
             turn += 1;
@@ -420,7 +426,7 @@ fn spawn_reader(
                 Err(err) => {
                     chunk.push(Err(err));
                     deal(chunk);
-                    return;
+                    return None;
                 }
             };
             for line in lines {
@@ -428,7 +434,10 @@ fn spawn_reader(
                     break;
                 }
                 let parsed = line
-                    .and_then(|line| parse_line(&line))
+                    .and_then(|line| {
+                        digest.add(&line.bytes);
+                        parse_line(&line)
+                    })
                     .map(|exchange| (position, exchange));
                 let selected = match &parsed {
                     Ok((_, exchange)) => {
@@ -446,7 +455,7 @@ fn spawn_reader(
                 if failed || chunk.len() == CHUNK {
                     let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
                     if !deal(full) || failed {
-                        return;
+                        return None;
                     }
                 }
             }
@@ -454,9 +463,11 @@ fn spawn_reader(
                 break;
             }
         }
+        let whole = !halt.interrupted();
         if !chunk.is_empty() {
             deal(chunk);
         }
+        whole.then(|| digest.finish())
     })
 }
 

@@ -9,6 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::compare::Difference;
 use crate::error::{Error, Location, Result};
@@ -18,11 +19,12 @@ use crate::rules::RuleId;
 
 use super::document::{
     Counts, ErrorGroup, IgnoredRule, Report, RouteReport, Sample, SignatureReport, SkipGroup,
-    SnapshotStatus, StaleSignature, TargetNames, Verdict, SCHEMA,
+    SnapshotStatus, StaleSignature, TargetNames, Truncated, Verdict, SCHEMA,
 };
 use super::gate::{percent, GatePolicy, RouteJudgement};
 use super::latency::RoleTimings;
 use super::outcome::{Judged, Outcome};
+use super::part::Part;
 use super::snapshot::Snapshot;
 
 /// How many example ids a signature, error kind or skip reason keeps.
@@ -31,10 +33,13 @@ pub const MAX_EXAMPLES: usize = 5;
 pub const MAX_SAMPLES: usize = 3;
 /// The largest request body a sample keeps for its reproduction command.
 const MAX_SAMPLE_BODY: usize = 64 * 1024;
+/// The most bytes of a value's JSON text a sample keeps; a longer value keeps this much of its
+/// text, as a string, and notes its whole size.
+pub const MAX_SAMPLE_VALUE: usize = 2048;
 /// How many failing signatures a route's reasons name.
 const MAX_SIGNATURES_NAMED: usize = 5;
-/// The schema of the saved aggregate.
-const STATE_SCHEMA: &str = "shadowdiff.aggregate/v1";
+/// The schema of the saved aggregate: v2 adds the part of the run it covers.
+const STATE_SCHEMA: &str = "shadowdiff.aggregate/v2";
 
 /// The running totals of a run; feed it [`Judged`] exchanges.
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -44,6 +49,9 @@ pub struct Aggregate {
     /// Secrets kept out of samples; what was stored is redacted already.
     #[serde(skip)]
     redactor: Redactor,
+    /// Which part of the run's input it covers (saved beside it in aggregate.json).
+    #[serde(skip)]
+    part: Part,
 }
 
 /// What the gate needs besides the aggregate.
@@ -231,7 +239,18 @@ impl Aggregate {
         self.incomplete = Some(reason.into());
     }
 
-    /// Adds the aggregate of another part of the same run (another partition).
+    /// Says which part of the run's input the aggregate covers: its shards and what was read.
+    pub fn set_part(&mut self, part: Part) {
+        self.part = part;
+    }
+
+    /// Which part of the run's input the aggregate covers.
+    pub fn part(&self) -> &Part {
+        &self.part
+    }
+
+    /// Adds the aggregate of another part of the same run (another partition); the part the
+    /// sum covers is set by the caller, once it has checked that the parts make one run.
     pub fn merge(&mut self, other: Aggregate) {
         self.incomplete = match (self.incomplete.take(), other.incomplete) {
             (Some(a), Some(b)) if a != b => Some(format!("{a}; {b}")),
@@ -252,6 +271,7 @@ impl Aggregate {
             .collect();
         let state = serde_json::json!({
             "schema": STATE_SCHEMA,
+            "part": self.part,
             "rules": rules,
             "aggregate": self,
         });
@@ -266,26 +286,39 @@ impl Aggregate {
         path: &std::path::Path,
     ) -> Result<(Aggregate, BTreeMap<u32, String>)> {
         #[derive(Deserialize)]
-        struct State {
+        struct Schema {
             schema: String,
+        }
+        #[derive(Deserialize)]
+        struct State {
+            part: Part,
             rules: BTreeMap<u32, String>,
             aggregate: Aggregate,
         }
-        let state: State = serde_json::from_str(text).map_err(|err| {
+        let not_saved = |err: serde_json::Error| {
             Error::input(
                 Location::line(path, err.line() as u64),
                 format!("not a saved aggregate of a shadowdiff report: {err}"),
             )
-        })?;
-        if state.schema != STATE_SCHEMA {
+        };
+        let schema: Schema = serde_json::from_str(text).map_err(not_saved)?;
+        if schema.schema == "shadowdiff.aggregate/v1" {
+            return Err(Error::input(
+                Location::file(path),
+                "written by an older shadowdiff (shadowdiff.aggregate/v1), which did not record                  the shard and the input of the run, so merge cannot tell overlapping or missing                  shards: run the shards again with this version",
+            ));
+        }
+        if schema.schema != STATE_SCHEMA {
             return Err(Error::input(
                 Location::file(path),
                 format!(
                     "schema `{}` is not `{STATE_SCHEMA}`; merge reports written by the same shadowdiff version",
-                    state.schema
+                    schema.schema
                 ),
             ));
         }
+        let mut state: State = serde_json::from_str(text).map_err(not_saved)?;
+        state.aggregate.part = state.part;
         Ok((state.aggregate, state.rules))
     }
 
@@ -346,15 +379,32 @@ impl Aggregate {
             .map(|r| r.route.as_str())
             .zip(judgements.iter())
             .collect();
-        let (verdict, reasons) =
+        let (verdict, mut reasons) =
             finish
                 .policy
                 .judge_run(&named, &totals, unaccepted, self.incomplete.as_deref());
+        let missing_shards = self.part.missing();
+        if let Some(shards) = &self.part.partition {
+            let held: Vec<String> = shards
+                .shards
+                .iter()
+                .map(|k| format!("{}:{k}/{}", shards.by, shards.of))
+                .collect();
+            reasons.insert(
+                0,
+                format!(
+                    "partial: this verdict covers {} of the partition only; missing: {}",
+                    held.join(", "),
+                    missing_shards.join(", ")
+                ),
+            );
+        }
         Report {
             schema: SCHEMA.to_string(),
             verdict,
             reasons,
             incomplete: self.incomplete.is_some(),
+            missing_shards,
             totals,
             ignored: ignored_rules(&ignored, finish.describe),
             routes,
@@ -394,11 +444,17 @@ impl RouteAggregate {
             if wanted {
                 let mut shown = difference.clone();
                 redactor.difference_values(&mut shown);
+                let (old, old_size) = cut(shown.old);
+                let (new, new_size) = cut(shown.new);
                 let sample = Sample {
                     id: judged.id.clone(),
                     path: difference.target.place(),
-                    old: shown.old,
-                    new: shown.new,
+                    old,
+                    new,
+                    truncated: Truncated {
+                        old: old_size,
+                        new: new_size,
+                    },
                     request: request.map(|r| sample_request(r, redactor)),
                 };
                 keep_first(&mut entry.samples, (judged.seq, sample), MAX_SAMPLES);
@@ -632,6 +688,46 @@ fn sample_request(request: &Request, redactor: &Redactor) -> Request {
         ));
     }
     kept
+}
+
+/// A sample value as kept: whole when its JSON text is at most [`MAX_SAMPLE_VALUE`] bytes, else
+/// the start of that text (as written, numbers included) as a string, with the whole size. The
+/// text is written through a capped buffer, so a large value is never copied whole.
+fn cut(value: Option<Value>) -> (Option<Value>, Option<u64>) {
+    let Some(value) = value else {
+        return (None, None);
+    };
+    let mut text = CappedText::default();
+    serde_json::to_writer(&mut text, &value).expect("writing to memory never fails");
+    if text.size <= MAX_SAMPLE_VALUE as u64 {
+        return (Some(value), None);
+    }
+    let kept = match std::str::from_utf8(&text.kept) {
+        Ok(kept) => kept,
+        // The cap fell inside a character: keep the characters before it.
+        Err(err) => std::str::from_utf8(&text.kept[..err.valid_up_to()]).unwrap_or_default(),
+    };
+    (Some(Value::String(kept.to_string())), Some(text.size))
+}
+
+/// The first [`MAX_SAMPLE_VALUE`] bytes written to it, and how many were written in all.
+#[derive(Default)]
+struct CappedText {
+    kept: Vec<u8>,
+    size: u64,
+}
+
+impl std::io::Write for CappedText {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let room = MAX_SAMPLE_VALUE.saturating_sub(self.kept.len());
+        self.kept.extend_from_slice(&bytes[..room.min(bytes.len())]);
+        self.size += bytes.len() as u64;
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// The rules that hid something, in rule order (file, then line), with their exchange counts.
@@ -950,6 +1046,51 @@ mod tests {
         assert!(!saved.contains("not_run"), "{saved}");
         let (agg, _) = Aggregate::restore(&saved, std::path::Path::new("aggregate.json")).unwrap();
         assert_eq!(finish(agg).totals.not_run, 0);
+    }
+
+    #[test]
+    fn large_sample_values_keep_their_start_and_size() {
+        let big = format!("[{}1.50]", "1.50,".repeat(1_000_000));
+        let huge: Value = serde_json::from_str(&big).unwrap();
+        let mut agg = Aggregate::new();
+        let diff = Comparison {
+            differences: vec![Difference {
+                target: Target::Body(BodyPath(vec![Step::Key("a".into())])),
+                kind: Kind::Changed,
+                old: Some(huge),
+                new: Some(json!("é".repeat(2000))),
+                note: None,
+            }],
+            ignored: vec![],
+        };
+        agg.add(&judged("1", "GET /o", Outcome::Compared(diff)), None);
+        let report = finish(agg);
+        let sample = &report.routes[0].signatures[0].samples[0];
+        assert_eq!(sample.truncated.old, Some(big.len() as u64));
+        let Some(Value::String(start)) = &sample.old else {
+            panic!("{:?}", sample.old)
+        };
+        // The text as sent: `1.50` stays `1.50`.
+        assert!(
+            start.starts_with("[1.50,1.50,") && start.len() == MAX_SAMPLE_VALUE,
+            "{start}"
+        );
+        // 4002 bytes of JSON text, cut at a character boundary.
+        assert_eq!(sample.truncated.new, Some(4002));
+        let Some(Value::String(start)) = &sample.new else {
+            panic!("{:?}", sample.new)
+        };
+        assert_eq!(start.len(), MAX_SAMPLE_VALUE - 1);
+        let small = Comparison {
+            differences: vec![price_change(0)],
+            ignored: vec![],
+        };
+        let mut agg = Aggregate::new();
+        agg.add(&judged("1", "GET /o", Outcome::Compared(small)), None);
+        let report = finish(agg);
+        let sample = &report.routes[0].signatures[0].samples[0];
+        assert!(sample.truncated.is_empty());
+        assert_eq!(sample.old, Some(json!(10)));
     }
 
     #[test]

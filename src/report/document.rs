@@ -23,6 +23,10 @@ pub struct Report {
     /// Whether the run stopped before every exchange was judged (a target failed); the reasons
     /// say why.
     pub incomplete: bool,
+    /// The shards of the partition this report does not cover (`hash:2/3`): a shard's run, or
+    /// a merge with `--allow-partial`; the first reason says the verdict is partial.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing_shards: Vec<String>,
     /// Counts over all exchanges.
     pub totals: Counts,
     /// Every rule that hid differences, in rule order, with the exchanges it touched on all
@@ -233,10 +237,99 @@ pub struct Sample {
     /// The new value, absent when removed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub new: Option<Value>,
+    /// The values too large to keep whole: such a value holds the first 2 KiB of its JSON text,
+    /// as a string, and this says how large the whole text was.
+    #[serde(default, skip_serializing_if = "Truncated::is_empty")]
+    pub truncated: Truncated,
     /// The request, secrets redacted, to reproduce the example (a body above 64 KiB is cut
     /// and says so).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request: Option<Request>,
+}
+
+/// Which values of a sample were cut, with the size in bytes of their whole JSON text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Truncated {
+    /// The size of the old value's JSON text, when it was cut.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old: Option<u64>,
+    /// The size of the new value's JSON text, when it was cut.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new: Option<u64>,
+}
+
+impl Truncated {
+    /// Whether no value was cut.
+    pub fn is_empty(&self) -> bool {
+        self.old.is_none() && self.new.is_none()
+    }
+}
+
+/// One side of a sample, as reports show it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    /// The old implementation's value.
+    Old,
+    /// The new implementation's value.
+    New,
+}
+
+/// How one side of a sample reads in a report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Shown<'a> {
+    /// The side has no value (added or removed).
+    Absent,
+    /// A whole value.
+    Whole(&'a Value),
+    /// The start of the JSON text of a value cut short, and the size of the whole text.
+    Cut(&'a str, u64),
+}
+
+impl Sample {
+    /// How `side` reads in a report: absent, whole, or the start of a value cut short.
+    pub fn shown(&self, side: Side) -> Shown<'_> {
+        let (value, size) = match side {
+            Side::Old => (&self.old, self.truncated.old),
+            Side::New => (&self.new, self.truncated.new),
+        };
+        match (value, size) {
+            (None, _) => Shown::Absent,
+            (Some(Value::String(start)), Some(size)) => Shown::Cut(start, size),
+            (Some(value), _) => Shown::Whole(value),
+        }
+    }
+}
+
+impl Shown<'_> {
+    /// One line of text: the JSON text, `(absent)`, or the start of a cut value followed by
+    /// `… (5.2 MB, cut)`.
+    pub fn text(&self) -> String {
+        match self {
+            Shown::Absent => "(absent)".to_string(),
+            Shown::Whole(value) => value.to_string(),
+            Shown::Cut(start, size) => format!("{start}{}", cut_mark(*size)),
+        }
+    }
+}
+
+/// What follows the kept start of a cut value: `… (5.2 MB, cut)`.
+pub fn cut_mark(size: u64) -> String {
+    format!("… ({}, cut)", human_size(size))
+}
+
+/// A size in bytes for people: `930 B`, `2.0 KB`, `5.2 MB`, `1.3 GB` (powers of 1000).
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
+    if bytes < 1000 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1000.0;
+    let mut unit = 0;
+    while value >= 999.95 && unit + 1 < UNITS.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
 }
 
 /// Error outcomes of one kind on a route.
@@ -318,5 +411,42 @@ impl Counts {
     /// run.
     pub fn compared(&self) -> u64 {
         self.exchanges - self.skipped - self.not_run
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn sizes_read_in_powers_of_a_thousand() {
+        assert_eq!(human_size(930), "930 B");
+        assert_eq!(human_size(2048), "2.0 KB");
+        assert_eq!(human_size(5_242_880), "5.2 MB");
+        assert_eq!(human_size(999_999), "1.0 MB");
+        assert_eq!(human_size(1_300_000_000), "1.3 GB");
+    }
+
+    #[test]
+    fn a_cut_side_shows_its_start_and_its_size() {
+        let sample = Sample {
+            id: "r1".into(),
+            path: None,
+            old: Some(json!("[1,2,")),
+            new: Some(json!("[1,2,")),
+            truncated: Truncated {
+                old: Some(5_242_880),
+                new: None,
+            },
+            request: None,
+        };
+        assert_eq!(sample.shown(Side::Old).text(), "[1,2,… (5.2 MB, cut)");
+        assert_eq!(sample.shown(Side::New).text(), "\"[1,2,\"");
+        let absent = Sample {
+            old: None,
+            ..sample
+        };
+        assert_eq!(absent.shown(Side::Old), Shown::Absent);
     }
 }

@@ -8,7 +8,7 @@
 //! fewer compared exchanges than `min_exchanges` is not judged. The run fails when a route
 //! fails, when nothing was compared, or when it is incomplete.
 
-use crate::replay::filter::glob;
+use crate::replay::filter::RouteGlob;
 
 use super::document::{Counts, Verdict};
 
@@ -36,10 +36,10 @@ pub struct Limits {
 }
 
 /// Limits for the routes matching `pattern` (`GET /orders/*`); unset ones come from `[gate]`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RouteLimits {
-    /// A route glob, `*` standing for any run of characters.
-    pub pattern: String,
+    /// The routes it applies to.
+    pub pattern: RouteGlob,
     /// Overrides [`Limits::max_diff_rate`].
     pub max_diff_rate: Option<f64>,
     /// Overrides [`Limits::max_error_rate`].
@@ -100,7 +100,7 @@ impl GatePolicy {
     /// The limits `route` is held to.
     pub fn limits_for(&self, route: &str) -> Limits {
         let base = self.limits;
-        match self.routes.iter().find(|r| glob(&r.pattern, route)) {
+        match self.routes.iter().find(|r| r.pattern.matches(route)) {
             Some(own) => Limits {
                 max_diff_rate: own.max_diff_rate.unwrap_or(base.max_diff_rate),
                 max_error_rate: own.max_error_rate.unwrap_or(base.max_error_rate),
@@ -292,10 +292,10 @@ mod tests {
                 ..Limits::default()
             },
             routes: vec![RouteLimits {
-                pattern: "GET /flaky/*".into(),
+                pattern: RouteGlob::new("GET /flaky/*").unwrap(),
                 max_diff_rate: Some(0.1),
+                max_error_rate: None,
                 min_exchanges: Some(50),
-                ..RouteLimits::default()
             }],
             ..GatePolicy::default()
         };

@@ -71,7 +71,9 @@ impl Default for Timings {
 impl Timings {
     /// Records one answer time.
     pub fn record(&mut self, duration: Duration) {
-        let micros = (duration.as_micros() as u64).clamp(1, MAX_MICROS);
+        let micros = u64::try_from(duration.as_micros())
+            .unwrap_or(u64::MAX)
+            .clamp(1, MAX_MICROS);
         self.0.saturating_record(micros);
     }
 

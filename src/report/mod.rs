@@ -6,16 +6,17 @@ mod folder;
 pub mod gate;
 mod latency;
 mod outcome;
+pub mod part;
 pub mod render;
 mod sign_test;
 pub mod snapshot;
 mod write;
 
-pub use aggregate::{Aggregate, Finish, MAX_EXAMPLES, MAX_SAMPLES};
+pub use aggregate::{Aggregate, Finish, MAX_EXAMPLES, MAX_SAMPLES, MAX_SAMPLE_VALUE};
 pub use document::{
-    Counts, ErrorGroup, IgnoredRule, Latency, LatencyBin, LatencySummary, Report, RouteReport,
-    Sample, SignatureReport, SkipGroup, SnapshotStatus, StaleSignature, TargetNames, Verdict,
-    SCHEMA,
+    cut_mark, human_size, Counts, ErrorGroup, IgnoredRule, Latency, LatencyBin, LatencySummary,
+    Report, RouteReport, Sample, Shown, Side, SignatureReport, SkipGroup, SnapshotStatus,
+    StaleSignature, TargetNames, Truncated, Verdict, SCHEMA,
 };
 pub use folder::ReportFolder;
 pub use gate::{GatePolicy, Limits, RouteLimits};

@@ -13,7 +13,7 @@ use toml::Spanned;
 
 use crate::error::{Error, Location, Result};
 
-use super::document::{Report, SignatureReport};
+use super::document::{cut_mark, Report, Shown, Side, SignatureReport};
 use super::write::write_atomically;
 
 /// The snapshot read when `--snapshot` is not given.
@@ -350,16 +350,17 @@ pub fn render_pending(changes: &[Pending]) -> String {
 /// The first example of a signature as one line: `r17 at $.total: 10.5 → 10.49`.
 fn example(sig: &SignatureReport) -> Option<String> {
     let sample = sig.samples.first()?;
-    let value = |v: &Option<serde_json::Value>| match v {
-        Some(v) => shorten(&v.to_string()),
-        None => "(absent)".to_string(),
+    let value = |side: Side| match sample.shown(side) {
+        Shown::Absent => "(absent)".to_string(),
+        Shown::Whole(value) => shorten(&value.to_string()),
+        Shown::Cut(start, size) => format!("{} {}", shorten(start), cut_mark(size)),
     };
     let place = sample.path.as_deref().unwrap_or("status");
     Some(format!(
         "{} at {place}: {} → {}",
         sample.id,
-        value(&sample.old),
-        value(&sample.new)
+        value(Side::Old),
+        value(Side::New)
     ))
 }
 

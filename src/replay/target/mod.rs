@@ -28,7 +28,7 @@ use self::exec::ExecTarget;
 use self::headers::Edits;
 use self::http::HttpTarget;
 use self::managed::{free_port, Process};
-use crate::error::{Error, Location, Result};
+use crate::error::{Error, Origin, Result};
 use crate::model::{Exchange, Response};
 
 pub use self::headers::HOP_BY_HOP;
@@ -142,6 +142,9 @@ pub struct TargetConfig {
     /// Header edits applied to every request.
     #[serde(default)]
     pub headers: HeaderEdits,
+    /// Where these settings were given (the flag, or the file and its lines), for errors.
+    #[serde(skip)]
+    pub origin: Option<Origin>,
 }
 
 /// Headers set or removed on every request to a target. Values expand `${ENV_VAR}`.
@@ -203,23 +206,22 @@ impl Target {
         config: &TargetConfig,
         settings: &TargetSettings,
     ) -> Result<Target> {
-        let bad_config = |message: String| {
-            Error::config(
-                Location::file("shadowdiff.toml"),
-                format!("targets.{name}: {message}"),
-            )
+        let bad_config = |key: &str, message: String| match &config.origin {
+            Some(origin) => origin.error(key, message),
+            None => Error::Usage(format!("targets.{name}: {message}")),
         };
         let failed = |message: String| Error::Target {
             target: name.to_owned(),
             message,
         };
-        let edits = Edits::compile(&config.headers).map_err(bad_config)?;
+        let edits = Edits::compile(&config.headers).map_err(|why| bad_config("headers", why))?;
         let log_path = settings.log_dir.join(format!("{name}.log"));
         let url =
             match (&config.url, &config.start) {
                 (Some(url), _) => url.trim().to_owned(),
                 (None, Some(_)) => "http://127.0.0.1:{port}".to_owned(),
                 (None, None) => return Err(bad_config(
+                    "",
                     "needs a `url` (http(s)://host:port, exec:COMMAND or recorded) or a `start` \
                      command"
                         .to_owned(),
@@ -227,30 +229,33 @@ impl Target {
             };
         let is_http = url.starts_with("http://") || url.starts_with("https://");
         if config.start.is_none() {
-            for (key, set) in [
-                ("ready", config.ready.is_some()),
-                ("ready_timeout", config.ready_timeout.is_some()),
-                ("`{port}` in url", url.contains("{port}")),
+            for (key, what, set) in [
+                ("ready", "ready", config.ready.is_some()),
+                (
+                    "ready_timeout",
+                    "ready_timeout",
+                    config.ready_timeout.is_some(),
+                ),
+                ("url", "`{port}` in url", url.contains("{port}")),
             ] {
                 if set {
-                    return Err(bad_config(format!("{key} needs a `start` command")));
+                    return Err(bad_config(key, format!("{what} needs a `start` command")));
                 }
             }
         } else if !is_http {
-            return Err(bad_config(format!(
-                "`start` needs an http(s) url, not `{url}`"
-            )));
+            return Err(bad_config(
+                "url",
+                format!("`start` needs an http(s) url, not `{url}`"),
+            ));
         }
         let ready_timeout = match config.ready_timeout {
             None => DEFAULT_READY_TIMEOUT,
-            Some(secs) => Duration::try_from_secs_f64(secs)
-                .ok()
-                .filter(|d| !d.is_zero())
-                .ok_or_else(|| {
-                    bad_config(format!(
-                        "ready_timeout must be a positive number of seconds, not {secs}"
-                    ))
-                })?,
+            Some(secs) => crate::config::values::seconds_duration(secs).map_err(|why| {
+                bad_config(
+                    "ready_timeout",
+                    format!("{secs:?} {why} (a number of seconds)"),
+                )
+            })?,
         };
 
         if url == "recorded" {
@@ -264,6 +269,7 @@ impl Target {
             let command = command.trim();
             if command.is_empty() {
                 return Err(bad_config(
+                    "url",
                     "`exec:` needs a command after the colon".to_owned(),
                 ));
             }
@@ -275,14 +281,17 @@ impl Target {
             });
         }
         if !is_http {
-            return Err(bad_config(format!(
-                "unknown target url `{url}`: expected http(s)://host:port[/base], exec:COMMAND \
-                 or recorded"
-            )));
+            return Err(bad_config(
+                "url",
+                format!(
+                    "unknown target url `{url}`: expected http(s)://host:port[/base], \
+                     exec:COMMAND or recorded"
+                ),
+            ));
         }
         let Some(start) = &config.start else {
-            let http =
-                HttpTarget::new(&url, edits, config.preserve_host, settings).map_err(bad_config)?;
+            let http = HttpTarget::new(&url, edits, config.preserve_host, settings)
+                .map_err(|why| bad_config("url", why))?;
             return Ok(Target {
                 name: name.to_owned(),
                 kind: Kind::Http(Box::new(http)),
@@ -292,8 +301,8 @@ impl Target {
 
         let port = free_port().map_err(failed)?.to_string();
         let url = url.replace("{port}", &port);
-        let http =
-            HttpTarget::new(&url, edits, config.preserve_host, settings).map_err(bad_config)?;
+        let http = HttpTarget::new(&url, edits, config.preserve_host, settings)
+            .map_err(|why| bad_config("url", why))?;
         let command = start.replace("{port}", &port);
         let mut service = Process::spawn(&command, &log_path, false).map_err(failed)?;
         let ready = config.ready.as_deref().unwrap_or("/");

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use quick_junit::{NonSuccessKind, Report as Junit, TestCase, TestCaseStatus, TestSuite};
 
 use crate::report::gate::percent;
-use crate::report::{Report, RouteReport, SignatureReport, Verdict};
+use crate::report::{Report, RouteReport, Side, SignatureReport, Verdict};
 
 /// The report as JUnit XML, without timestamps or durations: the same report gives the same file.
 pub fn render(report: &Report) -> String {
@@ -70,17 +70,13 @@ fn signature(route: &RouteReport, sig: &SignatureReport) -> TestCase {
             Some(max) => format!("{seen}, above the accepted {}", percent(max)),
             None => format!("not accepted: {seen}"),
         };
-        let value = |v: &Option<serde_json::Value>| match v {
-            Some(v) => v.to_string(),
-            None => "(absent)".to_string(),
-        };
         let sample = sig.samples.first().map(|sample| {
             format!(
                 "e.g. {} at {}: {} → {}",
                 sample.id,
                 sample.path.as_deref().unwrap_or("status"),
-                value(&sample.old),
-                value(&sample.new)
+                sample.shown(Side::Old).text(),
+                sample.shown(Side::New).text()
             )
         });
         let description: Vec<String> = sample.into_iter().chain(sig.note.clone()).collect();

@@ -129,6 +129,7 @@ mod tests {
             verdict: Verdict::Pass,
             reasons: vec![],
             incomplete: false,
+            missing_shards: vec![],
             totals: Counts::default(),
             ignored: vec![],
             routes: vec![RouteReport {
@@ -195,6 +196,7 @@ mod tests {
             verdict: Verdict::Pass,
             reasons: vec![],
             incomplete: false,
+            missing_shards: vec![],
             totals: Counts::default(),
             ignored: vec![],
             routes: vec![],

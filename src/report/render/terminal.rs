@@ -37,7 +37,12 @@ pub fn render(report: &Report, colour: bool) -> String {
         Verdict::Pass => out.paint(&[BOLD, GREEN], "PASS"),
         Verdict::Fail => out.paint(&[BOLD, RED], "FAIL"),
     };
-    out.line(&[], format_args!("shadowdiff: {verdict}"));
+    let partial = if report.missing_shards.is_empty() {
+        ""
+    } else {
+        " (partial)"
+    };
+    out.line(&[], format_args!("shadowdiff: {verdict}{partial}"));
     for reason in &report.reasons {
         out.line(&[], format_args!("  {reason}"));
     }

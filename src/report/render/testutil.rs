@@ -4,7 +4,7 @@ use serde_json::json;
 
 use crate::report::{
     Counts, ErrorGroup, LatencySummary, Report, RouteReport, Sample, SignatureReport, SkipGroup,
-    SnapshotStatus, StaleSignature, Verdict, SCHEMA,
+    SnapshotStatus, StaleSignature, Truncated, Verdict, SCHEMA,
 };
 
 /// A target's answer times over 10 answers: p50 1.23 ms, p95 4.0, p99 9.87, max 12.0.
@@ -40,6 +40,7 @@ pub(crate) fn signature(text: &str, count: u64) -> SignatureReport {
             path: Some("$.total".into()),
             old: Some(json!(10)),
             new: Some(json!(12.5)),
+            truncated: Truncated::default(),
             request: None,
         }],
         note: None,
@@ -153,6 +154,7 @@ pub(crate) fn report() -> Report {
             "GET /health: 2 of 10 ended in error".into(),
         ],
         incomplete: false,
+        missing_shards: vec![],
         totals,
         ignored: vec![],
         routes,

@@ -25,9 +25,14 @@ pub fn head(out: &mut String, report: &Report) {
 /// The verdict, big and coloured, with its reasons; a notice when the run was incomplete.
 pub fn verdict(out: &mut String, report: &Report) {
     let class = verdict_class(report.verdict);
+    let partial = if report.missing_shards.is_empty() {
+        ""
+    } else {
+        " (partial)"
+    };
     let _ = write!(
         out,
-        "<header class=\"verdict {class}\" id=\"verdict\">\n<h1>{}<small>shadowdiff report</small></h1>\n<ul>\n",
+        "<header class=\"verdict {class}\" id=\"verdict\">\n<h1>{}{partial}<small>shadowdiff report</small></h1>\n<ul>\n",
         verdict_word(report.verdict)
     );
     for reason in &report.reasons {
@@ -38,6 +43,14 @@ pub fn verdict(out: &mut String, report: &Report) {
         out.push_str(
             "<p class=\"notice\"><b>Incomplete:</b> the run stopped before every exchange was \
              judged; the reasons above say why.</p>\n",
+        );
+    }
+    if !report.missing_shards.is_empty() {
+        let _ = writeln!(
+            out,
+            "<p class=\"notice\"><b>Partial:</b> this report does not cover the shards {}; \
+             its verdict is about the others only.</p>",
+            prose(&report.missing_shards.join(", "))
         );
     }
 }

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use serde_json::Value;
 use similar::{ChangeTag, TextDiff};
 
-use crate::report::{Sample, TargetNames};
+use crate::report::{cut_mark, Sample, Shown, Side, TargetNames};
 
 use super::super::curl;
 use super::escape::escape;
@@ -14,7 +14,10 @@ use super::escape::escape;
 /// The sample as a block: where, the two sides, and the reproduction commands when the
 /// request is known.
 pub fn render(out: &mut String, sample: &Sample, targets: &TargetNames) {
-    let (old, new) = sides(sample.old.as_ref(), sample.new.as_ref());
+    let (old, new) = sides(
+        side_text(sample.shown(Side::Old)),
+        side_text(sample.shown(Side::New)),
+    );
     let _ = writeln!(
         out,
         "<div class=\"sample\">\n<div class=\"sample-head\">exchange <code>{}</code> at \
@@ -37,9 +40,9 @@ pub fn render(out: &mut String, sample: &Sample, targets: &TargetNames) {
 
 /// The two values as escaped HTML, lines only on the old side marked `del`, lines only on the
 /// new side marked `ins`; an absent side says so.
-fn sides(old: Option<&Value>, new: Option<&Value>) -> (String, String) {
+fn sides(old: Option<String>, new: Option<String>) -> (String, String) {
     let absent = || "<span class=\"absent\">(absent)</span>".to_string();
-    match (old.map(pretty), new.map(pretty)) {
+    match (old, new) {
         (Some(old), Some(new)) => {
             let (mut left, mut right) = (String::new(), String::new());
             for change in TextDiff::from_lines(&old, &new).iter_all_changes() {
@@ -58,6 +61,16 @@ fn sides(old: Option<&Value>, new: Option<&Value>) -> (String, String) {
         (Some(old), None) => (marked("del", &old), absent()),
         (None, Some(new)) => (absent(), marked("ins", &new)),
         (None, None) => (absent(), absent()),
+    }
+}
+
+/// One side as text: a whole value indented, or the start of a cut value with a line saying
+/// how large it was; `None` when absent.
+fn side_text(shown: Shown<'_>) -> Option<String> {
+    match shown {
+        Shown::Absent => None,
+        Shown::Whole(value) => Some(pretty(value)),
+        Shown::Cut(start, size) => Some(format!("{start}\n{}", cut_mark(size))),
     }
 }
 
@@ -93,8 +106,8 @@ mod tests {
     #[test]
     fn only_the_differing_lines_are_marked() {
         let (old, new) = sides(
-            Some(&json!({"a": 1, "b": 2})),
-            Some(&json!({"a": 1, "b": 3})),
+            side_text(Shown::Whole(&json!({"a": 1, "b": 2}))),
+            side_text(Shown::Whole(&json!({"a": 1, "b": 3}))),
         );
         let q = "&quot;";
         let expected = |class: &str, b: u8| {
@@ -106,11 +119,20 @@ mod tests {
 
     #[test]
     fn an_absent_side_says_so_and_values_are_escaped() {
-        let (old, new) = sides(Some(&json!("<b>'x'</b>")), None);
+        let (old, new) = sides(side_text(Shown::Whole(&json!("<b>'x'</b>"))), None);
         assert_eq!(
             old,
             "<span class=\"del\">&quot;&lt;b&gt;&#39;x&#39;&lt;/b&gt;&quot;</span>"
         );
         assert_eq!(new, "<span class=\"absent\">(absent)</span>");
+    }
+
+    #[test]
+    fn a_cut_value_shows_its_start_as_sent_and_its_size() {
+        let (old, _) = sides(side_text(Shown::Cut("[1.50,<b>", 5_242_880)), None);
+        assert_eq!(
+            old,
+            "<span class=\"del\">[1.50,&lt;b&gt;</span>\n<span class=\"del\">… (5.2 MB, cut)</span>"
+        );
     }
 }

@@ -5,7 +5,7 @@ use serde_json::json;
 use crate::model::{Body, Request};
 use crate::report::{
     Counts, ErrorGroup, IgnoredRule, Latency, LatencyBin, LatencySummary, Report, RouteReport,
-    Sample, SignatureReport, SnapshotStatus, TargetNames, Verdict, SCHEMA,
+    Sample, SignatureReport, SnapshotStatus, TargetNames, Truncated, Verdict, SCHEMA,
 };
 
 use super::assets::SCRIPT_SHA256;
@@ -20,6 +20,7 @@ fn hostile_report() -> Report {
         path: Some("$.note".into()),
         old: Some(json!(SCRIPT)),
         new: Some(json!({"x": IMG})),
+        truncated: Truncated::default(),
         request: Some(Request {
             method: "POST".into(),
             url: format!("/orders?q={SCRIPT}"),
@@ -70,6 +71,7 @@ fn hostile_report() -> Report {
         verdict: Verdict::Fail,
         reasons: vec![format!("`GET /{SCRIPT}` fails")],
         incomplete: false,
+        missing_shards: vec![],
         totals: counts,
         ignored: vec![rule.clone()],
         routes: vec![RouteReport {
