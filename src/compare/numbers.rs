@@ -53,23 +53,28 @@ pub(crate) fn key(number: &Number) -> NumberKey {
     if let Some(small) = small_integer(text) {
         return NumberKey::Small(small);
     }
-    let Some(parts) = Parts::of(text) else {
-        return NumberKey::Text(text.to_string());
-    };
-    if parts.integer_text {
-        return parts.exact();
+    let exact = || Parts::of(text).map_or_else(|| NumberKey::Text(text.to_string()), |p| p.exact());
+    if !text.bytes().any(|b| matches!(b, b'.' | b'e' | b'E')) {
+        return exact();
     }
     let double = text.parse::<f64>().unwrap_or(f64::NAN);
     if double.is_nan() {
         return NumberKey::Text(text.to_string());
     }
-    if double.is_infinite() || (double == 0.0 && !parts.digits.is_empty()) {
-        return parts.exact();
+    if double.is_infinite() || (double == 0.0 && !mantissa_is_zero(text)) {
+        return exact();
     }
     if double.fract() == 0.0 {
         return integral_double(double);
     }
     NumberKey::Double(double.to_bits())
+}
+
+/// Whether the digits before a number text's exponent are all zeros.
+fn mantissa_is_zero(text: &str) -> bool {
+    text.bytes()
+        .take_while(|b| !matches!(b, b'e' | b'E'))
+        .all(|b| matches!(b, b'0' | b'-' | b'.'))
 }
 
 /// Whether two JSON numbers have the same value under the rule of this module.
@@ -143,8 +148,6 @@ struct Parts<'t> {
     digits: Cow<'t, str>,
     /// The value is `digits × 10^exponent`.
     exponent: i64,
-    /// Whether the text has neither a fraction nor an exponent.
-    integer_text: bool,
 }
 
 impl<'t> Parts<'t> {
@@ -192,7 +195,6 @@ impl<'t> Parts<'t> {
                 .saturating_sub(fraction.len() as i64)
                 .saturating_add(trailing as i64),
             digits: significant,
-            integer_text: fraction.is_empty() && exponent_text.is_none(),
         })
     }
 
