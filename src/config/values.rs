@@ -73,17 +73,6 @@ pub fn per_second(value: f64) -> Result<f64, String> {
     Ok(value)
 }
 
-/// A threshold that is 0 or more and finite (`[noise] relative`, 0.2 meaning 20 %).
-pub fn non_negative(value: f64) -> Result<f64, String> {
-    if !(value.is_finite() && value >= 0.0) {
-        return Err(format!(
-            "{} is not a number of 0 or more (0.2 means 20 %)",
-            shown(value)
-        ));
-    }
-    Ok(value)
-}
-
 /// Retries of a call that did not reach its target: 0 to [`MAX_RETRIES`].
 pub fn retries(value: u32) -> Result<u32, String> {
     if value > MAX_RETRIES {
@@ -94,10 +83,14 @@ pub fn retries(value: u32) -> Result<u32, String> {
     Ok(value)
 }
 
-/// A float as people write it (`nan`, `inf`, `1e-300`).
+/// A float as people write it (`nan`, `inf`, `1e-300`): very small and very large values in
+/// exponent form, so an error never prints three hundred zeros.
 fn shown(value: f64) -> String {
+    let magnitude = value.abs();
     if value.is_nan() {
         "nan".into()
+    } else if magnitude != 0.0 && magnitude.is_finite() && !(1e-4..1e16).contains(&magnitude) {
+        format!("{value:e}")
     } else {
         value.to_string()
     }
@@ -150,7 +143,6 @@ mod tests {
             assert!(per_second(bad).is_err(), "{bad}");
         }
         assert_eq!(per_second(200.0), Ok(200.0));
-        assert!(non_negative(f64::NAN).is_err() && non_negative(-1.0).is_err());
         assert!(retries(11).is_err() && retries(10).is_ok());
         assert_eq!(
             whole::<u64>("-1", "at least 1").unwrap_err(),
@@ -159,5 +151,9 @@ mod tests {
         assert!(per_second(f64::NAN)
             .unwrap_err()
             .starts_with("nan is not a rate"));
+        assert!(per_second(1e-300)
+            .unwrap_err()
+            .starts_with("1e-300 is not a rate"));
+        assert!(share(2e30).unwrap_err().starts_with("2e30 is not between"));
     }
 }
