@@ -8,7 +8,7 @@
 //! ends at the byte before it. GoReplay escapes nothing, so only a line that is exactly
 //! `🐵🙈🙉` followed by `\n` (or by the end of the file) ends a record; a body that holds the emoji
 //! elsewhere on a line is kept as it is. Blank lines where a header line is expected are skipped.
-//! A file starting with the gzip magic bytes `1F 8B` is gunzipped on the fly.
+//! The file comes decompressed (see `source`), so `.gor.gz` reads the same way.
 //!
 //! Requests and original responses are paired by id. GoReplay 1.x may reuse one id for several
 //! requests on a keep-alive connection, so pairing is first in, first out per id: the k-th
@@ -47,10 +47,10 @@
 //! error: saying that a recording is empty is the caller's business.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::fs::File;
-use std::io::{self, BufRead, BufReader};
+use std::io::{self, BufRead};
 use std::path::{Path, PathBuf};
 
+use super::source::{Compression, Stream};
 use super::{Limits, RawLine};
 use crate::error::{Error, Location, Result};
 use crate::model::{Body, Exchange, Headers, Request, Response};
@@ -82,7 +82,7 @@ pub(crate) struct GorRecords {
     path: PathBuf,
     id_prefix: String,
     reader: Box<dyn BufRead + Send>,
-    gzipped: bool,
+    compression: Compression,
     max_record_bytes: usize,
     cap: usize,
     /// Lines read so far.
@@ -155,26 +155,25 @@ enum RecordEnd {
 }
 
 impl GorRecords {
-    /// Opens a GoReplay file, gunzipping it when it starts with the gzip magic bytes.
+    /// Reads a GoReplay file opened as `stream` (decompressed already).
     ///
     /// `id_prefix` is "" for a single file, "<file name>:" inside a folder.
-    pub(crate) fn open(path: &Path, id_prefix: &str, limits: &Limits) -> Result<GorRecords> {
-        let file = File::open(path).map_err(|err| Error::io(path, err))?;
-        let mut raw = BufReader::with_capacity(BUFFER_BYTES, file);
-        let gzipped = starts_with_gzip_magic(&mut raw).map_err(|err| Error::io(path, err))?;
-        let reader: Box<dyn BufRead + Send> = if gzipped {
-            Box::new(BufReader::with_capacity(
-                BUFFER_BYTES,
-                flate2::bufread::MultiGzDecoder::new(raw),
-            ))
-        } else {
-            Box::new(raw)
-        };
+    pub(crate) fn open(
+        path: &Path,
+        id_prefix: &str,
+        stream: Stream,
+        limits: &Limits,
+    ) -> Result<GorRecords> {
+        let Stream {
+            reader,
+            compression,
+            ..
+        } = stream;
         Ok(GorRecords {
             path: path.to_path_buf(),
             id_prefix: id_prefix.to_string(),
             reader,
-            gzipped,
+            compression,
             max_record_bytes: limits.max_line_bytes,
             cap: PENDING_CAP,
             line: 0,
@@ -194,20 +193,21 @@ impl GorRecords {
         Error::input(Location::line(&self.path, line), message)
     }
 
-    /// The error for a failed read: a corrupt gzip stream, or an I/O error on the file.
+    /// The error for a failed read: a corrupt compressed stream, or an I/O error on the file.
     fn read_error(&self, err: io::Error) -> Error {
-        if !self.gzipped {
+        if self.compression == Compression::None {
             return Error::io(&self.path, err);
         }
+        let name = self.compression.name();
         match self.record_line {
             Some(line) => self.error_at(
                 line,
-                format!("gzip stream is truncated or corrupt in this record: {err}"),
+                format!("{name} stream is truncated or corrupt in this record: {err}"),
             ),
             None => self.error_at(
                 self.line + 1,
                 format!(
-                    "gzip stream is truncated or corrupt after line {}: {err}",
+                    "{name} stream is truncated or corrupt after line {}: {err}",
                     self.line
                 ),
             ),
@@ -520,18 +520,6 @@ impl Iterator for GorRecords {
     }
 }
 
-/// Whether the buffered file starts with the gzip magic bytes; consumes nothing.
-fn starts_with_gzip_magic(reader: &mut BufReader<File>) -> io::Result<bool> {
-    let head = loop {
-        match reader.fill_buf() {
-            Ok(head) => break head,
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-            Err(err) => return Err(err),
-        }
-    };
-    Ok(head.starts_with(&[0x1F, 0x8B]))
-}
-
 /// Reads one line, through its `\n`, appending at most `room` bytes of it to `out`. Returns the
 /// full length of the line, 0 at the end of the input.
 fn read_line(reader: &mut dyn BufRead, out: &mut Vec<u8>, room: usize) -> io::Result<usize> {
@@ -801,6 +789,12 @@ mod tests {
             .join(name)
     }
 
+    /// Opens a GoReplay file as the recordings reader does.
+    fn open_gor(path: &Path, id_prefix: &str, limits: &Limits) -> Result<GorRecords> {
+        let stream = crate::recordings::source::open(path, Some(crate::recordings::Format::Gor))?;
+        GorRecords::open(path, id_prefix, stream, limits)
+    }
+
     /// Every item of a file read with default limits.
     fn read_all(path: &Path) -> (Vec<Result<RawLine>>, BTreeMap<&'static str, u64>) {
         read_with(path, &Limits::default(), PENDING_CAP)
@@ -812,7 +806,7 @@ mod tests {
         limits: &Limits,
         cap: usize,
     ) -> (Vec<Result<RawLine>>, BTreeMap<&'static str, u64>) {
-        let mut records = GorRecords::open(path, "", limits).unwrap();
+        let mut records = open_gor(path, "", limits).unwrap();
         records.cap = cap;
         let items: Vec<_> = records.by_ref().collect();
         (items, records.skipped.clone())
@@ -979,7 +973,7 @@ mod tests {
     #[test]
     fn ids_carry_the_folder_prefix() {
         let path = fixture("requests-v1.gor");
-        let records = GorRecords::open(&path, "requests-v1.gor:", &Limits::default()).unwrap();
+        let records = open_gor(&path, "requests-v1.gor:", &Limits::default()).unwrap();
         let ids: Vec<String> = records
             .map(|item| parse_line(&item.unwrap()).unwrap().id)
             .collect();

@@ -33,7 +33,7 @@ use crate::model::Exchange;
 
 pub use parse::parse_line;
 pub use raw::RawLines;
-pub use source::{format_of, is_recording_file, Format};
+pub use source::{is_recording_file, is_stdin, is_stream, Format};
 pub use writer::RecordingWriter;
 
 /// Caps that keep a reader's memory bounded on hostile or broken input.

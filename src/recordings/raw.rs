@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use super::gor::GorRecords;
 use super::har::HarEntries;
 use super::lines::{Line, LineReader};
-use super::source::{self, FailFlag, Format};
+use super::source::{self, Compression, FailFlag, Format};
 use super::{Limits, RawLine};
 use crate::error::{Error, Location, Result};
 
@@ -45,7 +45,7 @@ struct OpenFile {
     /// The fallback id prefix: `"<file name>:"` in a folder, empty for a single file.
     id_prefix: String,
     lines: LineReader<Box<dyn BufRead + Send>>,
-    compressed: bool,
+    compression: Compression,
     file_failed: FailFlag,
     /// Non-blank lines seen so far; none by the end means the file is empty.
     non_blank: u64,
@@ -91,21 +91,20 @@ impl RawLines {
         } else {
             String::new()
         };
-        let format = self.format.unwrap_or_else(|| source::format_of(&path));
-        let records: Box<dyn Iterator<Item = Result<RawLine>> + Send> = match format {
+        let stream = source::open(&path, self.format)?;
+        let records: Box<dyn Iterator<Item = Result<RawLine>> + Send> = match stream.format {
             Format::Native => {
-                let stream = source::open(&path)?;
                 return Ok(Some(Current::Lines(OpenFile {
                     path,
                     id_prefix,
                     lines: LineReader::new(stream.reader, self.limits.max_line_bytes),
-                    compressed: stream.compressed,
+                    compression: stream.compression,
                     file_failed: stream.file_failed,
                     non_blank: 0,
                 })));
             }
-            Format::Har => Box::new(HarEntries::open(&path, &id_prefix, &self.limits)?),
-            Format::Gor => Box::new(GorRecords::open(&path, &id_prefix, &self.limits)?),
+            Format::Har => Box::new(HarEntries::open(&path, &id_prefix, stream, &self.limits)?),
+            Format::Gor => Box::new(GorRecords::open(&path, &id_prefix, stream, &self.limits)?),
         };
         Ok(Some(Current::Converted {
             path,
@@ -187,13 +186,14 @@ impl RawLines {
 }
 
 impl OpenFile {
-    /// The error for a failed read: corrupt data when the zstd decoder failed, else I/O.
+    /// The error for a failed read: corrupt data when the decoder failed, else I/O.
     fn read_error(&self, err: io::Error) -> Error {
-        if self.compressed && !self.file_failed.is_set() {
+        if self.compression != Compression::None && !self.file_failed.is_set() {
             Error::input(
                 Location::file(&self.path),
                 format!(
-                    "zstd stream is truncated or corrupt after line {}: {err}",
+                    "{} stream is truncated or corrupt after line {}: {err}",
+                    self.compression.name(),
                     self.lines.lines_read()
                 ),
             )
