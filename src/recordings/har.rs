@@ -176,7 +176,12 @@ impl HarEntries {
     fn read_entry(&mut self) -> Result<Option<RawLine>> {
         let number = self.entries + 1;
         match self.scanner.peek() {
-            Ok(Some(b']')) if number > 1 => return Ok(None),
+            Ok(Some(b']')) if number > 1 => {
+                self.scanner.bump();
+                self.done = true;
+                self.read_to_end(number - 1)?;
+                return Ok(None);
+            }
             Ok(Some(_)) => {}
             Ok(None) => return Err(self.entry_error(number, Fault::Eof)),
             Err(err) => return Err(self.entry_error(number, Fault::Io(err))),
@@ -191,6 +196,7 @@ impl HarEntries {
             Ok(Some(b']')) => {
                 self.scanner.bump();
                 self.done = true;
+                self.read_to_end(number)?;
             }
             Ok(Some(byte)) => {
                 return Err(self.entry_error(
@@ -227,21 +233,64 @@ impl HarEntries {
         }))
     }
 
+    /// Reads what follows log.entries, entry `last` being the last one: the rest of `log` and of
+    /// the top-level object, then nothing but whitespace to the end of the file.
+    fn read_to_end(&mut self, last: u64) -> Result<()> {
+        let scanner = &mut self.scanner;
+        let rest = (|| {
+            for _ in ["log", "the top-level object"] {
+                let mut first = false;
+                while scanner.next_key(&mut first)?.is_some() {
+                    scanner.skip_value()?;
+                }
+            }
+            match scanner.peek()? {
+                None => Ok(()),
+                Some(byte) => Err(Fault::Syntax(format!(
+                    "the file goes on after the HAR's top-level object with {}: it is not one \
+                     JSON document",
+                    describe(byte)
+                ))),
+            }
+        })();
+        rest.map_err(|fault| {
+            let message = match fault {
+                Fault::Eof => {
+                    "the file ends before the HAR's objects are closed: the HAR is truncated"
+                        .to_owned()
+                }
+                fault => self.fault_message(fault),
+            };
+            Error::input(
+                Location::line(&self.path, last),
+                format!("after entry {last}: {message}"),
+            )
+        })
+    }
+
     /// The error for a problem inside entry `number`.
     fn entry_error(&self, number: u64, fault: Fault) -> Error {
         let message = match fault {
             Fault::Eof => "the file ends inside this entry: the HAR is truncated".to_owned(),
+            fault => self.fault_message(fault),
+        };
+        Error::input(
+            Location::line(&self.path, number),
+            format!("entry {number}: {message}"),
+        )
+    }
+
+    /// What a fault other than the end of the input means, in an entry or after the entries.
+    fn fault_message(&self, fault: Fault) -> String {
+        match fault {
+            Fault::Eof => "the file ends here: the HAR is truncated".to_owned(),
             Fault::TooLong => format!(
                 "entry is longer than the limit of {} bytes",
                 self.max_entry_bytes
             ),
             Fault::Syntax(message) => message,
             Fault::Io(err) => self.io_message(&err),
-        };
-        Error::input(
-            Location::line(&self.path, number),
-            format!("entry {number}: {message}"),
-        )
+        }
     }
 
     /// The error for a problem found before the entries, naming the file only.
@@ -1230,6 +1279,26 @@ mod tests {
                 entry(r#"{"request":{"method":"GET","url":"/a"},"response":{"status":70000}}"#)
                     .into_bytes(),
                 ":1: entry 1: response status 70000 is not an HTTP status",
+            ),
+            (
+                format!("{}\n{{}}\n", entry(&format!("{GOOD},{GOOD}"))).into_bytes(),
+                ":2: after entry 2: the file goes on after the HAR's top-level object with `{`",
+            ),
+            (
+                format!("{} x", entry(&format!("{GOOD},"))).into_bytes(),
+                ":1: after entry 1: the file goes on after the HAR's top-level object with `x`",
+            ),
+            (
+                format!(r#"{{"log":{{"entries":[{GOOD}],"pages":[]}},"x":1}}]"#).into_bytes(),
+                ":1: after entry 1: the file goes on after the HAR's top-level object with `]`",
+            ),
+            (
+                format!(r#"{{"log":{{"entries":[{GOOD}],"pages":[1,"#).into_bytes(),
+                ":1: after entry 1: the file ends before the HAR's objects are closed",
+            ),
+            (
+                format!(r#"{{"log":{{"entries":[{GOOD}]}} "x"}}"#).into_bytes(),
+                ":1: after entry 1: invalid JSON: expected `,` or `}` in an object, found `\"`",
             ),
             (
                 entry(&format!("{GOOD} {GOOD}")).into_bytes(),
