@@ -394,3 +394,40 @@ fn duplicate_id_in_run() {
         ],
     );
 }
+
+#[test]
+fn goreplay_record_without_its_separator() {
+    let p = project_with_b();
+    p.file(
+        "a.gor",
+        "1 a 1700000000000000000\nGET /orders/1 HTTP/1.1\r\nHost: h\r\n\r\n\n\
+         1 b 1700000000000000001\nGET /orders/2 HTTP/1.1\r\nHost: h\r\n\r\n\n🐵🙈🙉\n",
+    );
+    expect_bad_command(
+        &p,
+        &["diff", "a.gor", "b.jsonl"],
+        &[
+            "a.gor:6",
+            "record header line inside the record of line 1",
+            "separator line",
+        ],
+    );
+}
+
+#[test]
+fn goreplay_content_length_larger_than_the_body() {
+    let p = project_with_b();
+    p.file(
+        "a.gor",
+        "1 a 1700000000000000000\nGET /orders/1 HTTP/1.1\r\nHost: h\r\n\r\n\n🐵🙈🙉\n\
+         2 a 1700000000000000001\nHTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"id\":1}\n🐵🙈🙉\n",
+    );
+    expect_bad_command(
+        &p,
+        &["diff", "a.gor", "b.jsonl"],
+        &[
+            "a.gor:7",
+            "content-length says 100 bytes but the body has only 8",
+        ],
+    );
+}

@@ -22,6 +22,7 @@
 //! - `path: folder holds no recordings: expected files ending in .jsonl, ...`
 //! - `path: <operating system error>` for files that cannot be opened or read.
 
+mod framing;
 mod gor;
 mod har;
 mod lines;
