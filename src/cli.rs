@@ -178,7 +178,8 @@ re-judges them under other rules without replaying.";
 /// Arguments of `shadowdiff run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Recording files or folders [default: `recordings` of shadowdiff.toml].
+    /// Recording files or folders, `-` for standard input [default: `recordings` of
+    /// shadowdiff.toml].
     #[arg(value_name = "RECORDINGS")]
     pub recordings: Vec<PathBuf>,
     /// The old implementation (overrides [targets.old]).
@@ -267,7 +268,7 @@ pub struct ImportArgs {
     /// The format of FILE.
     #[arg(value_enum)]
     pub format: ImportFormat,
-    /// The file to convert (gzip-compressed is fine).
+    /// The file to convert (gzip-compressed is fine), or `-` for standard input.
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
     /// The native recording to write; zstd-compressed when it ends in .zst.
@@ -290,8 +291,8 @@ pub enum ImportFormat {
 /// Arguments of `shadowdiff diff`.
 #[derive(Debug, Args)]
 pub struct DiffArgs {
-    /// The old side: a recording file (.jsonl, .jsonl.zst) or a folder of them, or a run's
-    /// outcomes file.
+    /// The old side: a recording file (.jsonl, .jsonl.zst, .har, .gor, or `-` for standard
+    /// input) or a folder of them, or a run's outcomes file.
     #[arg(value_name = "A")]
     pub a: PathBuf,
     /// The new side, joined with A by exchange id. Without B, A must be the outcomes file of a

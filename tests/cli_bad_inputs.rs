@@ -10,7 +10,13 @@ use common::{exchange, lines, Project};
 fn expect_bad_input(p: &Project, extra: &[&str], needles: &[&str]) {
     let mut args = vec!["diff", "a.jsonl", "b.jsonl"];
     args.extend_from_slice(extra);
-    let run = p.run(&args);
+    expect_bad_command(p, &args, needles);
+}
+
+/// Runs `shadowdiff ARGS`, expects exit 2, an error containing every `needle`, no panic and no
+/// report.json.
+fn expect_bad_command(p: &Project, args: &[&str], needles: &[&str]) {
+    let run = p.run(args);
     assert_eq!(
         run.code, 2,
         "stdout: {}\nstderr: {}",
@@ -208,4 +214,220 @@ fn rate_out_of_range_is_bad_usage() {
     let run = p.run(&["diff", "a.jsonl", "b.jsonl", "--max-diff-rate", "2"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("between 0 and 1"), "{}", run.stderr);
+}
+
+/// A native exchange line with this method, url, status and ts.
+fn line_with(method: &str, url: &str, status: u16, ts: &str) -> String {
+    serde_json::json!({
+        "id": "r9",
+        "ts": ts,
+        "request": {"method": method, "url": url},
+        "response": {"status": status},
+    })
+    .to_string()
+}
+
+#[test]
+fn methods_that_are_not_tokens() {
+    for method in ["GE T", ""] {
+        let p = project_with_b();
+        p.file(
+            "a.jsonl",
+            lines(&[
+                good_line("r1"),
+                line_with(method, "/a", 200, "2026-11-20T10:00:00Z"),
+            ]),
+        );
+        expect_bad_input(&p, &[], &["a.jsonl:2", "is not an HTTP method"]);
+    }
+}
+
+#[test]
+fn urls_that_are_not_paths_or_absolute() {
+    for url in ["", "orders/1"] {
+        let p = project_with_b();
+        p.file(
+            "a.jsonl",
+            lines(&[
+                good_line("r1"),
+                line_with("GET", url, 200, "2026-11-20T10:00:00Z"),
+            ]),
+        );
+        expect_bad_input(
+            &p,
+            &[],
+            &["a.jsonl:2", "request url", "absolute http(s) URL"],
+        );
+    }
+    let p = project_with_b();
+    p.file(
+        "a.jsonl",
+        lines(&[line_with(
+            "GET",
+            "https://api.example.com/orders/1",
+            200,
+            "2026-11-20T10:00:00Z",
+        )]),
+    );
+    let run = p.run(&["diff", "a.jsonl", "b.jsonl"]);
+    assert_ne!(
+        run.code, 2,
+        "an absolute URL is a recording: {}",
+        run.stderr
+    );
+}
+
+#[test]
+fn status_out_of_range() {
+    let p = project_with_b();
+    p.file(
+        "a.jsonl",
+        lines(&[
+            good_line("r1"),
+            line_with("GET", "/a", 999, "2026-11-20T10:00:00Z"),
+        ]),
+    );
+    expect_bad_input(&p, &[], &["a.jsonl:2", "status 999", "100 to 599"]);
+}
+
+#[test]
+fn timestamp_that_is_not_rfc3339() {
+    let p = project_with_b();
+    p.file(
+        "a.jsonl",
+        lines(&[good_line("r1"), line_with("GET", "/a", 200, "yesterday")]),
+    );
+    expect_bad_input(&p, &[], &["a.jsonl:2", "\"yesterday\"", "RFC 3339"]);
+}
+
+#[test]
+fn the_same_checks_hold_for_har_and_goreplay() {
+    let p = project_with_b();
+    p.file(
+        "a.har",
+        r#"{"log":{"entries":[
+            {"startedDateTime":"2026-11-20T10:00:00.5+01:00","request":{"method":"GET","url":"/a"},"response":{"status":200}},
+            {"startedDateTime":"yesterday","request":{"method":"GET","url":"/b"},"response":{"status":200}}
+        ]}}"#,
+    );
+    expect_bad_command(&p, &["diff", "a.har", "b.jsonl"], &["a.har:2", "RFC 3339"]);
+    p.file(
+        "a.har",
+        r#"{"log":{"entries":[{"request":{"method":"GE T","url":"/a"}}]}}"#,
+    );
+    expect_bad_command(
+        &p,
+        &["diff", "a.har", "b.jsonl"],
+        &["a.har:1", "HTTP method"],
+    );
+    p.file(
+        "a.gor",
+        "1 a1 1700000000000000000\nGET /a HTTP/1.1\r\nHost: h\r\n\r\n\n🐵🙈🙉\n\
+         2 a1 1700000000000000001\nHTTP/1.1 999 Odd\r\nContent-Length: 0\r\n\r\n\n🐵🙈🙉\n",
+    );
+    expect_bad_command(
+        &p,
+        &["diff", "a.gor", "b.jsonl"],
+        &["a.gor:1", "status 999"],
+    );
+}
+
+#[test]
+fn a_json_file_that_is_not_a_recording_in_a_recordings_folder() {
+    for package in [
+        "{\n  \"name\": \"app\",\n  \"version\": \"1.0.0\"\n}\n",
+        "{\"name\":\"app\",\"version\":\"1.0.0\"}\n",
+        "[\n  1,\n  2\n]\n",
+    ] {
+        let p = project_with_b();
+        p.file("recs/a.jsonl", lines(&[good_line("r1")]));
+        p.file("recs/package.json", package);
+        expect_bad_command(
+            &p,
+            &["diff", "recs", "b.jsonl"],
+            &[
+                "package.json:1",
+                "not a recording",
+                "move it out of the recordings folder",
+            ],
+        );
+    }
+}
+
+#[test]
+fn trailing_garbage_after_a_har() {
+    let p = project_with_b();
+    p.file(
+        "a.har",
+        r#"{"log":{"entries":[{"request":{"method":"GET","url":"/orders/1"},"response":{"status":200}}]}}
+{"log":{"entries":[]}}"#,
+    );
+    expect_bad_command(
+        &p,
+        &["diff", "a.har", "b.jsonl"],
+        &[
+            "a.har:1",
+            "after entry 1",
+            "goes on after the HAR's top-level object",
+        ],
+    );
+}
+
+#[test]
+fn duplicate_id_in_run() {
+    let p = Project::new();
+    p.file(
+        "a.jsonl",
+        lines(&[good_line("r1"), good_line("r2"), good_line("r1")]),
+    );
+    let args = [
+        "run", "a.jsonl", "--old", "recorded", "--new", "recorded", "--quiet",
+    ];
+    expect_bad_command(
+        &p,
+        &args,
+        &[
+            "a.jsonl:3",
+            "duplicate id `r1`",
+            "first used at",
+            "a.jsonl:1",
+        ],
+    );
+}
+
+#[test]
+fn goreplay_record_without_its_separator() {
+    let p = project_with_b();
+    p.file(
+        "a.gor",
+        "1 a 1700000000000000000\nGET /orders/1 HTTP/1.1\r\nHost: h\r\n\r\n\n\
+         1 b 1700000000000000001\nGET /orders/2 HTTP/1.1\r\nHost: h\r\n\r\n\n🐵🙈🙉\n",
+    );
+    expect_bad_command(
+        &p,
+        &["diff", "a.gor", "b.jsonl"],
+        &[
+            "a.gor:6",
+            "record header line inside the record of line 1",
+            "separator line",
+        ],
+    );
+}
+
+#[test]
+fn goreplay_content_length_larger_than_the_body() {
+    let p = project_with_b();
+    p.file(
+        "a.gor",
+        "1 a 1700000000000000000\nGET /orders/1 HTTP/1.1\r\nHost: h\r\n\r\n\n🐵🙈🙉\n\
+         2 a 1700000000000000001\nHTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"id\":1}\n🐵🙈🙉\n",
+    );
+    expect_bad_command(
+        &p,
+        &["diff", "a.gor", "b.jsonl"],
+        &[
+            "a.gor:7",
+            "content-length says 100 bytes but the body has only 8",
+        ],
+    );
 }

@@ -148,3 +148,26 @@ fn formats_are_sniffed_when_the_name_says_nothing() {
         assert_eq!(count(&report, "different"), 0, "{file}");
     }
 }
+
+/// A GoReplay record as GoReplay writes it.
+fn gor_record(header: &str, message: &str) -> String {
+    format!("{header}\n{message}\n🐵🙈🙉\n")
+}
+
+#[test]
+fn goreplay_chunk_lines_ending_in_a_bare_lf_import() {
+    let p = Project::new();
+    let gor = [
+        gor_record("1 a 1700000000000000000", "GET /a HTTP/1.1\nHost: h\n\n"),
+        gor_record(
+            "2 a 1700000000000000001",
+            "HTTP/1.1 200 OK\nTransfer-Encoding: chunked\n\n6;ext=1\nhello \n6\r\nworld!\r\n0\nX-Trailer: t\n\n",
+        ),
+    ]
+    .concat();
+    p.file("rewritten.gor", gor);
+    let run = p.run(&["import", "gor", "rewritten.gor", "-o", "out.jsonl"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let line: Value = serde_json::from_str(p.read("out.jsonl").trim()).expect("one exchange");
+    assert_eq!(line["response"]["body"]["text"], "hello world!");
+}

@@ -656,12 +656,25 @@ fn headers() -> impl Strategy<Value = Vec<(String, String)>> {
     proptest::collection::vec((text(), text()), 0..4)
 }
 
+/// An exchange a reader accepts: any id, headers, bodies and tags, with a method that is a token,
+/// a path or an absolute URL, a status of 100 to 599 and an RFC 3339 time, if any (anything
+/// else is refused with its line; see tests/cli_bad_inputs.rs).
 fn arbitrary_exchange() -> impl Strategy<Value = Exchange> {
     (
         text(),
-        proptest::option::of(text()),
-        (text(), text(), headers(), body()),
-        proptest::option::of((any::<u16>(), headers(), body())),
+        proptest::option::of(
+            "20[0-9]{2}-0[1-9]-(0[1-9]|1[0-9]|2[0-8])T[01][0-9]:[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?(Z|[+-]0[0-9]:[0-5][0-9])",
+        ),
+        (
+            "[!#$%&'*+.^_`|~0-9A-Za-z-]{1,10}",
+            prop_oneof![
+                text().prop_map(|path| format!("/{path}")),
+                text().prop_map(|path| format!("https://h.example/{path}")),
+            ],
+            headers(),
+            body(),
+        ),
+        proptest::option::of((100u16..600, headers(), body())),
         proptest::collection::btree_map(text(), text(), 0..3),
     )
         .prop_map(

@@ -23,6 +23,10 @@ pub fn run(args: DiffArgs) -> Result<u8> {
         .num_threads(args.output.threads.unwrap_or(0))
         .build()
         .map_err(|err| Error::Usage(format!("cannot start worker threads: {err}")))?;
+    let named: Vec<std::path::PathBuf> = std::iter::once(args.a.clone())
+        .chain(args.b.clone())
+        .collect();
+    super::run::check_stdin_once(&named)?;
     let mut aggregate = judging.aggregate();
     let limits = Limits {
         max_line_bytes: args.max_line_bytes,

@@ -8,7 +8,7 @@ use std::time::Duration;
 use crate::cli::RunArgs;
 use crate::config::Config;
 use crate::error::{exit, Error, Origin, Result};
-use crate::recordings::{Limits, RawLines};
+use crate::recordings::{is_stdin, is_stream, Limits, RawLines};
 use crate::replay::filter::{Filters, RouteGlob};
 use crate::replay::outcomes;
 use crate::replay::pipeline::{self, Finished, NoiseSource, Plan, Stop, Targets};
@@ -59,7 +59,8 @@ pub fn run(args: RunArgs) -> Result<u8> {
     let limits = Limits {
         max_line_bytes: args.max_line_bytes,
     };
-    for path in &recordings {
+    check_stdin_once(&recordings)?;
+    for path in recordings.iter().filter(|path| !is_stream(path)) {
         RawLines::open(path, &limits)?;
     }
     let old = target_config("old", args.old.as_deref(), &config)?.ok_or_else(|| {
@@ -405,8 +406,22 @@ async fn stoppers() {
     }
 }
 
-/// Counts the exchanges of the recordings, for the progress bar's total.
+/// Refuses standard input (`-`) named more than once: it can be read only once.
+pub(crate) fn check_stdin_once(paths: &[PathBuf]) -> Result<()> {
+    if paths.iter().filter(|path| is_stdin(path)).count() > 1 {
+        return Err(Error::Usage(
+            "`-` (standard input) is named more than once; it can be read only once".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Counts the exchanges of the recordings, for the progress bar's total; none when one of them
+/// can be read only once (standard input, a pipe).
 fn count_exchanges(paths: &[PathBuf], limits: &Limits) -> Option<u64> {
+    if paths.iter().any(|path| is_stream(path)) {
+        return None;
+    }
     let mut total = 0;
     for path in paths {
         total += RawLines::open(path, limits)

@@ -8,7 +8,12 @@
 //! ends at the byte before it. GoReplay escapes nothing, so only a line that is exactly
 //! `🐵🙈🙉` followed by `\n` (or by the end of the file) ends a record; a body that holds the emoji
 //! elsewhere on a line is kept as it is. Blank lines where a header line is expected are skipped.
-//! A file starting with the gzip magic bytes `1F 8B` is gunzipped on the fly.
+//! Within a record, the message's head says where its body ends (see `framing`: Go's rules):
+//! whatever follows is an error, named at the line of a record header line when it is one (the
+//! separator before it is missing), so two records are never merged into one; a body that runs
+//! to the end of its record (a response with neither length nor chunks) is searched for a record
+//! header line followed by an HTTP start line for the same reason.
+//! The file comes decompressed (see `source`), so `.gor.gz` reads the same way.
 //!
 //! Requests and original responses are paired by id. GoReplay 1.x may reuse one id for several
 //! requests on a keep-alive connection, so pairing is first in, first out per id: the k-th
@@ -36,6 +41,10 @@
 //! - `path:line: request (or response) head is not valid HTTP/1.x: ...`, `... is incomplete ...`,
 //!   `... is not valid UTF-8 ...`
 //! - `path:line: chunked response (or request) body: ...` for bad chunk sizes and cut chunks
+//! - `path:line: response body: content-length says N bytes but the body has only M`
+//! - `path:line: N bytes follow the end of the response (or request), which its head delimits ...`
+//! - `path:line: a record header line inside the record of line M: the separator line 🐵🙈🙉
+//!   before it is missing`, naming the header line
 //! - `path:line: gzip stream is truncated or corrupt ...: <flate2 message>`
 //! - `path: <operating system error>` for a file that cannot be opened or read.
 //!
@@ -47,10 +56,11 @@
 //! error: saying that a recording is empty is the caller's business.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::fs::File;
-use std::io::{self, BufRead, BufReader};
+use std::io::{self, BufRead};
 use std::path::{Path, PathBuf};
 
+use super::framing::{self, Framing, Kind};
+use super::source::{Compression, Stream};
 use super::{Limits, RawLine};
 use crate::error::{Error, Location, Result};
 use crate::model::{Body, Exchange, Headers, Request, Response};
@@ -82,7 +92,7 @@ pub(crate) struct GorRecords {
     path: PathBuf,
     id_prefix: String,
     reader: Box<dyn BufRead + Send>,
-    gzipped: bool,
+    compression: Compression,
     max_record_bytes: usize,
     cap: usize,
     /// Lines read so far.
@@ -155,26 +165,25 @@ enum RecordEnd {
 }
 
 impl GorRecords {
-    /// Opens a GoReplay file, gunzipping it when it starts with the gzip magic bytes.
+    /// Reads a GoReplay file opened as `stream` (decompressed already).
     ///
     /// `id_prefix` is "" for a single file, "<file name>:" inside a folder.
-    pub(crate) fn open(path: &Path, id_prefix: &str, limits: &Limits) -> Result<GorRecords> {
-        let file = File::open(path).map_err(|err| Error::io(path, err))?;
-        let mut raw = BufReader::with_capacity(BUFFER_BYTES, file);
-        let gzipped = starts_with_gzip_magic(&mut raw).map_err(|err| Error::io(path, err))?;
-        let reader: Box<dyn BufRead + Send> = if gzipped {
-            Box::new(BufReader::with_capacity(
-                BUFFER_BYTES,
-                flate2::bufread::MultiGzDecoder::new(raw),
-            ))
-        } else {
-            Box::new(raw)
-        };
+    pub(crate) fn open(
+        path: &Path,
+        id_prefix: &str,
+        stream: Stream,
+        limits: &Limits,
+    ) -> Result<GorRecords> {
+        let Stream {
+            reader,
+            compression,
+            ..
+        } = stream;
         Ok(GorRecords {
             path: path.to_path_buf(),
             id_prefix: id_prefix.to_string(),
             reader,
-            gzipped,
+            compression,
             max_record_bytes: limits.max_line_bytes,
             cap: PENDING_CAP,
             line: 0,
@@ -194,20 +203,21 @@ impl GorRecords {
         Error::input(Location::line(&self.path, line), message)
     }
 
-    /// The error for a failed read: a corrupt gzip stream, or an I/O error on the file.
+    /// The error for a failed read: a corrupt compressed stream, or an I/O error on the file.
     fn read_error(&self, err: io::Error) -> Error {
-        if !self.gzipped {
+        if self.compression == Compression::None {
             return Error::io(&self.path, err);
         }
+        let name = self.compression.name();
         match self.record_line {
             Some(line) => self.error_at(
                 line,
-                format!("gzip stream is truncated or corrupt in this record: {err}"),
+                format!("{name} stream is truncated or corrupt in this record: {err}"),
             ),
             None => self.error_at(
                 self.line + 1,
                 format!(
-                    "gzip stream is truncated or corrupt after line {}: {err}",
+                    "{name} stream is truncated or corrupt after line {}: {err}",
                     self.line
                 ),
             ),
@@ -365,16 +375,70 @@ impl GorRecords {
     fn handle(&mut self, header: Header, message: &[u8], line: u64) -> Result<()> {
         match header.kind {
             b'1' => {
-                let request = parse_request(message).map_err(|msg| self.error_at(line, msg))?;
+                let (request, end) =
+                    parse_request(message).map_err(|msg| self.error_at(line, msg))?;
+                self.check_rest(message, end, line, "request")?;
                 self.add_request(header, request, line);
             }
             b'2' => {
-                let response = parse_response(message).map_err(|msg| self.error_at(line, msg))?;
+                let to_head = self
+                    .waiting_request(&header.id)
+                    .is_some_and(|request| request.method.eq_ignore_ascii_case("HEAD"));
+                let (response, end, to_end) =
+                    parse_response(message, to_head).map_err(|msg| self.error_at(line, msg))?;
+                if to_end {
+                    if let Some(at) = header_inside(message) {
+                        return Err(self.missing_separator(message, at, line));
+                    }
+                }
+                self.check_rest(message, end, line, "response")?;
                 self.add_response(&header.id, response);
             }
             _ => *self.skipped.entry(REPLAYED).or_default() += 1,
         }
         Ok(())
+    }
+
+    /// The request a response with GoReplay id `id` would answer, if one waits.
+    fn waiting_request(&self, id: &str) -> Option<&Request> {
+        let base = self.next_seq - self.slots.len() as u64;
+        let seq = *self.ids.get(id)?.waiting.front()?;
+        let index = usize::try_from(seq.checked_sub(base)?).ok()?;
+        self.slots.get(index).map(|slot| &slot.exchange.request)
+    }
+
+    /// Checks that nothing follows the message that ends at `end` of the record of `line`: a
+    /// record header line there means a missing separator line, anything else does not belong
+    /// to the message.
+    fn check_rest(&self, message: &[u8], end: usize, line: u64, what: &str) -> Result<()> {
+        let rest = &message[end..];
+        if rest.is_empty() {
+            return Ok(());
+        }
+        let skip = usize::from(rest.starts_with(b"\n"));
+        if starts_with_header(&rest[skip..]) {
+            return Err(self.missing_separator(message, end + skip, line));
+        }
+        Err(self.error_at(
+            line,
+            format!(
+                "{} bytes follow the end of the {what}, which its head delimits (content-length, \
+                 chunked, or no body): a record holds one message",
+                rest.len()
+            ),
+        ))
+    }
+
+    /// The error for a record header line at byte `at` of the message of the record of `line`.
+    fn missing_separator(&self, message: &[u8], at: usize, line: u64) -> Error {
+        let header_line = line + 1 + message[..at].iter().filter(|&&b| b == b'\n').count() as u64;
+        self.error_at(
+            header_line,
+            format!(
+                "a record header line inside the record of line {line}: the separator line \
+                 🐵🙈🙉 before it is missing"
+            ),
+        )
     }
 
     /// Queues a request to wait for its response.
@@ -520,18 +584,6 @@ impl Iterator for GorRecords {
     }
 }
 
-/// Whether the buffered file starts with the gzip magic bytes; consumes nothing.
-fn starts_with_gzip_magic(reader: &mut BufReader<File>) -> io::Result<bool> {
-    let head = loop {
-        match reader.fill_buf() {
-            Ok(head) => break head,
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-            Err(err) => return Err(err),
-        }
-    };
-    Ok(head.starts_with(&[0x1F, 0x8B]))
-}
-
 /// Reads one line, through its `\n`, appending at most `room` bytes of it to `out`. Returns the
 /// full length of the line, 0 at the end of the input.
 fn read_line(reader: &mut dyn BufRead, out: &mut Vec<u8>, room: usize) -> io::Result<usize> {
@@ -558,6 +610,51 @@ fn read_line(reader: &mut dyn BufRead, out: &mut Vec<u8>, room: usize) -> io::Re
         if found_end {
             return Ok(total);
         }
+    }
+}
+
+/// Whether `bytes` start with a line that is a record header line.
+fn starts_with_header(bytes: &[u8]) -> bool {
+    let end = bytes
+        .iter()
+        .position(|&b| b == b'\n')
+        .unwrap_or(bytes.len());
+    end <= MAX_HEADER_LINE && parse_header(trim_line_end(&bytes[..end])).is_ok()
+}
+
+/// Where, in a message whose body runs to the end of its record, a line starts that is a record
+/// header line followed by an HTTP start line (`GET / HTTP/1.1`, `HTTP/1.1 200 OK`): the start
+/// of a record whose separator line is missing before it.
+fn header_inside(message: &[u8]) -> Option<usize> {
+    let starts = message
+        .iter()
+        .enumerate()
+        .filter(|&(_, &b)| b == b'\n')
+        .map(|(at, _)| at + 1);
+    starts
+        .filter(|&at| matches!(message.get(at..at + 2), Some([b'1'..=b'3', b' '])))
+        .find(|&at| {
+            let rest = &message[at..];
+            starts_with_header(rest)
+                && rest
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .is_some_and(|end| is_start_line(&rest[end + 1..]))
+        })
+}
+
+/// Whether `bytes` start with an HTTP/1.x request line or status line.
+fn is_start_line(bytes: &[u8]) -> bool {
+    let end = bytes
+        .iter()
+        .position(|&b| b == b'\n')
+        .unwrap_or(bytes.len());
+    let line = trim_line_end(&bytes[..end]);
+    line.starts_with(b"HTTP/1.") || {
+        let words: Vec<&[u8]> = line.split(|&b| b == b' ').collect();
+        words.len() == 3
+            && words[2].starts_with(b"HTTP/1.")
+            && hyper::Method::from_bytes(words[0]).is_ok()
     }
 }
 
@@ -600,8 +697,9 @@ fn parse_header(line: &[u8]) -> Result<Header, String> {
     })
 }
 
-/// Parses a raw HTTP/1.x request.
-fn parse_request(message: &[u8]) -> Result<Request, String> {
+/// Parses a raw HTTP/1.x request; returns it with the length of the message, which may be
+/// shorter than the record.
+fn parse_request(message: &[u8]) -> Result<(Request, usize), String> {
     let mut capacity = 64;
     loop {
         let mut headers = vec![httparse::EMPTY_HEADER; capacity];
@@ -612,13 +710,16 @@ fn parse_request(message: &[u8]) -> Result<Request, String> {
                 let method = request.method.unwrap_or_default().to_string();
                 let url = origin_form(request.path.unwrap_or_default());
                 let mut headers = owned_headers(request.headers, "request")?;
-                let body = body_of(&mut headers, &message[head_len..], "request")?;
-                return Ok(Request {
+                let framing = framing::framing(&headers, Kind::Request)
+                    .map_err(|why| format!("request head: {why}"))?;
+                let (body, used) = body_of(&mut headers, &message[head_len..], framing, "request")?;
+                let request = Request {
                     method,
                     url,
                     headers,
                     body,
-                });
+                };
+                return Ok((request, head_len + used));
             }
             Ok(httparse::Status::Partial) => return Err(incomplete("request")),
             Err(httparse::Error::TooManyHeaders) if capacity < MAX_HEADERS => capacity *= 4,
@@ -627,8 +728,10 @@ fn parse_request(message: &[u8]) -> Result<Request, String> {
     }
 }
 
-/// Parses a raw HTTP/1.x response.
-fn parse_response(message: &[u8]) -> Result<Response, String> {
+/// Parses a raw HTTP/1.x response (to a HEAD request when `to_head`); returns it with the
+/// length of the message, which may be shorter than the record, and whether its body ran to
+/// the end of the record.
+fn parse_response(message: &[u8], to_head: bool) -> Result<(Response, usize, bool), String> {
     let mut capacity = 64;
     loop {
         let mut headers = vec![httparse::EMPTY_HEADER; capacity];
@@ -638,12 +741,17 @@ fn parse_response(message: &[u8]) -> Result<Response, String> {
                 check_utf8_head(&message[..head_len], "response")?;
                 let status = response.code.unwrap_or_default();
                 let mut headers = owned_headers(response.headers, "response")?;
-                let body = body_of(&mut headers, &message[head_len..], "response")?;
-                return Ok(Response {
+                let kind = Kind::Response { status, to_head };
+                let framing = framing::framing(&headers, kind)
+                    .map_err(|why| format!("response head: {why}"))?;
+                let (body, used) =
+                    body_of(&mut headers, &message[head_len..], framing, "response")?;
+                let response = Response {
                     status,
                     headers,
                     body,
-                });
+                };
+                return Ok((response, head_len + used, framing == Framing::ToEnd));
             }
             Ok(httparse::Status::Partial) => return Err(incomplete("response")),
             Err(httparse::Error::TooManyHeaders) if capacity < MAX_HEADERS => capacity *= 4,
@@ -679,70 +787,22 @@ fn owned_headers(headers: &[httparse::Header<'_>], what: &str) -> Result<Headers
         .collect()
 }
 
-/// The body after a head: de-chunked (and `transfer-encoding` dropped) when the message is
-/// chunked, else the bytes as they are.
-fn body_of(headers: &mut Headers, rest: &[u8], what: &str) -> Result<Body, String> {
-    let chunked = headers
-        .iter()
-        .filter(|(name, _)| name.eq_ignore_ascii_case("transfer-encoding"))
-        .flat_map(|(_, value)| value.split(','))
-        .last()
-        .is_some_and(|coding| coding.trim().eq_ignore_ascii_case("chunked"));
-    if !chunked {
-        return Ok(Body::from_bytes(rest.to_vec()));
+/// The body after a head, as `framing` delimits it: de-chunked (and `transfer-encoding`
+/// dropped) when chunked. Returns it with the bytes of `rest` the message used.
+fn body_of(
+    headers: &mut Headers,
+    rest: &[u8],
+    framing: Framing,
+    what: &str,
+) -> Result<(Body, usize), String> {
+    let (bytes, used) = framing::body(rest, framing).map_err(|why| match framing {
+        Framing::Chunked => format!("chunked {what} body: {why}"),
+        _ => format!("{what} body: {why}"),
+    })?;
+    if framing == Framing::Chunked {
+        headers.retain(|(name, _)| !name.eq_ignore_ascii_case("transfer-encoding"));
     }
-    let bytes = dechunk(rest).map_err(|why| format!("chunked {what} body: {why}"))?;
-    headers.retain(|(name, _)| !name.eq_ignore_ascii_case("transfer-encoding"));
-    Ok(Body::from_bytes(bytes))
-}
-
-/// Undoes chunked transfer coding. Trailer fields after the last chunk are dropped.
-fn dechunk(body: &[u8]) -> Result<Vec<u8>, String> {
-    let mut out = Vec::new();
-    let mut pos = 0usize;
-    loop {
-        let rest = body.get(pos..).unwrap_or_default();
-        match httparse::parse_chunk_size(rest) {
-            Ok(httparse::Status::Complete((used, size))) => {
-                if size == 0 {
-                    return Ok(out);
-                }
-                let start = pos + used;
-                let left = body.len() - start;
-                let size = usize::try_from(size)
-                    .ok()
-                    .filter(|&size| size <= left)
-                    .ok_or_else(|| {
-                        format!(
-                            "the chunk at byte {pos} declares {size} bytes but only {left} remain"
-                        )
-                    })?;
-                out.extend_from_slice(&body[start..start + size]);
-                pos = start + size;
-                let after = &body[pos..];
-                if after.starts_with(b"\r\n") {
-                    pos += 2;
-                } else if after.starts_with(b"\n") {
-                    pos += 1;
-                } else {
-                    return Err(format!("no line end after the chunk ending at byte {pos}"));
-                }
-            }
-            Ok(httparse::Status::Partial) => {
-                return Err(format!(
-                    "the body ends at byte {pos} before the last (zero-size) chunk"
-                ))
-            }
-            Err(_) => {
-                let line = rest.split(|&b| b == b'\n').next().unwrap_or_default();
-                let shown = String::from_utf8_lossy(&line[..line.len().min(40)]);
-                return Err(format!(
-                    "invalid chunk size at byte {pos}: `{}`",
-                    shown.trim_end()
-                ));
-            }
-        }
-    }
+    Ok((Body::from_bytes(bytes), used))
 }
 
 /// A request target in origin form (`/path?query`): an absolute-form target
@@ -801,6 +861,12 @@ mod tests {
             .join(name)
     }
 
+    /// Opens a GoReplay file as the recordings reader does.
+    fn open_gor(path: &Path, id_prefix: &str, limits: &Limits) -> Result<GorRecords> {
+        let stream = crate::recordings::source::open(path, Some(crate::recordings::Format::Gor))?;
+        GorRecords::open(path, id_prefix, stream, limits)
+    }
+
     /// Every item of a file read with default limits.
     fn read_all(path: &Path) -> (Vec<Result<RawLine>>, BTreeMap<&'static str, u64>) {
         read_with(path, &Limits::default(), PENDING_CAP)
@@ -812,7 +878,7 @@ mod tests {
         limits: &Limits,
         cap: usize,
     ) -> (Vec<Result<RawLine>>, BTreeMap<&'static str, u64>) {
-        let mut records = GorRecords::open(path, "", limits).unwrap();
+        let mut records = open_gor(path, "", limits).unwrap();
         records.cap = cap;
         let items: Vec<_> = records.by_ref().collect();
         (items, records.skipped.clone())
@@ -979,7 +1045,7 @@ mod tests {
     #[test]
     fn ids_carry_the_folder_prefix() {
         let path = fixture("requests-v1.gor");
-        let records = GorRecords::open(&path, "requests-v1.gor:", &Limits::default()).unwrap();
+        let records = open_gor(&path, "requests-v1.gor:", &Limits::default()).unwrap();
         let ids: Vec<String> = records
             .map(|item| parse_line(&item.unwrap()).unwrap().id)
             .collect();
@@ -1048,6 +1114,130 @@ mod tests {
             ["a", "b"],
             "requests whose response failed stay unanswered"
         );
+    }
+
+    /// The errors among the items, as text.
+    fn errors(items: &[Result<RawLine>]) -> Vec<String> {
+        items
+            .iter()
+            .filter_map(|item| item.as_ref().err().map(ToString::to_string))
+            .collect()
+    }
+
+    #[test]
+    fn chunk_lines_may_end_in_a_bare_lf_and_carry_extensions_and_trailers() {
+        let mut bytes = record("1 a 1", GET);
+        bytes.extend(record(
+            "2 a 2",
+            b"HTTP/1.1 200 OK\nTransfer-Encoding: chunked\n\n5;x=1\nhello\n1\r\n!\r\n0\nX-Sum: 1\n\n",
+        ));
+        let (_dir, path) = temp_file("lf.gor", &bytes);
+        let all = exchanges(&path);
+        let response = all[0].0.response.as_ref().unwrap();
+        assert_eq!(response.body, Body::Text("hello!".into()));
+    }
+
+    #[test]
+    fn a_missing_separator_is_an_error_naming_the_header_line_after_it() {
+        let unseparated = |first: &[u8]| {
+            let mut bytes = record("1 a 1", GET);
+            bytes.extend_from_slice(b"2 a 2\n");
+            bytes.extend_from_slice(first);
+            bytes.extend_from_slice(b"\n");
+            bytes.extend(record("1 b 3", GET));
+            bytes
+        };
+        for (name, first) in [
+            ("length.gor", OK),
+            ("close.gor", &b"HTTP/1.1 200 OK\r\n\r\nto the end"[..]),
+            (
+                "chunked.gor",
+                b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n",
+            ),
+        ] {
+            let (_dir, path) = temp_file(name, &unseparated(first));
+            let (items, _) = read_all(&path);
+            let errors = errors(&items);
+            assert_eq!(errors.len(), 1, "{name}: {errors:?}");
+            let header_line = 8 + first.iter().filter(|&&b| b == b'\n').count() + 1;
+            assert_eq!(
+                errors[0],
+                format!(
+                    "{}:{header_line}: a record header line inside the record of line 7: the \
+                     separator line 🐵🙈🙉 before it is missing",
+                    path.display()
+                ),
+                "{name}"
+            );
+        }
+        let mut bytes = b"1 a 1\n".to_vec();
+        bytes.extend_from_slice(GET);
+        bytes.extend_from_slice(b"\n");
+        bytes.extend(record("1 b 2", GET));
+        let (_dir, path) = temp_file("request.gor", &bytes);
+        let (items, _) = read_all(&path);
+        assert_eq!(
+            errors(&items),
+            [format!(
+                "{}:6: a record header line inside the record of line 1: the separator line \
+                 🐵🙈🙉 before it is missing",
+                path.display()
+            )]
+        );
+    }
+
+    #[test]
+    fn a_body_that_does_not_match_its_content_length_is_an_error() {
+        let mut bytes = record("1 a 1", GET);
+        bytes.extend(record(
+            "2 a 2",
+            b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nok",
+        ));
+        bytes.extend(record("1 b 3", GET));
+        bytes.extend(record(
+            "2 b 4",
+            b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nok",
+        ));
+        bytes.extend(record("1 c 5", b"GET /x HTTP/1.1\r\nHost: h\r\n\r\nstray"));
+        let (_dir, path) = temp_file("length.gor", &bytes);
+        let (items, _) = read_all(&path);
+        let prefix = path.display().to_string();
+        assert_eq!(
+            errors(&items),
+            [
+                format!(
+                    "{prefix}:7: response body: content-length says 10 bytes but the body has \
+                     only 2"
+                ),
+                format!(
+                    "{prefix}:19: 1 bytes follow the end of the response, which its head \
+                     delimits (content-length, chunked, or no body): a record holds one message"
+                ),
+                format!(
+                    "{prefix}:25: 5 bytes follow the end of the request, which its head \
+                     delimits (content-length, chunked, or no body): a record holds one message"
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_response_to_head_has_no_body_whatever_its_content_length() {
+        let mut bytes = record("1 a 1", b"HEAD /x HTTP/1.1\r\nHost: h\r\n\r\n");
+        bytes.extend(record(
+            "2 a 2",
+            b"HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n",
+        ));
+        bytes.extend(record("1 b 3", GET));
+        bytes.extend(record(
+            "2 b 4",
+            b"HTTP/1.1 304 Not Modified\r\nContent-Length: 99\r\n\r\n",
+        ));
+        let (_dir, path) = temp_file("head.gor", &bytes);
+        let all = exchanges(&path);
+        for (exchange, _) in &all {
+            assert_eq!(exchange.response.as_ref().unwrap().body, Body::Empty);
+        }
     }
 
     #[test]

@@ -4,8 +4,8 @@
 //! The file is never held whole: a small tokenizer walks the top-level JSON (tracking strings,
 //! escapes and nesting, skipping everything it does not need without materialising it) until it
 //! stands inside `log.entries`, then each entry is deserialized on its own from the stream, with
-//! its size capped at [`Limits::max_line_bytes`]. A file starting with the gzip magic number is
-//! decompressed on the fly, so `.har.gz` reads the same way.
+//! its size capped at [`Limits::max_line_bytes`]. The file comes decompressed (see `source`), so
+//! `.har.gz` reads the same way.
 //!
 //! Each entry becomes a [`RawLine`] holding the native exchange JSON, with the 1-based entry
 //! number standing in for the line number and as the id. The mapping:
@@ -24,8 +24,7 @@
 //! are reached, the file. A trailing comma after the last entry is accepted.
 
 use std::borrow::Cow;
-use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufRead, Read};
 use std::path::{Path, PathBuf};
 
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
@@ -34,6 +33,7 @@ use serde::de::Deserialize;
 use serde::Deserialize as DeriveDeserialize;
 use serde_json::Value;
 
+use super::source::{Compression, Stream};
 use super::{Limits, RawLine};
 use crate::error::{Error, Location, Result};
 use crate::model::{Body, Exchange, Headers, Request, Response};
@@ -43,9 +43,6 @@ const GZIP_MAGIC: [u8; 2] = [0x1F, 0x8B];
 
 /// The UTF-8 byte order mark, which some Windows tools write before the JSON.
 const BOM: &[u8] = b"\xEF\xBB\xBF";
-
-/// Buffer size of the file and decompressor readers.
-const BUFFER_BYTES: usize = 64 * 1024;
 
 /// The longest object key the tokenizer reads before `log.entries`.
 const MAX_KEY_BYTES: usize = 1024;
@@ -72,27 +69,28 @@ pub(crate) struct HarEntries {
 }
 
 impl HarEntries {
-    /// Opens a HAR file (plain or gzip) and walks to its first entry.
+    /// Reads a HAR file opened as `stream` (decompressed already) up to its first entry.
     ///
     /// `id_prefix` is `""` for a single file, `"<file name>:"` inside a folder. A file that is
     /// not a HAR object, has no `log.entries` array or an empty one is an error here.
-    pub(crate) fn open(path: &Path, id_prefix: &str, limits: &Limits) -> Result<HarEntries> {
-        let file = File::open(path).map_err(|err| Error::io(path, err))?;
-        let mut buffered = BufReader::with_capacity(BUFFER_BYTES, file);
-        let head = buffered.fill_buf().map_err(|err| Error::io(path, err))?;
-        let gzip = head.starts_with(&GZIP_MAGIC);
-        let reader: Box<dyn BufRead + Send> = if gzip {
-            Box::new(BufReader::with_capacity(
-                BUFFER_BYTES,
-                flate2::read::MultiGzDecoder::new(buffered),
-            ))
-        } else {
-            Box::new(buffered)
-        };
+    pub(crate) fn open(
+        path: &Path,
+        id_prefix: &str,
+        stream: Stream,
+        limits: &Limits,
+    ) -> Result<HarEntries> {
+        let Stream {
+            reader,
+            compression,
+            ..
+        } = stream;
         let mut har = HarEntries {
             path: path.to_path_buf(),
             id_prefix: id_prefix.to_owned(),
-            scanner: Scanner { reader, gzip },
+            scanner: Scanner {
+                reader,
+                compression,
+            },
             max_entry_bytes: limits.max_line_bytes,
             mitmproxy: false,
             entries: 0,
@@ -178,7 +176,12 @@ impl HarEntries {
     fn read_entry(&mut self) -> Result<Option<RawLine>> {
         let number = self.entries + 1;
         match self.scanner.peek() {
-            Ok(Some(b']')) if number > 1 => return Ok(None),
+            Ok(Some(b']')) if number > 1 => {
+                self.scanner.bump();
+                self.done = true;
+                self.read_to_end(number - 1)?;
+                return Ok(None);
+            }
             Ok(Some(_)) => {}
             Ok(None) => return Err(self.entry_error(number, Fault::Eof)),
             Err(err) => return Err(self.entry_error(number, Fault::Io(err))),
@@ -193,6 +196,7 @@ impl HarEntries {
             Ok(Some(b']')) => {
                 self.scanner.bump();
                 self.done = true;
+                self.read_to_end(number)?;
             }
             Ok(Some(byte)) => {
                 return Err(self.entry_error(
@@ -229,21 +233,64 @@ impl HarEntries {
         }))
     }
 
+    /// Reads what follows log.entries, entry `last` being the last one: the rest of `log` and of
+    /// the top-level object, then nothing but whitespace to the end of the file.
+    fn read_to_end(&mut self, last: u64) -> Result<()> {
+        let scanner = &mut self.scanner;
+        let rest = (|| {
+            for _ in ["log", "the top-level object"] {
+                let mut first = false;
+                while scanner.next_key(&mut first)?.is_some() {
+                    scanner.skip_value()?;
+                }
+            }
+            match scanner.peek()? {
+                None => Ok(()),
+                Some(byte) => Err(Fault::Syntax(format!(
+                    "the file goes on after the HAR's top-level object with {}: it is not one \
+                     JSON document",
+                    describe(byte)
+                ))),
+            }
+        })();
+        rest.map_err(|fault| {
+            let message = match fault {
+                Fault::Eof => {
+                    "the file ends before the HAR's objects are closed: the HAR is truncated"
+                        .to_owned()
+                }
+                fault => self.fault_message(fault),
+            };
+            Error::input(
+                Location::line(&self.path, last),
+                format!("after entry {last}: {message}"),
+            )
+        })
+    }
+
     /// The error for a problem inside entry `number`.
     fn entry_error(&self, number: u64, fault: Fault) -> Error {
         let message = match fault {
             Fault::Eof => "the file ends inside this entry: the HAR is truncated".to_owned(),
+            fault => self.fault_message(fault),
+        };
+        Error::input(
+            Location::line(&self.path, number),
+            format!("entry {number}: {message}"),
+        )
+    }
+
+    /// What a fault other than the end of the input means, in an entry or after the entries.
+    fn fault_message(&self, fault: Fault) -> String {
+        match fault {
+            Fault::Eof => "the file ends here: the HAR is truncated".to_owned(),
             Fault::TooLong => format!(
                 "entry is longer than the limit of {} bytes",
                 self.max_entry_bytes
             ),
             Fault::Syntax(message) => message,
             Fault::Io(err) => self.io_message(&err),
-        };
-        Error::input(
-            Location::line(&self.path, number),
-            format!("entry {number}: {message}"),
-        )
+        }
     }
 
     /// The error for a problem found before the entries, naming the file only.
@@ -262,8 +309,11 @@ impl HarEntries {
 
     /// Describes a read failure: a broken gzip stream, or the operating system's reason.
     fn io_message(&self, err: &io::Error) -> String {
-        if self.scanner.gzip {
-            format!("gzip stream is truncated or corrupt: {err}")
+        if self.scanner.compression != Compression::None {
+            format!(
+                "{} stream is truncated or corrupt: {err}",
+                self.scanner.compression.name()
+            )
         } else {
             format!("cannot read: {err}")
         }
@@ -308,7 +358,7 @@ impl From<io::Error> for Fault {
 /// A JSON tokenizer over the (decompressed) file: just enough to walk objects and skip values.
 struct Scanner {
     reader: Box<dyn BufRead + Send>,
-    gzip: bool,
+    compression: Compression,
 }
 
 impl Scanner {
@@ -820,13 +870,19 @@ mod tests {
             .join(name)
     }
 
+    /// Opens a HAR file as the recordings reader does.
+    fn open_har(path: &Path, id_prefix: &str, limits: &Limits) -> Result<HarEntries> {
+        let stream = crate::recordings::source::open(path, Some(crate::recordings::Format::Har))?;
+        HarEntries::open(path, id_prefix, stream, limits)
+    }
+
     fn limits(max_line_bytes: usize) -> Limits {
         Limits { max_line_bytes }
     }
 
     /// Every exchange of a HAR file that must read without error.
     fn exchanges(path: &Path) -> Vec<Exchange> {
-        HarEntries::open(path, "", &Limits::default())
+        open_har(path, "", &Limits::default())
             .unwrap()
             .map(|line| parse_line(&line.unwrap()).unwrap())
             .collect()
@@ -857,7 +913,7 @@ mod tests {
     fn error_of(text: &[u8]) -> (String, String) {
         let (_dir, path) = temp_file("bad.har", text);
         let shown = path.display().to_string();
-        let message = match HarEntries::open(&path, "", &Limits::default()) {
+        let message = match open_har(&path, "", &Limits::default()) {
             Err(err) => err.to_string(),
             Ok(entries) => entries
                 .filter_map(Result::err)
@@ -880,7 +936,7 @@ mod tests {
         for name in FIXTURES {
             let path = fixture(name);
             let expected = json_entries(name).len();
-            let lines: Vec<RawLine> = HarEntries::open(&path, "f.har:", &Limits::default())
+            let lines: Vec<RawLine> = open_har(&path, "f.har:", &Limits::default())
                 .unwrap()
                 .map(|line| line.unwrap())
                 .collect();
@@ -1046,7 +1102,7 @@ mod tests {
     fn fifty_thousand_entries_stream_under_a_small_cap() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("big.har");
-        let mut out = io::BufWriter::new(File::create(&path).unwrap());
+        let mut out = io::BufWriter::new(std::fs::File::create(&path).unwrap());
         write!(
             out,
             r#"{{"log":{{"version":"1.2","creator":{{"name":"gen","version":"1"}},"entries":["#
@@ -1066,7 +1122,7 @@ mod tests {
         drop(out);
         assert!(std::fs::metadata(&path).unwrap().len() > 100 * 4096);
         let mut count = 0;
-        for line in HarEntries::open(&path, "", &limits(4096)).unwrap() {
+        for line in open_har(&path, "", &limits(4096)).unwrap() {
             let line = line.unwrap();
             count += 1;
             if count == 50_000 {
@@ -1090,9 +1146,7 @@ mod tests {
         );
         let text = entry(&format!("{GOOD},{GOOD},{big},{GOOD}"));
         let (_dir, path) = temp_file("cap.har", text.as_bytes());
-        let items: Vec<_> = HarEntries::open(&path, "", &limits(4096))
-            .unwrap()
-            .collect();
+        let items: Vec<_> = open_har(&path, "", &limits(4096)).unwrap().collect();
         assert_eq!(items.len(), 3, "reading stops at the error");
         assert!(items[0].is_ok() && items[1].is_ok());
         let err = items[2].as_ref().unwrap_err().to_string();
@@ -1113,7 +1167,7 @@ mod tests {
                ],"version":"1.2","creator":{{"name":"x"}}}},"after":[1]}}"#
         );
         let (_dir, path) = temp_file("order.har", text.as_bytes());
-        let lines: Vec<_> = HarEntries::open(&path, "", &Limits::default())
+        let lines: Vec<_> = open_har(&path, "", &Limits::default())
             .unwrap()
             .map(|line| parse_line(&line.unwrap()).unwrap())
             .collect();
@@ -1225,6 +1279,26 @@ mod tests {
                 entry(r#"{"request":{"method":"GET","url":"/a"},"response":{"status":70000}}"#)
                     .into_bytes(),
                 ":1: entry 1: response status 70000 is not an HTTP status",
+            ),
+            (
+                format!("{}\n{{}}\n", entry(&format!("{GOOD},{GOOD}"))).into_bytes(),
+                ":2: after entry 2: the file goes on after the HAR's top-level object with `{`",
+            ),
+            (
+                format!("{} x", entry(&format!("{GOOD},"))).into_bytes(),
+                ":1: after entry 1: the file goes on after the HAR's top-level object with `x`",
+            ),
+            (
+                format!(r#"{{"log":{{"entries":[{GOOD}],"pages":[]}},"x":1}}]"#).into_bytes(),
+                ":1: after entry 1: the file goes on after the HAR's top-level object with `]`",
+            ),
+            (
+                format!(r#"{{"log":{{"entries":[{GOOD}],"pages":[1,"#).into_bytes(),
+                ":1: after entry 1: the file ends before the HAR's objects are closed",
+            ),
+            (
+                format!(r#"{{"log":{{"entries":[{GOOD}]}} "x"}}"#).into_bytes(),
+                ":1: after entry 1: invalid JSON: expected `,` or `}` in an object, found `\"`",
             ),
             (
                 entry(&format!("{GOOD} {GOOD}")).into_bytes(),

@@ -13,17 +13,24 @@
 //! - `path:line: invalid JSON: <serde message> at column N`
 //! - `path:line: invalid exchange: <serde message> at column N`
 //! - `path:line: text is not valid UTF-8 at column N; binary bodies belong in {"base64": ...}`
+//! - `path:line: invalid exchange `ID`: request method "GE T" is not an HTTP method ...` (and
+//!   the url, status and ts checks of `valid`)
+//! - `path:line: not a recording: ...; move it out of the recordings folder, ...`
+//! - `path:line: duplicate id `ID`, first used at path:line; ...` (from [`UniqueIds`])
 //! - `path: recording is empty: no exchanges`
 //! - `path: zstd stream is truncated or corrupt after line N: <zstd message>`
 //! - `path: folder holds no recordings: expected files ending in .jsonl, ...`
 //! - `path: <operating system error>` for files that cannot be opened or read.
 
+mod framing;
 mod gor;
 mod har;
 mod lines;
 mod parse;
 mod raw;
 mod source;
+mod unique;
+mod valid;
 mod writer;
 
 use std::path::Path;
@@ -33,7 +40,8 @@ use crate::model::Exchange;
 
 pub use parse::parse_line;
 pub use raw::RawLines;
-pub use source::{format_of, is_recording_file, Format};
+pub use source::{is_recording_file, is_stdin, is_stream, Format};
+pub use unique::UniqueIds;
 pub use writer::RecordingWriter;
 
 /// Caps that keep a reader's memory bounded on hostile or broken input.

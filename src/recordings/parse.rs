@@ -2,14 +2,15 @@
 //!
 //! The input form is looser than the output form: `id` may be missing (the line's fallback id
 //! stands in) or an integer, and unknown top-level fields are ignored so that newer writers'
-//! recordings still read. Errors name the file, line and column.
+//! recordings still read. What it holds is then checked (see `valid`). Errors name the file,
+//! line and column.
 
 use std::fmt;
 
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 
-use super::RawLine;
+use super::{valid, RawLine};
 use crate::error::{Error, Location, Result};
 use crate::model::Exchange;
 
@@ -114,7 +115,7 @@ pub fn parse_line(line: &RawLine) -> Result<Exchange> {
     }
     let input: wire::Exchange =
         serde_json::from_str(text).map_err(|err| json_error(&line.location, &err))?;
-    Ok(Exchange {
+    let exchange = Exchange {
         id: match input.id {
             Some(InputId(id)) => id,
             None => line.fallback_id.clone(),
@@ -123,7 +124,14 @@ pub fn parse_line(line: &RawLine) -> Result<Exchange> {
         request: input.request,
         response: input.response,
         tags: input.tags,
-    })
+    };
+    match valid::problem(&exchange) {
+        Some(problem) => Err(Error::input(
+            line.location.clone(),
+            format!("invalid exchange `{}`: {problem}", exchange.id),
+        )),
+        None => Ok(exchange),
+    }
 }
 
 /// Turns a serde error into an input error at `location`, saying "column N" rather than

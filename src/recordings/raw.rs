@@ -4,10 +4,13 @@
 use std::io::{self, BufRead};
 use std::path::{Path, PathBuf};
 
+use serde::de::IgnoredAny;
+use serde::Deserialize;
+
 use super::gor::GorRecords;
 use super::har::HarEntries;
 use super::lines::{Line, LineReader};
-use super::source::{self, FailFlag, Format};
+use super::source::{self, Compression, FailFlag, Format};
 use super::{Limits, RawLine};
 use crate::error::{Error, Location, Result};
 
@@ -45,7 +48,7 @@ struct OpenFile {
     /// The fallback id prefix: `"<file name>:"` in a folder, empty for a single file.
     id_prefix: String,
     lines: LineReader<Box<dyn BufRead + Send>>,
-    compressed: bool,
+    compression: Compression,
     file_failed: FailFlag,
     /// Non-blank lines seen so far; none by the end means the file is empty.
     non_blank: u64,
@@ -91,21 +94,20 @@ impl RawLines {
         } else {
             String::new()
         };
-        let format = self.format.unwrap_or_else(|| source::format_of(&path));
-        let records: Box<dyn Iterator<Item = Result<RawLine>> + Send> = match format {
+        let stream = source::open(&path, self.format)?;
+        let records: Box<dyn Iterator<Item = Result<RawLine>> + Send> = match stream.format {
             Format::Native => {
-                let stream = source::open(&path)?;
                 return Ok(Some(Current::Lines(OpenFile {
                     path,
                     id_prefix,
                     lines: LineReader::new(stream.reader, self.limits.max_line_bytes),
-                    compressed: stream.compressed,
+                    compression: stream.compression,
                     file_failed: stream.file_failed,
                     non_blank: 0,
                 })));
             }
-            Format::Har => Box::new(HarEntries::open(&path, &id_prefix, &self.limits)?),
-            Format::Gor => Box::new(GorRecords::open(&path, &id_prefix, &self.limits)?),
+            Format::Har => Box::new(HarEntries::open(&path, &id_prefix, stream, &self.limits)?),
+            Format::Gor => Box::new(GorRecords::open(&path, &id_prefix, stream, &self.limits)?),
         };
         Ok(Some(Current::Converted {
             path,
@@ -174,6 +176,13 @@ impl RawLines {
                     if bytes.iter().all(u8::is_ascii_whitespace) {
                         continue;
                     }
+                    if file.non_blank == 0 {
+                        if let Some(reason) = not_a_recording(&bytes) {
+                            let err = file.not_a_recording(number, &reason, self.folder);
+                            self.done = true;
+                            return Some(Err(err));
+                        }
+                    }
                     file.non_blank += 1;
                     return Some(Ok(RawLine {
                         bytes,
@@ -187,13 +196,32 @@ impl RawLines {
 }
 
 impl OpenFile {
-    /// The error for a failed read: corrupt data when the zstd decoder failed, else I/O.
+    /// The error for a file whose first line (`number`) shows it is not a recording, saying what
+    /// one is and what to do.
+    fn not_a_recording(&self, number: u64, reason: &str, folder: bool) -> Error {
+        let what_to_do = if folder {
+            "move it out of the recordings folder, or name the recording files one by one"
+        } else {
+            "name a recording instead"
+        };
+        Error::input(
+            Location::line(&self.path, number),
+            format!(
+                "not a recording: {reason}. A recording holds one exchange a line \
+                 ({{\"request\": {{...}}, \"response\": {{...}}}}), or is a HAR (.har) or \
+                 GoReplay (.gor) file; {what_to_do}"
+            ),
+        )
+    }
+
+    /// The error for a failed read: corrupt data when the decoder failed, else I/O.
     fn read_error(&self, err: io::Error) -> Error {
-        if self.compressed && !self.file_failed.is_set() {
+        if self.compression != Compression::None && !self.file_failed.is_set() {
             Error::input(
                 Location::file(&self.path),
                 format!(
-                    "zstd stream is truncated or corrupt after line {}: {err}",
+                    "{} stream is truncated or corrupt after line {}: {err}",
+                    self.compression.name(),
                     self.lines.lines_read()
                 ),
             )
@@ -229,4 +257,58 @@ impl std::iter::FusedIterator for RawLines {}
 /// Whether an error is about one line only, so that reading can go on after it.
 fn is_line_error(err: &Error) -> bool {
     matches!(err, Error::Input { location, .. } if location.line.is_some())
+}
+
+/// Why the first line of a native file shows that the file is something else (a pretty-printed
+/// JSON document, a JSON array, an object such as package.json), if it does. A line that is
+/// merely broken JSON is left to the parser to describe.
+fn not_a_recording(first: &[u8]) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Probe {
+        #[serde(default)]
+        request: Option<IgnoredAny>,
+    }
+    if first.trim_ascii_start().starts_with(b"[") {
+        return Some("it is a JSON array".into());
+    }
+    match serde_json::from_slice::<Probe>(first) {
+        Ok(Probe { request: Some(_) }) => None,
+        Ok(Probe { request: None }) => Some("its first line is a JSON object without `request`".into()),
+        Err(err) if err.is_eof() && matches!(first.trim_ascii_end().last(), Some(b'{' | b',')) => Some(
+            "its first line starts a JSON document that goes on over several lines, where each \
+             line should be a whole exchange"
+                .into(),
+        ),
+        Err(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documents_that_are_not_recordings_are_told_by_their_first_line() {
+        let exchange = br#"{"id":"r1","request":{"method":"GET","url":"/"}}"#;
+        assert_eq!(not_a_recording(exchange), None);
+        assert_eq!(
+            not_a_recording(br#"{"id":"r1","request":{"method":"GE"#),
+            None
+        );
+        for (line, reason) in [
+            (&b"{"[..], "goes on over several lines"),
+            (b"  [", "JSON array"),
+            (br#"[{"request":{}}]"#, "JSON array"),
+            (br#"{"name":"app","version":"1.0.0"}"#, "without `request`"),
+            (br#"{"name": "app","#, "goes on over several lines"),
+        ] {
+            let found = not_a_recording(line).unwrap_or_default();
+            assert!(
+                found.contains(reason),
+                "{}: {found}",
+                String::from_utf8_lossy(line)
+            );
+        }
+        assert_eq!(not_a_recording(br#"{"id":"r1" x}"#), None);
+    }
 }

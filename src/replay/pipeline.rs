@@ -26,7 +26,7 @@ use tokio::time::Instant;
 use crate::error::{Error, Result};
 use crate::judge::{judge, Pair};
 use crate::model::Exchange;
-use crate::recordings::{parse_line, Limits, RawLines};
+use crate::recordings::{parse_line, Limits, RawLines, UniqueIds};
 use crate::report::{Judged, Outcome, OutcomeError, Timing};
 use crate::rules::RuleSet;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -399,9 +399,9 @@ fn spawn_lane(
 }
 
 /// Reads, parses and partitions the recordings on a thread of its own, dealing them to the
-/// lanes in chunks, in turn; an error that ends the input is dealt as the last item. An
-/// interrupted run reads nothing more (what was read is still dealt). Returns the identity of
-/// the input when it was read to the end.
+/// lanes in chunks, in turn; an error that ends the input (a repeated id among them) is dealt as
+/// the last item. An interrupted run reads nothing more (what was read is still dealt). Returns
+/// the identity of the input when it was read to the end.
 fn spawn_reader(
     plan: &Plan,
     lanes: Vec<mpsc::Sender<Chunk>>,
@@ -415,6 +415,7 @@ fn spawn_reader(
         let mut turn = 0usize;
         let mut chunk = Vec::with_capacity(CHUNK);
         let mut digest = InputDigest::default();
+        let mut ids = UniqueIds::default();
         let mut deal = |chunk: Chunk| {
             let sent = lanes[turn % lanes.len()].blocking_send(chunk).is_ok();
             turn += 1;
@@ -436,7 +437,9 @@ fn spawn_reader(
                 let parsed = line
                     .and_then(|line| {
                         digest.add(&line.bytes);
-                        parse_line(&line)
+                        let exchange = parse_line(&line)?;
+                        ids.check(&exchange.id, &line.location, &paths, &limits)?;
+                        Ok(exchange)
                     })
                     .map(|exchange| (position, exchange));
                 let selected = match &parsed {

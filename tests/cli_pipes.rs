@@ -1,0 +1,216 @@
+//! Recordings read from pipes: standard input (`-`) and a FIFO (what `<(zstdcat a)` gives) are
+//! opened once and read whole, so no exchange of their first bytes is lost, and compressed
+//! input is recognised by its magic number there too.
+
+mod common;
+
+use std::io::Write as _;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::servers::{json, TestServer};
+use common::{exchange, lines, Project, Run};
+use serde_json::Value;
+
+/// Exchanges `r1`..`r20` of `GET /orders/{i}`, answering `{"id":i}`, except that the ids in
+/// `changed` answer `{"id":0}`. Well over 512 bytes come before `r15`.
+fn recording(changed: &[u32]) -> String {
+    let all: Vec<String> = (1..=20)
+        .map(|i| {
+            let id = if changed.contains(&i) { 0 } else { i };
+            exchange(
+                &format!("r{i}"),
+                &format!("/orders/{i}"),
+                200,
+                &format!("{{\"id\":{id}}}"),
+            )
+        })
+        .collect();
+    let text = lines(&all);
+    let before_r15 = text.find("\"r15\"").expect("r15");
+    assert!(before_r15 > 512, "only {before_r15} bytes before r15");
+    text
+}
+
+/// Runs `shadowdiff ARGS` in `dir` with `input` written to its standard input.
+fn run_with_stdin(dir: &Path, args: &[&str], input: Vec<u8>) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_shadowdiff"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run shadowdiff");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let writer = std::thread::spawn(move || {
+        // A reader that stops early closes the pipe; what it read is what the test checks.
+        let _ = stdin.write_all(&input);
+    });
+    let output = child.wait_with_output().expect("wait for shadowdiff");
+    writer.join().expect("writer");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Runs `shadowdiff ARGS` in `dir`, killing it when it has not finished within `seconds` (a
+/// reader waiting for a FIFO to be written again waits forever).
+fn run_within(dir: &Path, args: &[&str], seconds: u64) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_shadowdiff"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run shadowdiff");
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    while child.try_wait().expect("wait").is_none() {
+        if Instant::now() > deadline {
+            child.kill().expect("kill");
+            let output = child.wait_with_output().expect("wait");
+            panic!(
+                "shadowdiff did not finish within {seconds}s; stderr: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let output = child.wait_with_output().expect("wait");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+fn report(p: &Project) -> Value {
+    serde_json::from_str(&p.read("shadowdiff-report/report.json")).expect("report.json")
+}
+
+/// The totals `exchanges`, `equal`, `different` and `errors`.
+fn totals(report: &Value) -> (u64, u64, u64, u64) {
+    let t = &report["totals"];
+    let n = |k: &str| t[k].as_u64().expect("count");
+    (n("exchanges"), n("equal"), n("different"), n("errors"))
+}
+
+/// The ids of the exchanges a report shows as different.
+fn different_ids(report: &Value) -> Vec<String> {
+    let mut ids: Vec<String> = report["routes"]
+        .as_array()
+        .expect("routes")
+        .iter()
+        .flat_map(|route| route["signatures"].as_array().expect("signatures").clone())
+        .flat_map(|sig| sig["samples"].as_array().expect("samples").clone())
+        .map(|sample| sample["id"].as_str().expect("id").to_string())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+#[test]
+fn diff_reads_a_fifo_whole() {
+    let p = Project::new();
+    p.file("b.jsonl", recording(&[]));
+    let fifo = p.path().join("a.fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(made.success());
+    let text = recording(&[1, 15]);
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            // Blocks until shadowdiff opens the FIFO; a second open would find no writer.
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&fifo)
+                .expect("open the fifo");
+            let _ = file.write_all(text.as_bytes());
+        })
+    };
+    let run = run_within(p.path(), &["diff", "a.fifo", "b.jsonl", "--quiet"], 60);
+    if !writer.is_finished() {
+        // shadowdiff never opened the FIFO: open it here so that the writer ends.
+        use std::os::unix::fs::OpenOptionsExt as _;
+        let _reader = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(&fifo);
+    }
+    writer.join().expect("writer");
+    assert_eq!(
+        run.code, 1,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
+    let report = report(&p);
+    assert_eq!(totals(&report), (20, 18, 2, 0), "{}", report["totals"]);
+    assert_eq!(different_ids(&report), ["r1", "r15"]);
+}
+
+#[test]
+fn diff_reads_standard_input_plain_or_zstd() {
+    let text = recording(&[1, 15]);
+    let compressed = zstd::encode_all(text.as_bytes(), 3).expect("zstd");
+    for input in [text.into_bytes(), compressed] {
+        let p = Project::new();
+        p.file("b.jsonl", recording(&[]));
+        let run = run_with_stdin(p.path(), &["diff", "-", "b.jsonl", "--quiet"], input);
+        assert_eq!(
+            run.code, 1,
+            "stdout: {}\nstderr: {}",
+            run.stdout, run.stderr
+        );
+        let report = report(&p);
+        assert_eq!(totals(&report), (20, 18, 2, 0), "{}", report["totals"]);
+        assert_eq!(different_ids(&report), ["r1", "r15"]);
+    }
+}
+
+#[test]
+fn run_replays_standard_input() {
+    let p = Project::new();
+    let new = TestServer::start(|request| {
+        let id = request.path.trim_start_matches("/orders/").to_string();
+        json(200, &format!("{{\"id\":{id}}}"))
+    });
+    let args = [
+        "run",
+        "-",
+        "--old",
+        "recorded",
+        "--new",
+        &new.url(),
+        "--quiet",
+    ];
+    let run = run_with_stdin(p.path(), &args, recording(&[1, 15]).into_bytes());
+    assert_eq!(
+        run.code, 1,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
+    let report = report(&p);
+    assert_eq!(totals(&report), (20, 18, 2, 0), "{}", report["totals"]);
+    assert_eq!(different_ids(&report), ["r1", "r15"]);
+    assert_eq!(new.hits(), 20);
+}
+
+#[test]
+fn standard_input_named_twice_is_bad_usage() {
+    let p = Project::new();
+    let run = run_with_stdin(p.path(), &["diff", "-", "-"], recording(&[]).into_bytes());
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("`-` (standard input)"),
+        "{}",
+        run.stderr
+    );
+}
