@@ -99,7 +99,12 @@ struct SignatureAggregate {
     #[serde(default)]
     noise_both: u64,
     samples: Vec<(u64, Sample)>,
+    /// The note of the first exchange (by position) whose difference had one, so the report
+    /// does not depend on the order exchanges arrive in.
     note: Option<String>,
+    /// That exchange's position (0 in aggregates saved before it was kept).
+    #[serde(default)]
+    note_seq: u64,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -435,8 +440,9 @@ impl RouteAggregate {
                 .signatures
                 .entry(key)
                 .or_insert_with(|| SignatureAggregate::new(&signature));
-            if entry.note.is_none() {
+            if difference.note.is_some() && (entry.note.is_none() || judged.seq < entry.note_seq) {
                 entry.note.clone_from(&difference.note);
+                entry.note_seq = judged.seq;
             }
             entry.examples.add(judged.seq, &judged.id);
             let wanted = entry.samples.len() < MAX_SAMPLES
@@ -492,8 +498,11 @@ impl RouteAggregate {
                     for sample in theirs.samples {
                         keep_first(&mut ours.samples, sample, MAX_SAMPLES);
                     }
-                    if ours.note.is_none() {
+                    if theirs.note.is_some()
+                        && (ours.note.is_none() || theirs.note_seq < ours.note_seq)
+                    {
                         ours.note = theirs.note;
+                        ours.note_seq = theirs.note_seq;
                     }
                 }
                 None => {
@@ -669,6 +678,7 @@ impl SignatureAggregate {
             noise_both: 0,
             samples: Vec::new(),
             note: None,
+            note_seq: 0,
         }
     }
 }
