@@ -870,6 +870,46 @@ mod tests {
     }
 
     #[test]
+    fn a_signature_note_is_the_first_by_position_whatever_the_arrival_order() {
+        let noted = |id: &str, note: Option<&str>| {
+            let difference = Difference {
+                note: note.map(String::from),
+                ..price_change(0)
+            };
+            let comparison = Comparison {
+                differences: vec![difference],
+                ignored: vec![],
+            };
+            judged(id, "GET /o/{id}", Outcome::Compared(comparison))
+        };
+        let arrivals = [
+            noted("9", Some("late")),
+            noted("2", None),
+            noted("5", Some("early")),
+            noted("7", Some("middle")),
+        ];
+        for order in [[0, 1, 2, 3], [3, 2, 1, 0], [1, 3, 0, 2]] {
+            let mut agg = Aggregate::new();
+            for i in order {
+                agg.add(&arrivals[i], None);
+            }
+            let report = finish(agg);
+            let sig = &report.routes[0].signatures[0];
+            assert_eq!(sig.note.as_deref(), Some("early"), "{order:?}");
+            assert_eq!(sig.examples, ["2", "5", "7", "9"], "{order:?}");
+        }
+        let (mut first, mut second) = (Aggregate::new(), Aggregate::new());
+        first.add(&arrivals[0], None);
+        second.add(&arrivals[2], None);
+        first.merge(second);
+        let report = finish(first);
+        assert_eq!(
+            report.routes[0].signatures[0].note.as_deref(),
+            Some("early")
+        );
+    }
+
+    #[test]
     fn totals_add_up_and_routes_are_sorted() {
         let mut agg = Aggregate::new();
         agg.add(
