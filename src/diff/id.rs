@@ -34,11 +34,17 @@ pub fn peek_id(line: &RawLine) -> Result<String> {
     }
 }
 
-/// The id of a line that starts `{"id":"` with a plain string (no escapes), as shadowdiff and
-/// most tools write it, read without scanning the rest: every line is parsed in full later,
-/// before it is judged, so what this skips is still checked.
+/// The id of a line that starts `{"id":"` (spaces allowed between the tokens) with a plain
+/// string (no escapes), as shadowdiff and most tools write it, read without scanning the rest:
+/// every line is parsed in full later, before it is judged, so what this skips is still checked.
 fn leading_id(bytes: &[u8]) -> Option<&str> {
-    let rest = bytes.strip_prefix(br#"{"id":""#)?;
+    let mut rest = bytes;
+    for token in [&b"{"[..], b"\"id\"", b":", b"\""] {
+        let start = rest
+            .iter()
+            .position(|b| !matches!(b, b' ' | b'\t' | b'\r'))?;
+        rest = rest[start..].strip_prefix(token)?;
+    }
     let end = rest
         .iter()
         .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
@@ -73,6 +79,11 @@ mod tests {
             (format!(r#"{{"id":"a\"b",{request}}}"#), "a\"b"),
             (format!(r#"{{"id":"caf\u00e9",{request}}}"#), "caf\u{e9}"),
             (format!(r#"{{ "id" : "spaced",{request}}}"#), "spaced"),
+            (format!(r#"{{"id": "a\tb",{request}}}"#), "a\tb"),
+            (
+                format!(r#"{{"identity":"x","id":"second",{request}}}"#),
+                "second",
+            ),
             (format!(r#"{{{request},"id":"last"}}"#), "last"),
             (format!(r#"{{"id":42,{request}}}"#), "42"),
             (format!(r#"{{"id":null,{request}}}"#), "3"),
@@ -90,6 +101,10 @@ mod tests {
             .to_string();
         assert!(shown.starts_with("a.jsonl:3: "), "{shown}");
         assert!(shown.contains("must be a string or an integer"), "{shown}");
-        assert!(peek(r#"{"id": "r1", "request": "#).is_err());
+        assert!(peek(r#"{"request": {"#).is_err());
+        // The id comes first: it is read, and the full parse refuses the line before it is judged.
+        let broken = r#"{"id": "r1", "request": "#;
+        assert_eq!(peek(broken).expect("a leading id"), "r1");
+        assert!(parse_line(&raw(broken)).is_err());
     }
 }
