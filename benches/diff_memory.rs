@@ -2,7 +2,7 @@
 //! order (the join streams) and shuffled (the join goes through its partitions on disk),
 //! measured with `/usr/bin/time -v`.
 //!
-//! Run with `cargo bench --bench diff_memory`. Each pair is two small lines (about 150 bytes,
+//! Run with `cargo bench --bench diff_memory`. Each pair is two small lines (about 140 bytes,
 //! written zstd to a temp dir); one pair in 1 000 differs in a field. The shuffle is a full
 //! permutation of B's lines. Memory must stay flat in the number of ids: the bench fails above
 //! 100 MB peak resident memory, or if the two orders give different reports.
