@@ -542,3 +542,68 @@ fn bodies_nested_ten_thousand_levels_compare_structurally() {
         "no structural array difference"
     );
 }
+
+/// Runs `diff a.jsonl b.jsonl` on the given lines in a fresh folder; the bytes of report.json.
+fn report_bytes(a: &[String], b: &[String]) -> String {
+    let p = Project::new();
+    p.file("a.jsonl", lines(a));
+    p.file("b.jsonl", lines(b));
+    let run = p.run(&["diff", "a.jsonl", "b.jsonl", "-q"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    p.read("shadowdiff-report/report.json")
+}
+
+#[test]
+fn b_in_another_order_gives_the_same_report_byte_for_byte() {
+    // More lines than the join's window, so the shuffled B goes through the partitions.
+    let count = 12_000u32;
+    let a: Vec<String> = (0..count)
+        .map(|i| {
+            exchange(
+                &format!("r{i}"),
+                &format!("/orders/{i}"),
+                200,
+                &order(i, 10.0),
+            )
+        })
+        .collect();
+    let paired: Vec<String> = (0..count - 10)
+        .map(|i| {
+            let total = if i % 7 == 0 { 11.0 } else { 10.0 };
+            let status = if i % 501 == 0 { 500 } else { 200 };
+            let url = if i % 997 == 0 {
+                format!("/orders/{i}?again")
+            } else {
+                format!("/orders/{i}")
+            };
+            exchange(&format!("r{i}"), &url, status, &order(i, total))
+        })
+        .collect();
+    let only_in_b: Vec<String> = (0..5)
+        .map(|i| exchange(&format!("x{i}"), &format!("/customers/{i}"), 200, "{}"))
+        .collect();
+    let mut shuffled = paired.clone();
+    let mut state = 7u64;
+    for i in (1..shuffled.len()).rev() {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        shuffled.swap(i, (state >> 33) as usize % (i + 1));
+    }
+    // B's leftovers keep their lines, which their error message names.
+    let same_order = [paired, only_in_b.clone()].concat();
+    let other_order = [shuffled, only_in_b].concat();
+    let expected = report_bytes(&a, &same_order);
+    let report: Value = serde_json::from_str(&expected).expect("report.json is JSON");
+    assert_eq!(report["totals"]["exchanges"], 12_005);
+    assert_totals_add_up(&report);
+    let kinds: Vec<&str> = report["routes"]
+        .as_array()
+        .expect("routes")
+        .iter()
+        .flat_map(|r| r["error_kinds"].as_array().expect("kinds"))
+        .map(|k| k["kind"].as_str().expect("kind"))
+        .collect();
+    assert_eq!(kinds, ["only_in_b", "only_in_a", "request_mismatch"]);
+    assert_eq!(report_bytes(&a, &other_order), expected);
+}

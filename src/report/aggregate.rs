@@ -99,7 +99,12 @@ struct SignatureAggregate {
     #[serde(default)]
     noise_both: u64,
     samples: Vec<(u64, Sample)>,
+    /// The note of the first exchange (by position) whose difference had one, so the report
+    /// does not depend on the order exchanges arrive in.
     note: Option<String>,
+    /// That exchange's position (0 in aggregates saved before it was kept).
+    #[serde(default)]
+    note_seq: u64,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -435,8 +440,9 @@ impl RouteAggregate {
                 .signatures
                 .entry(key)
                 .or_insert_with(|| SignatureAggregate::new(&signature));
-            if entry.note.is_none() {
+            if difference.note.is_some() && (entry.note.is_none() || judged.seq < entry.note_seq) {
                 entry.note.clone_from(&difference.note);
+                entry.note_seq = judged.seq;
             }
             entry.examples.add(judged.seq, &judged.id);
             let wanted = entry.samples.len() < MAX_SAMPLES
@@ -492,8 +498,11 @@ impl RouteAggregate {
                     for sample in theirs.samples {
                         keep_first(&mut ours.samples, sample, MAX_SAMPLES);
                     }
-                    if ours.note.is_none() {
+                    if theirs.note.is_some()
+                        && (ours.note.is_none() || theirs.note_seq < ours.note_seq)
+                    {
                         ours.note = theirs.note;
+                        ours.note_seq = theirs.note_seq;
                     }
                 }
                 None => {
@@ -669,6 +678,7 @@ impl SignatureAggregate {
             noise_both: 0,
             samples: Vec::new(),
             note: None,
+            note_seq: 0,
         }
     }
 }
@@ -857,6 +867,46 @@ mod tests {
         assert_eq!(sig.examples, ["r1", "r3"]);
         assert_eq!(sig.samples[0].path.as_deref(), Some("$.items[0].price"));
         assert_eq!(report.verdict, Verdict::Fail);
+    }
+
+    #[test]
+    fn a_signature_note_is_the_first_by_position_whatever_the_arrival_order() {
+        let noted = |id: &str, note: Option<&str>| {
+            let difference = Difference {
+                note: note.map(String::from),
+                ..price_change(0)
+            };
+            let comparison = Comparison {
+                differences: vec![difference],
+                ignored: vec![],
+            };
+            judged(id, "GET /o/{id}", Outcome::Compared(comparison))
+        };
+        let arrivals = [
+            noted("9", Some("late")),
+            noted("2", None),
+            noted("5", Some("early")),
+            noted("7", Some("middle")),
+        ];
+        for order in [[0, 1, 2, 3], [3, 2, 1, 0], [1, 3, 0, 2]] {
+            let mut agg = Aggregate::new();
+            for i in order {
+                agg.add(&arrivals[i], None);
+            }
+            let report = finish(agg);
+            let sig = &report.routes[0].signatures[0];
+            assert_eq!(sig.note.as_deref(), Some("early"), "{order:?}");
+            assert_eq!(sig.examples, ["2", "5", "7", "9"], "{order:?}");
+        }
+        let (mut first, mut second) = (Aggregate::new(), Aggregate::new());
+        first.add(&arrivals[0], None);
+        second.add(&arrivals[2], None);
+        first.merge(second);
+        let report = finish(first);
+        assert_eq!(
+            report.routes[0].signatures[0].note.as_deref(),
+            Some("early")
+        );
     }
 
     #[test]
