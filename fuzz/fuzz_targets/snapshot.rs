@@ -35,7 +35,11 @@ fuzz_target!(|data: &[u8]| {
     let text = render_pending(&changes);
     shadowdiff_fuzz::write_input("shadowdiff.snap.new", text.as_bytes());
     match load_pending(&path) {
-        Ok(again) => assert_eq!(render_pending(&again), text, "pending changes read back changed"),
+        Ok(again) => assert_eq!(
+            render_pending(&again),
+            text,
+            "pending changes read back changed"
+        ),
         Err(err) => panic!("the written pending changes do not read back: {err}\n{text}"),
     }
     snapshot.apply(&changes, Some("fuzzed"));
