@@ -85,11 +85,17 @@ struct SnapshotDoc {
     accepted: Vec<Spanned<Accepted>>,
 }
 
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Serialize)]
 struct PendingDoc {
-    #[serde(default)]
     pending: Vec<Pending>,
+}
+
+/// The pending file as read: each change with its place, so a bad rate names its line.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PendingFile {
+    #[serde(default)]
+    pending: Vec<Spanned<Pending>>,
 }
 
 impl Snapshot {
@@ -311,22 +317,31 @@ pub fn load_pending(snapshot: &Path) -> Result<Vec<Pending>> {
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(err) => return Err(Error::io(&path, err)),
     };
-    let doc: PendingDoc = toml::from_str(&text).map_err(|err| {
-        let line = err
-            .span()
-            .map(|span| text[..span.start.min(text.len())].matches('\n').count() as u64 + 1);
-        Error::config(
-            Location {
-                path: path.clone(),
-                line,
-            },
-            format!(
-                "{}; this file is written by `shadowdiff run`: run again to renew it",
-                err.message().trim()
-            ),
-        )
+    let at = |offset: usize| Location {
+        path: path.clone(),
+        line: Some(text[..offset.min(text.len())].matches('\n').count() as u64 + 1),
+    };
+    let renew = "this file is written by `shadowdiff run`: run again to renew it";
+    let doc: PendingFile = toml::from_str(&text).map_err(|err| {
+        let location = match err.span() {
+            Some(span) => at(span.start),
+            None => Location::file(&path),
+        };
+        Error::config(location, format!("{}; {renew}", err.message().trim()))
     })?;
-    Ok(doc.pending)
+    let mut changes = Vec::with_capacity(doc.pending.len());
+    for spanned in doc.pending {
+        let offset = spanned.span().start;
+        let change = spanned.into_inner();
+        if !(0.0..=1.0).contains(&change.rate) {
+            return Err(Error::config(
+                at(offset),
+                format!("rate {} is not between 0 and 1; {renew}", change.rate),
+            ));
+        }
+        changes.push(change);
+    }
+    Ok(changes)
 }
 
 /// The pending file's text: a header saying what to do, then one table per change.
@@ -497,5 +512,25 @@ reason = "moved"
         assert_eq!(load_pending(&snap).unwrap(), changes);
         assert_eq!(write_pending(&snap, &[]).unwrap(), None);
         assert!(!written.exists());
+    }
+
+    #[test]
+    fn a_pending_rate_outside_0_and_1_is_bad_input_with_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let snap = dir.path().join("shadowdiff.snap");
+        let entry = |rate: &str| {
+            format!(
+                "\n[[pending]]\nchange = \"new\"\nroute = \"GET /a\"\nsignature = \"status \
+                 changed\"\nrate = {rate}\ncount = 1\nexchanges = 2\n"
+            )
+        };
+        for rate in ["-0.5", "1.5", "nan"] {
+            let text = format!("# header{}{}", entry("0.5"), entry(rate));
+            std::fs::write(pending_path(&snap), text).unwrap();
+            let err = load_pending(&snap).unwrap_err().to_string();
+            let place = format!("{}:10:", pending_path(&snap).display());
+            assert!(err.starts_with(&place), "{err}");
+            assert!(err.contains("is not between 0 and 1"), "{err}");
+        }
     }
 }

@@ -1,0 +1,80 @@
+//! What the fuzz targets share: the fuzzed bytes written as a file (the readers read paths, as
+//! the binary does), and the laws every reader keeps whatever the bytes.
+//!
+//! The laws: no panic, no hang, bounded memory (libFuzzer's `-timeout` and `-rss_limit_mb` watch
+//! those); every error names the file it is about; and every exchange a recording reader hands
+//! out is written back as a native line (as `shadowdiff import` does) that reads back as the same
+//! exchange.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use shadowdiff::model::Exchange;
+use shadowdiff::recordings::{parse_line, Limits, RawLine, RawLines};
+use shadowdiff::{Error, Location};
+
+/// The folder the inputs are written to: a fresh one in `$TMPDIR` when it is set (`run.sh` sets
+/// it, and removes it afterwards), else in `/dev/shm` when it exists, else in the system's
+/// temporary folder.
+fn scratch() -> &'static Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let base = match std::env::var_os("TMPDIR") {
+            Some(dir) => PathBuf::from(dir),
+            None if Path::new("/dev/shm").is_dir() => PathBuf::from("/dev/shm"),
+            None => std::env::temp_dir(),
+        };
+        tempfile::Builder::new()
+            .prefix("shadowdiff-fuzz-")
+            .tempdir_in(base)
+            .expect("a scratch folder for the fuzzed files")
+    })
+    .path()
+}
+
+/// Writes `data` to the file `name` in the scratch folder and returns its path.
+pub fn write_input(name: &str, data: &[u8]) -> PathBuf {
+    let path = scratch().join(name);
+    std::fs::write(&path, data).expect("the fuzzed bytes written to the scratch folder");
+    path
+}
+
+/// Panics unless `err` names `path`, as every error about a file must.
+pub fn assert_names(err: &Error, path: &Path) {
+    let named = match err {
+        Error::Input { location, .. } | Error::Config { location, .. } => location.path == path,
+        Error::Io { path: about, .. } => about == path,
+        Error::Usage(_) | Error::Target { .. } => false,
+    };
+    assert!(named, "the error does not name {}: {err}", path.display());
+}
+
+/// Reads the recording `name` holding `data` the way `run`, `diff` and `import` do (format by
+/// name, else by the first bytes), checking the laws on every item.
+pub fn read_recording(name: &str, data: &[u8]) {
+    let path = write_input(name, data);
+    let lines = match RawLines::open(&path, &Limits::default()) {
+        Ok(lines) => lines,
+        Err(err) => return assert_names(&err, &path),
+    };
+    for line in lines {
+        let exchange = line.and_then(|line| parse_line(&line).map(|e| (e, line.location)));
+        match exchange {
+            Ok((exchange, location)) => assert_reads_back(&exchange, location),
+            Err(err) => assert_names(&err, &path),
+        }
+    }
+}
+
+/// Panics unless `exchange`, written as a native line, reads back as itself.
+fn assert_reads_back(exchange: &Exchange, location: Location) {
+    let line = RawLine {
+        bytes: serde_json::to_vec(exchange).expect("an exchange serializes"),
+        location,
+        fallback_id: String::new(),
+    };
+    match parse_line(&line) {
+        Ok(again) => assert_eq!(&again, exchange, "the written exchange reads back changed"),
+        Err(err) => panic!("the written exchange does not read back: {err}"),
+    }
+}
