@@ -14,8 +14,10 @@ use std::io::{self, Write};
 use serde::Deserialize as _;
 use serde_json::Value;
 
-/// Stack that must be left before a recursive step runs on the current segment.
-const RED_ZONE: usize = 128 * 1024;
+/// Stack that must be left before a recursive step runs on the current segment: enough for the
+/// unguarded stretches below a guarded step (the canonical hash looks up to 32 levels down)
+/// even with the large frames of a debug or sanitizer build.
+const RED_ZONE: usize = 1024 * 1024;
 
 /// Size of each stack segment added when the red zone is reached.
 const SEGMENT: usize = 4 * 1024 * 1024;
