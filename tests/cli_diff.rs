@@ -501,8 +501,8 @@ fn numbers_compare_by_the_value_written_and_show_as_sent() {
 }
 
 #[test]
-fn bodies_nested_ten_thousand_levels_compare_structurally() {
-    const LEVELS: usize = 10_000;
+fn bodies_nested_thirty_thousand_levels_compare_structurally_and_every_report_is_written() {
+    const LEVELS: usize = 30_000;
     let objects = |leaf: &str| format!("{}{leaf}{}", r#"{"a":"#.repeat(LEVELS), "}".repeat(LEVELS));
     let arrays = |leaf: &str| format!("{}{leaf}{}", "[".repeat(LEVELS), "]".repeat(LEVELS));
     let p = Project::new();
@@ -541,6 +541,14 @@ fn bodies_nested_ten_thousand_levels_compare_structurally() {
         signatures.contains(&array_path),
         "no structural array difference"
     );
+    let html = p.read("shadowdiff-report/report.html");
+    assert!(
+        html.contains(&".a".repeat(100)[1..]),
+        "the deep path is in report.html"
+    );
+    assert!(p
+        .read("shadowdiff-report/report.md")
+        .contains(&object_path[5..200]));
 }
 
 /// Runs `diff a.jsonl b.jsonl` on the given lines in a fresh folder; the bytes of report.json.

@@ -3,6 +3,11 @@
 
 use crate::report::SignatureReport;
 
+/// How many levels the tree has at most: below it, the rest of a path is one label, so a
+/// difference in a body nested thousands of levels deep is neither a page of thousands of nested
+/// lists nor a recursion that deep.
+const MAX_TREE_DEPTH: usize = 32;
+
 /// One place in the tree: a path segment, the signatures that end there (with their index in
 /// the route), and the places below it, in the order the signatures list them.
 pub struct Node<'a> {
@@ -42,10 +47,17 @@ pub fn build(signatures: &[SignatureReport]) -> Vec<Node<'_>> {
     roots
 }
 
-/// The segments from the root to where a signature is; never empty.
+/// The segments from the root to where a signature is, at most [`MAX_TREE_DEPTH`]; never empty.
 fn place(signature: &SignatureReport) -> Vec<String> {
     match (signature.target.as_str(), &signature.path) {
-        ("body", Some(path)) => segments(path),
+        ("body", Some(path)) => {
+            let mut segments = segments(path);
+            if segments.len() > MAX_TREE_DEPTH {
+                let rest = segments.split_off(MAX_TREE_DEPTH - 1);
+                segments.push(joined(&rest));
+            }
+            segments
+        }
         ("header", Some(name)) => vec!["headers".to_string(), name.clone()],
         (target, Some(path)) => vec![target.to_string(), path.clone()],
         (target, None) => vec![target.to_string()],
@@ -107,6 +119,19 @@ fn segments(path: &str) -> Vec<String> {
     out
 }
 
+/// Segments written back as the path writes them: `items[*]`, `['a b']`, `price` →
+/// `items[*]['a b'].price`.
+fn joined(segments: &[String]) -> String {
+    let mut out = String::new();
+    for segment in segments {
+        if !out.is_empty() && !segment.starts_with('[') {
+            out.push('.');
+        }
+        out.push_str(segment);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,6 +146,33 @@ mod tests {
             ["$", "['a.b']", "['it\\'s]'][*]", "x"]
         );
         assert_eq!(segments("weird"), ["weird"]);
+    }
+
+    #[test]
+    fn a_path_deeper_than_the_tree_ends_in_one_label_holding_the_rest() {
+        let path = format!("${}['x y'][*].v", ".a".repeat(10_000));
+        let signatures = [signature("body", Some(&path), "changed")];
+        let roots = build(&signatures);
+        let mut level = &roots;
+        let mut labels = Vec::new();
+        while let [node] = level.as_slice() {
+            labels.push(node.label.clone());
+            level = &node.children;
+        }
+        assert_eq!(labels.len(), MAX_TREE_DEPTH);
+        assert!(labels[..MAX_TREE_DEPTH - 1]
+            .iter()
+            .skip(1)
+            .all(|l| l == "a"));
+        let rest = format!(
+            "{}['x y'][*].v",
+            vec!["a"; 10_000 - (MAX_TREE_DEPTH - 2)].join(".")
+        );
+        assert_eq!(labels[MAX_TREE_DEPTH - 1], rest);
+        let full: String = std::iter::once("$".to_string())
+            .chain(labels[1..].iter().map(|l| format!(".{l}")))
+            .collect();
+        assert_eq!(full.replace(".['", "['"), path);
     }
 
     fn signature(target: &str, path: Option<&str>, kind: &str) -> SignatureReport {
