@@ -11,27 +11,23 @@
 //!
 //! Environment: `SHADOWDIFF_BENCH_EXCHANGES` overrides the number of exchanges.
 
+#[path = "support/peak_memory.rs"]
+mod peak_memory;
+#[path = "support/xorshift.rs"]
+mod xorshift;
+
 use std::io::{BufWriter, Write};
 use std::path::Path;
 use std::process::Command;
+
+use peak_memory::measure;
 use std::time::Instant;
+use xorshift::Rng;
 
 /// The limit the issue sets for one million outcomes.
 const MAX_RSS_MB: f64 = 150.0;
 /// Routes in the corpus.
 const ROUTES: u64 = 60;
-
-/// A tiny deterministic generator (xorshift), so the corpus is the same every run.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
-}
 
 fn write_outcomes(path: &Path, exchanges: u64) {
     let file = std::fs::File::create(path).expect("create the outcomes file");
@@ -88,31 +84,6 @@ fn write_outcomes(path: &Path, exchanges: u64) {
         serde_json::to_writer(&mut out, &line).expect("write");
         out.write_all(b"\n").expect("write");
     }
-}
-
-/// Runs the command under `/usr/bin/time -v`; returns (peak RSS in MB, wall seconds, stdout).
-fn measure(command: &mut Command) -> (f64, f64, String) {
-    let started = Instant::now();
-    let output = command.output().expect("run /usr/bin/time");
-    let wall = started.elapsed().as_secs_f64();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let rss_kb: f64 = stderr
-        .lines()
-        .find_map(|l| {
-            l.trim()
-                .strip_prefix("Maximum resident set size (kbytes): ")
-        })
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no RSS in /usr/bin/time output:\n{stderr}"));
-    assert!(
-        matches!(output.status.code(), Some(0 | 1)),
-        "shadowdiff failed:\n{stderr}"
-    );
-    (
-        rss_kb / 1024.0,
-        wall,
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-    )
 }
 
 fn main() {

@@ -9,25 +9,21 @@
 //!
 //! Environment: `SHADOWDIFF_BENCH_PAIRS` overrides the sizes (comma-separated, e.g. `200000`).
 
+#[path = "support/peak_memory.rs"]
+mod peak_memory;
+#[path = "support/xorshift.rs"]
+mod xorshift;
+
 use std::io::{BufWriter, Write};
 use std::path::Path;
 use std::process::Command;
+
+use peak_memory::measure;
 use std::time::Instant;
+use xorshift::Rng;
 
-/// The limit the issue sets, at any number of pairs.
+/// The peak memory `diff` must stay under, at any number of pairs.
 const MAX_RSS_MB: f64 = 100.0;
-
-/// A tiny deterministic generator (xorshift), so the corpus is the same every run.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
-}
 
 /// The exchange line of pair `i`; B's differs in one pair of 1 000.
 fn line(i: u64, side_b: bool) -> String {
@@ -47,31 +43,6 @@ fn write(path: &Path, order: impl Iterator<Item = u64>, side_b: bool) {
         out.write_all(line(i, side_b).as_bytes()).expect("write");
         out.write_all(b"\n").expect("write");
     }
-}
-
-/// Runs the command under `/usr/bin/time -v`; returns (peak RSS in MB, wall seconds, stdout).
-fn measure(command: &mut Command) -> (f64, f64, String) {
-    let started = Instant::now();
-    let output = command.output().expect("run /usr/bin/time");
-    let wall = started.elapsed().as_secs_f64();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let rss_kb: f64 = stderr
-        .lines()
-        .find_map(|l| {
-            l.trim()
-                .strip_prefix("Maximum resident set size (kbytes): ")
-        })
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no RSS in /usr/bin/time output:\n{stderr}"));
-    assert!(
-        matches!(output.status.code(), Some(0 | 1)),
-        "shadowdiff failed:\n{stderr}"
-    );
-    (
-        rss_kb / 1024.0,
-        wall,
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-    )
 }
 
 /// Generates `pairs` pairs in both orders, runs `diff` on each, prints and checks the figures.
