@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::servers::{json, TestServer};
-use common::{exchange, lines, Project, Run};
+use common::{exchange, lines, run_with_input, shadowdiff, Project, Run};
 use serde_json::Value;
 
 /// Exchanges `r1`..`r20` of `GET /orders/{i}`, answering `{"id":i}`, except that the ids in
@@ -33,40 +33,10 @@ fn recording(changed: &[u32]) -> String {
     text
 }
 
-/// Runs `shadowdiff ARGS` in `dir` with `input` written to its standard input.
-fn run_with_stdin(dir: &Path, args: &[&str], input: Vec<u8>) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_shadowdiff"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("GITHUB_STEP_SUMMARY")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run shadowdiff");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let writer = std::thread::spawn(move || {
-        // A reader that stops early closes the pipe; what it read is what the test checks.
-        let _ = stdin.write_all(&input);
-    });
-    let output = child.wait_with_output().expect("wait for shadowdiff");
-    writer.join().expect("writer");
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
-
 /// Runs `shadowdiff ARGS` in `dir`, killing it when it has not finished within `seconds` (a
 /// reader waiting for a FIFO to be written again waits forever).
 fn run_within(dir: &Path, args: &[&str], seconds: u64) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_shadowdiff"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("GITHUB_STEP_SUMMARY")
+    let mut child = shadowdiff(dir, args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -83,12 +53,7 @@ fn run_within(dir: &Path, args: &[&str], seconds: u64) -> Run {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    let output = child.wait_with_output().expect("wait");
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+    child.wait_with_output().expect("wait").into()
 }
 
 fn report(p: &Project) -> Value {
@@ -163,7 +128,7 @@ fn diff_reads_standard_input_plain_or_zstd() {
     for input in [text.into_bytes(), compressed] {
         let p = Project::new();
         p.file("b.jsonl", recording(&[]));
-        let run = run_with_stdin(p.path(), &["diff", "-", "b.jsonl", "--quiet"], input);
+        let run = run_with_input(p.path(), &["diff", "-", "b.jsonl", "--quiet"], input);
         assert_eq!(
             run.code, 1,
             "stdout: {}\nstderr: {}",
@@ -191,7 +156,7 @@ fn run_replays_standard_input() {
         &new.url(),
         "--quiet",
     ];
-    let run = run_with_stdin(p.path(), &args, recording(&[1, 15]).into_bytes());
+    let run = run_with_input(p.path(), &args, recording(&[1, 15]).into_bytes());
     assert_eq!(
         run.code, 1,
         "stdout: {}\nstderr: {}",
@@ -206,7 +171,7 @@ fn run_replays_standard_input() {
 #[test]
 fn standard_input_named_twice_is_bad_usage() {
     let p = Project::new();
-    let run = run_with_stdin(p.path(), &["diff", "-", "-"], recording(&[]).into_bytes());
+    let run = run_with_input(p.path(), &["diff", "-", "-"], recording(&[]).into_bytes());
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(
         run.stderr.contains("`-` (standard input)"),

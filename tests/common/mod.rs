@@ -54,20 +54,34 @@ impl Project {
     }
 }
 
-/// Runs `shadowdiff ARGS` in `dir`, with colour and CI detection switched off.
-pub fn run_in(dir: &Path, args: &[&str]) -> Run {
-    let output: Output = Command::new(env!("CARGO_BIN_EXE_shadowdiff"))
+/// The command `shadowdiff ARGS` in `dir`, with colour and CI detection switched off, as every
+/// test runs it.
+pub fn shadowdiff(dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_shadowdiff"));
+    command
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
-        .env_remove("GITHUB_STEP_SUMMARY")
-        .output()
-        .expect("run shadowdiff");
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        .env_remove("GITHUB_STEP_SUMMARY");
+    command
+}
+
+impl From<Output> for Run {
+    fn from(output: Output) -> Run {
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
     }
+}
+
+/// Runs `shadowdiff ARGS` in `dir`, with colour and CI detection switched off.
+pub fn run_in(dir: &Path, args: &[&str]) -> Run {
+    shadowdiff(dir, args)
+        .output()
+        .expect("run shadowdiff")
+        .into()
 }
 
 /// Runs `shadowdiff ARGS` in `dir`, like [`run_in`], and also returns its peak resident memory
@@ -77,11 +91,7 @@ pub fn run_measured(dir: &Path, args: &[&str]) -> (Run, u64) {
     use std::process::Stdio;
     // Reaped by wait4 below, which gives the peak memory that std's `wait` does not.
     #[allow(clippy::zombie_processes)]
-    let mut child = Command::new(env!("CARGO_BIN_EXE_shadowdiff"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("GITHUB_STEP_SUMMARY")
+    let mut child = shadowdiff(dir, args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -159,29 +169,24 @@ pub fn behaviour(report_json: &str) -> String {
     serde_json::to_string_pretty(&value).expect("json")
 }
 
-/// Runs `shadowdiff ARGS` in `dir` with `input` on stdin (for `review`).
-pub fn run_with_input(dir: &Path, args: &[&str], input: &str) -> Run {
+/// Runs `shadowdiff ARGS` in `dir` with `input` on standard input (for `review`, and for
+/// recordings read from `-`).
+pub fn run_with_input(dir: &Path, args: &[&str], input: impl Into<Vec<u8>>) -> Run {
     use std::io::Write as _;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_shadowdiff"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("GITHUB_STEP_SUMMARY")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
+    use std::process::Stdio;
+    let mut child = shadowdiff(dir, args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("run shadowdiff");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input.as_bytes())
-        .expect("write stdin");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let input = input.into();
+    let writer = std::thread::spawn(move || {
+        // A reader that stops early closes the pipe; what it read is what the test checks.
+        let _ = stdin.write_all(&input);
+    });
     let output = child.wait_with_output().expect("wait for shadowdiff");
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+    writer.join().expect("writer");
+    output.into()
 }
