@@ -1,7 +1,7 @@
 //! The one error type of the tool, and the one place that maps errors to exit codes.
 //!
 //! Every error names where it happened (file and line, route, recording id) and reads well
-//! after "error: ". Exit codes (DESIGN.md §5): 0 pass, 1 gate failed, 2 bad usage, config or
+//! after "error: ". Exit codes (README, "Commands"): 0 pass, 1 gate failed, 2 bad usage, config or
 //! input, 3 a target failed.
 
 use std::collections::BTreeMap;
@@ -156,7 +156,7 @@ impl Error {
         }
     }
 
-    /// The process exit code this error stands for (DESIGN.md §5).
+    /// The process exit code this error stands for (README, "Commands").
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Input { .. } | Error::Config { .. } | Error::Usage(_) | Error::Io { .. } => {

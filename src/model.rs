@@ -1,6 +1,6 @@
 //! The data every stage passes along: captured exchanges, their requests and responses.
 //!
-//! These types are also the native recording format (DESIGN.md §3): one [`Exchange`] a JSON line,
+//! These types are also the native recording format (README, "Recordings"): one [`Exchange`] a JSON line,
 //! headers as ordered `[name, value]` pairs, bodies as `null`, `{"text": ..}` or `{"base64": ..}`.
 
 use std::borrow::Cow;

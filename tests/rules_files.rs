@@ -1,5 +1,5 @@
 //! Rule files through the library: bad files fail with file, line and reason; good files compile
-//! into routes, labels and merged rules as DESIGN.md §4 says.
+//! into routes, labels and merged rules as README's "Comparator rules" says.
 
 use std::fs;
 use std::path::{Path, PathBuf};

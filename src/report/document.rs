@@ -1,4 +1,4 @@
-//! The report as data: the `shadowdiff.report/v1` contract of DESIGN.md §3.
+//! The report as data: the `shadowdiff.report/v1` contract README's "report.json" describes.
 //!
 //! Fields may be added; none is renamed without a new schema version. Routes and signatures
 //! are sorted, so the same inputs give a byte-identical file whatever the thread count.

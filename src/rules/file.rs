@@ -1,6 +1,6 @@
 //! Reading `comparators/*.toml` into a [`RuleSet`], with errors that name file, line and reason.
 //!
-//! A file has an optional `[defaults]` table and any number of `[[route]]` tables (DESIGN.md §4).
+//! A file has an optional `[defaults]` table and any number of `[[route]]` tables (README, "Comparator rules").
 //! Every rule gets a [`RuleId`] labelled `FILE:LINE: WHAT` (`comparators/orders.toml:12: ignore
 //! $.meta.requestId`); the built-in volatile headers share one labelled `built-in: volatile
 //! header`. Label texts by rule:

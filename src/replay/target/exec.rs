@@ -1,7 +1,7 @@
 //! `exec:COMMAND` targets: one long-running process answering JSON Lines on stdin/stdout.
 //!
 //! The protocol, one line each way per exchange, in the shapes of the recording format
-//! (DESIGN.md §3):
+//! (README, "Recordings"):
 //!
 //! - shadowdiff writes `{"id": "<exchange id>", "request": {"method": .., "url": .., "headers":
 //!   [[name, value], ..], "body": null | {"text": ..} | {"base64": ..}}}` and a newline. The
