@@ -20,7 +20,7 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 use std::process::Command;
 
-use peak_memory::measure;
+use peak_memory::{measure, time_available};
 use std::time::Instant;
 use xorshift::Rng;
 
@@ -90,10 +90,7 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    if !Path::new("/usr/bin/time").exists() {
-        eprintln!(
-            "aggregate bench: /usr/bin/time is not installed (apt-get install time); skipped"
-        );
+    if !time_available("aggregate") {
         return;
     }
     let exchanges: u64 = std::env::var("SHADOWDIFF_BENCH_EXCHANGES")

@@ -18,7 +18,7 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 use std::process::Command;
 
-use peak_memory::measure;
+use peak_memory::{measure, time_available};
 use std::time::Instant;
 use xorshift::Rng;
 
@@ -112,10 +112,7 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    if !Path::new("/usr/bin/time").exists() {
-        eprintln!(
-            "diff_memory bench: /usr/bin/time is not installed (apt-get install time); skipped"
-        );
+    if !time_available("diff_memory") {
         return;
     }
     let sizes: Vec<u64> = std::env::var("SHADOWDIFF_BENCH_PAIRS")

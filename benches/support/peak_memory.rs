@@ -4,6 +4,16 @@
 use std::process::Command;
 use std::time::Instant;
 
+/// Whether `/usr/bin/time` is here to measure with; when not, says on stderr that `bench` was
+/// skipped and why.
+pub fn time_available(bench: &str) -> bool {
+    let here = std::path::Path::new("/usr/bin/time").exists();
+    if !here {
+        eprintln!("{bench} bench: /usr/bin/time is not installed (apt-get install time); skipped");
+    }
+    here
+}
+
 /// Runs the command under `/usr/bin/time -v`; returns (peak RSS in MB, wall seconds, stdout).
 /// The command must be `/usr/bin/time -v shadowdiff ...`; an exit other than 0 or 1 fails.
 pub fn measure(command: &mut Command) -> (f64, f64, String) {
