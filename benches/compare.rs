@@ -17,11 +17,9 @@ use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use serde_json::{json, Value};
-use shadowdiff::compare::{compare, compare_json};
-use shadowdiff::model::{Body, Response};
-use shadowdiff::recordings::Limits;
-use shadowdiff::report::{Aggregate, Finish, GatePolicy};
-use shadowdiff::rules::RuleSet;
+use shadowdiff_core::{compare, compare_json, Body, Response, RuleSet};
+use shadowdiff_io::Limits;
+use shadowdiff_report::{Aggregate, Finish, GatePolicy};
 
 fn response(body: &Value) -> Response {
     Response {
@@ -149,7 +147,10 @@ fn diff_20k(c: &mut Criterion) {
     group.bench_function("shadowdiff_diff", |bench| {
         bench.iter(|| {
             let mut aggregate = Aggregate::new();
-            shadowdiff::diff::diff(&a, &b, &rules, &limits, &mut aggregate).expect("diff");
+            shadowdiff_replay::diff(&a, &b, &rules, &limits, &mut |judged, request| {
+                aggregate.add(&judged, Some(&request))
+            })
+            .expect("diff");
             let report = aggregate.finish(&Finish {
                 policy: &GatePolicy::default(),
                 snapshot: None,

@@ -6,7 +6,7 @@
 //!   independent noise, in a different line order (as a concurrent replay writes them).
 //!
 //! Then it checks its own output: the generator is a pure function of the seed, every line
-//! decodes to a `shadowdiff::model::Exchange` and back to the same bytes, and, judged by
+//! decodes to a `shadowdiff_core::Exchange` and back to the same bytes, and, judged by
 //! shadowdiff itself under `comparators/orders.toml`, v1 agrees with a second v1 run (the rules
 //! silence all noise) and differs from v2 in exactly the deliberate changes. It prints the counts per route and the expected signatures for the README.
 
@@ -19,13 +19,10 @@ use std::fs;
 use std::path::Path;
 
 use serde_json::{json, Value};
-use shadowdiff::judge::{judge, Pair};
-use shadowdiff::model::{Body, Exchange, Request, Response};
-use shadowdiff::report::Outcome;
-use shadowdiff::rules::RuleSet;
+use shadowdiff_core::{judge, Body, Exchange, Outcome, Pair, Request, Response, RuleSet};
 
 use orders_api::{
-    days_from_civil, rfc3339, uuid, Dataset, Noise, SplitMix64, Version, AIRPORTS, DEFAULT_SEED,
+    rfc3339, unix_day, uuid, Dataset, Noise, SplitMix64, Version, AIRPORTS, DEFAULT_SEED,
     FIRST_ORDER_ID, FLIGHT_ROUTES, PRODUCTS,
 };
 
@@ -80,7 +77,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         println!("wrote {} ({} bytes)", path.display(), text.len());
     }
 
-    let rules = RuleSet::load(&root.join(RULES_FILE))?;
+    let rules = shadowdiff_io::load_rules(&root.join(RULES_FILE))?;
     summarize(&data, &rules, &v1, &v2, &captures.v1_again)
 }
 
@@ -94,8 +91,8 @@ struct Captures {
 /// Generates the traffic and both captures from `seed`.
 fn generate(data: &Dataset, seed: u64) -> Captures {
     let mut rng = SplitMix64::new(seed ^ 0x7a11_c0de);
-    let capture_start = days_from_civil(2026, 11, 20) as u64 * 86_400_000 + 10 * 3_600_000;
-    let replay_start = days_from_civil(2026, 11, 22) as u64 * 86_400_000 + 9 * 3_600_000;
+    let capture_start = unix_day("2026-11-20") * 1000 + 10 * 3_600_000;
+    let replay_start = unix_day("2026-11-22") * 1000 + 9 * 3_600_000;
 
     let mut noise = Noise::new(seed ^ 0x0001, capture_start);
     let mut clock = capture_start;

@@ -2,10 +2,11 @@
 
 use std::path::PathBuf;
 
+use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use shadowdiff_report::Format as ReportFormat;
 
-use crate::config::values;
-use crate::replay::filter::RouteGlob;
+use shadowdiff_core::RouteGlob;
 
 /// Replay captured traffic against an old and a new implementation, diff the responses
 /// structurally, and gate the cutover on what differs.
@@ -207,7 +208,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = parse_per_second)]
     pub rate: Option<f64>,
     /// Per-request timeout, e.g. 500ms, 10s, 1m, at most 24h [default: 10s].
-    #[arg(long, value_name = "DURATION", allow_hyphen_values = true, value_parser = crate::config::parse_duration)]
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true, value_parser = shadowdiff_core::parse_duration)]
     pub timeout: Option<std::time::Duration>,
     /// Retries of a failed call that cannot repeat it: nothing sent, or an idempotent method
     /// with no byte of an answer; 0 to 10 [default: 2].
@@ -219,7 +220,7 @@ pub struct RunArgs {
     pub max_body_bytes: Option<u64>,
     /// Replay one shard of the exchanges: hash:K/N (by id, stable) or count:K/N.
     #[arg(long, value_name = "hash:K/N")]
-    pub partition: Option<crate::replay::partition::Partition>,
+    pub partition: Option<shadowdiff_core::Partition>,
     /// Allow a method beyond GET, HEAD and OPTIONS on every route (repeatable).
     #[arg(long, value_name = "METHOD")]
     pub allow_method: Vec<String>,
@@ -370,15 +371,15 @@ pub struct RecordArgs {
     #[arg(long)]
     pub keep_secrets: bool,
     /// How long one upstream call may take before the client gets a 502 (at most 24h).
-    #[arg(long, value_name = "DURATION", default_value = "30s", allow_hyphen_values = true, value_parser = crate::config::parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "30s", allow_hyphen_values = true, value_parser = shadowdiff_core::parse_duration)]
     pub timeout: std::time::Duration,
     /// The largest upstream body kept in the recording; a larger one still reaches the client
     /// whole, and its exchange is recorded without the response.
-    #[arg(long, value_name = "BYTES", default_value_t = crate::replay::target::DEFAULT_MAX_BODY_BYTES,
+    #[arg(long, value_name = "BYTES", default_value_t = shadowdiff_replay::DEFAULT_MAX_BODY_BYTES,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub max_body_bytes: u64,
     /// How long in-flight requests may take to finish after Ctrl-C or SIGTERM (at most 24h).
-    #[arg(long, value_name = "DURATION", default_value = "10s", allow_hyphen_values = true, value_parser = crate::config::parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "10s", allow_hyphen_values = true, value_parser = shadowdiff_core::parse_duration)]
     pub drain_timeout: std::time::Duration,
 }
 
@@ -415,7 +416,7 @@ pub struct ReportArgs {
 #[derive(Debug, Args)]
 pub struct OutputArgs {
     /// What to print on stdout; report files are written either way.
-    #[arg(long, value_enum, default_value_t = Format::Terminal)]
+    #[arg(long, value_enum, default_value_t = Format(ReportFormat::Terminal))]
     pub format: Format,
     /// Print nothing on stdout.
     #[arg(long, short)]
@@ -426,38 +427,47 @@ pub struct OutputArgs {
     pub threads: Option<usize>,
 }
 
-/// The formats `--format` can print on stdout.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// A short summary for people.
-    Terminal,
-    /// The report.json contract.
-    Json,
-    /// junit.xml, for CI test views.
-    Junit,
-    /// report.md, for a pull-request comment.
-    Markdown,
-    /// report.html, one self-contained page.
-    Html,
+/// A format `--format` can print on stdout: a row of the report's table of formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Format(pub shadowdiff_report::Format);
+
+/// Every `--format` value, in the table's order.
+const FORMATS: [Format; 5] = [
+    Format(ReportFormat::ALL[0].format),
+    Format(ReportFormat::ALL[1].format),
+    Format(ReportFormat::ALL[2].format),
+    Format(ReportFormat::ALL[3].format),
+    Format(ReportFormat::ALL[4].format),
+];
+
+impl ValueEnum for Format {
+    fn value_variants<'a>() -> &'a [Format] {
+        &FORMATS
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        let info = self.0.info();
+        Some(PossibleValue::new(info.name).help(info.help))
+    }
 }
 
 /// Parses a share between 0 and 1.
 fn parse_rate(text: &str) -> Result<f64, String> {
-    values::share(values::number(text)?)
+    shadowdiff_core::share(shadowdiff_core::number(text)?)
 }
 
 /// Parses exchanges a second, 0.001 or more.
 fn parse_per_second(text: &str) -> Result<f64, String> {
-    values::per_second(values::number(text)?)
+    shadowdiff_core::per_second(shadowdiff_core::number(text)?)
 }
 
 /// Parses a whole number of at least 1.
 fn parse_count<T: TryFrom<u64>>(text: &str) -> Result<T, String> {
-    let count = values::at_least_one(values::whole(text, "at least 1")?)?;
+    let count = shadowdiff_core::at_least_one(shadowdiff_core::whole(text, "at least 1")?)?;
     T::try_from(count).map_err(|_| format!("`{text}` is too large"))
 }
 
 /// Parses retries: 0 to 10.
 fn parse_retries(text: &str) -> Result<u32, String> {
-    values::retries(values::whole(text, "from 0 to 10")?)
+    shadowdiff_core::retries(shadowdiff_core::whole(text, "from 0 to 10")?)
 }

@@ -3,18 +3,18 @@
 //! checked for range when the file is read, and errors name the file and the line of the key.
 
 mod lines;
-pub mod values;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::error::{Error, Location, Origin, Result};
-use crate::replay::target::TargetConfig;
+use shadowdiff_core::{Location, Origin};
+
+use crate::error::{Error, Result};
+use shadowdiff_replay::TargetConfig;
 
 pub use self::lines::KeyLines;
-pub use self::values::parse_duration;
 
 /// The file read when `--config` is not given, if it exists.
 pub const DEFAULT_CONFIG: &str = "shadowdiff.toml";
@@ -114,10 +114,9 @@ impl<'de> Deserialize<'de> for Duration {
             Text(String),
         }
         match Raw::deserialize(deserializer)? {
-            Raw::Seconds(seconds) => {
-                values::seconds_duration(seconds).map_err(|why| format!("{seconds:?} {why}"))
-            }
-            Raw::Text(text) => parse_duration(&text),
+            Raw::Seconds(seconds) => shadowdiff_core::seconds_duration(seconds)
+                .map_err(|why| format!("{seconds:?} {why}")),
+            Raw::Text(text) => shadowdiff_core::parse_duration(&text),
         }
         .map(Duration)
         .map_err(serde::de::Error::custom)
@@ -273,13 +272,14 @@ impl Config {
     fn check(&self) -> Result<()> {
         let fail = |key: &str, why: String| Error::config(self.at(key), format!("{key}: {why}"));
         if let Some(concurrency) = self.concurrency {
-            values::at_least_one(concurrency as u64).map_err(|why| fail("concurrency", why))?;
+            shadowdiff_core::at_least_one(concurrency as u64)
+                .map_err(|why| fail("concurrency", why))?;
         }
         if let Some(rate) = self.rate {
-            values::per_second(rate).map_err(|why| fail("rate", why))?;
+            shadowdiff_core::per_second(rate).map_err(|why| fail("rate", why))?;
         }
         if let Some(retries) = self.retries {
-            values::retries(retries).map_err(|why| fail("retries", why))?;
+            shadowdiff_core::retries(retries).map_err(|why| fail("retries", why))?;
         }
         let gate = &self.gate;
         let mut tables = vec![(
@@ -299,17 +299,18 @@ impl Config {
         for (table, max_diff_rate, max_error_rate, min_exchanges) in tables {
             let key = |name: &str| format!("{table}.{name}");
             if let Some(rate) = max_diff_rate {
-                values::share(rate).map_err(|why| fail(&key("max_diff_rate"), why))?;
+                shadowdiff_core::share(rate).map_err(|why| fail(&key("max_diff_rate"), why))?;
             }
             if let Some(rate) = max_error_rate {
-                values::share(rate).map_err(|why| fail(&key("max_error_rate"), why))?;
+                shadowdiff_core::share(rate).map_err(|why| fail(&key("max_error_rate"), why))?;
             }
             if let Some(count) = min_exchanges {
-                values::at_least_one(count).map_err(|why| fail(&key("min_exchanges"), why))?;
+                shadowdiff_core::at_least_one(count)
+                    .map_err(|why| fail(&key("min_exchanges"), why))?;
             }
         }
         if let Some(significance) = self.noise.significance {
-            values::share(significance).map_err(|why| fail("noise.significance", why))?;
+            shadowdiff_core::share(significance).map_err(|why| fail("noise.significance", why))?;
         }
         Ok(())
     }
@@ -442,7 +443,7 @@ tags = { source = "prod-eu" }
         for (text, expected) in cases {
             let err = Config::parse(text, Path::new("c.toml")).unwrap_err();
             assert!(err.to_string().starts_with(expected), "{text}: {err}");
-            assert_eq!(err.exit_code(), crate::error::exit::BAD_INPUT);
+            assert_eq!(crate::error::exit_code(&err), crate::error::exit::BAD_INPUT);
         }
     }
 

@@ -1,115 +1,35 @@
-//! The one error type of the tool, and the one place that maps errors to exit codes.
-//!
-//! Every error names where it happened (file and line, route, recording id) and reads well
-//! after "error: ". Exit codes (README, "Commands"): 0 pass, 1 gate failed, 2 bad usage, config or
-//! input, 3 a target failed.
+//! The binary's error: any stage's, or a command line that cannot be carried out; and the one
+//! place that maps errors to exit codes (README, "Exit codes"): 0 pass, 1 gate failed, 2 bad
+//! usage, configuration or input, 3 a target failed, 4 shadowdiff itself failed, 130
+//! interrupted.
 
-use std::collections::BTreeMap;
-use std::fmt;
 use std::path::{Path, PathBuf};
 
-/// Where something was read from: a file and, when known, a 1-based line.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Location {
-    /// The file as the user named it (or as found inside a named folder).
-    pub path: PathBuf,
-    /// The 1-based line, when the problem is on one line.
-    pub line: Option<u64>,
-}
-
-impl Location {
-    /// A location on one line of a file.
-    pub fn line(path: impl Into<PathBuf>, line: u64) -> Location {
-        Location {
-            path: path.into(),
-            line: Some(line),
-        }
-    }
-
-    /// A location naming a whole file.
-    pub fn file(path: impl Into<PathBuf>) -> Location {
-        Location {
-            path: path.into(),
-            line: None,
-        }
-    }
-}
-
-impl fmt::Display for Location {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.line {
-            Some(line) => write!(f, "{}:{}", self.path.display(), line),
-            None => write!(f, "{}", self.path.display()),
-        }
-    }
-}
-
-/// Where a setting was given, so that an error about it names the flag, or the file and the
-/// line of the key.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Origin {
-    /// A command-line flag (`--old`).
-    Flag(String),
-    /// A table of a settings file (`[targets.old]`) and the lines of its keys.
-    File {
-        /// The settings file.
-        path: PathBuf,
-        /// The table's dotted name (`targets.old`).
-        table: String,
-        /// The table's own line (under `""`) and its keys' (`url`, `headers.set.x`).
-        lines: BTreeMap<String, u64>,
-    },
-}
-
-impl Origin {
-    /// A bad-setting error (exit 2) about `key` of this origin: `--old: MESSAGE`, or
-    /// `FILE:LINE: [TABLE] KEY: MESSAGE` with the key's line (the table's when it has none).
-    pub fn error(&self, key: &str, message: impl Into<String>) -> Error {
-        let message = message.into();
-        match self {
-            Origin::Flag(flag) => Error::Usage(format!("{flag}: {message}")),
-            Origin::File { path, table, lines } => {
-                let line = lines.get(key).or_else(|| lines.get("")).copied();
-                let label = if key.is_empty() {
-                    format!("[{table}]")
-                } else {
-                    format!("[{table}] {key}")
-                };
-                Error::config(
-                    Location {
-                        path: path.clone(),
-                        line,
-                    },
-                    format!("{label}: {message}"),
-                )
-            }
-        }
-    }
-}
+use shadowdiff_core::Location;
 
 /// Everything that can stop a command before it reaches a verdict.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// A recording (or outcome file) that cannot be read as one: exit 2.
-    #[error("{location}: {message}")]
-    Input {
-        /// Where the bad input is.
-        location: Location,
-        /// What is wrong and, where it helps, what to do.
-        message: String,
-    },
-    /// A rule or configuration file that is not valid: exit 2, before any work is done.
-    #[error("{location}: {message}")]
-    Config {
-        /// Where the bad setting is.
-        location: Location,
-        /// What is wrong and what would be valid.
-        message: String,
-    },
-    /// A command line that cannot be carried out: exit 2.
+    /// Input, rules or settings the core refused.
+    #[error(transparent)]
+    Core(#[from] shadowdiff_core::Error),
+    /// A recording, outcomes or rule file that could not be read or written.
+    #[error(transparent)]
+    Read(#[from] shadowdiff_io::Error),
+    /// The replay stage: a target that failed, or the replay machinery itself.
+    #[error(transparent)]
+    Replay(#[from] shadowdiff_replay::Error),
+    /// The report stages: a snapshot or part that is not valid, a report that cannot be written.
+    #[error(transparent)]
+    Report(#[from] shadowdiff_report::Error),
+    /// A command line that cannot be carried out.
     #[error("{0}")]
     Usage(String),
-    /// A file or folder that cannot be read or written.
+    /// shadowdiff itself failed: a thread pool or runtime that would not start.
+    #[error("internal error: {0}")]
+    Internal(String),
+    /// A file or folder of the binary's own (settings, the step summary) that cannot be read or
+    /// written.
     #[error("{}: {source}", path.display())]
     Io {
         /// The file or folder involved.
@@ -118,34 +38,20 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    /// A target that could not be used (unreachable, crashed, too many errors): exit 3.
-    #[error("target {target}: {message}")]
-    Target {
-        /// The role or name of the target (`old`, `new`, `noise`).
-        target: String,
-        /// What went wrong.
-        message: String,
-    },
 }
 
-/// The result type of the library.
+/// The result type of the binary.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     /// A bad-input error at `location`.
     pub fn input(location: Location, message: impl Into<String>) -> Error {
-        Error::Input {
-            location,
-            message: message.into(),
-        }
+        Error::Core(shadowdiff_core::Error::input(location, message))
     }
 
     /// A bad-configuration error at `location`.
     pub fn config(location: Location, message: impl Into<String>) -> Error {
-        Error::Config {
-            location,
-            message: message.into(),
-        }
+        Error::Core(shadowdiff_core::Error::config(location, message))
     }
 
     /// An I/O error on `path`.
@@ -155,15 +61,19 @@ impl Error {
             source,
         }
     }
+}
 
-    /// The process exit code this error stands for (README, "Commands").
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            Error::Input { .. } | Error::Config { .. } | Error::Usage(_) | Error::Io { .. } => {
-                exit::BAD_INPUT
-            }
-            Error::Target { .. } => exit::TARGET_FAILED,
-        }
+/// The process exit code `error` stands for: the one mapping of errors to exit codes.
+pub fn exit_code(error: &Error) -> u8 {
+    match error {
+        Error::Replay(shadowdiff_replay::Error::Target { .. }) => exit::TARGET_FAILED,
+        Error::Replay(shadowdiff_replay::Error::Internal(_)) | Error::Internal(_) => exit::INTERNAL,
+        Error::Core(_)
+        | Error::Read(_)
+        | Error::Replay(_)
+        | Error::Report(_)
+        | Error::Usage(_)
+        | Error::Io { .. } => exit::BAD_INPUT,
     }
 }
 
@@ -177,6 +87,11 @@ pub mod exit {
     pub const BAD_INPUT: u8 = 2;
     /// A target failed: unreachable or too many errors.
     pub const TARGET_FAILED: u8 = 3;
+    /// shadowdiff itself failed (a thread or runtime that would not start, a bug): neither the
+    /// input nor a target is at fault.
+    pub const INTERNAL: u8 = 4;
+    /// The run was stopped by Ctrl-C (the shell's convention for SIGINT).
+    pub const INTERRUPTED: u8 = 130;
 }
 
 #[cfg(test)]
@@ -184,34 +99,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn errors_name_file_and_line() {
-        let err = Error::input(Location::line("rec/a.jsonl", 7), "expected value");
-        assert_eq!(err.to_string(), "rec/a.jsonl:7: expected value");
-        assert_eq!(err.exit_code(), exit::BAD_INPUT);
-        let err = Error::Target {
+    fn each_layer_maps_to_its_exit_code() {
+        let input = Error::Read(shadowdiff_io::Error::input(
+            Location::line("rec/a.jsonl", 7),
+            "expected value",
+        ));
+        assert_eq!(input.to_string(), "rec/a.jsonl:7: expected value");
+        assert_eq!(exit_code(&input), exit::BAD_INPUT);
+        let target = Error::Replay(shadowdiff_replay::Error::Target {
             target: "new".into(),
             message: "connection refused".into(),
-        };
-        assert_eq!(err.exit_code(), exit::TARGET_FAILED);
-    }
-
-    #[test]
-    fn origins_name_the_flag_or_the_file_and_line_of_the_key() {
-        let flag = Origin::Flag("--old".into()).error("url", "unknown target url `ftp://x`");
-        assert_eq!(flag.to_string(), "--old: unknown target url `ftp://x`");
-        let file = Origin::File {
-            path: "ci/other.toml".into(),
-            table: "targets.new".into(),
-            lines: [(String::new(), 4), ("url".to_string(), 5)].into(),
-        };
+        });
+        assert_eq!(exit_code(&target), exit::TARGET_FAILED);
+        let internal = Error::Replay(shadowdiff_replay::Error::Internal(
+            "cannot start a replay thread".into(),
+        ));
         assert_eq!(
-            file.error("url", "bad").to_string(),
-            "ci/other.toml:5: [targets.new] url: bad"
+            internal.to_string(),
+            "internal error: cannot start a replay thread"
         );
-        assert_eq!(
-            file.error("ready", "bad").to_string(),
-            "ci/other.toml:4: [targets.new] ready: bad"
-        );
-        assert_eq!(file.error("url", "x").exit_code(), exit::BAD_INPUT);
+        assert_eq!(exit_code(&internal), exit::INTERNAL);
+        let usage = Error::Core(shadowdiff_core::Error::Usage("--old: bad".into()));
+        assert_eq!(exit_code(&usage), exit::BAD_INPUT);
+        let config = Error::config(Location::line("other.toml", 3), "[gate] x: bad");
+        assert_eq!(config.to_string(), "other.toml:3: [gate] x: bad");
+        assert_eq!(exit_code(&config), exit::BAD_INPUT);
     }
 }

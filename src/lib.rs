@@ -1,24 +1,31 @@
-//! shadowdiff: replay captured traffic against an old and a new implementation, compare the
-//! responses structurally under ignore rules, and gate the cutover on what differs.
+//! The `shadowdiff` command line: the flags ([`Cli`]), the settings of shadowdiff.toml
+//! ([`Config`]), and the commands, each of which resolves its settings, calls the stages of the
+//! library crates, prints, and maps the outcome to an exit code ([`main`]).
 //!
-//! The data flows one way: [`recordings`] (read) → [`rules`] (route and rules of each exchange)
-//! → [`compare`] (pure engine) → [`report`] (aggregate, gate, render). The binary in `main.rs`
-//! only parses the command line and maps errors to exit codes.
+//! How the crates fit together: `docs/ARCHITECTURE.md` in the repository.
+#![deny(missing_docs)]
 
-pub mod cli;
-pub mod commands;
-pub mod compare;
-pub mod config;
-pub mod diff;
-pub mod error;
-pub mod judge;
-pub mod model;
-pub mod record;
-pub mod recordings;
-pub mod redact;
-pub mod replay;
-pub mod report;
-pub mod rules;
-pub mod time;
+mod cli;
+mod commands;
+mod config;
+mod error;
 
-pub use error::{Error, Location, Result};
+use std::process::ExitCode;
+
+use clap::Parser as _;
+
+pub use cli::Cli;
+pub use config::Config;
+
+/// Parses the command line, runs the command and returns its exit code; an error is printed
+/// on stderr after `error: `.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match commands::run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::from(error::exit_code(&err))
+        }
+    }
+}

@@ -1,17 +1,6 @@
-//! The `shadowdiff` binary: parse the command line, run it, map the result to an exit code.
+//! The `shadowdiff` binary (the command line lives in the library part of this package, so that
+//! tests can check its help and settings against README).
 
-use std::process::ExitCode;
-
-use clap::Parser as _;
-use shadowdiff::cli::Cli;
-
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match shadowdiff::commands::run(cli) {
-        Ok(code) => ExitCode::from(code),
-        Err(err) => {
-            eprintln!("error: {err}");
-            ExitCode::from(err.exit_code())
-        }
-    }
+fn main() -> std::process::ExitCode {
+    shadowdiff::main()
 }

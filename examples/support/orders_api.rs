@@ -13,8 +13,10 @@
 // Shared by several examples through `#[path]`; each of them uses only a part of it.
 #![allow(dead_code)]
 
+use std::time::{Duration, UNIX_EPOCH};
+
 use serde_json::{json, Value};
-use shadowdiff::model::{header, Body, Headers, Request, Response};
+use shadowdiff_core::{header, Body, Headers, Request, Response};
 
 /// The seed of the dataset behind the committed recordings.
 pub const DEFAULT_SEED: u64 = 0x0005_1ade_d1ff_2026;
@@ -327,10 +329,10 @@ impl Dataset {
     /// Generates the dataset; the same seed always gives the same data.
     pub fn generate(seed: u64) -> Dataset {
         let mut rng = SplitMix64::new(seed);
-        let jan_2024 = days_from_civil(2024, 1, 1) as u64 * 86_400;
-        let jan_2026 = days_from_civil(2026, 1, 1) as u64 * 86_400;
-        let nov_2026 = days_from_civil(2026, 11, 19) as u64 * 86_400;
-        let dec_2026 = days_from_civil(2026, 12, 1) as u64 * 86_400;
+        let jan_2024 = unix_day("2024-01-01");
+        let jan_2026 = unix_day("2026-01-01");
+        let nov_2026 = unix_day("2026-11-19");
+        let dec_2026 = unix_day("2026-12-01");
 
         let customers: Vec<Customer> = (0..60)
             .map(|n| {
@@ -860,57 +862,31 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
     })
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date.
-pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = i64::from((month + 9) % 12);
-    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+/// Seconds since the Unix epoch of midnight UTC on a date (`2026-11-20`).
+pub fn unix_day(date: &str) -> u64 {
+    humantime::parse_rfc3339(&format!("{date}T00:00:00Z"))
+        .expect("a valid date")
+        .duration_since(UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs()
 }
 
 /// `2026-11-20T10:00:00.123Z` (or without the milliseconds) for Unix milliseconds.
 pub fn rfc3339(unix_ms: u64, millis: bool) -> String {
-    let secs = unix_ms / 1000;
-    let (y, mo, d) = shadowdiff::time::civil_from_days((secs / 86_400) as i64);
-    let t = secs % 86_400;
-    let base = format!(
-        "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}",
-        t / 3600,
-        t / 60 % 60,
-        t % 60
-    );
+    let time = UNIX_EPOCH + Duration::from_millis(unix_ms);
     if millis {
-        format!("{base}.{:03}Z", unix_ms % 1000)
+        humantime::format_rfc3339_millis(time).to_string()
     } else {
-        format!("{base}Z")
+        humantime::format_rfc3339_seconds(time).to_string()
     }
 }
 
 /// `YYYY-MM-DD` for Unix seconds.
 fn date_only(secs: u64) -> String {
-    let (y, m, d) = shadowdiff::time::civil_from_days((secs / 86_400) as i64);
-    format!("{y:04}-{m:02}-{d:02}")
+    rfc3339(secs * 1000, false)[..10].to_string()
 }
 
 /// An IMF-fixdate (`Fri, 20 Nov 2026 10:00:00 GMT`) for Unix milliseconds.
 pub fn http_date(unix_ms: u64) -> String {
-    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let secs = unix_ms / 1000;
-    let days = secs / 86_400;
-    let (y, m, d) = shadowdiff::time::civil_from_days(days as i64);
-    let t = secs % 86_400;
-    format!(
-        "{}, {d:02} {} {y:04} {:02}:{:02}:{:02} GMT",
-        DAYS[(days % 7) as usize],
-        MONTHS[m as usize - 1],
-        t / 3600,
-        t / 60 % 60,
-        t % 60
-    )
+    httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_millis(unix_ms))
 }

@@ -7,10 +7,9 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use shadowdiff::recordings::Limits;
-use shadowdiff::report::render::{html, json, junit, markdown, terminal};
-use shadowdiff::report::{Aggregate, Finish, GatePolicy, TargetNames};
-use shadowdiff::rules::RuleSet;
+use shadowdiff_core::RuleSet;
+use shadowdiff_io::Limits;
+use shadowdiff_report::{Aggregate, Finish, Format, GatePolicy, TargetNames};
 
 /// The shipped example's rules.
 fn rules() -> &'static RuleSet {
@@ -28,7 +27,8 @@ fuzz_target!(|data: &[u8]| {
     let path = shadowdiff_fuzz::write_input("outcomes.jsonl.zst", data);
     let rules = rules();
     let mut aggregate = Aggregate::new();
-    if let Err(err) = shadowdiff::diff::rejudge(&path, rules, &Limits::default(), &mut aggregate) {
+    let mut add = |judged, request| aggregate.add(&judged, Some(&request));
+    if let Err(err) = shadowdiff_replay::rejudge(&path, rules, &Limits::default(), &mut add) {
         return shadowdiff_fuzz::assert_names(&err, &path);
     }
     let report = aggregate.finish(&Finish {
@@ -38,13 +38,7 @@ fuzz_target!(|data: &[u8]| {
         targets: TargetNames::default(),
         describe: &|rule| rules.describe(rule).to_string(),
     });
-    for text in [
-        json::render(&report),
-        markdown::render(&report),
-        html::render(&report),
-        junit::render(&report),
-        terminal::render(&report, false),
-    ] {
-        assert!(!text.is_empty());
+    for info in &Format::ALL {
+        assert!(!info.format.render(&report, false).is_empty());
     }
 });

@@ -5,9 +5,7 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use shadowdiff::judge::{judge, Pair};
-use shadowdiff::model::{Request, Response};
-use shadowdiff::rules::RuleSet;
+use shadowdiff_core::{judge, Pair, Request, Response};
 
 /// The requests judged: routes of the shipped example and a few others.
 const REQUESTS: [(&str, &str); 6] = [
@@ -35,7 +33,7 @@ fn answers() -> &'static [Response; 3] {
 
 fuzz_target!(|data: &[u8]| {
     let path = shadowdiff_fuzz::write_input("rules.toml", data);
-    let rules = match RuleSet::load(&path) {
+    let rules = match shadowdiff_io::load_rules(&path) {
         Ok(rules) => rules,
         Err(err) => return shadowdiff_fuzz::assert_names(&err, &path),
     };

@@ -5,8 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use shadowdiff::report::snapshot::{load_pending, pending_path, render_pending};
-use shadowdiff::report::Snapshot;
+use shadowdiff_report::{load_pending, pending_path, render_pending, Snapshot};
 
 fuzz_target!(|data: &[u8]| {
     let path = shadowdiff_fuzz::write_input("shadowdiff.snap", data);

@@ -9,9 +9,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use shadowdiff::model::Exchange;
-use shadowdiff::recordings::{parse_line, Limits, RawLine, RawLines};
-use shadowdiff::{Error, Location};
+use std::fmt::Display;
+
+use shadowdiff_core::{Exchange, Location};
+use shadowdiff_io::{parse_line, Limits, RawLine, RawLines};
 
 /// The folder the inputs are written to: a fresh one in `$TMPDIR` when it is set (`run.sh` sets
 /// it, and removes it afterwards), else in `/dev/shm` when it exists, else in the system's
@@ -39,14 +40,14 @@ pub fn write_input(name: &str, data: &[u8]) -> PathBuf {
     path
 }
 
-/// Panics unless `err` names `path`, as every error about a file must.
-pub fn assert_names(err: &Error, path: &Path) {
-    let named = match err {
-        Error::Input { location, .. } | Error::Config { location, .. } => location.path == path,
-        Error::Io { path: about, .. } => about == path,
-        Error::Usage(_) | Error::Target { .. } => false,
-    };
-    assert!(named, "the error does not name {}: {err}", path.display());
+/// Panics unless `err` names `path` first (`PATH:LINE: ...` or `PATH: ...`), as every error
+/// about a file must, whichever crate's error it is.
+pub fn assert_names(err: &impl Display, path: &Path) {
+    let text = err.to_string();
+    let named = text
+        .strip_prefix(path.display().to_string().as_str())
+        .is_some_and(|rest| rest.starts_with(':'));
+    assert!(named, "the error does not name {}: {text}", path.display());
 }
 
 /// Reads the recording `name` holding `data` the way `run`, `diff` and `import` do (format by

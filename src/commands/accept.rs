@@ -4,8 +4,8 @@
 use crate::cli::AcceptArgs;
 use crate::config::Config;
 use crate::error::{exit, Result};
-use crate::report::snapshot::{load_pending, pending_path, write_pending, Change, Pending};
-use crate::report::Snapshot;
+use shadowdiff_report::Snapshot;
+use shadowdiff_report::{load_pending, pending_path, write_pending, Change, Pending};
 
 use super::verdict::snapshot_path;
 

@@ -5,9 +5,9 @@ use std::path::Path;
 use crate::cli::DiffArgs;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::recordings::Limits;
-use crate::report::TargetNames;
-use crate::rules::RuleSet;
+use shadowdiff_core::{Judged, Request, RuleSet};
+use shadowdiff_io::{load_rules as load_rules_from, Limits};
+use shadowdiff_report::TargetNames;
 
 use super::verdict::{exit_code, Judging};
 
@@ -22,18 +22,19 @@ pub fn run(args: DiffArgs) -> Result<u8> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.output.threads.unwrap_or(0))
         .build()
-        .map_err(|err| Error::Usage(format!("cannot start worker threads: {err}")))?;
+        .map_err(|err| Error::Internal(format!("cannot start worker threads: {err}")))?;
     let named: Vec<std::path::PathBuf> = std::iter::once(args.a.clone())
         .chain(args.b.clone())
         .collect();
     super::run::check_stdin_once(&named)?;
     let mut aggregate = judging.aggregate();
+    let mut add = |judged: Judged, request: Request| aggregate.add(&judged, Some(&request));
     let limits = Limits {
         max_line_bytes: args.max_line_bytes,
     };
     pool.install(|| match &args.b {
-        Some(b) => crate::diff::diff(&args.a, b, &rules, &limits, &mut aggregate),
-        None => crate::diff::rejudge(&args.a, &rules, &limits, &mut aggregate),
+        Some(b) => shadowdiff_replay::diff(&args.a, b, &rules, &limits, &mut add),
+        None => shadowdiff_replay::rejudge(&args.a, &rules, &limits, &mut add),
     })?;
     let report = judging.conclude(
         aggregate,
@@ -49,8 +50,8 @@ pub fn run(args: DiffArgs) -> Result<u8> {
 /// Loads `--rules`, or `comparators/` when present, or the built-in rules.
 pub fn load_rules(path: Option<&Path>) -> Result<RuleSet> {
     match path {
-        Some(path) => RuleSet::load(path),
-        None if Path::new(DEFAULT_RULES).exists() => RuleSet::load(Path::new(DEFAULT_RULES)),
+        Some(path) => Ok(load_rules_from(path)?),
+        None if Path::new(DEFAULT_RULES).exists() => Ok(load_rules_from(Path::new(DEFAULT_RULES))?),
         None => Ok(RuleSet::builtin()),
     }
 }

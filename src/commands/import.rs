@@ -2,7 +2,7 @@
 
 use crate::cli::{ImportArgs, ImportFormat};
 use crate::error::{exit, Error, Result};
-use crate::recordings::{parse_line, Format, Limits, RawLines, RecordingWriter};
+use shadowdiff_io::{parse_line, Format, Limits, RawLines, RecordingWriter};
 
 /// Converts the file; any bad record stops the conversion and nothing is written.
 pub fn run(args: ImportArgs) -> Result<u8> {

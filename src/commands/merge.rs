@@ -6,9 +6,11 @@ use std::path::{Path, PathBuf};
 
 use crate::cli::MergeArgs;
 use crate::config::Config;
-use crate::error::{Error, Location, Result};
-use crate::report::part::{combine, Named};
-use crate::report::{Aggregate, Report, TargetNames, AGGREGATE_FILE};
+use shadowdiff_core::Location;
+
+use crate::error::{Error, Result};
+use shadowdiff_report::{combine, Named};
+use shadowdiff_report::{Aggregate, Report, TargetNames, AGGREGATE_FILE};
 
 use super::verdict::{exit_code, Judging};
 
@@ -62,7 +64,7 @@ pub fn run(args: MergeArgs) -> Result<u8> {
     }
     merged.set_part(whole);
     let targets = args.parts.iter().find_map(|dir| part_targets(dir));
-    let describe = |rule: crate::rules::RuleId| {
+    let describe = |rule: shadowdiff_core::RuleId| {
         labels
             .get(&rule.0)
             .cloned()

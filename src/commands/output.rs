@@ -2,21 +2,15 @@
 
 use std::io::{IsTerminal as _, Write as _};
 
-use crate::cli::{Format, OutputArgs};
-use crate::report::{render, Report};
+use crate::cli::OutputArgs;
+use shadowdiff_report::Report;
 
 /// Prints the report on stdout in the chosen format, unless quiet. A closed pipe is not an error.
 pub fn print_report(report: &Report, output: &OutputArgs) {
     if output.quiet {
         return;
     }
-    let text = match output.format {
-        Format::Terminal => render::terminal::render(report, colour()),
-        Format::Json => render::json::render(report),
-        Format::Junit => render::junit::render(report),
-        Format::Markdown => render::markdown::render(report),
-        Format::Html => render::html::render(report),
-    };
+    let text = output.format.0.render(report, colour());
     let mut stdout = std::io::stdout().lock();
     let _ = stdout
         .write_all(text.as_bytes())

@@ -4,7 +4,8 @@ use std::net::ToSocketAddrs as _;
 
 use crate::cli::RecordArgs;
 use crate::error::{exit, Error, Result};
-use crate::record::{self, Redactor, RotatingWriter, Selection, Settings};
+use shadowdiff_core::Redactor;
+use shadowdiff_replay::{self as record, RecordSettings as Settings, RotatingWriter, Selection};
 
 /// Runs the proxy until Ctrl-C or SIGTERM; exit 0 once the recording is complete.
 pub fn run(args: RecordArgs) -> Result<u8> {

@@ -6,9 +6,9 @@ use std::io::{BufRead, Write as _};
 use crate::cli::ReviewArgs;
 use crate::config::Config;
 use crate::error::{exit, Error, Result};
-use crate::report::gate::percent;
-use crate::report::snapshot::{load_pending, pending_path, write_pending, Change, Pending};
-use crate::report::Snapshot;
+use shadowdiff_report::percent;
+use shadowdiff_report::Snapshot;
+use shadowdiff_report::{load_pending, pending_path, write_pending, Change, Pending};
 
 use super::verdict::snapshot_path;
 

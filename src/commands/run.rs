@@ -7,14 +7,15 @@ use std::time::Duration;
 
 use crate::cli::RunArgs;
 use crate::config::Config;
-use crate::error::{exit, Error, Origin, Result};
-use crate::recordings::{is_stdin, is_stream, Limits, RawLines};
-use crate::replay::filter::{Filters, RouteGlob};
-use crate::replay::outcomes;
-use crate::replay::pipeline::{self, Finished, NoiseSource, Plan, Stop, Targets};
-use crate::replay::target::{Target, TargetConfig, TargetSettings, DEFAULT_MAX_BODY_BYTES};
-use crate::report::part::{Part, Shards};
-use crate::report::{ReportFolder, TargetNames};
+use shadowdiff_core::Origin;
+
+use crate::error::{exit, Error, Result};
+use shadowdiff_core::{Filters, RouteGlob};
+use shadowdiff_io::{is_stdin, is_stream, Limits, RawLines};
+use shadowdiff_replay::{spawn_writer, Finished, NoiseSource, Plan, Stop, Targets};
+use shadowdiff_replay::{Target, TargetConfig, TargetSettings, DEFAULT_MAX_BODY_BYTES};
+use shadowdiff_report::{Part, Shards};
+use shadowdiff_report::{ReportFolder, TargetNames};
 
 use super::diff::load_rules;
 use super::progress::Progress;
@@ -28,8 +29,6 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 const DEFAULT_RETRIES: u32 = 2;
 /// Failed calls in a row after which a target counts as down.
 const FAILURES_IN_A_ROW: u32 = 20;
-/// The exit code of a run stopped by Ctrl-C (the shell's convention for SIGINT).
-const INTERRUPTED: u8 = 130;
 /// The folder of the report folder where managed targets log.
 const LOGS: &str = "logs";
 /// The outcomes file of the report folder.
@@ -137,12 +136,12 @@ pub fn run(args: RunArgs) -> Result<u8> {
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build_global()
-            .map_err(|err| Error::Usage(format!("cannot start worker threads: {err}")))?;
+            .map_err(|err| Error::Internal(format!("cannot start worker threads: {err}")))?;
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|err| Error::Usage(format!("cannot start the async runtime: {err}")))?;
+        .map_err(|err| Error::Internal(format!("cannot start the async runtime: {err}")))?;
     // Every file of the report folder is committed at the end; a run that stops on bad input
     // (exit 2) leaves the folder as it was, logs included.
     let mut folder = ReportFolder::open(&out)?;
@@ -162,10 +161,11 @@ pub fn run(args: RunArgs) -> Result<u8> {
     let replayed = ["old", "new", "noise"]
         .iter()
         .try_for_each(|role| folder.written_in_place(&format!("{LOGS}/{role}.log")))
+        .map_err(Error::from)
         .and_then(|()| replay(job, &args, &mut folder));
     if replayed
         .as_ref()
-        .is_err_and(|err| err.exit_code() == exit::BAD_INPUT)
+        .is_err_and(|err| crate::error::exit_code(err) == exit::BAD_INPUT)
     {
         folder.abandon();
     }
@@ -175,7 +175,7 @@ pub fn run(args: RunArgs) -> Result<u8> {
 /// What a run replays, its settings resolved.
 struct Job {
     judging: Judging,
-    rules: Arc<crate::rules::RuleSet>,
+    rules: Arc<shadowdiff_core::RuleSet>,
     recordings: Vec<PathBuf>,
     limits: Limits,
     old: TargetConfig,
@@ -203,7 +203,7 @@ fn replay(job: Job, args: &RunArgs, folder: &mut ReportFolder) -> Result<u8> {
         plan,
         runtime,
     } = job;
-    let quiet = args.output.quiet || args.output.format != crate::cli::Format::Terminal;
+    let quiet = args.output.quiet || args.output.format.0 != shadowdiff_report::Format::Terminal;
     let total = || {
         args.partition
             .is_none()
@@ -212,7 +212,7 @@ fn replay(job: Job, args: &RunArgs, folder: &mut ReportFolder) -> Result<u8> {
     };
     let mut progress = None;
     let mut aggregate = judging.aggregate();
-    let (outcomes, writer) = outcomes::spawn_writer(
+    let (outcomes, writer) = spawn_writer(
         folder.temp_file(OUTCOMES)?,
         &folder.dir().join(OUTCOMES),
         judging.redactor.clone(),
@@ -232,7 +232,7 @@ fn replay(job: Job, args: &RunArgs, folder: &mut ReportFolder) -> Result<u8> {
             // A closed channel means the writer failed; its error is reported at the end.
             let _ = outcomes.send(done);
         };
-        let ending = pipeline::run(plan, targets.clone(), stoppers(), sink).await;
+        let ending = shadowdiff_replay::run(plan, targets.clone(), stoppers(), sink).await;
         stop_targets(targets).await;
         ending
     });
@@ -243,7 +243,7 @@ fn replay(job: Job, args: &RunArgs, folder: &mut ReportFolder) -> Result<u8> {
     drop(outcomes);
     let written = writer
         .join()
-        .map_err(|_| Error::Usage("the outcomes writer stopped unexpectedly".into()))?;
+        .map_err(|_| Error::Internal("the outcomes writer stopped unexpectedly".into()))?;
     let ending = ending?;
     folder.stage(written?, OUTCOMES);
     let interrupted = ending.stopped == Some(Stop::Interrupted);
@@ -266,7 +266,7 @@ fn replay(job: Job, args: &RunArgs, folder: &mut ReportFolder) -> Result<u8> {
         &args.output,
     )?;
     Ok(if interrupted {
-        INTERRUPTED
+        exit::INTERRUPTED
     } else if target_failed {
         exit::TARGET_FAILED
     } else {
@@ -287,7 +287,7 @@ fn target_config(role: &str, flag: Option<&str>, config: &Config) -> Result<Opti
     match config.targets.get(role) {
         Some(target) if target.url.is_none() && target.start.is_none() => {
             Err(match &target.origin {
-                Some(origin) => origin.error("", "needs `url` or `start`"),
+                Some(origin) => origin.error("", "needs `url` or `start`").into(),
                 None => Error::Usage(format!("[targets.{role}] needs `url` or `start`")),
             })
         }
@@ -315,7 +315,7 @@ async fn start_targets(
     noise: Option<&TargetConfig>,
     noise_repeat: bool,
     settings: &TargetSettings,
-) -> Result<(Target, Target, NoiseSource)> {
+) -> shadowdiff_replay::Result<(Target, Target, NoiseSource)> {
     let noise_start = async {
         match noise {
             Some(config) => Target::start("noise", config, settings).await.map(Some),
@@ -353,7 +353,9 @@ async fn start_targets(
                     first_error.get_or_insert(err);
                 }
             }
-            Err(first_error.unwrap_or_else(|| Error::Usage("a target did not start".into())))
+            Err(first_error.unwrap_or_else(|| {
+                shadowdiff_replay::Error::Internal("a target did not start".into())
+            }))
         }
     }
 }
@@ -383,7 +385,7 @@ fn fixed_url(config: &TargetConfig) -> Option<String> {
     }
     let mut parsed = url::Url::parse(url).ok()?;
     if !parsed.username().is_empty() || parsed.password().is_some() {
-        let _ = parsed.set_username(crate::redact::REDACTED);
+        let _ = parsed.set_username(shadowdiff_core::REDACTED);
         let _ = parsed.set_password(None);
     }
     Some(parsed.to_string().trim_end_matches('/').to_string())

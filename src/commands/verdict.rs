@@ -9,15 +9,15 @@ use std::path::{Path, PathBuf};
 use crate::cli::{OutputArgs, ReportArgs};
 use crate::config::Config;
 use crate::error::{exit, Error, Result};
-use crate::redact::Redactor;
-use crate::replay::filter::RouteGlob;
-use crate::report::snapshot::{pending_changes, write_pending, DEFAULT_SNAPSHOT};
-use crate::report::{
-    render, write_reports, Aggregate, Finish, GatePolicy, Limits, Report, ReportFolder,
-    RouteLimits, Snapshot, TargetNames, Verdict,
+use shadowdiff_core::PathPattern;
+use shadowdiff_core::Redactor;
+use shadowdiff_core::RouteGlob;
+use shadowdiff_core::RuleId;
+use shadowdiff_report::{pending_changes, write_pending, DEFAULT_SNAPSHOT};
+use shadowdiff_report::{
+    write_reports, Aggregate, Finish, GatePolicy, Limits, Report, ReportFolder, RouteLimits,
+    Snapshot, TargetNames, Verdict,
 };
-use crate::rules::path::PathPattern;
-use crate::rules::RuleId;
 
 use super::output::print_report;
 
@@ -179,7 +179,13 @@ fn append_step_summary(report: &Report) {
         .create(true)
         .append(true)
         .open(&path)
-        .and_then(|mut file| file.write_all(render::markdown::render(report).as_bytes()));
+        .and_then(|mut file| {
+            file.write_all(
+                shadowdiff_report::Format::Markdown
+                    .render(report, false)
+                    .as_bytes(),
+            )
+        });
     if let Err(err) = written {
         eprintln!(
             "shadowdiff: warning: cannot append to GITHUB_STEP_SUMMARY ({}): {err}",

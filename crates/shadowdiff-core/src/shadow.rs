@@ -1,0 +1,166 @@
+//! The in-process shadow call: a service that answers with its old code and runs its new code
+//! beside it compares the two results here, under the same rules `shadowdiff run` uses, and
+//! writes the outcome line `shadowdiff diff` re-judges and `shadowdiff report merge` joins.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use crate::compare::Difference;
+use crate::judge::{judge, Pair};
+use crate::model::{Request, Response};
+use crate::outcome::{Judged, Outcome, OutcomeError, Timing};
+use crate::outcome_line::{Answered, Answers, OutcomeLine};
+use crate::redact::Redactor;
+use crate::rules::RuleSet;
+
+/// Compares old and new results of live calls under one rule set; cheap to share between
+/// threads (`&Shadow` is all a call needs).
+#[derive(Debug)]
+pub struct Shadow {
+    rules: RuleSet,
+    redactor: Redactor,
+    calls: AtomicU64,
+}
+
+/// One compared call: how it was judged, and what each side answered.
+#[derive(Clone, Debug)]
+pub struct ShadowCall<'s> {
+    request: Request,
+    judged: Judged,
+    old: (Response, Duration),
+    new: Result<(Response, Duration), (String, String)>,
+    redactor: &'s Redactor,
+}
+
+impl Shadow {
+    /// Compares under `rules`, redacting the usual secret headers in what it writes.
+    pub fn new(rules: RuleSet) -> Shadow {
+        Shadow::with_redactor(rules, Redactor::new(&[], Vec::new(), false))
+    }
+
+    /// Compares under `rules`, redacting what `redactor` names in every outcome line.
+    pub fn with_redactor(rules: RuleSet, redactor: Redactor) -> Shadow {
+        Shadow {
+            rules,
+            redactor,
+            calls: AtomicU64::new(0),
+        }
+    }
+
+    /// Judges one call: `old` is what the service answered (and served), `new` what the new
+    /// code answered, each after `old_latency` and `new_latency`. Calls are numbered in the
+    /// order they are compared, which orders the examples of a report.
+    pub fn compare(
+        &self,
+        id: &str,
+        request: &Request,
+        old: (Response, Duration),
+        new: (Response, Duration),
+    ) -> ShadowCall<'_> {
+        let seq = self.calls.fetch_add(1, Ordering::Relaxed);
+        let pair = Pair {
+            id,
+            seq,
+            request,
+            old: Some(&old.0),
+            new: Some(&new.0),
+            noise: None,
+        };
+        let mut judged = judge(pair, &self.rules);
+        judged.timing = Timing {
+            old: Some(old.1),
+            new: Some(new.1),
+            noise: None,
+        };
+        self.call(request, judged, old, Ok(new))
+    }
+
+    /// Records a call whose new code failed (an exception, a timeout): an error outcome of
+    /// kind `new_KIND`, as `shadowdiff run` names a target's failure.
+    pub fn new_failed(
+        &self,
+        id: &str,
+        request: &Request,
+        old: (Response, Duration),
+        kind: &str,
+        message: &str,
+    ) -> ShadowCall<'_> {
+        let seq = self.calls.fetch_add(1, Ordering::Relaxed);
+        let route = self.rules.route(&request.method, request.path()).name;
+        let judged = Judged {
+            id: id.to_string(),
+            seq,
+            route,
+            outcome: Outcome::Error(OutcomeError::new(
+                &format!("new_{kind}"),
+                format!("new: {message}"),
+            )),
+            noise: None,
+            timing: Timing {
+                old: Some(old.1),
+                new: None,
+                noise: None,
+            },
+        };
+        self.call(
+            request,
+            judged,
+            old,
+            Err((kind.to_string(), message.to_string())),
+        )
+    }
+
+    fn call(
+        &self,
+        request: &Request,
+        judged: Judged,
+        old: (Response, Duration),
+        new: Result<(Response, Duration), (String, String)>,
+    ) -> ShadowCall<'_> {
+        ShadowCall {
+            request: request.clone(),
+            judged,
+            old,
+            new,
+            redactor: &self.redactor,
+        }
+    }
+}
+
+impl ShadowCall<'_> {
+    /// Whether old and new agree under the rules.
+    pub fn is_equal(&self) -> bool {
+        matches!(&self.judged.outcome, Outcome::Compared(c) if c.differences.is_empty())
+    }
+
+    /// The differences that count, empty when equal or when the call failed.
+    pub fn differences(&self) -> &[Difference] {
+        match &self.judged.outcome {
+            Outcome::Compared(comparison) => &comparison.differences,
+            _ => &[],
+        }
+    }
+
+    /// The judged exchange, as every later stage receives it.
+    pub fn judged(&self) -> &Judged {
+        &self.judged
+    }
+
+    /// The outcome line, secrets redacted.
+    pub fn outcome_line(&self) -> OutcomeLine {
+        let answers = Answers {
+            old: Some(Answered::Response(&self.old.0, self.old.1)),
+            new: Some(match &self.new {
+                Ok((response, latency)) => Answered::Response(response, *latency),
+                Err((kind, message)) => Answered::Failed(kind, message),
+            }),
+            noise: None,
+        };
+        OutcomeLine::new(&self.request, &self.judged, answers, self.redactor)
+    }
+
+    /// The outcome line as one JSON line of `outcomes.jsonl` (no line end).
+    pub fn to_outcome_line(&self) -> String {
+        self.outcome_line().to_json()
+    }
+}

@@ -1,0 +1,28 @@
+//! shadowdiff's replay stage: recorded requests sent to the old and the new implementation in
+//! parallel (HTTP, a command per request, or the recorded answer), each answer judged as it
+//! arrives; the same judging offline, from two recordings or a past run's outcomes; and
+//! `record`, the capturing proxy, which shares the HTTP client. Judged exchanges leave through
+//! a callback or a channel: this stage never aggregates or renders.
+//!
+//! How the crates fit together: `docs/ARCHITECTURE.md` in the repository.
+#![deny(missing_docs)]
+
+mod error;
+mod offline;
+mod outcomes;
+mod pipeline;
+mod record;
+mod target;
+
+pub use error::{Error, Result};
+pub use offline::{diff, rejudge};
+pub use outcomes::{outcome_line, spawn_writer};
+pub use pipeline::{run, Ending, Finished, NoiseSource, Plan, Stop, Targets};
+pub use record::{
+    parse_upstream, part_path, serve, RotatingWriter, Selection, Settings as RecordSettings,
+    Summary as RecordSummary, NOT_RECORDED_TAG,
+};
+pub use target::{
+    CallError, HeaderEdits, Reply, Target, TargetConfig, TargetSettings, DEFAULT_MAX_BODY_BYTES,
+    HOP_BY_HOP,
+};

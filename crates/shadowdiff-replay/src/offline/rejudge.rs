@@ -1,0 +1,155 @@
+//! `shadowdiff diff OUTCOMES`: judge the answers stored in a run's outcomes file again, under
+//! the rules given now, without replaying anything.
+
+use std::path::Path;
+use std::time::Duration;
+
+use rayon::prelude::*;
+
+use shadowdiff_core::Request;
+use shadowdiff_core::RuleSet;
+use shadowdiff_core::{judge, Pair};
+use shadowdiff_core::{Answer, OutcomeLine};
+use shadowdiff_core::{Judged, Outcome, OutcomeError, Timing};
+use shadowdiff_io::{Error, Result};
+use shadowdiff_io::{Limits, RawLine, RawLines};
+
+use super::{next_batch, BATCH};
+
+/// Judges every line of the outcomes file at `path` again, in file order, handing each judged
+/// exchange, with its request, to `judged_to`.
+pub fn rejudge(
+    path: &Path,
+    rules: &RuleSet,
+    limits: &Limits,
+    judged_to: &mut dyn FnMut(Judged, Request),
+) -> crate::Result<()> {
+    Ok(rejudge_lines(path, rules, limits, judged_to)?)
+}
+
+fn rejudge_lines(
+    path: &Path,
+    rules: &RuleSet,
+    limits: &Limits,
+    judged_to: &mut dyn FnMut(Judged, Request),
+) -> Result<()> {
+    let mut lines = RawLines::open(path, limits)?;
+    let mut batch: Vec<RawLine> = Vec::with_capacity(BATCH);
+    while next_batch(&mut lines, &mut batch)? {
+        let judged: Vec<Result<(Judged, Request)>> = batch
+            .par_iter()
+            .map(|line| judge_line(line, rules))
+            .collect();
+        for result in judged {
+            let (judged, request) = result?;
+            judged_to(judged, request);
+        }
+    }
+    Ok(())
+}
+
+/// The response of an answer, if it has one.
+fn response(answer: &Option<Answer>) -> Option<&shadowdiff_core::Response> {
+    answer.as_ref().and_then(|a| a.response.as_ref())
+}
+
+/// How long an answer took, when it was one; a time that is not a duration is bad input, named
+/// with the line.
+fn latency(answer: &Option<Answer>, role: &str, line: &RawLine) -> Result<Option<Duration>> {
+    let Some(answer) = answer.as_ref().filter(|a| a.response.is_some()) else {
+        return Ok(None);
+    };
+    Duration::try_from_secs_f64(answer.latency_ms / 1000.0)
+        .map(Some)
+        .map_err(|_| {
+            Error::input(
+                line.location.clone(),
+                format!(
+                    "{role}.latency_ms {:?} is not a time in milliseconds (0 or more)",
+                    answer.latency_ms
+                ),
+            )
+        })
+}
+
+/// Parses one outcomes line and judges its answers; the request comes back for the samples.
+fn judge_line(line: &RawLine, rules: &RuleSet) -> Result<(Judged, Request)> {
+    let mut stored: OutcomeLine = serde_json::from_slice(&line.bytes).map_err(|err| {
+        Error::input(
+            line.location.clone(),
+            format!(
+                "not an outcomes line ({err}); without B, A must be a run's outcomes.jsonl.zst"
+            ),
+        )
+    })?;
+    stored.restore_bodies();
+    let route = rules
+        .route(&stored.request.method, stored.request.path())
+        .name;
+    let timing = Timing {
+        old: latency(&stored.old, "old", line)?,
+        new: latency(&stored.new, "new", line)?,
+        noise: latency(&stored.noise, "noise", line)?,
+    };
+    let not_judged = match stored.outcome.as_str() {
+        "skipped" => Some(Outcome::Skipped(
+            stored
+                .reason
+                .unwrap_or_else(|| "skipped during the run".to_string()),
+        )),
+        "not_run" => {
+            Some(Outcome::NotRun(stored.reason.unwrap_or_else(|| {
+                "not run: the run stopped first".to_string()
+            })))
+        }
+        _ => None,
+    };
+    if let Some(outcome) = not_judged {
+        let judged = Judged {
+            id: stored.id,
+            seq: stored.seq,
+            route,
+            outcome,
+            noise: None,
+            timing,
+        };
+        return Ok((judged, stored.request));
+    }
+    let sides = [
+        ("old", &stored.old),
+        ("new", &stored.new),
+        ("noise", &stored.noise),
+    ];
+    for (role, answer) in sides {
+        if let Some(Answer {
+            error: Some(error), ..
+        }) = answer
+        {
+            let judged = Judged {
+                id: stored.id,
+                seq: stored.seq,
+                route,
+                outcome: Outcome::Error(OutcomeError::new(
+                    &format!("{role}_{}", error.kind),
+                    format!("{role}: {}", error.message),
+                )),
+                noise: None,
+                timing,
+            };
+            return Ok((judged, stored.request));
+        }
+    }
+    let mut judged = judge(
+        Pair {
+            id: &stored.id,
+            seq: stored.seq,
+            request: &stored.request,
+            old: response(&stored.old),
+            new: response(&stored.new),
+            noise: response(&stored.noise),
+        },
+        rules,
+    );
+    judged.timing = timing;
+    Ok((judged, stored.request))
+}

@@ -1,0 +1,471 @@
+//! The proxy itself: an HTTP/1.1 server (hyper 1) whose every request is forwarded to the
+//! upstream with the client replay uses (hyper-util, rustls), answered with what the upstream
+//! said, and handed to the recording thread when selected.
+//!
+//! Each forwarded request runs in its own task, which answers the client first and then builds
+//! the exchange and queues it on a bounded channel (waiting while the channel is full, so an
+//! answered exchange is never dropped). A client that hangs up does not cancel the upstream call
+//! or its recording. On Ctrl-C or SIGTERM the listener closes, open connections finish their
+//! current request and close, and the recording thread empties the channel and finishes the
+//! last part, all within `--drain-timeout`; whatever is still waiting on the upstream after that
+//! is abandoned (its client gets no answer, so nothing answered is lost).
+//!
+//! An upstream body is read into memory up to `--max-body-bytes`. Beyond that, the client still
+//! gets the whole answer, streamed: what was read, then the rest as it comes, outside
+//! `--timeout`; the exchange is recorded without its response, tagged
+//! [`NOT_RECORDED_TAG`] with the reason, so memory stays bounded whatever the upstream sends.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use futures_util::stream::{self, StreamExt as _};
+use http_body_util::{BodyExt as _, BodyStream, Either, Full, StreamBody};
+use hyper::body::{Bytes, Frame, Incoming};
+use hyper::header::{HeaderMap, HeaderName, HeaderValue, CONNECTION, CONTENT_LENGTH, HOST};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use super::{RotatingWriter, Settings, Summary};
+use crate::error::{Error, Result};
+use crate::target::{client, describe, HttpClient, HOP_BY_HOP};
+use shadowdiff_core::{Body, Exchange};
+
+/// Exchanges queued for the recording thread at most; senders wait beyond that.
+const QUEUE: usize = 4096;
+
+/// The tag of an exchange recorded without its response because the body was over the cap.
+pub const NOT_RECORDED_TAG: &str = "response_not_recorded";
+
+/// The body of an answer to the client: read whole, or larger than the cap and streamed.
+type ClientBody = Either<Full<Bytes>, StreamBody<Streamed>>;
+
+/// A body over the cap: the chunks already read, then the rest of the upstream's body.
+type Streamed = stream::Chain<
+    stream::Iter<std::vec::IntoIter<std::result::Result<Frame<Bytes>, hyper::Error>>>,
+    BodyStream<Incoming>,
+>;
+
+/// The response header that is hop-by-hop for requests but must reach the client as sent.
+fn is_connection_header(name: &str, listed: &[String]) -> bool {
+    (name != CONTENT_LENGTH.as_str() && HOP_BY_HOP.contains(&name))
+        || listed.iter().any(|token| token == name)
+}
+
+/// The lower-case header names a `Connection` header lists (they describe the connection too).
+fn connection_tokens(headers: &HeaderMap) -> Vec<String> {
+    headers
+        .get_all(CONNECTION)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(|token| token.trim().to_ascii_lowercase())
+        .filter(|token| !token.is_empty())
+        .collect()
+}
+
+/// What every request task shares.
+struct Shared {
+    client: HttpClient,
+    settings: Settings,
+    seq: AtomicU64,
+    forwarded: AtomicU64,
+    queue: mpsc::Sender<Exchange>,
+}
+
+/// Runs the proxy until Ctrl-C or SIGTERM: binds `settings.listen`, calls `listening` with the
+/// bound address, serves, then drains and finishes the recording written by `writer`.
+pub fn serve(
+    settings: Settings,
+    writer: RotatingWriter,
+    listening: impl FnOnce(SocketAddr),
+) -> Result<Summary> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|err| Error::Internal(format!("cannot start the async runtime: {err}")))?;
+    let listener = runtime
+        .block_on(TcpListener::bind(settings.listen))
+        .map_err(|err| Error::usage(format!("--listen {}: {err}", settings.listen)))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|err| Error::usage(format!("--listen {}: {err}", settings.listen)))?;
+    let stop = {
+        let _entered = runtime.enter();
+        stop_signal()?
+    };
+    let client = client(settings.timeout).map_err(Error::usage)?;
+
+    let (queue, mut receiver) = mpsc::channel::<Exchange>(QUEUE);
+    let (drained_tx, drained_rx) = oneshot::channel::<()>();
+    let recorder = std::thread::Builder::new()
+        .name("record-writer".into())
+        .spawn(move || {
+            let mut writer = writer;
+            let mut failure = None;
+            while let Some(exchange) = receiver.blocking_recv() {
+                if failure.is_none() {
+                    if let Err(err) = writer.write(&exchange) {
+                        eprintln!(
+                            "error: {err}; requests are still forwarded but no longer recorded"
+                        );
+                        failure = Some(err);
+                    }
+                }
+            }
+            let _ = drained_tx.send(());
+            let written = writer.written();
+            match failure {
+                Some(err) => Err(err),
+                None => writer.finish().map(|files| (written, files)),
+            }
+        })
+        .map_err(|err| Error::Internal(format!("cannot start the recording thread: {err}")))?;
+
+    let drain = settings.drain_timeout;
+    let shared = Arc::new(Shared {
+        client,
+        settings,
+        seq: AtomicU64::new(0),
+        forwarded: AtomicU64::new(0),
+        queue,
+    });
+    listening(addr);
+    let forwarded = runtime.block_on(async move {
+        let deadline = accept_loop(listener, shared.clone(), stop, drain).await;
+        let forwarded = shared.forwarded.load(Ordering::SeqCst);
+        drop(shared);
+        let _ = tokio::time::timeout_at(deadline, drained_rx).await;
+        forwarded
+    });
+    drop(runtime);
+    let (recorded, files) = recorder
+        .join()
+        .map_err(|_| Error::Internal("the recording thread stopped unexpectedly".into()))??;
+    Ok(Summary {
+        forwarded,
+        recorded,
+        files,
+    })
+}
+
+/// Resolves on the first Ctrl-C (SIGINT) or SIGTERM; the handlers are installed right away.
+fn stop_signal() -> Result<impl Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let install =
+        |kind| signal(kind).map_err(|err| Error::Internal(format!("cannot handle signals: {err}")));
+    let mut interrupt = install(SignalKind::interrupt())?;
+    let mut terminate = install(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+    })
+}
+
+/// Accepts connections until `stop`, then lets open ones finish their request; returns the
+/// deadline of the drain.
+async fn accept_loop(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    stop: impl Future<Output = ()>,
+    drain: Duration,
+) -> Instant {
+    let (stopping_tx, stopping) = watch::channel(false);
+    let mut connections = JoinSet::new();
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            _ = &mut stop => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    let _ = stream.set_nodelay(true);
+                    let shared = shared.clone();
+                    let mut stopping = stopping.clone();
+                    connections.spawn(async move {
+                        let service = service_fn(move |request| handle(shared.clone(), request));
+                        let connection =
+                            http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+                        tokio::pin!(connection);
+                        tokio::select! {
+                            _ = connection.as_mut() => return,
+                            _ = stopping.changed() => {}
+                        }
+                        connection.as_mut().graceful_shutdown();
+                        let _ = connection.await;
+                    });
+                }
+                // Out of file descriptors and the like: wait a little instead of spinning.
+                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+            },
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+    drop(listener);
+    let deadline = Instant::now() + drain;
+    let _ = stopping_tx.send(true);
+    let _ = tokio::time::timeout_at(deadline, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    deadline
+}
+
+/// Serves one request: reads its body, forwards it in a task of its own, answers with the result.
+async fn handle(
+    shared: Arc<Shared>,
+    request: Request<Incoming>,
+) -> Result<Response<ClientBody>, Infallible> {
+    let seq = shared.seq.fetch_add(1, Ordering::SeqCst) + 1;
+    let ts = humantime::format_rfc3339_millis(SystemTime::now()).to_string();
+    let (parts, body) = request.into_parts();
+    let body = match body.collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(err) => {
+            return Ok(plain(
+                StatusCode::BAD_REQUEST,
+                format!("shadowdiff record: cannot read the request body: {err}\n"),
+            ))
+        }
+    };
+    let (answer_tx, answer_rx) = oneshot::channel();
+    tokio::spawn(forward(shared, seq, ts, parts, body, answer_tx));
+    Ok(answer_rx.await.unwrap_or_else(|_| {
+        plain(
+            StatusCode::BAD_GATEWAY,
+            "shadowdiff record: the request was abandoned\n".into(),
+        )
+    }))
+}
+
+/// A short plain-text answer of the proxy itself.
+fn plain(status: StatusCode, text: String) -> Response<ClientBody> {
+    let mut response = Response::new(Either::Left(Full::new(Bytes::from(text))));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}
+
+/// What the upstream answered, kept for the recording.
+struct Answer {
+    status: u16,
+    headers: HeaderMap,
+    body: Kept,
+}
+
+/// An upstream body as the proxy holds it.
+enum Kept {
+    /// Read whole, within the cap: answered and recorded.
+    Whole(Bytes),
+    /// Over the cap: the chunks read so far and the rest to come, streamed to the client and
+    /// not recorded.
+    OverCap { read: Vec<Bytes>, rest: Incoming },
+}
+
+impl Kept {
+    /// The body for the client, and the body to record (none when over the cap).
+    fn split(self) -> (ClientBody, Option<Bytes>) {
+        match self {
+            Kept::Whole(bytes) => (Either::Left(Full::new(bytes.clone())), Some(bytes)),
+            Kept::OverCap { read, rest } => {
+                let read: Vec<_> = read
+                    .into_iter()
+                    .map(|chunk| Ok(Frame::data(chunk)))
+                    .collect();
+                let frames = stream::iter(read).chain(BodyStream::new(rest));
+                (Either::Right(StreamBody::new(frames)), None)
+            }
+        }
+    }
+}
+
+/// Forwards one request, sends the answer to the client's connection, then records it.
+async fn forward(
+    shared: Arc<Shared>,
+    seq: u64,
+    ts: String,
+    parts: hyper::http::request::Parts,
+    body: Bytes,
+    answer_tx: oneshot::Sender<Response<ClientBody>>,
+) {
+    let target = parts
+        .uri
+        .path_and_query()
+        .map(|pq| pq.as_str())
+        .unwrap_or("/")
+        .to_string();
+    let request_listed = connection_tokens(&parts.headers);
+    let mut headers = HeaderMap::with_capacity(parts.headers.len());
+    for (name, value) in &parts.headers {
+        let lower = name.as_str();
+        if name == HOST || HOP_BY_HOP.contains(&lower) || request_listed.iter().any(|t| t == lower)
+        {
+            continue;
+        }
+        headers.append(name.clone(), value.clone());
+    }
+    let url = format!("{}{}", shared.settings.upstream, target);
+    let answer = ask_upstream(&shared, parts.method.clone(), &url, headers, body.clone()).await;
+    let (to_client, answered) = match answer {
+        Ok(answer) => {
+            let listed = connection_tokens(&answer.headers);
+            let (client_body, kept) = answer.body.split();
+            let mut response = Response::new(client_body);
+            *response.status_mut() =
+                StatusCode::from_u16(answer.status).unwrap_or(StatusCode::BAD_GATEWAY);
+            let out = response.headers_mut();
+            for (name, value) in &answer.headers {
+                if !is_connection_header(name.as_str(), &listed) {
+                    out.append(name.clone(), value.clone());
+                }
+            }
+            (response, Some((answer.status, answer.headers, kept)))
+        }
+        Err(reason) => {
+            let text = format!("shadowdiff record: upstream error: {reason}\n");
+            (plain(StatusCode::BAD_GATEWAY, text), None)
+        }
+    };
+    let _ = answer_tx.send(to_client);
+    shared.forwarded.fetch_add(1, Ordering::SeqCst);
+
+    let settings = &shared.settings;
+    if !settings
+        .selection
+        .records(seq, parts.method.as_str(), parts.uri.path())
+    {
+        return;
+    }
+    let mut request_headers = recorded_headers(&parts.headers, |name| {
+        HOP_BY_HOP.contains(&name) || request_listed.iter().any(|t| t == name)
+    });
+    settings.redactor.apply(&mut request_headers);
+    let mut tags = std::collections::BTreeMap::new();
+    let response = answered.and_then(|(status, answer_headers, kept)| {
+        let Some(body) = kept else {
+            tags.insert(
+                NOT_RECORDED_TAG.to_string(),
+                format!(
+                    "the body is larger than the cap of {} bytes (--max-body-bytes)",
+                    settings.max_body_bytes
+                ),
+            );
+            return None;
+        };
+        let listed = connection_tokens(&answer_headers);
+        let mut headers =
+            recorded_headers(&answer_headers, |name| is_connection_header(name, &listed));
+        settings.redactor.apply(&mut headers);
+        Some(shadowdiff_core::Response {
+            status,
+            headers,
+            body: Body::from_bytes(body.to_vec()),
+        })
+    });
+    let exchange = Exchange {
+        id: format!("c{seq:06}"),
+        ts: Some(ts),
+        request: shadowdiff_core::Request {
+            method: parts.method.as_str().to_string(),
+            url: target,
+            headers: request_headers,
+            body: Body::from_bytes(body.to_vec()),
+        },
+        response,
+        tags,
+    };
+    let _ = shared.queue.send(exchange).await;
+}
+
+/// Reads a body whole while it stays within `cap` bytes; a larger one (or one whose
+/// `content-length` says so) is handed back with what was read, to be streamed.
+async fn read_up_to(
+    mut body: Incoming,
+    declared: Option<u64>,
+    cap: u64,
+) -> std::result::Result<Kept, String> {
+    let mut read = Vec::new();
+    let mut size = 0u64;
+    if declared.is_some_and(|length| length > cap) {
+        return Ok(Kept::OverCap { read, rest: body });
+    }
+    while let Some(frame) = body.frame().await {
+        let Ok(data) = frame.map_err(|err| describe(&err))?.into_data() else {
+            continue;
+        };
+        size += data.len() as u64;
+        read.push(data);
+        if size > cap {
+            return Ok(Kept::OverCap { read, rest: body });
+        }
+    }
+    Ok(Kept::Whole(match read.len() {
+        1 => read.remove(0),
+        _ => Bytes::from(read.concat()),
+    }))
+}
+
+/// Header pairs for the recording, leaving out those `skip` names (given lower-case).
+fn recorded_headers(headers: &HeaderMap, skip: impl Fn(&str) -> bool) -> shadowdiff_core::Headers {
+    headers
+        .iter()
+        .filter(|(name, _)| !skip(name.as_str()))
+        .map(|(name, value): (&HeaderName, &HeaderValue)| {
+            (
+                name.as_str().to_string(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
+}
+
+/// Sends one request upstream (`Host` becomes the upstream's) and reads the answer, its body up to
+/// `--max-body-bytes`, within `--timeout`; the error says what went wrong, on one line.
+async fn ask_upstream(
+    shared: &Shared,
+    method: hyper::Method,
+    url: &str,
+    headers: HeaderMap,
+    body: Bytes,
+) -> std::result::Result<Answer, String> {
+    let mut request = Request::new(Full::new(body));
+    *request.method_mut() = method;
+    *request.uri_mut() = url
+        .parse()
+        .map_err(|err| format!("`{url}` is not a URL to forward to: {err}"))?;
+    *request.headers_mut() = headers;
+    let timeout = shared.settings.timeout;
+    let call = async {
+        let response = shared
+            .client
+            .request(request)
+            .await
+            .map_err(|err| describe(&err))?;
+        let (parts, body) = response.into_parts();
+        let declared = parts
+            .headers
+            .get(CONTENT_LENGTH)
+            .and_then(|value| value.to_str().ok()?.parse::<u64>().ok());
+        Ok(Answer {
+            status: parts.status.as_u16(),
+            headers: parts.headers,
+            body: read_up_to(body, declared, shared.settings.max_body_bytes).await?,
+        })
+    };
+    tokio::time::timeout(timeout, call)
+        .await
+        .unwrap_or_else(|_| Err(format!("no answer within {:.1} s", timeout.as_secs_f64())))
+}

@@ -1,0 +1,209 @@
+//! `suggested-rules.toml`: comparator rules that would silence the noise a run measured, for a
+//! person to review and merge into `comparators/`.
+
+use std::fmt::Write as _;
+
+use crate::Report;
+
+/// The suggestions as TOML text, or `None` when no signature is noise.
+pub fn render(report: &Report) -> Option<String> {
+    let mut out = String::from(
+        "# Rules that would silence the noise this run measured: places where the old\n\
+         # implementation disagreed with itself about as often as with the new one.\n\
+         # Review each before merging it into comparators/ (a route already listed there\n\
+         # takes these keys in its existing [[route]] table).\n",
+    );
+    let mut any = false;
+    for route in &report.routes {
+        let noise: Vec<_> = route.signatures.iter().filter(|s| s.noise).collect();
+        if noise.is_empty() {
+            continue;
+        }
+        any = true;
+        let _ = writeln!(out, "\n[[route]]\nmatch = {}", quote(&route.route));
+        let moved: Vec<_> = noise
+            .iter()
+            .filter(|s| s.target == "body" && s.kind == "reordered")
+            .collect();
+        if !moved.is_empty() {
+            out.push_str("unordered = [\n");
+            for sig in &moved {
+                let Some(path) = &sig.path else { continue };
+                let _ = writeln!(
+                    out,
+                    "  {},  # elements only moved; old vs new: {} exchanges, old vs old: {}",
+                    quote(path),
+                    sig.count,
+                    sig.noise_count
+                );
+            }
+            out.push_str("]\n");
+        }
+        let body: Vec<_> = noise
+            .iter()
+            .filter(|s| s.target == "body" && s.kind != "reordered")
+            .collect();
+        if !body.is_empty() {
+            out.push_str("ignore = [\n");
+            let mut seen = Vec::new();
+            for sig in body {
+                let Some(path) = &sig.path else { continue };
+                if seen.contains(&path) {
+                    continue;
+                }
+                seen.push(path);
+                let _ = writeln!(
+                    out,
+                    "  {},  # old vs new: {} exchanges, old vs old: {}",
+                    quote(path),
+                    sig.count,
+                    sig.noise_count
+                );
+            }
+            out.push_str("]\n");
+        }
+        let mut headers: Vec<&str> = noise
+            .iter()
+            .filter(|s| s.target == "header")
+            .filter_map(|s| s.path.as_deref())
+            .collect();
+        headers.dedup();
+        if !headers.is_empty() {
+            let names: Vec<String> = headers.iter().map(|h| quote(h)).collect();
+            let _ = writeln!(out, "headers.ignore = [{}]", names.join(", "));
+        }
+        if noise.iter().any(|s| s.target == "status") {
+            out.push_str("status = false  # the status code itself is noisy\n");
+        }
+    }
+    any.then_some(out)
+}
+
+/// A TOML basic string.
+fn quote(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04X}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Counts, RouteReport, SignatureReport, Verdict, SCHEMA};
+    use shadowdiff_core::RuleSet;
+
+    fn signature(text: &str, target: &str, path: Option<&str>, noise: bool) -> SignatureReport {
+        SignatureReport {
+            signature: text.into(),
+            target: target.into(),
+            path: path.map(String::from),
+            kind: "changed".into(),
+            count: 10,
+            noise_count: 9,
+            rate: 1.0,
+            noise,
+            accepted: false,
+            accepted_rate: None,
+            accepted_reason: None,
+            failing: false,
+            examples: vec![],
+            samples: vec![],
+            note: None,
+        }
+    }
+
+    #[test]
+    fn suggestions_parse_as_rules_and_cover_only_noise() {
+        let report = Report {
+            schema: SCHEMA.into(),
+            verdict: Verdict::Pass,
+            reasons: vec![],
+            incomplete: false,
+            missing_shards: vec![],
+            totals: Counts::default(),
+            ignored: vec![],
+            routes: vec![RouteReport {
+                route: "GET /orders/{id}".into(),
+                counts: Counts::default(),
+                signatures: vec![
+                    signature(
+                        "body $.meta['request id'] changed",
+                        "body",
+                        Some("$.meta['request id']"),
+                        true,
+                    ),
+                    signature("body $.total changed", "body", Some("$.total"), false),
+                    signature("header x-trace changed", "header", Some("x-trace"), true),
+                    SignatureReport {
+                        kind: "reordered".into(),
+                        ..signature("body $.tags reordered", "body", Some("$.tags"), true)
+                    },
+                ],
+                error_kinds: vec![],
+                skip_reasons: vec![],
+                not_run_reasons: vec![],
+                ignored: vec![],
+                unaccepted: 0,
+                verdict: Verdict::Pass,
+                reasons: vec![],
+                latency: Default::default(),
+            }],
+            snapshot: None,
+            targets: Default::default(),
+            latency: Default::default(),
+        };
+        let text = render(&report).unwrap();
+        assert!(text.contains("\"$.meta['request id']\""), "{text}");
+        assert!(!text.contains("$.total"), "{text}");
+        let rules = RuleSet::parse(&text, std::path::Path::new("suggested-rules.toml")).unwrap();
+        let route = rules.route("GET", "/orders/1");
+        assert_eq!(route.name, "GET /orders/{id}");
+        assert!(route.rules.header_ignored_by("x-trace").is_some());
+        let unordered: Vec<&str> = route
+            .rules
+            .body
+            .rules()
+            .iter()
+            .filter(|rule| matches!(rule.action, shadowdiff_core::Action::Unordered))
+            .map(|rule| rule.path.text.as_str())
+            .collect();
+        assert_eq!(unordered, vec!["$.tags"], "{text}");
+        let ignored: Vec<&str> = route
+            .rules
+            .body
+            .rules()
+            .iter()
+            .filter(|rule| matches!(rule.action, shadowdiff_core::Action::Ignore))
+            .map(|rule| rule.path.text.as_str())
+            .collect();
+        assert_eq!(ignored, vec!["$.meta['request id']"], "{text}");
+    }
+
+    #[test]
+    fn nothing_to_suggest_without_noise() {
+        let report = Report {
+            schema: SCHEMA.into(),
+            verdict: Verdict::Pass,
+            reasons: vec![],
+            incomplete: false,
+            missing_shards: vec![],
+            totals: Counts::default(),
+            ignored: vec![],
+            routes: vec![],
+            snapshot: None,
+            targets: Default::default(),
+            latency: Default::default(),
+        };
+        assert_eq!(render(&report), None);
+    }
+}
