@@ -164,3 +164,84 @@ impl ShadowCall<'_> {
         self.outcome_line().to_json()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::model::Body;
+
+    fn shadow() -> Shadow {
+        let rules = "[[route]]\nmatch = \"GET /orders/{id}\"\nignore = [\"$.at\"]\n";
+        Shadow::new(RuleSet::parse(rules, Path::new("orders.toml")).unwrap())
+    }
+
+    fn json(body: &str) -> Response {
+        Response {
+            status: 200,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: Body::Text(body.into()),
+        }
+    }
+
+    fn get(url: &str) -> Request {
+        Request {
+            method: "GET".into(),
+            url: url.into(),
+            headers: vec![],
+            body: Body::Empty,
+        }
+    }
+
+    #[test]
+    fn calls_are_judged_under_the_rules_and_numbered_in_order() {
+        let shadow = shadow();
+        let ms = Duration::from_millis;
+        let equal = shadow.compare(
+            "a",
+            &get("/orders/1"),
+            (json(r#"{"id":1,"at":"t1"}"#), ms(2)),
+            (json(r#"{"id":1,"at":"t2"}"#), ms(3)),
+        );
+        assert!(equal.is_equal());
+        assert_eq!(equal.judged().route, "GET /orders/{id}");
+        assert_eq!(equal.judged().timing.new, Some(ms(3)));
+        let different = shadow.compare(
+            "b",
+            &get("/orders/2"),
+            (json(r#"{"id":2}"#), ms(1)),
+            (json(r#"{"id":"2"}"#), ms(1)),
+        );
+        assert!(!different.is_equal());
+        assert_eq!(
+            different.differences()[0].signature().to_string(),
+            "body $.id type"
+        );
+        assert_eq!((equal.judged().seq, different.judged().seq), (0, 1));
+        let line = different.outcome_line();
+        assert_eq!((line.outcome.as_str(), line.seq), ("different", 1));
+        assert_eq!(line.differences[0].path.as_deref(), Some("$.id"));
+    }
+
+    #[test]
+    fn a_failed_new_call_is_an_error_outcome_named_like_a_run_names_it() {
+        let shadow = shadow();
+        let call = shadow.new_failed(
+            "c",
+            &get("/orders/3"),
+            (json("{}"), Duration::from_millis(1)),
+            "timeout",
+            "no response within 2s",
+        );
+        assert!(!call.is_equal());
+        assert!(call.differences().is_empty());
+        let line = call.outcome_line();
+        assert_eq!(line.outcome, "error");
+        assert_eq!(line.reason.as_deref(), Some("new: no response within 2s"));
+        let new = line.new.unwrap();
+        assert_eq!(new.error.unwrap().kind, "timeout");
+        assert!(new.response.is_none());
+        assert!(line.old.unwrap().response.is_some());
+    }
+}
