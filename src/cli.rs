@@ -13,7 +13,7 @@ use shadowdiff_core::RouteGlob;
 #[derive(Debug, Parser)]
 #[command(name = "shadowdiff", version, about, long_about = None)]
 #[command(
-    after_help = "Exit codes: 0 gate passed, 1 gate failed, 2 bad usage, config or input, 3 a target failed, 130 interrupted."
+    after_help = "Exit codes: 0 gate passed, 1 gate failed, 2 bad usage, config or input, 3 a target failed, 4 internal error (a bug: please report it), 130 interrupted."
 )]
 pub struct Cli {
     /// The command to run.
