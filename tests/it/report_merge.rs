@@ -1,10 +1,8 @@
 //! `shadowdiff report merge`: a run split into partitions and merged gives the report of the
 //! whole run (timing aside), so CI can shard a long replay.
 
-mod common;
-
-use common::servers::{json, Action, TestServer};
-use common::{behaviour, lines, Project};
+use crate::common::servers::{json, Action, TestServer};
+use crate::common::{behaviour, lines, Project};
 
 /// 90 GETs over two routes and a few POSTs (skipped).
 fn recordings(project: &Project) {
@@ -231,7 +229,7 @@ fn recorded(p: &Project, name: &str, salt: &str) {
             } else {
                 format!("{{\"id\":{i}}}")
             };
-            common::exchange(&format!("r{i}"), &format!("/orders/{i}"), 200, &body)
+            crate::common::exchange(&format!("r{i}"), &format!("/orders/{i}"), 200, &body)
         })
         .collect();
     p.file(name, lines(&recs));
@@ -255,7 +253,7 @@ fn shard(p: &Project, recs: &str, partition: &str, out: &str) {
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
 
-fn merge(p: &Project, args: &[&str]) -> common::Run {
+fn merge(p: &Project, args: &[&str]) -> crate::common::Run {
     let mut all = vec!["report", "merge"];
     all.extend_from_slice(args);
     p.run(&all)

@@ -1,8 +1,6 @@
 //! `shadowdiff diff` end to end: the real binary on real recording files.
 
-mod common;
-
-use common::{exchange, lines, Project};
+use crate::common::{exchange, lines, Project};
 use serde_json::Value;
 
 fn order(id: u32, total: f64) -> String {

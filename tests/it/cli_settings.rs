@@ -2,9 +2,7 @@
 //! the file and the line of the key, never a panic and never accepted silently; errors name the
 //! file that was read; `out =` is honoured by every command that writes a report.
 
-mod common;
-
-use common::{exchange, lines, Project, Run};
+use crate::common::{exchange, lines, Project, Run};
 
 /// A recording of two GETs whose stored responses `--old recorded --new recorded` replay.
 fn project() -> Project {

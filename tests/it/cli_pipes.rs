@@ -2,15 +2,13 @@
 //! opened once and read whole, so no exchange of their first bytes is lost, and compressed
 //! input is recognised by its magic number there too.
 
-mod common;
-
 use std::io::Write as _;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::servers::{json, TestServer};
-use common::{exchange, lines, run_with_input, shadowdiff, Project, Run};
+use crate::common::servers::{json, TestServer};
+use crate::common::{exchange, lines, run_with_input, shadowdiff, Project, Run};
 use serde_json::Value;
 
 /// Exchanges `r1`..`r20` of `GET /orders/{i}`, answering `{"id":i}`, except that the ids in

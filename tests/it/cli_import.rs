@@ -1,10 +1,8 @@
 //! HAR and GoReplay recordings end to end: read directly by `diff` and `run`, converted by
 //! `import`, and bad files refused with the file and record named.
 
-mod common;
-
-use common::servers::{json, TestServer};
-use common::{repo_root, Project};
+use crate::common::servers::{json, TestServer};
+use crate::common::{repo_root, Project};
 use serde_json::Value;
 
 fn fixture(path: &str) -> String {

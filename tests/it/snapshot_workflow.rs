@@ -3,9 +3,7 @@
 //! `review` fold proposals in; accepted differences pass until they grow or something new
 //! appears; entries no run shows any more are pruned.
 
-mod common;
-
-use common::{exchange, lines, run_with_input, Project};
+use crate::common::{exchange, lines, run_with_input, Project};
 use serde_json::Value;
 
 /// Ten orders; `total` decides each one's total.

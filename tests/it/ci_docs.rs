@@ -151,7 +151,7 @@ fn words(command: &str) -> Result<Vec<String>, String> {
     }
     if let Some(at) = text.find("${{") {
         return Err(format!(
-            "unknown CI expression `{}`: add it to EXPRESSIONS in tests/ci_docs.rs",
+            "unknown CI expression `{}`: add it to EXPRESSIONS in tests/it/ci_docs.rs",
             &text[at..text[at..].find("}}").map_or(text.len(), |end| at + end + 2)]
         ));
     }
@@ -189,7 +189,7 @@ fn expand(word: &str) -> Result<String, String> {
     });
     match variable.map(|(at, _)| at) {
         Some(at) => Err(format!(
-            "unknown variable in `{word}` at `{}`: add it to VARIABLES in tests/ci_docs.rs",
+            "unknown variable in `{word}` at `{}`: add it to VARIABLES in tests/it/ci_docs.rs",
             &word[at..]
         )),
         None => Ok(word),
@@ -321,7 +321,7 @@ fn readme_toml_samples_parse() {
         let place = format!("README.md:{}", block.line);
         let body = &block.body;
         if body.contains("[[route]]") || body.contains("[defaults]") {
-            // Comparator rules; tests/rules_files.rs covers their format.
+            // Comparator rules; tests/it/rules_files.rs covers their format.
         } else if body.contains("[[accepted]]") {
             Snapshot::parse(body, Path::new(&place)).unwrap_or_else(|err| panic!("{err}"));
             snapshots += 1;

@@ -1,13 +1,11 @@
 //! `shadowdiff run` end to end: the real binary replaying real recordings against real HTTP
 //! servers on 127.0.0.1, including targets that fail in every way we know.
 
-mod common;
-
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use common::servers::{closed_port_url, json, partial_head, short_body, Action, TestServer};
-use common::{behaviour, lines, run_measured, Project, Run};
+use crate::common::servers::{closed_port_url, json, partial_head, short_body, Action, TestServer};
+use crate::common::{behaviour, lines, run_measured, Project, Run};
 use serde_json::Value;
 
 /// A GET exchange line for `/orders/{i}` with a recorded JSON response.
@@ -503,7 +501,7 @@ fn bad_input_leaves_the_report_folder_of_an_earlier_run_as_it_was() {
     }
     let mut lines: Vec<String> = (1..=60).map(get).collect();
     lines[50] = "{\"id\": \"r51\", not json".to_string();
-    p.file("recs.jsonl", common::lines(&lines));
+    p.file("recs.jsonl", crate::common::lines(&lines));
     let second = run(&p, &old.url(), "exec:sh answer.sh", &[]);
     assert_eq!(second.code, 2, "{}", second.stderr);
     assert!(second.stderr.contains("recs.jsonl:51"), "{}", second.stderr);

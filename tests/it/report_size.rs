@@ -2,9 +2,7 @@
 //! and says how large it was, and report.md stays under GitHub's 1 MiB job summary limit,
 //! saying what it left out.
 
-mod common;
-
-use common::{exchange, lines, Project};
+use crate::common::{exchange, lines, Project};
 
 /// GitHub's limit for a job summary.
 const MIB: usize = 1 << 20;

@@ -2,15 +2,13 @@
 //! load, the recording read back, redaction, sampling and filters, rotation, upstream failures,
 //! graceful stop on SIGTERM, and bad usage.
 
-mod common;
-
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStderr, Command, Stdio};
 use std::sync::Arc;
 
-use common::servers::{closed_port_url, Action, TestServer};
-use common::Project;
+use crate::common::servers::{closed_port_url, Action, TestServer};
+use crate::common::Project;
 use shadowdiff::model::{header, Exchange};
 use shadowdiff::recordings::{read, Limits};
 

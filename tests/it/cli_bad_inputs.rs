@@ -1,9 +1,7 @@
 //! Bad input never panics: each case exits 2 with an error naming the file (and line), and
 //! writes no report.
 
-mod common;
-
-use common::{exchange, lines, Project};
+use crate::common::{exchange, lines, Project};
 
 /// Runs `diff a b` (plus `extra`), expects exit 2, an error containing every `needle`, no panic
 /// and no report.json.

@@ -1,13 +1,11 @@
 //! The shipped example, end to end: `diff recordings/ examples/v2-capture/` with the shipped
 //! comparators. Its report.json, report.md, junit.xml, report.html and terminal summary are
-//! snapshots (reviewed, in tests/snapshots/): a change in what shadowdiff finds or says shows up
-//! as a snapshot diff.
+//! snapshots (reviewed, in tests/it/snapshots/): a change in what shadowdiff finds or says shows
+//! up as a snapshot diff.
 
-mod common;
+use crate::common::{repo_root, run_in};
 
-use common::{repo_root, run_in};
-
-fn run_example(out: &std::path::Path, threads: &str) -> common::Run {
+fn run_example(out: &std::path::Path, threads: &str) -> crate::common::Run {
     let out = out.to_str().expect("utf-8 temp path");
     run_in(
         &repo_root(),

@@ -6,13 +6,11 @@
 //! clone's `cargo test` passes; with `SHADOWDIFF_REQUIRE_BROWSER=1` (set by .ci/run, which
 //! installs Chromium) a missing browser fails it instead, so CI never passes it unseen.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{exchange, lines, Project};
+use crate::common::{exchange, lines, Project};
 
 /// How long the browser may take to load the page and dump it.
 const BROWSER_TIMEOUT: Duration = Duration::from_secs(60);

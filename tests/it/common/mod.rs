@@ -190,3 +190,17 @@ pub fn run_with_input(dir: &Path, args: &[&str], input: impl Into<Vec<u8>>) -> R
     writer.join().expect("writer");
     output.into()
 }
+
+/// Proptest's settings for the property tests: `cases` cases, with the failures it finds kept
+/// next to the module that found them (`tests/it/engine_laws.proptest-regressions`), where they
+/// are read again before new cases. Proptest's default would look beside the `main.rs` it finds
+/// above the module, in `tests/proptest-regressions/`.
+pub fn proptest_config(cases: u32) -> proptest::test_runner::Config {
+    proptest::test_runner::Config {
+        cases,
+        failure_persistence: Some(Box::new(
+            proptest::test_runner::FileFailurePersistence::WithSource("proptest-regressions"),
+        )),
+        ..proptest::test_runner::Config::default()
+    }
+}

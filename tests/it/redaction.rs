@@ -2,12 +2,10 @@
 //! are redacted in every report file, the outcomes file, reproduction commands and the
 //! terminal, while the comparison still sees the real values.
 
-mod common;
-
 use std::io::Read as _;
 
-use common::servers::{Action, TestServer};
-use common::{lines, Project, Run};
+use crate::common::servers::{Action, TestServer};
+use crate::common::{lines, Project, Run};
 
 /// Every secret in this test contains this marker, so one search finds any leak.
 const MARK: &str = "SECRET";

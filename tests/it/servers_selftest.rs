@@ -1,14 +1,12 @@
-//! The test servers of `tests/common/servers.rs` do what the fault tests rely on: answer with
+//! The test servers of `tests/it/common/servers.rs` do what the fault tests rely on: answer with
 //! keep-alive, hang, reset, close, send garbage, an answer cut short or an endless body, count
 //! hits, die after n requests, and stop promptly when dropped. Checked with reqwest (as the replay stack sees them) and raw sockets.
-
-mod common;
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use common::servers::{
+use crate::common::servers::{
     closed_port_url, json, partial_head, short_body, text, Action, TestServer, ENDLESS_CHUNK,
 };
 

@@ -6,6 +6,7 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use crate::common::proptest_config;
 use proptest::prelude::*;
 use shadowdiff::model::{Body, Exchange, Request, Response};
 use shadowdiff::recordings::{
@@ -658,7 +659,7 @@ fn headers() -> impl Strategy<Value = Vec<(String, String)>> {
 
 /// An exchange a reader accepts: any id, headers, bodies and tags, with a method that is a token,
 /// a path or an absolute URL, a status of 100 to 599 and an RFC 3339 time, if any (anything
-/// else is refused with its line; see tests/cli_bad_inputs.rs).
+/// else is refused with its line; see tests/it/cli_bad_inputs.rs).
 fn arbitrary_exchange() -> impl Strategy<Value = Exchange> {
     (
         text(),
@@ -698,7 +699,7 @@ fn arbitrary_exchange() -> impl Strategy<Value = Exchange> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #![proptest_config(proptest_config(48))]
 
     #[test]
     fn arbitrary_exchanges_round_trip(
