@@ -2,7 +2,7 @@
 //! `import`, and bad files refused with the file and record named.
 
 use crate::common::servers::{json, TestServer};
-use crate::common::{repo_root, Project};
+use crate::common::{count, repo_root, report_in, Project};
 use serde_json::Value;
 
 fn fixture(path: &str) -> String {
@@ -11,14 +11,6 @@ fn fixture(path: &str) -> String {
         .join(path)
         .to_string_lossy()
         .into_owned()
-}
-
-fn report(project: &Project, dir: &str) -> Value {
-    serde_json::from_str(&project.read(&format!("{dir}/report.json"))).expect("report.json")
-}
-
-fn count(report: &Value, key: &str) -> u64 {
-    report["totals"][key].as_u64().expect("count")
 }
 
 #[test]
@@ -33,7 +25,7 @@ fn every_real_har_compared_with_itself_has_no_difference() {
         let p = Project::new();
         let har = fixture(&format!("har/{name}"));
         let run = p.run(&["diff", &har, &har, "--quiet"]);
-        let report = report(&p, "shadowdiff-report");
+        let report = report_in(&p, "shadowdiff-report");
         assert_eq!(count(&report, "different"), 0, "{name}: {}", run.stderr);
         assert_eq!(
             count(&report, "equal") + count(&report, "errors"),
@@ -61,7 +53,7 @@ fn import_then_diff_round_trips() {
     );
     let run = p.run(&["diff", "out/mitm.jsonl.zst", &har, "--quiet"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(count(&report(&p, "shadowdiff-report"), "equal"), 5);
+    assert_eq!(count(&report_in(&p, "shadowdiff-report"), "equal"), 5);
 
     let gor = fixture("gor/requests-v1.gor");
     let run = p.run(&["import", "gor", &gor, "-o", "out/v1.jsonl"]);
@@ -72,8 +64,8 @@ fn import_then_diff_round_trips() {
     let run = p.run(&["diff", &gor, &gz, "--quiet", "--out", "gz"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(
-        report(&p, "gz")["totals"],
-        report(&p, "shadowdiff-report")["totals"]
+        report_in(&p, "gz")["totals"],
+        report_in(&p, "shadowdiff-report")["totals"]
     );
 }
 
@@ -95,7 +87,7 @@ fn a_har_file_replays_directly() {
         "--quiet",
     ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let report = report(&p, "shadowdiff-report");
+    let report = report_in(&p, "shadowdiff-report");
     assert_eq!(count(&report, "exchanges"), 3);
     assert_eq!(count(&report, "equal"), 3);
     assert_eq!(old.hits(), 3);
@@ -141,7 +133,7 @@ fn formats_are_sniffed_when_the_name_says_nothing() {
     for file in ["capture.json", "traffic.log"] {
         let out = format!("{file}-report");
         let run = p.run(&["diff", file, file, "--quiet", "--out", &out]);
-        let report = report(&p, &out);
+        let report = report_in(&p, &out);
         assert!(count(&report, "exchanges") > 0, "{file}: {}", run.stderr);
         assert_eq!(count(&report, "different"), 0, "{file}");
     }

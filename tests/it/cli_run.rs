@@ -5,7 +5,10 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use crate::common::servers::{closed_port_url, json, partial_head, short_body, Action, TestServer};
-use crate::common::{behaviour, lines, run_measured, Project, Run};
+use crate::common::{
+    behaviour, count, files_under, lines, outcome_lines, report, report_in, run_measured,
+    shadowdiff, signal_and_wait, totals, unzstd, Project, Run,
+};
 use serde_json::Value;
 
 /// A GET exchange line for `/orders/{i}` with a recorded JSON response.
@@ -40,12 +43,7 @@ fn recordings(project: &Project, count: u32) {
 /// A server answering `/orders/{id}` with the id and the given total.
 fn orders(total: f64) -> TestServer {
     TestServer::start(move |request| {
-        let id: String = request
-            .path
-            .trim_start_matches("/orders/")
-            .chars()
-            .take_while(|c| c.is_ascii_digit())
-            .collect();
+        let id = request.id();
         json(200, &format!("{{\"id\":{id},\"total\":{total}}}"))
     })
 }
@@ -54,27 +52,6 @@ fn run(project: &Project, old: &str, new: &str, extra: &[&str]) -> Run {
     let mut args = vec!["run", "recs.jsonl", "--old", old, "--new", new, "--quiet"];
     args.extend_from_slice(extra);
     project.run(&args)
-}
-
-fn report(project: &Project) -> Value {
-    serde_json::from_str(&project.read("shadowdiff-report/report.json")).expect("report.json")
-}
-
-/// The totals but `not_run` (see [`not_run`]), once checked to add up with it.
-fn totals(report: &Value) -> (u64, u64, u64, u64, u64, u64) {
-    let t = &report["totals"];
-    let n = |k: &str| t[k].as_u64().expect("count");
-    let sum =
-        n("equal") + n("different") + n("noise_only") + n("errors") + n("skipped") + n("not_run");
-    assert_eq!(n("exchanges"), sum, "totals do not add up: {t}");
-    (
-        n("exchanges"),
-        n("equal"),
-        n("different"),
-        n("noise_only"),
-        n("errors"),
-        n("skipped"),
-    )
 }
 
 /// The exchanges not run, and their reasons with counts over all routes.
@@ -86,21 +63,7 @@ fn not_run(report: &Value) -> (u64, Vec<String>) {
         .flat_map(|r| r["not_run_reasons"].as_array().expect("reasons").clone())
         .map(|g| format!("{} {}", g["reason"].as_str().unwrap(), g["count"]))
         .collect();
-    (
-        report["totals"]["not_run"].as_u64().expect("not_run"),
-        reasons,
-    )
-}
-
-/// The lines of the run's outcomes file.
-fn outcome_lines(project: &Project) -> Vec<Value> {
-    let path = project.path().join("shadowdiff-report/outcomes.jsonl.zst");
-    let bytes = zstd::decode_all(std::fs::File::open(path).expect("outcomes")).expect("zstd");
-    bytes
-        .split(|b| *b == b'\n')
-        .filter(|line| !line.is_empty())
-        .map(|line| serde_json::from_slice(line).expect("an outcome line"))
-        .collect()
+    (count(report, "not_run"), reasons)
 }
 
 fn error_kinds(report: &Value) -> Vec<String> {
@@ -320,12 +283,7 @@ fn orders_then_resets(answered: usize) -> TestServer {
         if seen.fetch_add(1, Ordering::SeqCst) >= answered {
             return Action::Reset;
         }
-        let id: String = request
-            .path
-            .trim_start_matches("/orders/")
-            .chars()
-            .take_while(|c| c.is_ascii_digit())
-            .collect();
+        let id = request.id();
         json(200, &format!("{{\"id\":{id},\"total\":1}}"))
     })
 }
@@ -365,7 +323,7 @@ fn a_target_that_starts_failing_stops_the_sending_at_once_and_the_rest_is_counte
         "again",
     ]);
     assert_eq!(rejudged.code, 1, "{}", rejudged.stderr);
-    let again: Value = serde_json::from_str(&p.read("again/report.json")).unwrap();
+    let again = report_in(&p, "again");
     assert_eq!(again["totals"], report["totals"]);
     assert_eq!(again["incomplete"], true);
 }
@@ -407,19 +365,15 @@ fn ctrl_c_keeps_what_finished_sends_nothing_more_and_counts_the_rest() {
     recordings(&p, 300);
     let slow = || {
         TestServer::start(|request| {
-            let id: String = request
-                .path
-                .trim_start_matches("/orders/")
-                .chars()
-                .take_while(|c| c.is_ascii_digit())
-                .collect();
+            let id = request.id();
             let answer = json(200, &format!("{{\"id\":{id},\"total\":1}}"));
             Action::Delayed(std::time::Duration::from_millis(20), Box::new(answer))
         })
     };
     let (old, new) = (slow(), slow());
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_shadowdiff"))
-        .args([
+    let mut child = shadowdiff(
+        p.path(),
+        &[
             "run",
             "recs.jsonl",
             "--old",
@@ -429,19 +383,16 @@ fn ctrl_c_keeps_what_finished_sends_nothing_more_and_counts_the_rest() {
             "--concurrency",
             "4",
             "--quiet",
-        ])
-        .current_dir(p.path())
-        .spawn()
-        .expect("start shadowdiff");
+        ],
+    )
+    .spawn()
+    .expect("start shadowdiff");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while new.hits() < 40 && std::time::Instant::now() < deadline {
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
     assert!(new.hits() >= 40, "the run did not get going");
-    let pid = i32::try_from(child.id()).expect("pid");
-    // SAFETY: kill(2) on the pid of a child this test started and has not reaped.
-    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
-    let status = child.wait().expect("wait for shadowdiff");
+    let status = signal_and_wait(&mut child, libc::SIGINT);
     assert_eq!(status.code(), Some(130));
     let hits = new.hits();
     let report = report(&p);
@@ -458,24 +409,6 @@ fn ctrl_c_keeps_what_finished_sends_nothing_more_and_counts_the_rest() {
         "{hits} requests reached new for {called} exchanges judged"
     );
     assert_eq!(outcome_lines(&p).len() as u64, exchanges);
-}
-
-/// Every file under `dir` with its bytes, by path relative to `dir`.
-fn files_under(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
-    let mut files = std::collections::BTreeMap::new();
-    let mut folders = vec![dir.to_path_buf()];
-    while let Some(folder) = folders.pop() {
-        for entry in std::fs::read_dir(&folder).expect("list a folder") {
-            let path = entry.expect("an entry").path();
-            if path.is_dir() {
-                folders.push(path);
-            } else {
-                let name = path.strip_prefix(dir).unwrap().display().to_string();
-                files.insert(name, std::fs::read(&path).expect("read a file"));
-            }
-        }
-    }
-    files
 }
 
 #[test]
@@ -753,14 +686,7 @@ fn the_report_is_the_same_at_any_concurrency() {
     recordings(&p, 120);
     let old = orders(1.0);
     let new = TestServer::start(|request| {
-        let id: u32 = request
-            .path
-            .trim_start_matches("/orders/")
-            .split('?')
-            .next()
-            .unwrap()
-            .parse()
-            .unwrap();
+        let id: u32 = request.id().parse().unwrap();
         if id % 7 == 0 {
             json(404, "{\"error\":\"gone\"}")
         } else {
@@ -812,7 +738,7 @@ fn a_past_run_is_rejudged_under_new_rules_without_replaying() {
         "again",
     ]);
     assert_eq!(rejudged.code, 0, "{}{}", rejudged.stdout, rejudged.stderr);
-    let again: Value = serde_json::from_str(&p.read("again/report.json")).unwrap();
+    let again = report_in(&p, "again");
     assert_eq!(totals(&again), (4, 4, 0, 0, 0, 0));
     assert_eq!(
         (old.hits(), new.hits()),
@@ -826,7 +752,7 @@ fn a_past_run_is_rejudged_under_new_rules_without_replaying() {
         "same",
     ]);
     assert_eq!(same_rules.code, 1);
-    let same: Value = serde_json::from_str(&p.read("same/report.json")).unwrap();
+    let same = report_in(&p, "same");
     assert_eq!(same["routes"], report(&p)["routes"]);
 }
 
@@ -845,12 +771,7 @@ fn a_target_that_dies_mid_run_leaves_every_exchange_accounted_for() {
     recordings(&p, 10);
     let old = orders(1.0);
     let new = TestServer::dies_after(4, |request| {
-        let id: String = request
-            .path
-            .trim_start_matches("/orders/")
-            .chars()
-            .take_while(|c| c.is_ascii_digit())
-            .collect();
+        let id = request.id();
         json(200, &format!("{{\"id\":{id},\"total\":1}}"))
     });
     let run = run(
@@ -884,8 +805,7 @@ fn partitions_split_the_run_without_losing_an_exchange() {
                 &["--partition", &partition, "--out", &out],
             );
             assert_eq!(run.code, 1, "{}", run.stderr);
-            let shard: Value =
-                serde_json::from_str(&p.read(&format!("{out}/report.json"))).unwrap();
+            let shard = report_in(&p, &out);
             let (exchanges, _, different, ..) = totals(&shard);
             assert_eq!(exchanges, different);
             if kind == "count" {
@@ -919,12 +839,7 @@ fn managed_targets_from_shadowdiff_toml_are_started_and_stopped() {
         log.contains("GET /orders/1"),
         "the managed server's log was not captured: {log}"
     );
-    let outcomes = zstd::decode_all(
-        std::fs::File::open(p.path().join("shadowdiff-report/outcomes.jsonl.zst")).unwrap(),
-    )
-    .unwrap();
-    let line: Value =
-        serde_json::from_slice(outcomes.split(|b| *b == b'\n').next().unwrap()).unwrap();
+    let line = &outcome_lines(&p)[0];
     let answered = |role: &str| line[role]["response"]["status"] == 200;
     assert!(answered("old") && answered("new"), "{line}");
 }
@@ -970,8 +885,9 @@ fn ctrl_c_stops_managed_targets_and_writes_what_was_done() {
             "[targets.old]\nstart = \"python3 -m http.server {{port}} --bind 127.0.0.1 --directory {site}\"\nready = \"/orders/1\"\n"
         ),
     );
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_shadowdiff"))
-        .args([
+    let mut child = shadowdiff(
+        p.path(),
+        &[
             "run",
             "recs.jsonl",
             "--new",
@@ -979,10 +895,10 @@ fn ctrl_c_stops_managed_targets_and_writes_what_was_done() {
             "--timeout",
             "60s",
             "--quiet",
-        ])
-        .current_dir(p.path())
-        .spawn()
-        .expect("start shadowdiff");
+        ],
+    )
+    .spawn()
+    .expect("start shadowdiff");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while hang.hits() == 0 && std::time::Instant::now() < deadline {
         std::thread::sleep(std::time::Duration::from_millis(50));
@@ -992,10 +908,7 @@ fn ctrl_c_stops_managed_targets_and_writes_what_was_done() {
         !processes_mentioning(site).is_empty(),
         "the managed server is not running"
     );
-    let pid = i32::try_from(child.id()).expect("pid");
-    // SAFETY: kill(2) on the pid of a child this test started and has not reaped.
-    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
-    let status = child.wait().expect("wait for shadowdiff");
+    let status = signal_and_wait(&mut child, libc::SIGINT);
     assert_eq!(status.code(), Some(130));
     let report = report(&p);
     assert_eq!(report["incomplete"], true);
@@ -1031,7 +944,7 @@ fn an_accepted_change_passes_the_rerun_and_the_offline_rejudge_alike() {
         "-q",
     ]);
     assert_eq!(rejudged.code, 0, "{}", rejudged.stderr);
-    let again: Value = serde_json::from_str(&p.read("again/report.json")).unwrap();
+    let again = report_in(&p, "again");
     assert_eq!(again["verdict"], "pass");
     assert_eq!(again["routes"], report(&p)["routes"]);
     assert_eq!(
@@ -1047,7 +960,7 @@ fn equal_bodies_are_stored_once_and_rejudged_alike() {
     let (old, new) = (orders(10.0), orders(10.0));
     assert_eq!(run(&p, &old.url(), &new.url(), &["--noise-repeat"]).code, 0);
     let bytes = std::fs::read(p.path().join("shadowdiff-report/outcomes.jsonl.zst")).unwrap();
-    let text = String::from_utf8(zstd::decode_all(&bytes[..]).unwrap()).unwrap();
+    let text = String::from_utf8(unzstd(&bytes)).unwrap();
     assert_eq!(text.matches("\"same_body\":true").count(), 6, "{text}");
     let rejudged = p.run(&[
         "diff",
@@ -1056,7 +969,7 @@ fn equal_bodies_are_stored_once_and_rejudged_alike() {
         "again",
     ]);
     assert_eq!(rejudged.code, 0, "{}", rejudged.stderr);
-    let again: Value = serde_json::from_str(&p.read("again/report.json")).unwrap();
+    let again = report_in(&p, "again");
     // Without the restored bodies, new would have none: `body $ removed` in every exchange.
     assert_eq!(totals(&again), (3, 3, 0, 0, 0, 0));
 }
@@ -1066,14 +979,7 @@ fn equal_bodies_are_stored_once_and_rejudged_alike() {
 fn shuffling(seed: u64, changed: Option<u32>) -> TestServer {
     let state = Arc::new(AtomicU64::new(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1));
     TestServer::start(move |request| {
-        let id: u32 = request
-            .path
-            .trim_start_matches("/orders/")
-            .chars()
-            .take_while(|c| c.is_ascii_digit())
-            .collect::<String>()
-            .parse()
-            .unwrap_or(0);
+        let id: u32 = request.id().parse().unwrap_or(0);
         let mut tags = vec!["a", "b", "c", "d"];
         if changed == Some(id) {
             tags[2] = "x";

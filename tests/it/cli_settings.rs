@@ -2,7 +2,7 @@
 //! the file and the line of the key, never a panic and never accepted silently; errors name the
 //! file that was read; `out =` is honoured by every command that writes a report.
 
-use crate::common::{exchange, lines, Project, Run};
+use crate::common::{assert_bad, exchange, lines, Project, Run};
 
 /// A recording of two GETs whose stored responses `--old recorded --new recorded` replay.
 fn project() -> Project {
@@ -15,23 +15,6 @@ fn project() -> Project {
         ]),
     );
     p
-}
-
-/// Asserts exit 2 with an error that contains every needle, and no panic.
-fn assert_bad(run: &Run, needles: &[&str]) {
-    assert_eq!(
-        run.code, 2,
-        "stdout: {}\nstderr: {}",
-        run.stdout, run.stderr
-    );
-    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
-    for needle in needles {
-        assert!(
-            run.stderr.contains(needle),
-            "`{needle}` not in: {}",
-            run.stderr
-        );
-    }
 }
 
 fn run_with(p: &Project, extra: &[&str]) -> Run {

@@ -9,18 +9,10 @@ use std::time::{Duration, Instant};
 use crate::common::servers::{
     closed_port_url, json, partial_head, short_body, text, Action, TestServer, ENDLESS_CHUNK,
 };
-
-/// Runs an async block on a small runtime of its own.
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a tokio runtime")
-        .block_on(future)
-}
+use crate::common::{block_on, http_client};
 
 fn client(timeout: Duration) -> reqwest::Client {
-    reqwest::Client::builder()
+    http_client()
         .timeout(timeout)
         .build()
         .expect("a reqwest client")

@@ -3,7 +3,7 @@
 //! `review` fold proposals in; accepted differences pass until they grow or something new
 //! appears; entries no run shows any more are pruned.
 
-use crate::common::{exchange, lines, run_with_input, Project};
+use crate::common::{exchange, lines, report, run_with_input, Project};
 use serde_json::Value;
 
 /// Ten orders; `total` decides each one's total.
@@ -19,10 +19,6 @@ fn orders(project: &Project, name: &str, total: impl Fn(u32) -> String) {
         })
         .collect();
     project.file(name, lines(&recs));
-}
-
-fn report(project: &Project) -> Value {
-    serde_json::from_str(&project.read("shadowdiff-report/report.json")).expect("report.json")
 }
 
 fn signature<'a>(report: &'a Value, text: &str) -> &'a Value {

@@ -1,11 +1,16 @@
-//! Helpers for driving the real `shadowdiff` binary on real files in a throwaway folder.
-
-#![allow(dead_code)]
+//! The helpers every area of the tests shares: a throwaway project folder and the real
+//! `shadowdiff` binary run in it, the report and outcomes files it writes, recordings and
+//! compressed bytes, an HTTP client, and (in [`servers`]) test servers.
 
 pub mod servers;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, ExitStatus, Output};
+
+use serde_json::Value;
+use shadowdiff::model::Exchange;
+use shadowdiff::recordings::{read, Limits};
 
 /// A throwaway project folder and the binary to run in it.
 pub struct Project {
@@ -34,18 +39,12 @@ impl Project {
 
     /// Writes a file (creating folders) and returns its path.
     pub fn file(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
-        let path = self.dir.path().join(name);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).expect("create folders");
-        }
-        std::fs::write(&path, contents).expect("write file");
-        path
+        write_file(&self.dir.path().join(name), contents)
     }
 
     /// Reads a file of the project as text.
     pub fn read(&self, name: &str) -> String {
-        std::fs::read_to_string(self.dir.path().join(name))
-            .unwrap_or_else(|err| panic!("read {name}: {err}"))
+        read_text(&self.dir.path().join(name))
     }
 
     /// Runs `shadowdiff ARGS` with the project as working folder.
@@ -127,6 +126,176 @@ pub fn run_measured(dir: &Path, args: &[&str]) -> (Run, u64) {
     (run, u64::try_from(usage.ru_maxrss).unwrap_or(0))
 }
 
+/// Writes `contents` to `path`, creating its folders, and returns the path.
+pub fn write_file(path: &Path, contents: impl AsRef<[u8]>) -> PathBuf {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).expect("create folders");
+    }
+    std::fs::write(path, contents).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+    path.to_path_buf()
+}
+
+/// Reads the file at `path` as text.
+pub fn read_text(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
+}
+
+/// Every file under `dir` with its bytes, by path relative to `dir`.
+pub fn files_under(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    let mut folders = vec![dir.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).expect("list a folder") {
+            let path = entry.expect("an entry").path();
+            if path.is_dir() {
+                folders.push(path);
+            } else {
+                let name = path.strip_prefix(dir).unwrap().display().to_string();
+                files.insert(name, std::fs::read(&path).expect("read a file"));
+            }
+        }
+    }
+    files
+}
+
+/// The report.json of the run that wrote `shadowdiff-report/`.
+pub fn report(project: &Project) -> Value {
+    report_in(project, "shadowdiff-report")
+}
+
+/// The report.json in the project's folder `dir`.
+pub fn report_in(project: &Project, dir: &str) -> Value {
+    serde_json::from_str(&project.read(&format!("{dir}/report.json"))).expect("report.json is JSON")
+}
+
+/// The count `key` of a report's totals (`exchanges`, `equal`, `different`, ...).
+pub fn count(report: &Value, key: &str) -> u64 {
+    report["totals"][key].as_u64().expect("count")
+}
+
+/// Asserts that a report's totals add up: every exchange is equal, different, noise only, an
+/// error, skipped or not run.
+pub fn assert_totals_add_up(report: &Value) {
+    let n = |k: &str| count(report, k);
+    let sum =
+        n("equal") + n("different") + n("noise_only") + n("errors") + n("skipped") + n("not_run");
+    assert_eq!(
+        n("exchanges"),
+        sum,
+        "totals do not add up: {}",
+        report["totals"]
+    );
+}
+
+/// The totals `exchanges`, `equal`, `different`, `noise_only`, `errors` and `skipped` of a
+/// report (`not_run` is [`count`]`(report, "not_run")`), once checked to add up.
+pub fn totals(report: &Value) -> (u64, u64, u64, u64, u64, u64) {
+    assert_totals_add_up(report);
+    let n = |k: &str| count(report, k);
+    (
+        n("exchanges"),
+        n("equal"),
+        n("different"),
+        n("noise_only"),
+        n("errors"),
+        n("skipped"),
+    )
+}
+
+/// The lines of `shadowdiff-report/outcomes.jsonl.zst`, each an outcome.
+pub fn outcome_lines(project: &Project) -> Vec<Value> {
+    let bytes = std::fs::read(project.path().join("shadowdiff-report/outcomes.jsonl.zst"))
+        .expect("outcomes");
+    unzstd(&bytes)
+        .split(|b| *b == b'\n')
+        .filter(|line| !line.is_empty())
+        .map(|line| serde_json::from_slice(line).expect("an outcome line"))
+        .collect()
+}
+
+/// `bytes` compressed as zstd, as shadowdiff writes recordings and outcomes.
+pub fn zstd_bytes(bytes: impl AsRef<[u8]>) -> Vec<u8> {
+    zstd::encode_all(bytes.as_ref(), 3).expect("zstd")
+}
+
+/// zstd-compressed `bytes` (one frame or more) decompressed.
+pub fn unzstd(bytes: &[u8]) -> Vec<u8> {
+    zstd::decode_all(bytes).expect("zstd")
+}
+
+/// Real gzip bytes of `bytes`: a client that decompressed them would see something else.
+pub fn gzip(bytes: impl AsRef<[u8]>) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(bytes.as_ref()).expect("gzip");
+    encoder.finish().expect("gzip")
+}
+
+/// Every exchange of a recording file or folder, read by the library.
+pub fn read_recording(path: &Path) -> Vec<Exchange> {
+    read(path, &Limits::default())
+        .expect("open the recording")
+        .map(|record| record.expect("read an exchange").exchange)
+        .collect()
+}
+
+/// Asserts that a run was refused as bad usage or bad input: exit 2, no panic, and an error
+/// that contains every needle.
+pub fn assert_bad(run: &Run, needles: &[&str]) {
+    assert_eq!(
+        run.code, 2,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    for needle in needles {
+        assert!(
+            run.stderr.contains(needle),
+            "`{needle}` not in: {}",
+            run.stderr
+        );
+    }
+}
+
+/// Sends `signal` (`libc::SIGINT` for Ctrl-C, `libc::SIGTERM`) to a child this test started,
+/// and waits for it to exit.
+pub fn signal_and_wait(child: &mut Child, signal: i32) -> ExitStatus {
+    let pid = i32::try_from(child.id()).expect("pid");
+    // SAFETY: kill(2) on the pid of a child this test started and has not reaped.
+    let sent = unsafe { libc::kill(pid, signal) };
+    assert_eq!(sent, 0, "send signal {signal}");
+    child.wait().expect("wait for the child")
+}
+
+/// Waits for a child this test started to exit, for at most `timeout`; when it has not exited by
+/// then, kills it and returns false (the caller reaps it and says what did not finish).
+pub fn finished_within(child: &mut Child, timeout: std::time::Duration) -> bool {
+    let deadline = std::time::Instant::now() + timeout;
+    while child.try_wait().expect("wait for the child").is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().expect("kill the child");
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    true
+}
+
+/// Runs an async block on a small runtime of its own.
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+        .block_on(future)
+}
+
+/// A reqwest client for the servers and proxies of a test: loopback, so never through a proxy
+/// of the environment.
+pub fn http_client() -> reqwest::ClientBuilder {
+    reqwest::Client::builder().no_proxy()
+}
+
 /// The root of this repository, where the shipped example lives.
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -152,7 +321,6 @@ pub fn lines(lines: &[String]) -> String {
 
 /// A report.json with its timing figures (every field named `latency`) removed: what two runs
 /// of the same behaviour must agree on byte for byte.
-#[allow(dead_code)]
 pub fn behaviour(report_json: &str) -> String {
     fn strip(value: &mut serde_json::Value) {
         match value {
