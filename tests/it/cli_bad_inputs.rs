@@ -18,7 +18,7 @@ fn expect_bad_command(p: &Project, args: &[&str], needles: &[&str]) {
     assert_bad(&run, needles);
     assert!(run.stderr.starts_with("error: "), "{}", run.stderr);
     assert!(
-        !p.path().join("shadowdiff-report/report.json").exists(),
+        !p.exists("shadowdiff-report/report.json"),
         "a report was written despite bad input"
     );
 }

@@ -101,7 +101,7 @@ fn bad_imports_name_the_file_and_record_and_write_nothing() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("cut.har:1: entry 1"), "{}", run.stderr);
     assert!(
-        !p.path().join("out.jsonl").exists(),
+        !p.exists("out.jsonl"),
         "a half-written import was left behind"
     );
 
@@ -112,7 +112,7 @@ fn bad_imports_name_the_file_and_record_and_write_nothing() {
     let run = p.run(&["import", "gor", "bad.gor", "-o", "out.jsonl"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("bad.gor:1"), "{}", run.stderr);
-    assert!(!p.path().join("out.jsonl").exists());
+    assert!(!p.exists("out.jsonl"));
 
     p.file(
         "empty.har",

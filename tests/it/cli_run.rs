@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use crate::common::servers::{closed_port_url, json, partial_head, short_body, Action, TestServer};
 use crate::common::{
-    behaviour, count, files_under, lines, outcome_lines, report, report_in, run_measured,
-    shadowdiff, signal_and_wait, totals, unzstd, Project, Run,
+    behaviour, count, files_under, lines, outcome_lines, replay, report, report_in, run_measured,
+    shadowdiff, signal_and_wait, totals, unzstd, Project,
 };
 use serde_json::Value;
 
@@ -48,12 +48,6 @@ fn orders(total: f64) -> TestServer {
     })
 }
 
-fn run(project: &Project, old: &str, new: &str, extra: &[&str]) -> Run {
-    let mut args = vec!["run", "recs.jsonl", "--old", old, "--new", new, "--quiet"];
-    args.extend_from_slice(extra);
-    project.run(&args)
-}
-
 /// The exchanges not run, and their reasons with counts over all routes.
 fn not_run(report: &Value) -> (u64, Vec<String>) {
     let reasons = report["routes"]
@@ -81,16 +75,13 @@ fn equal_services_pass() {
     let p = Project::new();
     recordings(&p, 6);
     let (old, new) = (orders(10.0), orders(10.0));
-    let run = run(&p, &old.url(), &new.url(), &[]);
+    let run = replay(&p, &old.url(), &new.url(), &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let report = report(&p);
     assert_eq!(totals(&report), (6, 6, 0, 0, 0, 0));
     assert_eq!(old.hits(), 6);
     assert_eq!(new.hits(), 6);
-    assert!(p
-        .path()
-        .join("shadowdiff-report/outcomes.jsonl.zst")
-        .exists());
+    assert!(p.exists("shadowdiff-report/outcomes.jsonl.zst"));
 }
 
 #[test]
@@ -98,7 +89,7 @@ fn a_changed_field_fails_with_its_signature() {
     let p = Project::new();
     recordings(&p, 4);
     let (old, new) = (orders(10.0), orders(12.5));
-    let run = run(&p, &old.url(), &new.url(), &[]);
+    let run = replay(&p, &old.url(), &new.url(), &[]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let report = report(&p);
     assert_eq!(totals(&report), (4, 0, 4, 0, 0, 0));
@@ -126,8 +117,8 @@ fn noise_only_differences_pass_with_noise_repeat() {
     let p = Project::new();
     recordings(&p, 8);
     let (old, new) = (noisy("old"), noisy("new"));
-    assert_eq!(run(&p, &old.url(), &new.url(), &[]).code, 1);
-    let run = run(&p, &old.url(), &new.url(), &["--noise-repeat"]);
+    assert_eq!(replay(&p, &old.url(), &new.url(), &[]).code, 1);
+    let run = replay(&p, &old.url(), &new.url(), &["--noise-repeat"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let report = report(&p);
     assert_eq!(totals(&report), (8, 0, 0, 8, 0, 0));
@@ -155,7 +146,7 @@ fn a_real_change_is_not_hidden_by_noise() {
         let n = counter.fetch_add(1, Ordering::SeqCst);
         json(200, &format!("{{\"total\":2,\"requestId\":\"other-{n}\"}}"))
     });
-    let run = run(&p, &old.url(), &new.url(), &["--noise-repeat"]);
+    let run = replay(&p, &old.url(), &new.url(), &["--noise-repeat"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let report = report(&p);
     assert_eq!(totals(&report), (8, 0, 8, 0, 0, 0));
@@ -184,7 +175,7 @@ fn a_refusing_target_exits_3_with_a_report() {
     let p = Project::new();
     recordings(&p, 5);
     let old = orders(1.0);
-    let run = run(&p, &old.url(), &closed_port_url(), &["--retries", "0"]);
+    let run = replay(&p, &old.url(), &closed_port_url(), &["--retries", "0"]);
     assert_eq!(run.code, 3, "{}", run.stderr);
     let report = report(&p);
     assert_eq!(totals(&report), (5, 0, 0, 0, 5, 0));
@@ -206,7 +197,7 @@ fn a_hanging_target_times_out() {
     recordings(&p, 3);
     let old = orders(1.0);
     let new = TestServer::start(|_| Action::Hang);
-    let run = run(&p, &old.url(), &new.url(), &["--timeout", "300ms"]);
+    let run = replay(&p, &old.url(), &new.url(), &["--timeout", "300ms"]);
     assert_eq!(run.code, 3, "{}", run.stderr);
     let report = report(&p);
     assert_eq!(totals(&report), (3, 0, 0, 0, 3, 0));
@@ -219,7 +210,7 @@ fn a_resetting_target_is_an_error_per_exchange() {
     recordings(&p, 3);
     let old = orders(1.0);
     let new = TestServer::start(|_| Action::Reset);
-    let run = run(&p, &old.url(), &new.url(), &["--retries", "0"]);
+    let run = replay(&p, &old.url(), &new.url(), &["--retries", "0"]);
     assert_eq!(run.code, 3, "{}", run.stderr);
     let report = report(&p);
     assert_eq!(totals(&report), (3, 0, 0, 0, 3, 0));
@@ -232,7 +223,7 @@ fn a_target_answering_500_is_different_not_an_error() {
     recordings(&p, 3);
     let old = orders(1.0);
     let new = TestServer::start(|_| json(500, "{\"error\":\"boom\"}"));
-    let run = run(&p, &old.url(), &new.url(), &[]);
+    let run = replay(&p, &old.url(), &new.url(), &[]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let report = report(&p);
     assert_eq!(totals(&report), (3, 0, 3, 0, 0, 0));
@@ -250,7 +241,7 @@ fn twenty_failures_in_a_row_stop_the_run_marked_incomplete() {
     let p = Project::new();
     recordings(&p, 40);
     let old = orders(1.0);
-    let run = run(
+    let run = replay(
         &p,
         &old.url(),
         &closed_port_url(),
@@ -293,7 +284,7 @@ fn a_target_that_starts_failing_stops_the_sending_at_once_and_the_rest_is_counte
     let p = Project::new();
     recordings(&p, 300);
     let (old, new) = (orders(1.0), orders_then_resets(30));
-    let run = run(
+    let run = replay(
         &p,
         &old.url(),
         &new.url(),
@@ -333,7 +324,7 @@ fn a_target_failing_under_concurrency_is_not_called_past_what_was_in_flight() {
     let p = Project::new();
     recordings(&p, 300);
     let (old, new) = (orders(1.0), orders_then_resets(30));
-    let run = run(
+    let run = replay(
         &p,
         &old.url(),
         &new.url(),
@@ -421,7 +412,7 @@ fn bad_input_leaves_the_report_folder_of_an_earlier_run_as_it_was() {
         "answer.sh",
         "while read -r line; do echo \"asked $line\" >&2; echo '{\"status\": 200}'; done\n",
     );
-    let first = run(&p, &old.url(), "exec:sh answer.sh", &[]);
+    let first = replay(&p, &old.url(), "exec:sh answer.sh", &[]);
     assert_eq!(first.code, 1, "{}", first.stderr);
     let before = files_under(&p.path().join("shadowdiff-report"));
     for name in [
@@ -435,7 +426,7 @@ fn bad_input_leaves_the_report_folder_of_an_earlier_run_as_it_was() {
     let mut lines: Vec<String> = (1..=60).map(get).collect();
     lines[50] = "{\"id\": \"r51\", not json".to_string();
     p.file("recs.jsonl", crate::common::lines(&lines));
-    let second = run(&p, &old.url(), "exec:sh answer.sh", &[]);
+    let second = replay(&p, &old.url(), "exec:sh answer.sh", &[]);
     assert_eq!(second.code, 2, "{}", second.stderr);
     assert!(second.stderr.contains("recs.jsonl:51"), "{}", second.stderr);
     let after = files_under(&p.path().join("shadowdiff-report"));
@@ -451,14 +442,14 @@ fn bad_input_leaves_the_report_folder_of_an_earlier_run_as_it_was() {
         .collect();
     assert!(changed.is_empty(), "changed by the failed run: {changed:?}");
     // A folder that did not exist is not left behind either.
-    let fresh = run(
+    let fresh = replay(
         &p,
         &old.url(),
         "exec:sh answer.sh",
         &["--out", "new/report"],
     );
     assert_eq!(fresh.code, 2, "{}", fresh.stderr);
-    assert!(!p.path().join("new").exists(), "a folder was left behind");
+    assert!(!p.exists("new"), "a folder was left behind");
 }
 
 #[test]
@@ -466,7 +457,7 @@ fn an_exec_target_that_crashes_fails_the_target() {
     let p = Project::new();
     recordings(&p, 3);
     let old = orders(1.0);
-    let run = run(&p, &old.url(), "exec:exit 1", &[]);
+    let run = replay(&p, &old.url(), "exec:exit 1", &[]);
     assert_eq!(run.code, 3, "{}", run.stderr);
     let report = report(&p);
     assert_eq!(totals(&report), (3, 0, 0, 0, 3, 0));
@@ -485,7 +476,7 @@ fn an_exec_target_restarted_by_one_lane_keeps_answering_the_others() {
          echo '{\"status\": 200, \"headers\": [], \"body\": null}'\ndone\n",
     );
     let old = orders(1.0);
-    let run = run(
+    let run = replay(
         &p,
         &old.url(),
         "exec:sh flaky.sh",
@@ -515,7 +506,7 @@ fn posts_are_skipped_unless_allowed() {
     let p = Project::new();
     p.file("recs.jsonl", lines(&[get(1), post(1), post(2)]));
     let (old, new) = (orders(1.0), orders(1.0));
-    let run1 = run(&p, &old.url(), &new.url(), &[]);
+    let run1 = replay(&p, &old.url(), &new.url(), &[]);
     assert_eq!(run1.code, 0, "{}", run1.stderr);
     let report1 = report(&p);
     assert_eq!(totals(&report1), (3, 1, 0, 0, 0, 2));
@@ -531,7 +522,7 @@ fn posts_are_skipped_unless_allowed() {
         .as_str()
         .unwrap()
         .contains("--allow-method POST"));
-    let run2 = run(&p, &old.url(), &new.url(), &["--allow-method", "POST"]);
+    let run2 = replay(&p, &old.url(), &new.url(), &["--allow-method", "POST"]);
     assert_eq!(run2.code, 0, "{}", run2.stderr);
     assert_eq!(totals(&report(&p)), (3, 3, 0, 0, 0, 0));
     assert_eq!(old.hits(), 1 + 3);
@@ -550,7 +541,7 @@ fn an_answer_cut_short_is_never_sent_again() {
     p.file("recs.jsonl", lines(&[get(1), post(1)]));
     let old = orders(1.0);
     let new = TestServer::start(|_| short_body(100, "{\"id\":1}"));
-    let run = run(&p, &old.url(), &new.url(), &["--allow-method", "POST"]);
+    let run = replay(&p, &old.url(), &new.url(), &["--allow-method", "POST"]);
     assert_eq!(run.code, 3, "{}", run.stderr);
     assert_eq!(
         methods(&new),
@@ -575,7 +566,7 @@ fn a_head_cut_short_is_never_sent_again() {
     recordings(&p, 1);
     let old = orders(1.0);
     let new = TestServer::start(|_| partial_head());
-    let run = run(&p, &old.url(), &new.url(), &[]);
+    let run = replay(&p, &old.url(), &new.url(), &[]);
     assert_eq!(run.code, 3, "{}", run.stderr);
     assert_eq!(
         new.hits(),
@@ -592,7 +583,7 @@ fn only_idempotent_requests_are_sent_again_after_a_reset() {
     let old = orders(1.0);
     // Reads each request, then resets the connection without a byte of an answer.
     let new = TestServer::start(|_| Action::Reset);
-    let run = run(
+    let run = replay(
         &p,
         &old.url(),
         &new.url(),
@@ -657,7 +648,7 @@ fn the_cap_from_shadowdiff_toml_refuses_a_content_length_above_it_unread() {
     recordings(&p, 1);
     p.file("shadowdiff.toml", "max_body_bytes = 4\n");
     let (old, new) = (orders(1.0), orders(1.0));
-    let capped = run(&p, &old.url(), &new.url(), &[]);
+    let capped = replay(&p, &old.url(), &new.url(), &[]);
     assert_eq!(capped.code, 3, "{}", capped.stderr);
     let report = report(&p);
     assert_eq!(totals(&report), (1, 0, 0, 0, 1, 0));
@@ -675,7 +666,7 @@ fn the_cap_from_shadowdiff_toml_refuses_a_content_length_above_it_unread() {
     ]);
     assert_eq!(zero.code, 2, "{}", zero.stderr);
     p.file("shadowdiff.toml", "max_body_bytes = 0\n");
-    let zero = run(&p, &old.url(), &new.url(), &[]);
+    let zero = replay(&p, &old.url(), &new.url(), &[]);
     assert_eq!(zero.code, 2, "{}", zero.stderr);
     assert!(zero.stderr.contains("shadowdiff.toml:1"), "{}", zero.stderr);
 }
@@ -701,7 +692,7 @@ fn the_report_is_the_same_at_any_concurrency() {
     });
     // One replay lane against three, each with its share of 64 in flight.
     for (concurrency, threads, out) in [("1", "1", "c1"), ("64", "3", "c64")] {
-        let run = run(
+        let run = replay(
             &p,
             &old.url(),
             &new.url(),
@@ -726,7 +717,7 @@ fn a_past_run_is_rejudged_under_new_rules_without_replaying() {
     let p = Project::new();
     recordings(&p, 4);
     let (old, new) = (orders(10.0), orders(12.5));
-    assert_eq!(run(&p, &old.url(), &new.url(), &[]).code, 1);
+    assert_eq!(replay(&p, &old.url(), &new.url(), &[]).code, 1);
     let hits = (old.hits(), new.hits());
     p.file("rules.toml", "[defaults]\nignore = [\"$.total\"]\n");
     let rejudged = p.run(&[
@@ -774,7 +765,7 @@ fn a_target_that_dies_mid_run_leaves_every_exchange_accounted_for() {
         let id = request.id();
         json(200, &format!("{{\"id\":{id},\"total\":1}}"))
     });
-    let run = run(
+    let run = replay(
         &p,
         &old.url(),
         &new.url(),
@@ -798,7 +789,7 @@ fn partitions_split_the_run_without_losing_an_exchange() {
         for k in 1..=3 {
             let partition = format!("{kind}:{k}/3");
             let out = format!("{kind}{k}");
-            let run = run(
+            let run = replay(
                 &p,
                 &old.url(),
                 &new.url(),
@@ -928,13 +919,13 @@ fn an_accepted_change_passes_the_rerun_and_the_offline_rejudge_alike() {
     let p = Project::new();
     recordings(&p, 4);
     let (old, new) = (orders(10.0), orders(12.5));
-    assert_eq!(run(&p, &old.url(), &new.url(), &[]).code, 1);
+    assert_eq!(replay(&p, &old.url(), &new.url(), &[]).code, 1);
     assert!(p
         .read("shadowdiff.snap.new")
         .contains("body $.total changed"));
     let accept = p.run(&["accept", "--reason", "v2 adds the service fee"]);
     assert_eq!(accept.code, 0, "{}", accept.stderr);
-    let rerun = run(&p, &old.url(), &new.url(), &[]);
+    let rerun = replay(&p, &old.url(), &new.url(), &[]);
     assert_eq!(rerun.code, 0, "{}", rerun.stderr);
     let rejudged = p.run(&[
         "diff",
@@ -958,7 +949,10 @@ fn equal_bodies_are_stored_once_and_rejudged_alike() {
     let p = Project::new();
     recordings(&p, 3);
     let (old, new) = (orders(10.0), orders(10.0));
-    assert_eq!(run(&p, &old.url(), &new.url(), &["--noise-repeat"]).code, 0);
+    assert_eq!(
+        replay(&p, &old.url(), &new.url(), &["--noise-repeat"]).code,
+        0
+    );
     let bytes = std::fs::read(p.path().join("shadowdiff-report/outcomes.jsonl.zst")).unwrap();
     let text = String::from_utf8(unzstd(&bytes)).unwrap();
     assert_eq!(text.matches("\"same_body\":true").count(), 6, "{text}");
@@ -1007,7 +1001,7 @@ fn a_list_old_itself_reorders_is_never_a_real_difference_and_a_changed_element_i
         recordings(&p, 30);
         let old = shuffling(seed, None);
         let same = shuffling(seed + 100, None);
-        let run_same = run(&p, &old.url(), &same.url(), &["--noise-repeat"]);
+        let run_same = replay(&p, &old.url(), &same.url(), &["--noise-repeat"]);
         let report_same = report(&p);
         assert_eq!(
             run_same.code, 0,
@@ -1017,7 +1011,7 @@ fn a_list_old_itself_reorders_is_never_a_real_difference_and_a_changed_element_i
         assert_eq!(report_same["totals"]["different"], 0, "seed {seed}");
 
         let changed = shuffling(seed + 200, Some(7));
-        let run_changed = run(&p, &old.url(), &changed.url(), &["--noise-repeat"]);
+        let run_changed = replay(&p, &old.url(), &changed.url(), &["--noise-repeat"]);
         let report_changed = report(&p);
         assert_eq!(run_changed.code, 1, "seed {seed}: {}", run_changed.stderr);
         assert_eq!(report_changed["totals"]["different"], 1, "seed {seed}");

@@ -241,7 +241,7 @@ fn fields_in_encoded_or_unparseable_bodies_are_redacted_in_the_run_and_when_reju
         let expected = if coding.is_some() { 1 } else { 0 };
         assert_eq!(rejudged.code, expected, "{coding:?}: {}", rejudged.stderr);
         let mut files = all_text(&p.path().join("rejudged"));
-        if p.path().join("shadowdiff.snap.new").exists() {
+        if p.exists("shadowdiff.snap.new") {
             files.push(("shadowdiff.snap.new".into(), p.read("shadowdiff.snap.new")));
         }
         assert_no_secret(&files, &rejudged);

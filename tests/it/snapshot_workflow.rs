@@ -30,10 +30,6 @@ fn signature<'a>(report: &'a Value, text: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no `{text}` in {report}"))
 }
 
-fn exists(project: &Project, name: &str) -> bool {
-    project.path().join(name).exists()
-}
-
 #[test]
 fn fail_accept_pass_fail_again_and_prune() {
     let p = Project::new();
@@ -45,7 +41,7 @@ fn fail_accept_pass_fail_again_and_prune() {
     // First run: the change is not accepted; the proposal is written, the snapshot is not.
     let run = p.run(&["diff", "old.jsonl", "half.jsonl", "-q"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(!exists(&p, "shadowdiff.snap"));
+    assert!(!p.exists("shadowdiff.snap"));
     let pending = p.read("shadowdiff.snap.new");
     assert!(pending.contains("change = \"new\""), "{pending}");
     assert!(pending.contains("body $.total changed"), "{pending}");
@@ -69,7 +65,7 @@ fn fail_accept_pass_fail_again_and_prune() {
     );
     assert!(snap.contains("max_rate = 0.5\n"), "{snap}");
     assert!(snap.contains("reason = \"v2 rounds up\""), "{snap}");
-    assert!(!exists(&p, "shadowdiff.snap.new"));
+    assert!(!p.exists("shadowdiff.snap.new"));
 
     // The same run passes now, and says the signature is accepted.
     let run = p.run(&["diff", "old.jsonl", "half.jsonl", "-q"]);
@@ -79,7 +75,7 @@ fn fail_accept_pass_fail_again_and_prune() {
     assert_eq!(sig["accepted"], true);
     assert_eq!(sig["accepted_reason"], "v2 rounds up");
     assert_eq!(sig["failing"], false);
-    assert!(!exists(&p, "shadowdiff.snap.new"));
+    assert!(!p.exists("shadowdiff.snap.new"));
 
     // Something new fails again; the accepted file is left exactly as it was.
     p.file(
@@ -226,7 +222,7 @@ fn a_broken_snapshot_is_bad_input_naming_its_line() {
         run.stderr
     );
     assert!(
-        !exists(&p, "shadowdiff-report/report.json"),
+        !p.exists("shadowdiff-report/report.json"),
         "nothing written"
     );
 }

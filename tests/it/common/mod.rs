@@ -42,6 +42,11 @@ impl Project {
         write_file(&self.dir.path().join(name), contents)
     }
 
+    /// Whether the project has a file or folder `name`.
+    pub fn exists(&self, name: &str) -> bool {
+        self.dir.path().join(name).exists()
+    }
+
     /// Reads a file of the project as text.
     pub fn read(&self, name: &str) -> String {
         read_text(&self.dir.path().join(name))
@@ -51,6 +56,13 @@ impl Project {
     pub fn run(&self, args: &[&str]) -> Run {
         run_in(self.dir.path(), args)
     }
+}
+
+/// Runs `shadowdiff run recs.jsonl --old OLD --new NEW --quiet EXTRA...` in the project.
+pub fn replay(project: &Project, old: &str, new: &str, extra: &[&str]) -> Run {
+    let mut args = vec!["run", "recs.jsonl", "--old", old, "--new", new, "--quiet"];
+    args.extend_from_slice(extra);
+    project.run(&args)
 }
 
 /// The command `shadowdiff ARGS` in `dir`, with colour and CI detection switched off, as every
