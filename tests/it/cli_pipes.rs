@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use crate::common::servers::{json, TestServer};
 use crate::common::{
-    exchange, finished_within, lines, report, run_with_input, shadowdiff, totals, zstd_bytes,
-    Project, Run,
+    across_routes, exchange, finished_within, lines, report, run_with_input, shadowdiff, totals,
+    zstd_bytes, Project, Run,
 };
 use serde_json::Value;
 
@@ -72,11 +72,8 @@ fn assert_r1_and_r15_differ(p: &Project, run: &Run) {
 
 /// The ids of the exchanges a report shows as different.
 fn different_ids(report: &Value) -> Vec<String> {
-    let mut ids: Vec<String> = report["routes"]
-        .as_array()
-        .expect("routes")
+    let mut ids: Vec<String> = across_routes(report, "signatures")
         .iter()
-        .flat_map(|route| route["signatures"].as_array().expect("signatures").clone())
         .flat_map(|sig| sig["samples"].as_array().expect("samples").clone())
         .map(|sample| sample["id"].as_str().expect("id").to_string())
         .collect();

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use crate::common::servers::{closed_port_url, json, partial_head, short_body, Action, TestServer};
 use crate::common::{
-    behaviour, count, files_under, lines, outcome_lines, replay, report, report_in, run_measured,
-    shadowdiff, signal_and_wait, totals, unzstd, Project,
+    across_routes, behaviour, count, files_under, lines, outcome_lines, replay, report, report_in,
+    run_measured, shadowdiff, signal_and_wait, totals, unzstd, Project,
 };
 use serde_json::Value;
 
@@ -50,22 +50,16 @@ fn orders(total: f64) -> TestServer {
 
 /// The exchanges not run, and their reasons with counts over all routes.
 fn not_run(report: &Value) -> (u64, Vec<String>) {
-    let reasons = report["routes"]
-        .as_array()
-        .expect("routes")
+    let reasons = across_routes(report, "not_run_reasons")
         .iter()
-        .flat_map(|r| r["not_run_reasons"].as_array().expect("reasons").clone())
         .map(|g| format!("{} {}", g["reason"].as_str().unwrap(), g["count"]))
         .collect();
     (count(report, "not_run"), reasons)
 }
 
 fn error_kinds(report: &Value) -> Vec<String> {
-    report["routes"]
-        .as_array()
-        .expect("routes")
+    across_routes(report, "error_kinds")
         .iter()
-        .flat_map(|r| r["error_kinds"].as_array().expect("kinds").clone())
         .map(|k| format!("{} {}", k["kind"].as_str().unwrap(), k["count"]))
         .collect()
 }

@@ -2,7 +2,7 @@
 //! whole run (timing aside), so CI can shard a long replay.
 
 use crate::common::servers::{json, Action, TestServer};
-use crate::common::{behaviour, count, exchange, lines, report_in, Project};
+use crate::common::{across_routes, behaviour, count, exchange, lines, report_in, Project};
 
 /// 90 GETs over two routes and a few POSTs (skipped).
 fn recordings(project: &Project) {
@@ -108,12 +108,7 @@ fn three_partitions_merged_equal_the_whole_run() {
     assert_eq!(w["totals"]["exchanges"], 93);
     assert_eq!(w["totals"]["skipped"], 3);
     assert!(w["totals"]["errors"].as_u64().unwrap() > 0, "{w}");
-    let signatures: usize = w["routes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["signatures"].as_array().unwrap().len())
-        .sum();
+    let signatures = across_routes(&w, "signatures").len();
     assert!(signatures >= 4, "{w}");
     assert_eq!(behaviour(&whole), behaviour(&merged));
     for file in ["report.md", "aggregate.json"] {

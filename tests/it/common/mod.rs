@@ -214,6 +214,22 @@ pub fn totals(report: &Value) -> (u64, u64, u64, u64, u64, u64) {
     )
 }
 
+/// The entries of the list `key` of every route of a report, route after route
+/// (`signatures`, `error_kinds`, `not_run_reasons`, ...).
+pub fn across_routes(report: &Value, key: &str) -> Vec<Value> {
+    report["routes"]
+        .as_array()
+        .expect("routes")
+        .iter()
+        .flat_map(|route| {
+            route[key]
+                .as_array()
+                .unwrap_or_else(|| panic!("no list {key} in {route}"))
+                .clone()
+        })
+        .collect()
+}
+
 /// The lines of `shadowdiff-report/outcomes.jsonl.zst`, each an outcome.
 pub fn outcome_lines(project: &Project) -> Vec<Value> {
     let bytes = std::fs::read(project.path().join("shadowdiff-report/outcomes.jsonl.zst"))
