@@ -12,7 +12,7 @@ use serde_json::Value;
 use shadowdiff::model::Exchange;
 use shadowdiff::recordings::{read, Limits};
 
-/// A throwaway project folder and the binary to run in it.
+/// A throwaway folder: a project to run the binary in, or scratch space for a library test.
 pub struct Project {
     dir: tempfile::TempDir,
 }
