@@ -2,9 +2,7 @@
 //! the file and the line of the key, never a panic and never accepted silently; errors name the
 //! file that was read; `out =` is honoured by every command that writes a report.
 
-mod common;
-
-use common::{exchange, lines, Project, Run};
+use crate::common::{assert_bad, exchange, lines, replay, Project};
 
 /// A recording of two GETs whose stored responses `--old recorded --new recorded` replay.
 fn project() -> Project {
@@ -17,37 +15,6 @@ fn project() -> Project {
         ]),
     );
     p
-}
-
-/// Asserts exit 2 with an error that contains every needle, and no panic.
-fn assert_bad(run: &Run, needles: &[&str]) {
-    assert_eq!(
-        run.code, 2,
-        "stdout: {}\nstderr: {}",
-        run.stdout, run.stderr
-    );
-    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
-    for needle in needles {
-        assert!(
-            run.stderr.contains(needle),
-            "`{needle}` not in: {}",
-            run.stderr
-        );
-    }
-}
-
-fn run_with(p: &Project, extra: &[&str]) -> Run {
-    let mut args = vec![
-        "run",
-        "recs.jsonl",
-        "--old",
-        "recorded",
-        "--new",
-        "recorded",
-        "-q",
-    ];
-    args.extend_from_slice(extra);
-    p.run(&args)
 }
 
 #[test]
@@ -98,16 +65,15 @@ fn run_flags_out_of_range_are_refused_naming_the_flag_and_the_range() {
         ),
     ];
     for (extra, needles) in cases {
-        let run = run_with(&p, extra);
+        let run = replay(&p, "recorded", "recorded", extra);
         assert_bad(&run, needles);
-        assert!(
-            !p.path().join("shadowdiff-report").exists(),
-            "{extra:?} wrote a report"
-        );
+        assert!(!p.exists("shadowdiff-report"), "{extra:?} wrote a report");
     }
     // In range, they run.
-    let run = run_with(
+    let run = replay(
         &p,
+        "recorded",
+        "recorded",
         &[
             "--concurrency",
             "1",
@@ -228,7 +194,7 @@ fn a_bad_target_names_the_file_given_and_the_line_or_the_flag() {
     );
 
     // No config file at all: the flag is named.
-    let run = run_with(&Project::new(), &[]);
+    let run = replay(&Project::new(), "recorded", "recorded", &[]);
     assert_eq!(run.code, 2);
     let run = p.run(&[
         "run",
@@ -250,7 +216,7 @@ fn diff_and_merge_write_where_out_of_shadowdiff_toml_says_unless_the_flag_says_o
     let run = p.run(&["diff", "recs.jsonl", "recs.jsonl", "-q"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(p.path().join("reports/from-file/report.json").is_file());
-    assert!(!p.path().join("shadowdiff-report").exists());
+    assert!(!p.exists("shadowdiff-report"));
 
     let run = p.run(&["diff", "recs.jsonl", "recs.jsonl", "-q", "--out", "flag"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -260,7 +226,7 @@ fn diff_and_merge_write_where_out_of_shadowdiff_toml_says_unless_the_flag_says_o
     let run = p.run(&["report", "merge", "flag", "-q"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(p.path().join("reports/from-file/report.json").is_file());
-    assert!(!p.path().join("shadowdiff-report").exists());
+    assert!(!p.exists("shadowdiff-report"));
 }
 
 #[test]

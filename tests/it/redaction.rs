@@ -2,12 +2,8 @@
 //! are redacted in every report file, the outcomes file, reproduction commands and the
 //! terminal, while the comparison still sees the real values.
 
-mod common;
-
-use std::io::Read as _;
-
-use common::servers::{Action, TestServer};
-use common::{lines, Project, Run};
+use crate::common::servers::{Action, TestServer};
+use crate::common::{files_under, gzip, lines, unzstd, zstd_bytes, Project, Run};
 
 /// Every secret in this test contains this marker, so one search finds any leak.
 const MARK: &str = "SECRET";
@@ -32,7 +28,7 @@ fn recordings(project: &Project) {
 
 fn account(side: &'static str, total: u32) -> TestServer {
     TestServer::start(move |request| {
-        let id = request.path.rsplit('/').next().unwrap_or("0").to_string();
+        let id = request.id();
         Action::Respond {
             status: 200,
             headers: vec![
@@ -50,27 +46,17 @@ fn account(side: &'static str, total: u32) -> TestServer {
 
 /// Every file under `dir`, decompressed when zstd, as text.
 fn all_text(dir: &std::path::Path) -> Vec<(String, String)> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir).expect("read dir") {
-        let path = entry.expect("entry").path();
-        if path.is_dir() {
-            found.extend(all_text(&path));
-            continue;
-        }
-        let bytes = std::fs::read(&path).expect("read");
-        let text = if path.extension().is_some_and(|e| e == "zst") {
-            let mut out = String::new();
-            zstd::stream::read::Decoder::new(&bytes[..])
-                .expect("zstd")
-                .read_to_string(&mut out)
-                .expect("decompress");
-            out
-        } else {
-            String::from_utf8_lossy(&bytes).into_owned()
-        };
-        found.push((path.display().to_string(), text));
-    }
-    found
+    files_under(dir)
+        .into_iter()
+        .map(|(name, bytes)| {
+            let text = if name.ends_with(".zst") {
+                String::from_utf8(unzstd(&bytes)).expect("decompressed text")
+            } else {
+                String::from_utf8_lossy(&bytes).into_owned()
+            };
+            (dir.join(name).display().to_string(), text)
+        })
+        .collect()
 }
 
 fn assert_no_secret(files: &[(String, String)], run: &Run) {
@@ -160,11 +146,7 @@ fn diff_redacts_fields_named_by_flag() {
 fn encoded(coding: &str, body: &[u8]) -> Vec<u8> {
     use std::io::Write as _;
     match coding {
-        "gzip" => {
-            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-            e.write_all(body).unwrap();
-            e.finish().unwrap()
-        }
+        "gzip" => gzip(body),
         "deflate" => {
             let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
             e.write_all(body).unwrap();
@@ -178,7 +160,7 @@ fn encoded(coding: &str, body: &[u8]) -> Vec<u8> {
             }
             out
         }
-        "zstd" => zstd::encode_all(body, 3).unwrap(),
+        "zstd" => zstd_bytes(body),
         other => panic!("{other}"),
     }
 }
@@ -187,7 +169,7 @@ fn encoded(coding: &str, body: &[u8]) -> Vec<u8> {
 /// one, as JSON cut short that cannot parse.
 fn encoded_account(side: &'static str, coding: Option<&'static str>) -> TestServer {
     TestServer::start(move |request| {
-        let id = request.path.rsplit('/').next().unwrap_or("0").to_string();
+        let id = request.id();
         let body = format!(
             r#"{{"id":{id},"auth":{{"token":"SECRET-TOKEN-{side}-{id}"}},"side":"{side}"}}"#
         );
@@ -259,7 +241,7 @@ fn fields_in_encoded_or_unparseable_bodies_are_redacted_in_the_run_and_when_reju
         let expected = if coding.is_some() { 1 } else { 0 };
         assert_eq!(rejudged.code, expected, "{coding:?}: {}", rejudged.stderr);
         let mut files = all_text(&p.path().join("rejudged"));
-        if p.path().join("shadowdiff.snap.new").exists() {
+        if p.exists("shadowdiff.snap.new") {
             files.push(("shadowdiff.snap.new".into(), p.read("shadowdiff.snap.new")));
         }
         assert_no_secret(&files, &rejudged);

@@ -1,13 +1,11 @@
 //! The shipped example, end to end: `diff recordings/ examples/v2-capture/` with the shipped
 //! comparators. Its report.json, report.md, junit.xml, report.html and terminal summary are
-//! snapshots (reviewed, in tests/snapshots/): a change in what shadowdiff finds or says shows up
-//! as a snapshot diff.
+//! snapshots (reviewed, in tests/it/snapshots/): a change in what shadowdiff finds or says shows
+//! up as a snapshot diff.
 
-mod common;
+use crate::common::{repo_root, run_in, Project};
 
-use common::{repo_root, run_in};
-
-fn run_example(out: &std::path::Path, threads: &str) -> common::Run {
+fn run_example(out: &std::path::Path, threads: &str) -> crate::common::Run {
     let out = out.to_str().expect("utf-8 temp path");
     run_in(
         &repo_root(),
@@ -29,7 +27,7 @@ fn run_example(out: &std::path::Path, threads: &str) -> common::Run {
 
 #[test]
 fn shipped_example_report_and_summary() {
-    let dir = tempfile::tempdir().expect("temp folder");
+    let dir = Project::new();
     let run = run_example(dir.path(), "2");
     assert_eq!(
         run.code, 1,
@@ -37,11 +35,7 @@ fn shipped_example_report_and_summary() {
         run.stderr
     );
     let out = dir.path().to_str().expect("utf-8 temp path");
-    let read = |name: &str| {
-        std::fs::read_to_string(dir.path().join(name))
-            .unwrap_or_else(|err| panic!("{name}: {err}"))
-            .replace(out, "[OUT]")
-    };
+    let read = |name: &str| dir.read(name).replace(out, "[OUT]");
     insta::assert_snapshot!("example_report_json", read("report.json"));
     insta::assert_snapshot!("example_report_md", read("report.md"));
     insta::assert_snapshot!("example_junit_xml", read("junit.xml"));
@@ -51,14 +45,12 @@ fn shipped_example_report_and_summary() {
 
 #[test]
 fn shipped_example_is_deterministic_across_thread_counts() {
-    let one = tempfile::tempdir().expect("temp folder");
-    let two = tempfile::tempdir().expect("temp folder");
+    let (one, two) = (Project::new(), Project::new());
     assert_eq!(run_example(one.path(), "1").code, 1);
     assert_eq!(run_example(two.path(), "2").code, 1);
     for name in ["report.json", "report.html"] {
-        let read = |dir: &tempfile::TempDir| {
-            std::fs::read_to_string(dir.path().join(name))
-                .expect(name)
+        let read = |dir: &Project| {
+            dir.read(name)
                 .replace(dir.path().to_str().expect("utf-8 temp path"), "[OUT]")
         };
         assert_eq!(read(&one), read(&two), "{name}");

@@ -6,13 +6,11 @@
 //! clone's `cargo test` passes; with `SHADOWDIFF_REQUIRE_BROWSER=1` (set by .ci/run, which
 //! installs Chromium) a missing browser fails it instead, so CI never passes it unseen.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{exchange, lines, Project};
+use crate::common::{exchange, finished_within, lines, report_in, Project};
 
 /// How long the browser may take to load the page and dump it.
 const BROWSER_TIMEOUT: Duration = Duration::from_secs(60);
@@ -73,18 +71,11 @@ fn dump_dom(browser: &Path, page: &Path, scratch: &Path) -> String {
         .stderr(Stdio::null())
         .spawn()
         .expect("start chromium");
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for chromium") {
-            break status;
-        }
-        if started.elapsed() > BROWSER_TIMEOUT {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("chromium did not dump the page within {BROWSER_TIMEOUT:?}");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    if !finished_within(&mut child, BROWSER_TIMEOUT) {
+        let _ = child.wait();
+        panic!("chromium did not dump the page within {BROWSER_TIMEOUT:?}");
+    }
+    let status = child.wait().expect("wait for chromium");
     assert!(status.success(), "chromium failed: {status}");
     std::fs::read_to_string(&dom).expect("read the dumped DOM")
 }
@@ -112,8 +103,7 @@ fn the_page_runs_its_own_script_and_shows_recorded_markup_as_text() {
     );
     let run = p.run(&["diff", "a.jsonl", "b.jsonl", "--out", "report"]);
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
-    let report: serde_json::Value =
-        serde_json::from_str(&p.read("report/report.json")).expect("report.json");
+    let report = report_in(&p, "report");
     let routes: Vec<&str> = report["routes"]
         .as_array()
         .expect("routes")
@@ -122,7 +112,7 @@ fn the_page_runs_its_own_script_and_shows_recorded_markup_as_text() {
         .collect();
     assert_eq!(routes.len(), 2, "{routes:?}");
 
-    let scratch = tempfile::tempdir().expect("temp folder");
+    let scratch = Project::new();
     let dom = dump_dom(
         &browser,
         &p.path().join("report/report.html"),

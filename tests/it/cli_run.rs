@@ -1,13 +1,14 @@
 //! `shadowdiff run` end to end: the real binary replaying real recordings against real HTTP
 //! servers on 127.0.0.1, including targets that fail in every way we know.
 
-mod common;
-
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use common::servers::{closed_port_url, json, partial_head, short_body, Action, TestServer};
-use common::{behaviour, lines, run_measured, Project, Run};
+use crate::common::servers::{closed_port_url, json, partial_head, short_body, Action, TestServer};
+use crate::common::{
+    across_routes, behaviour, count, files_under, lines, outcome_lines, replay, report, report_in,
+    run_measured, shadowdiff, signal_and_wait, totals, unzstd, Project,
+};
 use serde_json::Value;
 
 /// A GET exchange line for `/orders/{i}` with a recorded JSON response.
@@ -42,75 +43,23 @@ fn recordings(project: &Project, count: u32) {
 /// A server answering `/orders/{id}` with the id and the given total.
 fn orders(total: f64) -> TestServer {
     TestServer::start(move |request| {
-        let id: String = request
-            .path
-            .trim_start_matches("/orders/")
-            .chars()
-            .take_while(|c| c.is_ascii_digit())
-            .collect();
+        let id = request.id();
         json(200, &format!("{{\"id\":{id},\"total\":{total}}}"))
     })
 }
 
-fn run(project: &Project, old: &str, new: &str, extra: &[&str]) -> Run {
-    let mut args = vec!["run", "recs.jsonl", "--old", old, "--new", new, "--quiet"];
-    args.extend_from_slice(extra);
-    project.run(&args)
-}
-
-fn report(project: &Project) -> Value {
-    serde_json::from_str(&project.read("shadowdiff-report/report.json")).expect("report.json")
-}
-
-/// The totals but `not_run` (see [`not_run`]), once checked to add up with it.
-fn totals(report: &Value) -> (u64, u64, u64, u64, u64, u64) {
-    let t = &report["totals"];
-    let n = |k: &str| t[k].as_u64().expect("count");
-    let sum =
-        n("equal") + n("different") + n("noise_only") + n("errors") + n("skipped") + n("not_run");
-    assert_eq!(n("exchanges"), sum, "totals do not add up: {t}");
-    (
-        n("exchanges"),
-        n("equal"),
-        n("different"),
-        n("noise_only"),
-        n("errors"),
-        n("skipped"),
-    )
-}
-
 /// The exchanges not run, and their reasons with counts over all routes.
 fn not_run(report: &Value) -> (u64, Vec<String>) {
-    let reasons = report["routes"]
-        .as_array()
-        .expect("routes")
+    let reasons = across_routes(report, "not_run_reasons")
         .iter()
-        .flat_map(|r| r["not_run_reasons"].as_array().expect("reasons").clone())
         .map(|g| format!("{} {}", g["reason"].as_str().unwrap(), g["count"]))
         .collect();
-    (
-        report["totals"]["not_run"].as_u64().expect("not_run"),
-        reasons,
-    )
-}
-
-/// The lines of the run's outcomes file.
-fn outcome_lines(project: &Project) -> Vec<Value> {
-    let path = project.path().join("shadowdiff-report/outcomes.jsonl.zst");
-    let bytes = zstd::decode_all(std::fs::File::open(path).expect("outcomes")).expect("zstd");
-    bytes
-        .split(|b| *b == b'\n')
-        .filter(|line| !line.is_empty())
-        .map(|line| serde_json::from_slice(line).expect("an outcome line"))
-        .collect()
+    (count(report, "not_run"), reasons)
 }
 
 fn error_kinds(report: &Value) -> Vec<String> {
-    report["routes"]
-        .as_array()
-        .expect("routes")
+    across_routes(report, "error_kinds")
         .iter()
-        .flat_map(|r| r["error_kinds"].as_array().expect("kinds").clone())
         .map(|k| format!("{} {}", k["kind"].as_str().unwrap(), k["count"]))
         .collect()
 }
@@ -120,16 +69,13 @@ fn equal_services_pass() {
     let p = Project::new();
     recordings(&p, 6);
     let (old, new) = (orders(10.0), orders(10.0));
-    let run = run(&p, &old.url(), &new.url(), &[]);
+    let run = replay(&p, &old.url(), &new.url(), &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let report = report(&p);
     assert_eq!(totals(&report), (6, 6, 0, 0, 0, 0));
     assert_eq!(old.hits(), 6);
     assert_eq!(new.hits(), 6);
-    assert!(p
-        .path()
-        .join("shadowdiff-report/outcomes.jsonl.zst")
-        .exists());
+    assert!(p.exists("shadowdiff-report/outcomes.jsonl.zst"));
 }
 
 #[test]
@@ -137,7 +83,7 @@ fn a_changed_field_fails_with_its_signature() {
     let p = Project::new();
     recordings(&p, 4);
     let (old, new) = (orders(10.0), orders(12.5));
-    let run = run(&p, &old.url(), &new.url(), &[]);
+    let run = replay(&p, &old.url(), &new.url(), &[]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let report = report(&p);
     assert_eq!(totals(&report), (4, 0, 4, 0, 0, 0));
@@ -165,8 +111,8 @@ fn noise_only_differences_pass_with_noise_repeat() {
     let p = Project::new();
     recordings(&p, 8);
     let (old, new) = (noisy("old"), noisy("new"));
-    assert_eq!(run(&p, &old.url(), &new.url(), &[]).code, 1);
-    let run = run(&p, &old.url(), &new.url(), &["--noise-repeat"]);
+    assert_eq!(replay(&p, &old.url(), &new.url(), &[]).code, 1);
+    let run = replay(&p, &old.url(), &new.url(), &["--noise-repeat"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let report = report(&p);
     assert_eq!(totals(&report), (8, 0, 0, 8, 0, 0));
@@ -194,7 +140,7 @@ fn a_real_change_is_not_hidden_by_noise() {
         let n = counter.fetch_add(1, Ordering::SeqCst);
         json(200, &format!("{{\"total\":2,\"requestId\":\"other-{n}\"}}"))
     });
-    let run = run(&p, &old.url(), &new.url(), &["--noise-repeat"]);
+    let run = replay(&p, &old.url(), &new.url(), &["--noise-repeat"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let report = report(&p);
     assert_eq!(totals(&report), (8, 0, 8, 0, 0, 0));
@@ -223,7 +169,7 @@ fn a_refusing_target_exits_3_with_a_report() {
     let p = Project::new();
     recordings(&p, 5);
     let old = orders(1.0);
-    let run = run(&p, &old.url(), &closed_port_url(), &["--retries", "0"]);
+    let run = replay(&p, &old.url(), &closed_port_url(), &["--retries", "0"]);
     assert_eq!(run.code, 3, "{}", run.stderr);
     let report = report(&p);
     assert_eq!(totals(&report), (5, 0, 0, 0, 5, 0));
@@ -245,7 +191,7 @@ fn a_hanging_target_times_out() {
     recordings(&p, 3);
     let old = orders(1.0);
     let new = TestServer::start(|_| Action::Hang);
-    let run = run(&p, &old.url(), &new.url(), &["--timeout", "300ms"]);
+    let run = replay(&p, &old.url(), &new.url(), &["--timeout", "300ms"]);
     assert_eq!(run.code, 3, "{}", run.stderr);
     let report = report(&p);
     assert_eq!(totals(&report), (3, 0, 0, 0, 3, 0));
@@ -258,7 +204,7 @@ fn a_resetting_target_is_an_error_per_exchange() {
     recordings(&p, 3);
     let old = orders(1.0);
     let new = TestServer::start(|_| Action::Reset);
-    let run = run(&p, &old.url(), &new.url(), &["--retries", "0"]);
+    let run = replay(&p, &old.url(), &new.url(), &["--retries", "0"]);
     assert_eq!(run.code, 3, "{}", run.stderr);
     let report = report(&p);
     assert_eq!(totals(&report), (3, 0, 0, 0, 3, 0));
@@ -271,7 +217,7 @@ fn a_target_answering_500_is_different_not_an_error() {
     recordings(&p, 3);
     let old = orders(1.0);
     let new = TestServer::start(|_| json(500, "{\"error\":\"boom\"}"));
-    let run = run(&p, &old.url(), &new.url(), &[]);
+    let run = replay(&p, &old.url(), &new.url(), &[]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let report = report(&p);
     assert_eq!(totals(&report), (3, 0, 3, 0, 0, 0));
@@ -289,7 +235,7 @@ fn twenty_failures_in_a_row_stop_the_run_marked_incomplete() {
     let p = Project::new();
     recordings(&p, 40);
     let old = orders(1.0);
-    let run = run(
+    let run = replay(
         &p,
         &old.url(),
         &closed_port_url(),
@@ -322,12 +268,7 @@ fn orders_then_resets(answered: usize) -> TestServer {
         if seen.fetch_add(1, Ordering::SeqCst) >= answered {
             return Action::Reset;
         }
-        let id: String = request
-            .path
-            .trim_start_matches("/orders/")
-            .chars()
-            .take_while(|c| c.is_ascii_digit())
-            .collect();
+        let id = request.id();
         json(200, &format!("{{\"id\":{id},\"total\":1}}"))
     })
 }
@@ -337,7 +278,7 @@ fn a_target_that_starts_failing_stops_the_sending_at_once_and_the_rest_is_counte
     let p = Project::new();
     recordings(&p, 300);
     let (old, new) = (orders(1.0), orders_then_resets(30));
-    let run = run(
+    let run = replay(
         &p,
         &old.url(),
         &new.url(),
@@ -367,7 +308,7 @@ fn a_target_that_starts_failing_stops_the_sending_at_once_and_the_rest_is_counte
         "again",
     ]);
     assert_eq!(rejudged.code, 1, "{}", rejudged.stderr);
-    let again: Value = serde_json::from_str(&p.read("again/report.json")).unwrap();
+    let again = report_in(&p, "again");
     assert_eq!(again["totals"], report["totals"]);
     assert_eq!(again["incomplete"], true);
 }
@@ -377,7 +318,7 @@ fn a_target_failing_under_concurrency_is_not_called_past_what_was_in_flight() {
     let p = Project::new();
     recordings(&p, 300);
     let (old, new) = (orders(1.0), orders_then_resets(30));
-    let run = run(
+    let run = replay(
         &p,
         &old.url(),
         &new.url(),
@@ -409,19 +350,15 @@ fn ctrl_c_keeps_what_finished_sends_nothing_more_and_counts_the_rest() {
     recordings(&p, 300);
     let slow = || {
         TestServer::start(|request| {
-            let id: String = request
-                .path
-                .trim_start_matches("/orders/")
-                .chars()
-                .take_while(|c| c.is_ascii_digit())
-                .collect();
+            let id = request.id();
             let answer = json(200, &format!("{{\"id\":{id},\"total\":1}}"));
             Action::Delayed(std::time::Duration::from_millis(20), Box::new(answer))
         })
     };
     let (old, new) = (slow(), slow());
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_shadowdiff"))
-        .args([
+    let mut child = shadowdiff(
+        p.path(),
+        &[
             "run",
             "recs.jsonl",
             "--old",
@@ -431,19 +368,16 @@ fn ctrl_c_keeps_what_finished_sends_nothing_more_and_counts_the_rest() {
             "--concurrency",
             "4",
             "--quiet",
-        ])
-        .current_dir(p.path())
-        .spawn()
-        .expect("start shadowdiff");
+        ],
+    )
+    .spawn()
+    .expect("start shadowdiff");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while new.hits() < 40 && std::time::Instant::now() < deadline {
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
     assert!(new.hits() >= 40, "the run did not get going");
-    let pid = i32::try_from(child.id()).expect("pid");
-    // SAFETY: kill(2) on the pid of a child this test started and has not reaped.
-    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
-    let status = child.wait().expect("wait for shadowdiff");
+    let status = signal_and_wait(&mut child, libc::SIGINT);
     assert_eq!(status.code(), Some(130));
     let hits = new.hits();
     let report = report(&p);
@@ -462,24 +396,6 @@ fn ctrl_c_keeps_what_finished_sends_nothing_more_and_counts_the_rest() {
     assert_eq!(outcome_lines(&p).len() as u64, exchanges);
 }
 
-/// Every file under `dir` with its bytes, by path relative to `dir`.
-fn files_under(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
-    let mut files = std::collections::BTreeMap::new();
-    let mut folders = vec![dir.to_path_buf()];
-    while let Some(folder) = folders.pop() {
-        for entry in std::fs::read_dir(&folder).expect("list a folder") {
-            let path = entry.expect("an entry").path();
-            if path.is_dir() {
-                folders.push(path);
-            } else {
-                let name = path.strip_prefix(dir).unwrap().display().to_string();
-                files.insert(name, std::fs::read(&path).expect("read a file"));
-            }
-        }
-    }
-    files
-}
-
 #[test]
 fn bad_input_leaves_the_report_folder_of_an_earlier_run_as_it_was() {
     let p = Project::new();
@@ -490,7 +406,7 @@ fn bad_input_leaves_the_report_folder_of_an_earlier_run_as_it_was() {
         "answer.sh",
         "while read -r line; do echo \"asked $line\" >&2; echo '{\"status\": 200}'; done\n",
     );
-    let first = run(&p, &old.url(), "exec:sh answer.sh", &[]);
+    let first = replay(&p, &old.url(), "exec:sh answer.sh", &[]);
     assert_eq!(first.code, 1, "{}", first.stderr);
     let before = files_under(&p.path().join("shadowdiff-report"));
     for name in [
@@ -503,8 +419,8 @@ fn bad_input_leaves_the_report_folder_of_an_earlier_run_as_it_was() {
     }
     let mut lines: Vec<String> = (1..=60).map(get).collect();
     lines[50] = "{\"id\": \"r51\", not json".to_string();
-    p.file("recs.jsonl", common::lines(&lines));
-    let second = run(&p, &old.url(), "exec:sh answer.sh", &[]);
+    p.file("recs.jsonl", crate::common::lines(&lines));
+    let second = replay(&p, &old.url(), "exec:sh answer.sh", &[]);
     assert_eq!(second.code, 2, "{}", second.stderr);
     assert!(second.stderr.contains("recs.jsonl:51"), "{}", second.stderr);
     let after = files_under(&p.path().join("shadowdiff-report"));
@@ -520,14 +436,14 @@ fn bad_input_leaves_the_report_folder_of_an_earlier_run_as_it_was() {
         .collect();
     assert!(changed.is_empty(), "changed by the failed run: {changed:?}");
     // A folder that did not exist is not left behind either.
-    let fresh = run(
+    let fresh = replay(
         &p,
         &old.url(),
         "exec:sh answer.sh",
         &["--out", "new/report"],
     );
     assert_eq!(fresh.code, 2, "{}", fresh.stderr);
-    assert!(!p.path().join("new").exists(), "a folder was left behind");
+    assert!(!p.exists("new"), "a folder was left behind");
 }
 
 #[test]
@@ -535,7 +451,7 @@ fn an_exec_target_that_crashes_fails_the_target() {
     let p = Project::new();
     recordings(&p, 3);
     let old = orders(1.0);
-    let run = run(&p, &old.url(), "exec:exit 1", &[]);
+    let run = replay(&p, &old.url(), "exec:exit 1", &[]);
     assert_eq!(run.code, 3, "{}", run.stderr);
     let report = report(&p);
     assert_eq!(totals(&report), (3, 0, 0, 0, 3, 0));
@@ -554,7 +470,7 @@ fn an_exec_target_restarted_by_one_lane_keeps_answering_the_others() {
          echo '{\"status\": 200, \"headers\": [], \"body\": null}'\ndone\n",
     );
     let old = orders(1.0);
-    let run = run(
+    let run = replay(
         &p,
         &old.url(),
         "exec:sh flaky.sh",
@@ -584,7 +500,7 @@ fn posts_are_skipped_unless_allowed() {
     let p = Project::new();
     p.file("recs.jsonl", lines(&[get(1), post(1), post(2)]));
     let (old, new) = (orders(1.0), orders(1.0));
-    let run1 = run(&p, &old.url(), &new.url(), &[]);
+    let run1 = replay(&p, &old.url(), &new.url(), &[]);
     assert_eq!(run1.code, 0, "{}", run1.stderr);
     let report1 = report(&p);
     assert_eq!(totals(&report1), (3, 1, 0, 0, 0, 2));
@@ -600,7 +516,7 @@ fn posts_are_skipped_unless_allowed() {
         .as_str()
         .unwrap()
         .contains("--allow-method POST"));
-    let run2 = run(&p, &old.url(), &new.url(), &["--allow-method", "POST"]);
+    let run2 = replay(&p, &old.url(), &new.url(), &["--allow-method", "POST"]);
     assert_eq!(run2.code, 0, "{}", run2.stderr);
     assert_eq!(totals(&report(&p)), (3, 3, 0, 0, 0, 0));
     assert_eq!(old.hits(), 1 + 3);
@@ -619,7 +535,7 @@ fn an_answer_cut_short_is_never_sent_again() {
     p.file("recs.jsonl", lines(&[get(1), post(1)]));
     let old = orders(1.0);
     let new = TestServer::start(|_| short_body(100, "{\"id\":1}"));
-    let run = run(&p, &old.url(), &new.url(), &["--allow-method", "POST"]);
+    let run = replay(&p, &old.url(), &new.url(), &["--allow-method", "POST"]);
     assert_eq!(run.code, 3, "{}", run.stderr);
     assert_eq!(
         methods(&new),
@@ -644,7 +560,7 @@ fn a_head_cut_short_is_never_sent_again() {
     recordings(&p, 1);
     let old = orders(1.0);
     let new = TestServer::start(|_| partial_head());
-    let run = run(&p, &old.url(), &new.url(), &[]);
+    let run = replay(&p, &old.url(), &new.url(), &[]);
     assert_eq!(run.code, 3, "{}", run.stderr);
     assert_eq!(
         new.hits(),
@@ -661,7 +577,7 @@ fn only_idempotent_requests_are_sent_again_after_a_reset() {
     let old = orders(1.0);
     // Reads each request, then resets the connection without a byte of an answer.
     let new = TestServer::start(|_| Action::Reset);
-    let run = run(
+    let run = replay(
         &p,
         &old.url(),
         &new.url(),
@@ -726,7 +642,7 @@ fn the_cap_from_shadowdiff_toml_refuses_a_content_length_above_it_unread() {
     recordings(&p, 1);
     p.file("shadowdiff.toml", "max_body_bytes = 4\n");
     let (old, new) = (orders(1.0), orders(1.0));
-    let capped = run(&p, &old.url(), &new.url(), &[]);
+    let capped = replay(&p, &old.url(), &new.url(), &[]);
     assert_eq!(capped.code, 3, "{}", capped.stderr);
     let report = report(&p);
     assert_eq!(totals(&report), (1, 0, 0, 0, 1, 0));
@@ -744,7 +660,7 @@ fn the_cap_from_shadowdiff_toml_refuses_a_content_length_above_it_unread() {
     ]);
     assert_eq!(zero.code, 2, "{}", zero.stderr);
     p.file("shadowdiff.toml", "max_body_bytes = 0\n");
-    let zero = run(&p, &old.url(), &new.url(), &[]);
+    let zero = replay(&p, &old.url(), &new.url(), &[]);
     assert_eq!(zero.code, 2, "{}", zero.stderr);
     assert!(zero.stderr.contains("shadowdiff.toml:1"), "{}", zero.stderr);
 }
@@ -755,14 +671,7 @@ fn the_report_is_the_same_at_any_concurrency() {
     recordings(&p, 120);
     let old = orders(1.0);
     let new = TestServer::start(|request| {
-        let id: u32 = request
-            .path
-            .trim_start_matches("/orders/")
-            .split('?')
-            .next()
-            .unwrap()
-            .parse()
-            .unwrap();
+        let id: u32 = request.id().parse().unwrap();
         if id % 7 == 0 {
             json(404, "{\"error\":\"gone\"}")
         } else {
@@ -777,7 +686,7 @@ fn the_report_is_the_same_at_any_concurrency() {
     });
     // One replay lane against three, each with its share of 64 in flight.
     for (concurrency, threads, out) in [("1", "1", "c1"), ("64", "3", "c64")] {
-        let run = run(
+        let run = replay(
             &p,
             &old.url(),
             &new.url(),
@@ -802,7 +711,7 @@ fn a_past_run_is_rejudged_under_new_rules_without_replaying() {
     let p = Project::new();
     recordings(&p, 4);
     let (old, new) = (orders(10.0), orders(12.5));
-    assert_eq!(run(&p, &old.url(), &new.url(), &[]).code, 1);
+    assert_eq!(replay(&p, &old.url(), &new.url(), &[]).code, 1);
     let hits = (old.hits(), new.hits());
     p.file("rules.toml", "[defaults]\nignore = [\"$.total\"]\n");
     let rejudged = p.run(&[
@@ -814,7 +723,7 @@ fn a_past_run_is_rejudged_under_new_rules_without_replaying() {
         "again",
     ]);
     assert_eq!(rejudged.code, 0, "{}{}", rejudged.stdout, rejudged.stderr);
-    let again: Value = serde_json::from_str(&p.read("again/report.json")).unwrap();
+    let again = report_in(&p, "again");
     assert_eq!(totals(&again), (4, 4, 0, 0, 0, 0));
     assert_eq!(
         (old.hits(), new.hits()),
@@ -828,7 +737,7 @@ fn a_past_run_is_rejudged_under_new_rules_without_replaying() {
         "same",
     ]);
     assert_eq!(same_rules.code, 1);
-    let same: Value = serde_json::from_str(&p.read("same/report.json")).unwrap();
+    let same = report_in(&p, "same");
     assert_eq!(same["routes"], report(&p)["routes"]);
 }
 
@@ -847,15 +756,10 @@ fn a_target_that_dies_mid_run_leaves_every_exchange_accounted_for() {
     recordings(&p, 10);
     let old = orders(1.0);
     let new = TestServer::dies_after(4, |request| {
-        let id: String = request
-            .path
-            .trim_start_matches("/orders/")
-            .chars()
-            .take_while(|c| c.is_ascii_digit())
-            .collect();
+        let id = request.id();
         json(200, &format!("{{\"id\":{id},\"total\":1}}"))
     });
-    let run = run(
+    let run = replay(
         &p,
         &old.url(),
         &new.url(),
@@ -879,15 +783,14 @@ fn partitions_split_the_run_without_losing_an_exchange() {
         for k in 1..=3 {
             let partition = format!("{kind}:{k}/3");
             let out = format!("{kind}{k}");
-            let run = run(
+            let run = replay(
                 &p,
                 &old.url(),
                 &new.url(),
                 &["--partition", &partition, "--out", &out],
             );
             assert_eq!(run.code, 1, "{}", run.stderr);
-            let shard: Value =
-                serde_json::from_str(&p.read(&format!("{out}/report.json"))).unwrap();
+            let shard = report_in(&p, &out);
             let (exchanges, _, different, ..) = totals(&shard);
             assert_eq!(exchanges, different);
             if kind == "count" {
@@ -921,12 +824,7 @@ fn managed_targets_from_shadowdiff_toml_are_started_and_stopped() {
         log.contains("GET /orders/1"),
         "the managed server's log was not captured: {log}"
     );
-    let outcomes = zstd::decode_all(
-        std::fs::File::open(p.path().join("shadowdiff-report/outcomes.jsonl.zst")).unwrap(),
-    )
-    .unwrap();
-    let line: Value =
-        serde_json::from_slice(outcomes.split(|b| *b == b'\n').next().unwrap()).unwrap();
+    let line = &outcome_lines(&p)[0];
     let answered = |role: &str| line[role]["response"]["status"] == 200;
     assert!(answered("old") && answered("new"), "{line}");
 }
@@ -972,8 +870,9 @@ fn ctrl_c_stops_managed_targets_and_writes_what_was_done() {
             "[targets.old]\nstart = \"python3 -m http.server {{port}} --bind 127.0.0.1 --directory {site}\"\nready = \"/orders/1\"\n"
         ),
     );
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_shadowdiff"))
-        .args([
+    let mut child = shadowdiff(
+        p.path(),
+        &[
             "run",
             "recs.jsonl",
             "--new",
@@ -981,10 +880,10 @@ fn ctrl_c_stops_managed_targets_and_writes_what_was_done() {
             "--timeout",
             "60s",
             "--quiet",
-        ])
-        .current_dir(p.path())
-        .spawn()
-        .expect("start shadowdiff");
+        ],
+    )
+    .spawn()
+    .expect("start shadowdiff");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while hang.hits() == 0 && std::time::Instant::now() < deadline {
         std::thread::sleep(std::time::Duration::from_millis(50));
@@ -994,10 +893,7 @@ fn ctrl_c_stops_managed_targets_and_writes_what_was_done() {
         !processes_mentioning(site).is_empty(),
         "the managed server is not running"
     );
-    let pid = i32::try_from(child.id()).expect("pid");
-    // SAFETY: kill(2) on the pid of a child this test started and has not reaped.
-    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
-    let status = child.wait().expect("wait for shadowdiff");
+    let status = signal_and_wait(&mut child, libc::SIGINT);
     assert_eq!(status.code(), Some(130));
     let report = report(&p);
     assert_eq!(report["incomplete"], true);
@@ -1017,13 +913,13 @@ fn an_accepted_change_passes_the_rerun_and_the_offline_rejudge_alike() {
     let p = Project::new();
     recordings(&p, 4);
     let (old, new) = (orders(10.0), orders(12.5));
-    assert_eq!(run(&p, &old.url(), &new.url(), &[]).code, 1);
+    assert_eq!(replay(&p, &old.url(), &new.url(), &[]).code, 1);
     assert!(p
         .read("shadowdiff.snap.new")
         .contains("body $.total changed"));
     let accept = p.run(&["accept", "--reason", "v2 adds the service fee"]);
     assert_eq!(accept.code, 0, "{}", accept.stderr);
-    let rerun = run(&p, &old.url(), &new.url(), &[]);
+    let rerun = replay(&p, &old.url(), &new.url(), &[]);
     assert_eq!(rerun.code, 0, "{}", rerun.stderr);
     let rejudged = p.run(&[
         "diff",
@@ -1033,7 +929,7 @@ fn an_accepted_change_passes_the_rerun_and_the_offline_rejudge_alike() {
         "-q",
     ]);
     assert_eq!(rejudged.code, 0, "{}", rejudged.stderr);
-    let again: Value = serde_json::from_str(&p.read("again/report.json")).unwrap();
+    let again = report_in(&p, "again");
     assert_eq!(again["verdict"], "pass");
     assert_eq!(again["routes"], report(&p)["routes"]);
     assert_eq!(
@@ -1047,9 +943,12 @@ fn equal_bodies_are_stored_once_and_rejudged_alike() {
     let p = Project::new();
     recordings(&p, 3);
     let (old, new) = (orders(10.0), orders(10.0));
-    assert_eq!(run(&p, &old.url(), &new.url(), &["--noise-repeat"]).code, 0);
+    assert_eq!(
+        replay(&p, &old.url(), &new.url(), &["--noise-repeat"]).code,
+        0
+    );
     let bytes = std::fs::read(p.path().join("shadowdiff-report/outcomes.jsonl.zst")).unwrap();
-    let text = String::from_utf8(zstd::decode_all(&bytes[..]).unwrap()).unwrap();
+    let text = String::from_utf8(unzstd(&bytes)).unwrap();
     assert_eq!(text.matches("\"same_body\":true").count(), 6, "{text}");
     let rejudged = p.run(&[
         "diff",
@@ -1058,7 +957,7 @@ fn equal_bodies_are_stored_once_and_rejudged_alike() {
         "again",
     ]);
     assert_eq!(rejudged.code, 0, "{}", rejudged.stderr);
-    let again: Value = serde_json::from_str(&p.read("again/report.json")).unwrap();
+    let again = report_in(&p, "again");
     // Without the restored bodies, new would have none: `body $ removed` in every exchange.
     assert_eq!(totals(&again), (3, 3, 0, 0, 0, 0));
 }
@@ -1068,14 +967,7 @@ fn equal_bodies_are_stored_once_and_rejudged_alike() {
 fn shuffling(seed: u64, changed: Option<u32>) -> TestServer {
     let state = Arc::new(AtomicU64::new(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1));
     TestServer::start(move |request| {
-        let id: u32 = request
-            .path
-            .trim_start_matches("/orders/")
-            .chars()
-            .take_while(|c| c.is_ascii_digit())
-            .collect::<String>()
-            .parse()
-            .unwrap_or(0);
+        let id: u32 = request.id().parse().unwrap_or(0);
         let mut tags = vec!["a", "b", "c", "d"];
         if changed == Some(id) {
             tags[2] = "x";
@@ -1103,7 +995,7 @@ fn a_list_old_itself_reorders_is_never_a_real_difference_and_a_changed_element_i
         recordings(&p, 30);
         let old = shuffling(seed, None);
         let same = shuffling(seed + 100, None);
-        let run_same = run(&p, &old.url(), &same.url(), &["--noise-repeat"]);
+        let run_same = replay(&p, &old.url(), &same.url(), &["--noise-repeat"]);
         let report_same = report(&p);
         assert_eq!(
             run_same.code, 0,
@@ -1113,7 +1005,7 @@ fn a_list_old_itself_reorders_is_never_a_real_difference_and_a_changed_element_i
         assert_eq!(report_same["totals"]["different"], 0, "seed {seed}");
 
         let changed = shuffling(seed + 200, Some(7));
-        let run_changed = run(&p, &old.url(), &changed.url(), &["--noise-repeat"]);
+        let run_changed = replay(&p, &old.url(), &changed.url(), &["--noise-repeat"]);
         let report_changed = report(&p);
         assert_eq!(run_changed.code, 1, "seed {seed}: {}", run_changed.stderr);
         assert_eq!(report_changed["totals"]["different"], 1, "seed {seed}");

@@ -6,6 +6,7 @@ use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use crate::common::{gzip, Project};
 use shadowdiff::model::{Body, Exchange, Request, Response};
 use shadowdiff::replay::target::{CallError, Target, TargetConfig, TargetSettings};
 
@@ -69,12 +70,6 @@ fn read_request(stream: &mut TcpStream) -> Vec<u8> {
     }
 }
 
-fn gzipped(text: &str) -> Vec<u8> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    encoder.write_all(text.as_bytes()).unwrap();
-    encoder.finish().unwrap()
-}
-
 /// A one-request-per-connection HTTP server. `/hang` never answers, `/close` closes without
 /// answering, `/garbage` answers with something that is not HTTP, `/gzip` answers with a gzip
 /// body, anything else echoes the raw request as the body.
@@ -104,7 +99,7 @@ fn test_server() -> u16 {
                     }
                     "/gzip" => (
                         "content-type: text/plain\r\ncontent-encoding: gzip\r\n".into(),
-                        gzipped("hello hello hello"),
+                        gzip("hello hello hello"),
                     ),
                     _ => (
                         "x-a: 1\r\nset-cookie: a=1\r\nx-b: 2\r\nset-cookie: b=2\r\n".into(),
@@ -142,7 +137,7 @@ fn has_header(head: &[String], name: &str) -> bool {
 #[tokio::test]
 async fn http_requests_are_sent_as_recorded_minus_hop_by_hop_with_edits() {
     std::env::set_var("SHADOWDIFF_TARGETS_TEST_TOKEN", "tok123");
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Project::new();
     let port = test_server();
     let mut config = url_config(&format!("http://127.0.0.1:{port}/base/"));
     config.headers.set.insert(
@@ -232,7 +227,7 @@ async fn http_requests_are_sent_as_recorded_minus_hop_by_hop_with_edits() {
 
 #[tokio::test]
 async fn preserve_host_sends_the_recorded_host() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Project::new();
     let port = test_server();
     let mut config = url_config(&format!("http://127.0.0.1:{port}"));
     config.preserve_host = true;
@@ -252,7 +247,7 @@ async fn preserve_host_sends_the_recorded_host() {
 
 #[tokio::test]
 async fn bodies_stay_as_the_server_sent_them() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Project::new();
     let port = test_server();
     let config = url_config(&format!("http://127.0.0.1:{port}"));
     let target = Target::start(
@@ -263,7 +258,7 @@ async fn bodies_stay_as_the_server_sent_them() {
     .await
     .unwrap();
     let reply = target.call(&get("/gzip"), 0).await.unwrap();
-    assert_eq!(reply.response.body.bytes(), gzipped("hello hello hello"));
+    assert_eq!(reply.response.body.bytes(), gzip("hello hello hello"));
     assert_eq!(
         shadowdiff::model::header(&reply.response.headers, "content-encoding"),
         Some("gzip")
@@ -272,7 +267,7 @@ async fn bodies_stay_as_the_server_sent_them() {
 
 #[tokio::test]
 async fn http_failures_have_the_right_kind() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Project::new();
     let port = test_server();
     let short = settings(dir.path(), Duration::from_millis(300));
     let target = Target::start(
@@ -318,7 +313,7 @@ async fn http_failures_have_the_right_kind() {
 
 #[tokio::test]
 async fn recorded_target_answers_from_the_recording() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Project::new();
     let target = Target::start(
         "old",
         &url_config("recorded"),
@@ -342,7 +337,7 @@ async fn recorded_target_answers_from_the_recording() {
 
 #[tokio::test]
 async fn bad_configurations_are_usage_errors_that_say_why() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Project::new();
     let settings = settings(dir.path(), Duration::from_secs(1));
     let mut bad_header = url_config("http://127.0.0.1:1");
     bad_header
@@ -407,7 +402,7 @@ async fn exec_target(dir: &Path, timeout: Duration) -> Target {
 
 #[tokio::test]
 async fn exec_targets_answer_json_lines_and_restart_after_failures() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Project::new();
     let target = exec_target(dir.path(), Duration::from_millis(1500)).await;
 
     let reply = target
@@ -457,7 +452,7 @@ async fn exec_targets_answer_json_lines_and_restart_after_failures() {
 
 #[tokio::test]
 async fn an_exec_answer_line_over_the_cap_is_body_too_large_and_the_process_restarts() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Project::new();
     // Answers /short with a line, and anything else with a line that never ends.
     let script = "while read -r line; do case \"$line\" in *'\"/short\"'*) \
                   echo '{\"status\": 200}';; *) yes x | tr -d '\\n';; esac; done";
@@ -479,7 +474,7 @@ async fn an_exec_answer_line_over_the_cap_is_body_too_large_and_the_process_rest
 
 #[tokio::test]
 async fn an_exec_target_that_keeps_dying_is_given_up() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Project::new();
     let target = Target::start(
         "old",
         &url_config("exec:echo dying >&2; exit 1"),
@@ -509,7 +504,7 @@ fn port_of(target: &Target) -> u16 {
 
 #[tokio::test]
 async fn managed_targets_start_answer_and_stop() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Project::new();
     std::fs::write(dir.path().join("hello.txt"), "hello").unwrap();
     let config = TargetConfig {
         start: Some(format!(
@@ -539,7 +534,7 @@ async fn managed_targets_start_answer_and_stop() {
 
 #[tokio::test]
 async fn a_managed_target_that_exits_says_how_and_shows_its_log() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Project::new();
     let config = TargetConfig {
         start: Some("echo port {port} is not for me; exit 7".into()),
         ready_timeout: Some(10.0),
@@ -565,7 +560,7 @@ async fn a_managed_target_that_exits_says_how_and_shows_its_log() {
 
 #[tokio::test]
 async fn a_managed_target_that_never_gets_ready_times_out() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Project::new();
     let config = TargetConfig {
         start: Some("sleep 30".into()),
         ready: Some("/health".into()),

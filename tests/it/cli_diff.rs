@@ -1,25 +1,13 @@
 //! `shadowdiff diff` end to end: the real binary on real recording files.
 
-mod common;
-
-use common::{exchange, lines, Project};
+use crate::common::{
+    across_routes, assert_totals_add_up, exchange, lines, report_in, shadowdiff, zstd_bytes,
+    Project,
+};
 use serde_json::Value;
 
 fn order(id: u32, total: f64) -> String {
     format!(r#"{{"id":{id},"total":{total},"items":[{{"sku":"A","qty":1}}]}}"#)
-}
-
-fn report(project: &Project, dir: &str) -> Value {
-    serde_json::from_str(&project.read(&format!("{dir}/report.json"))).expect("report.json is JSON")
-}
-
-fn assert_totals_add_up(report: &Value) {
-    let t = &report["totals"];
-    let sum: u64 = ["equal", "different", "noise_only", "errors", "skipped"]
-        .iter()
-        .map(|k| t[k].as_u64().expect("count"))
-        .sum();
-    assert_eq!(t["exchanges"].as_u64(), Some(sum), "{t}");
 }
 
 #[test]
@@ -40,7 +28,7 @@ fn equal_recordings_pass() {
     let run = p.run(&["diff", "a.jsonl", "b.jsonl"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.starts_with("shadowdiff: PASS"), "{}", run.stdout);
-    let report = report(&p, "shadowdiff-report");
+    let report = report_in(&p, "shadowdiff-report");
     assert_eq!(report["schema"], "shadowdiff.report/v1");
     assert_eq!(report["verdict"], "pass");
     assert_eq!(report["totals"]["equal"], 5);
@@ -73,7 +61,7 @@ fn a_changed_field_fails_with_its_signature() {
         "{}",
         run.stdout
     );
-    let report = report(&p, "out");
+    let report = report_in(&p, "out");
     assert_eq!(report["verdict"], "fail");
     let sig = &report["routes"][0]["signatures"][0];
     assert_eq!(sig["signature"], "body $.total changed");
@@ -108,7 +96,7 @@ fn max_diff_rate_loosens_the_gate() {
     assert_eq!(p.run(&["diff", "a.jsonl", "b.jsonl"]).code, 1);
     let run = p.run(&["diff", "a.jsonl", "b.jsonl", "--max-diff-rate", "0.1"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    let report = report(&p, "shadowdiff-report");
+    let report = report_in(&p, "shadowdiff-report");
     assert_eq!(report["verdict"], "pass");
     assert_eq!(report["totals"]["different"], 1);
 }
@@ -156,7 +144,7 @@ fn order_of_b_does_not_matter() {
         p.read("in-order/report.json"),
         p.read("reversed/report.json")
     );
-    assert_eq!(report(&p, "reversed")["totals"]["different"], 42);
+    assert_eq!(report_in(&p, "reversed")["totals"]["different"], 42);
 }
 
 #[test]
@@ -174,16 +162,13 @@ fn ids_on_one_side_only_are_outcomes_not_dropped() {
     p.file("b.jsonl", lines(&b));
     let run = p.run(&["diff", "a.jsonl", "b.jsonl"]);
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
-    let report = report(&p, "shadowdiff-report");
+    let report = report_in(&p, "shadowdiff-report");
     assert_eq!(report["totals"]["exchanges"], 3);
     assert_eq!(report["totals"]["errors"], 2);
     assert_eq!(report["totals"]["equal"], 1);
     assert_totals_add_up(&report);
-    let kinds: Vec<String> = report["routes"]
-        .as_array()
-        .expect("routes")
+    let kinds: Vec<String> = across_routes(&report, "error_kinds")
         .iter()
-        .flat_map(|r| r["error_kinds"].as_array().expect("kinds").clone())
         .map(|k| {
             format!(
                 "{} {}",
@@ -202,7 +187,7 @@ fn same_id_with_a_different_request_is_an_error_outcome() {
     p.file("b.jsonl", lines(&[exchange("r1", "/orders/2", 200, "{}")]));
     let run = p.run(&["diff", "a.jsonl", "b.jsonl"]);
     assert_eq!(run.code, 1);
-    let report = report(&p, "shadowdiff-report");
+    let report = report_in(&p, "shadowdiff-report");
     assert_eq!(
         report["routes"][0]["error_kinds"][0]["kind"],
         "request_mismatch"
@@ -233,7 +218,7 @@ fn rules_hide_differences_and_say_which_rule_did() {
     assert_eq!(p.run(&["diff", "a.jsonl", "b.jsonl"]).code, 1);
     let run = p.run(&["diff", "a.jsonl", "b.jsonl", "--rules", "rules.toml"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    let report = report(&p, "shadowdiff-report");
+    let report = report_in(&p, "shadowdiff-report");
     let ignored = &report["routes"][0]["ignored"][0];
     assert_eq!(ignored["exchanges"], 1);
     let label = ignored["rule"].as_str().expect("label");
@@ -263,12 +248,12 @@ fn zstd_recordings_and_folders_are_read() {
             )
         })
         .collect();
-    let compressed = zstd::encode_all(lines(&recs).as_bytes(), 3).expect("compress");
+    let compressed = zstd_bytes(lines(&recs));
     p.file("a/part-1.jsonl.zst", compressed);
     p.file("b.jsonl", lines(&recs));
     let run = p.run(&["diff", "a", "b.jsonl"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    assert_eq!(report(&p, "shadowdiff-report")["totals"]["equal"], 3);
+    assert_eq!(report_in(&p, "shadowdiff-report")["totals"]["equal"], 3);
 }
 
 #[test]
@@ -383,9 +368,7 @@ fn the_markdown_summary_is_appended_to_the_github_step_summary() {
         lines(&[exchange("r1", "/orders/1", 200, &order(1, 11.0))]),
     );
     let summary = p.file("summary.md", "# earlier step\n");
-    let status = std::process::Command::new(env!("CARGO_BIN_EXE_shadowdiff"))
-        .args(["diff", "a.jsonl", "b.jsonl", "-q"])
-        .current_dir(p.path())
+    let status = shadowdiff(p.path(), &["diff", "a.jsonl", "b.jsonl", "-q"])
         .env("GITHUB_STEP_SUMMARY", &summary)
         .status()
         .expect("run shadowdiff");
@@ -437,7 +420,7 @@ fn gate_limits_per_route_and_minimum_exchanges_come_from_shadowdiff_toml() {
     );
     let run = p.run(&["diff", "a.jsonl", "b.jsonl", "-q"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let report = report(&p, "shadowdiff-report");
+    let report = report_in(&p, "shadowdiff-report");
     assert_eq!(report["routes"][0]["route"], "GET /orders/{id}");
     assert_eq!(report["routes"][0]["verdict"], "pass");
     assert!(report["routes"][0]["reasons"][0]
@@ -488,7 +471,7 @@ fn numbers_compare_by_the_value_written_and_show_as_sent() {
     p.file("b.jsonl", side(true));
     let run = p.run(&["diff", "a.jsonl", "b.jsonl", "--format", "json"]);
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
-    let report = report(&p, "shadowdiff-report");
+    let report = report_in(&p, "shadowdiff-report");
     assert_eq!(report["totals"]["equal"], 2, "{}", report["totals"]);
     assert_eq!(report["totals"]["different"], 2, "{}", report["totals"]);
     let text = p.read("shadowdiff-report/report.json");
@@ -520,14 +503,11 @@ fn bodies_nested_thirty_thousand_levels_compare_structurally_and_every_report_is
     p.file("b.jsonl", lines(&b));
     let run = p.run(&["diff", "a.jsonl", "b.jsonl", "--format", "json"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    let report = report(&p, "shadowdiff-report");
+    let report = report_in(&p, "shadowdiff-report");
     assert_eq!(report["totals"]["equal"], 1, "{}", report["totals"]);
     assert_eq!(report["totals"]["different"], 2, "{}", report["totals"]);
-    let signatures: Vec<String> = report["routes"]
-        .as_array()
-        .expect("routes")
+    let signatures: Vec<String> = across_routes(&report, "signatures")
         .iter()
-        .flat_map(|route| route["signatures"].as_array().cloned().unwrap_or_default())
         .map(|sig| sig["signature"].as_str().unwrap_or_default().to_string())
         .collect();
     let object_path = format!("body ${}.v changed", ".a".repeat(LEVELS));
@@ -605,12 +585,9 @@ fn b_in_another_order_gives_the_same_report_byte_for_byte() {
     let report: Value = serde_json::from_str(&expected).expect("report.json is JSON");
     assert_eq!(report["totals"]["exchanges"], 12_005);
     assert_totals_add_up(&report);
-    let kinds: Vec<&str> = report["routes"]
-        .as_array()
-        .expect("routes")
+    let kinds: Vec<String> = across_routes(&report, "error_kinds")
         .iter()
-        .flat_map(|r| r["error_kinds"].as_array().expect("kinds"))
-        .map(|k| k["kind"].as_str().expect("kind"))
+        .map(|k| k["kind"].as_str().expect("kind").to_string())
         .collect();
     assert_eq!(kinds, ["only_in_b", "only_in_a", "request_mismatch"]);
     assert_eq!(report_bytes(&a, &other_order), expected);

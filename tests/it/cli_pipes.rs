@@ -2,15 +2,16 @@
 //! opened once and read whole, so no exchange of their first bytes is lost, and compressed
 //! input is recognised by its magic number there too.
 
-mod common;
-
 use std::io::Write as _;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::servers::{json, TestServer};
-use common::{exchange, lines, run_with_input, shadowdiff, Project, Run};
+use crate::common::servers::{json, TestServer};
+use crate::common::{
+    across_routes, exchange, finished_within, lines, report, run_with_input, shadowdiff, totals,
+    zstd_bytes, Project, Run,
+};
 use serde_json::Value;
 
 /// Exchanges `r1`..`r20` of `GET /orders/{i}`, answering `{"id":i}`, except that the ids in
@@ -41,17 +42,12 @@ fn run_within(dir: &Path, args: &[&str], seconds: u64) -> Run {
         .stderr(Stdio::piped())
         .spawn()
         .expect("run shadowdiff");
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    while child.try_wait().expect("wait").is_none() {
-        if Instant::now() > deadline {
-            child.kill().expect("kill");
-            let output = child.wait_with_output().expect("wait");
-            panic!(
-                "shadowdiff did not finish within {seconds}s; stderr: {}",
-                String::from_utf8_lossy(&output.stderr)
-            );
-        }
-        std::thread::sleep(Duration::from_millis(20));
+    if !finished_within(&mut child, Duration::from_secs(seconds)) {
+        let output = child.wait_with_output().expect("wait");
+        panic!(
+            "shadowdiff did not finish within {seconds}s; stderr: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
     child.wait_with_output().expect("wait").into()
 }
@@ -65,28 +61,19 @@ fn assert_r1_and_r15_differ(p: &Project, run: &Run) {
         run.stdout, run.stderr
     );
     let report = report(p);
-    assert_eq!(totals(&report), (20, 18, 2, 0), "{}", report["totals"]);
+    assert_eq!(
+        totals(&report),
+        (20, 18, 2, 0, 0, 0),
+        "{}",
+        report["totals"]
+    );
     assert_eq!(different_ids(&report), ["r1", "r15"]);
-}
-
-fn report(p: &Project) -> Value {
-    serde_json::from_str(&p.read("shadowdiff-report/report.json")).expect("report.json")
-}
-
-/// The totals `exchanges`, `equal`, `different` and `errors`.
-fn totals(report: &Value) -> (u64, u64, u64, u64) {
-    let t = &report["totals"];
-    let n = |k: &str| t[k].as_u64().expect("count");
-    (n("exchanges"), n("equal"), n("different"), n("errors"))
 }
 
 /// The ids of the exchanges a report shows as different.
 fn different_ids(report: &Value) -> Vec<String> {
-    let mut ids: Vec<String> = report["routes"]
-        .as_array()
-        .expect("routes")
+    let mut ids: Vec<String> = across_routes(report, "signatures")
         .iter()
-        .flat_map(|route| route["signatures"].as_array().expect("signatures").clone())
         .flat_map(|sig| sig["samples"].as_array().expect("samples").clone())
         .map(|sample| sample["id"].as_str().expect("id").to_string())
         .collect();
@@ -130,7 +117,7 @@ fn diff_reads_a_fifo_whole() {
 #[test]
 fn diff_reads_standard_input_plain_or_zstd() {
     let text = recording(&[1, 15]);
-    let compressed = zstd::encode_all(text.as_bytes(), 3).expect("zstd");
+    let compressed = zstd_bytes(&text);
     for input in [text.into_bytes(), compressed] {
         let p = Project::new();
         p.file("b.jsonl", recording(&[]));
@@ -143,7 +130,7 @@ fn diff_reads_standard_input_plain_or_zstd() {
 fn run_replays_standard_input() {
     let p = Project::new();
     let new = TestServer::start(|request| {
-        let id = request.path.trim_start_matches("/orders/").to_string();
+        let id = request.id();
         json(200, &format!("{{\"id\":{id}}}"))
     });
     let args = [

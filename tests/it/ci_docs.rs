@@ -15,8 +15,9 @@
 //! YAML validity is not checked with a parser: no YAML crate is in Cargo.lock, and one is not
 //! added for this. Only tabs, which YAML forbids in indentation, are looked for.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use crate::common::{read_text, repo_root, Project};
 use clap::Parser;
 use shadowdiff::cli::Cli;
 use shadowdiff::config::Config;
@@ -37,18 +38,13 @@ const VARIABLES: &[(&str, &str)] = &[
 /// Code block languages whose lines are shell lines.
 const SHELL_BLOCKS: &[&str] = &["sh", "bash", "shell", "console", "yaml", "yml"];
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn read(relative: &str) -> String {
-    let path = root().join(relative);
-    std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
+    read_text(&repo_root().join(relative))
 }
 
 /// The CI examples, as paths relative to the crate root, in name order.
 fn ci_files() -> Vec<String> {
-    let dir = root().join("examples/ci");
+    let dir = repo_root().join("examples/ci");
     let mut files: Vec<String> = std::fs::read_dir(&dir)
         .unwrap_or_else(|err| panic!("{}: {err}", dir.display()))
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
@@ -151,7 +147,7 @@ fn words(command: &str) -> Result<Vec<String>, String> {
     }
     if let Some(at) = text.find("${{") {
         return Err(format!(
-            "unknown CI expression `{}`: add it to EXPRESSIONS in tests/ci_docs.rs",
+            "unknown CI expression `{}`: add it to EXPRESSIONS in tests/it/ci_docs.rs",
             &text[at..text[at..].find("}}").map_or(text.len(), |end| at + end + 2)]
         ));
     }
@@ -189,7 +185,7 @@ fn expand(word: &str) -> Result<String, String> {
     });
     match variable.map(|(at, _)| at) {
         Some(at) => Err(format!(
-            "unknown variable in `{word}` at `{}`: add it to VARIABLES in tests/ci_docs.rs",
+            "unknown variable in `{word}` at `{}`: add it to VARIABLES in tests/it/ci_docs.rs",
             &word[at..]
         )),
         None => Ok(word),
@@ -295,7 +291,7 @@ fn readme_shows_each_ci_example_verbatim() {
         let name = rest.split(':').next().unwrap_or(rest).trim();
         let file = format!("examples/ci/{name}");
         assert!(
-            root().join(&file).exists(),
+            repo_root().join(&file).exists(),
             "README.md:{}: the block names {file}, which does not exist",
             block.line
         );
@@ -311,7 +307,7 @@ fn readme_shows_each_ci_example_verbatim() {
 #[test]
 fn readme_toml_samples_parse() {
     let readme = read("README.md");
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Project::new();
     let mut configs = 0;
     let mut snapshots = 0;
     for block in code_blocks(&readme) {
@@ -321,7 +317,7 @@ fn readme_toml_samples_parse() {
         let place = format!("README.md:{}", block.line);
         let body = &block.body;
         if body.contains("[[route]]") || body.contains("[defaults]") {
-            // Comparator rules; tests/rules_files.rs covers their format.
+            // Comparator rules; tests/it/rules_files.rs covers their format.
         } else if body.contains("[[accepted]]") {
             Snapshot::parse(body, Path::new(&place)).unwrap_or_else(|err| panic!("{err}"));
             snapshots += 1;

@@ -55,6 +55,14 @@ impl TestRequest {
     pub fn body_text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
+
+    /// The digits the last segment of the path starts with, the query aside: `12` for
+    /// `/orders/12?expand=items` and `/account/12`, empty for `/orders`.
+    pub fn id(&self) -> String {
+        let path = self.path.split('?').next().unwrap_or_default();
+        let last = path.rsplit('/').next().unwrap_or_default();
+        last.chars().take_while(|c| c.is_ascii_digit()).collect()
+    }
 }
 
 /// What the server does with one request.

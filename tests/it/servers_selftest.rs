@@ -1,28 +1,18 @@
-//! The test servers of `tests/common/servers.rs` do what the fault tests rely on: answer with
+//! The test servers of `tests/it/common/servers.rs` do what the fault tests rely on: answer with
 //! keep-alive, hang, reset, close, send garbage, an answer cut short or an endless body, count
 //! hits, die after n requests, and stop promptly when dropped. Checked with reqwest (as the replay stack sees them) and raw sockets.
-
-mod common;
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use common::servers::{
+use crate::common::servers::{
     closed_port_url, json, partial_head, short_body, text, Action, TestServer, ENDLESS_CHUNK,
 };
-
-/// Runs an async block on a small runtime of its own.
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a tokio runtime")
-        .block_on(future)
-}
+use crate::common::{block_on, http_client};
 
 fn client(timeout: Duration) -> reqwest::Client {
-    reqwest::Client::builder()
+    http_client()
         .timeout(timeout)
         .build()
         .expect("a reqwest client")

@@ -1,10 +1,8 @@
 //! `shadowdiff report merge`: a run split into partitions and merged gives the report of the
 //! whole run (timing aside), so CI can shard a long replay.
 
-mod common;
-
-use common::servers::{json, Action, TestServer};
-use common::{behaviour, lines, Project};
+use crate::common::servers::{json, Action, TestServer};
+use crate::common::{across_routes, behaviour, count, exchange, lines, report_in, Project};
 
 /// 90 GETs over two routes and a few POSTs (skipped).
 fn recordings(project: &Project) {
@@ -39,12 +37,7 @@ fn recordings(project: &Project) {
 /// connection on others.
 fn server(new: bool) -> TestServer {
     TestServer::start(move |request| {
-        let id: u32 = request
-            .path
-            .rsplit('/')
-            .next()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
+        let id: u32 = request.id().parse().unwrap_or(0);
         if new && id % 11 == 0 {
             return json(500, "{\"error\":\"boom\"}");
         }
@@ -107,20 +100,15 @@ fn three_partitions_merged_equal_the_whole_run() {
     assert_eq!(merged.code, 1, "{}", merged.stderr);
     let (whole, merged) = (p.read("whole/report.json"), p.read("merged/report.json"));
     // The parts really are parts: each holds only some of the exchanges.
-    let part1: serde_json::Value = serde_json::from_str(&p.read("part1/report.json")).unwrap();
-    let part_count = part1["totals"]["exchanges"].as_u64().unwrap();
+    let part1 = report_in(&p, "part1");
+    let part_count = count(&part1, "exchanges");
     assert!(part_count > 0 && part_count < 93, "{part_count}");
     assert!(merged.contains("\"p50_ms\""), "merged latency is reported");
     let w: serde_json::Value = serde_json::from_str(&whole).unwrap();
     assert_eq!(w["totals"]["exchanges"], 93);
     assert_eq!(w["totals"]["skipped"], 3);
     assert!(w["totals"]["errors"].as_u64().unwrap() > 0, "{w}");
-    let signatures: usize = w["routes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["signatures"].as_array().unwrap().len())
-        .sum();
+    let signatures = across_routes(&w, "signatures").len();
     assert!(signatures >= 4, "{w}");
     assert_eq!(behaviour(&whole), behaviour(&merged));
     for file in ["report.md", "aggregate.json"] {
@@ -216,7 +204,7 @@ fn parts_judged_under_different_rules_do_not_merge() {
         merged.stderr
     );
     assert!(
-        !p.path().join("merged/report.json").exists(),
+        !p.exists("merged/report.json"),
         "nothing is written for a refused merge"
     );
 }
@@ -231,7 +219,7 @@ fn recorded(p: &Project, name: &str, salt: &str) {
             } else {
                 format!("{{\"id\":{i}}}")
             };
-            common::exchange(&format!("r{i}"), &format!("/orders/{i}"), 200, &body)
+            exchange(&format!("r{i}"), &format!("/orders/{i}"), 200, &body)
         })
         .collect();
     p.file(name, lines(&recs));
@@ -255,7 +243,7 @@ fn shard(p: &Project, recs: &str, partition: &str, out: &str) {
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
 
-fn merge(p: &Project, args: &[&str]) -> common::Run {
+fn merge(p: &Project, args: &[&str]) -> crate::common::Run {
     let mut all = vec!["report", "merge"];
     all.extend_from_slice(args);
     p.run(&all)
@@ -335,15 +323,12 @@ fn overlapping_foreign_or_missing_shards_are_refused_naming_the_parts() {
                 run.stderr
             );
         }
-        assert!(
-            !p.path().join("merged").exists(),
-            "{parts:?} wrote a report"
-        );
+        assert!(!p.exists("merged"), "{parts:?} wrote a report");
     }
     // Every shard once, in any order: the whole run's totals.
     let run = merge(&p, &["s3", "s1", "s2", "--out", "merged", "-q"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let merged: serde_json::Value = serde_json::from_str(&p.read("merged/report.json")).unwrap();
+    let merged = report_in(&p, "merged");
     assert_eq!(merged["totals"]["exchanges"], 30);
     assert!(merged.get("missing_shards").is_none(), "{merged}");
     assert_eq!(
@@ -375,7 +360,7 @@ fn a_partial_merge_says_which_shards_are_missing_everywhere() {
         run.stdout
     );
     assert!(run.stdout.contains("missing: hash:2/3"), "{}", run.stdout);
-    let report: serde_json::Value = serde_json::from_str(&p.read("merged/report.json")).unwrap();
+    let report = report_in(&p, "merged");
     assert_eq!(report["missing_shards"], serde_json::json!(["hash:2/3"]));
     let first = report["reasons"][0].as_str().unwrap();
     assert_eq!(
@@ -396,7 +381,7 @@ fn a_partial_merge_says_which_shards_are_missing_everywhere() {
     shard(&p, "recs.jsonl", "hash:2/3", "s2");
     let run = merge(&p, &["merged", "s2", "--out", "whole", "-q"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let whole: serde_json::Value = serde_json::from_str(&p.read("whole/report.json")).unwrap();
+    let whole = report_in(&p, "whole");
     assert_eq!(whole["totals"]["exchanges"], 30);
     assert!(whole.get("missing_shards").is_none());
 }

@@ -2,17 +2,16 @@
 //! load, the recording read back, redaction, sampling and filters, rotation, upstream failures,
 //! graceful stop on SIGTERM, and bad usage.
 
-mod common;
-
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStderr, Command, Stdio};
+use std::process::{Child, ChildStderr, Stdio};
 use std::sync::Arc;
 
-use common::servers::{closed_port_url, Action, TestServer};
-use common::Project;
-use shadowdiff::model::{header, Exchange};
-use shadowdiff::recordings::{read, Limits};
+use crate::common::servers::{closed_port_url, Action, TestServer};
+use crate::common::{
+    block_on, gzip, http_client, read_recording, shadowdiff, signal_and_wait, Project,
+};
+use shadowdiff::model::header;
 
 /// A running `shadowdiff record`.
 struct Proxy {
@@ -25,8 +24,9 @@ impl Proxy {
     /// Starts `shadowdiff record --listen 127.0.0.1:0 --upstream UPSTREAM -o OUTPUT EXTRA...`
     /// and reads the address from its first line on stderr.
     fn start(dir: &Path, upstream: &str, output: &str, extra: &[&str]) -> Proxy {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_shadowdiff"))
-            .args([
+        let mut child = shadowdiff(
+            dir,
+            &[
                 "record",
                 "--listen",
                 "127.0.0.1:0",
@@ -34,14 +34,14 @@ impl Proxy {
                 upstream,
                 "-o",
                 output,
-            ])
-            .args(extra)
-            .current_dir(dir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start shadowdiff record");
+            ],
+        )
+        .args(extra)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start shadowdiff record");
         let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
         let mut first = String::new();
         stderr.read_line(&mut first).expect("read the first line");
@@ -55,11 +55,7 @@ impl Proxy {
 
     /// Sends SIGTERM, waits, and returns the exit code and the rest of stderr.
     fn stop(mut self) -> (i32, String) {
-        let pid = i32::try_from(self.child.id()).expect("pid");
-        // SAFETY: kill(2) with the id of a child this test started and has not reaped.
-        let sent = unsafe { libc::kill(pid, libc::SIGTERM) };
-        assert_eq!(sent, 0, "send SIGTERM");
-        let status = self.child.wait().expect("wait for the proxy");
+        let status = signal_and_wait(&mut self.child, libc::SIGTERM);
         let mut rest = String::new();
         self.stderr.read_to_string(&mut rest).expect("read stderr");
         (status.code().unwrap_or(-1), rest)
@@ -71,13 +67,6 @@ impl Drop for Proxy {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// Real gzip bytes of `text`: a client that decompressed them would see something else.
-fn gzip(text: &str) -> Vec<u8> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    encoder.write_all(text.as_bytes()).expect("gzip");
-    encoder.finish().expect("gzip")
 }
 
 /// The upstream of most tests: a gzip-encoded JSON body naming the path, a repeated header and a
@@ -92,16 +81,8 @@ fn echo_server() -> TestServer {
             ("x-multi".into(), "two".into()),
             ("set-cookie".into(), "session=s3cret".into()),
         ],
-        body: gzip(&format!(r#"{{"path":"{}"}}"#, request.path)),
+        body: gzip(format!(r#"{{"path":"{}"}}"#, request.path)),
     })
-}
-
-/// Every exchange of a recording file or folder.
-fn exchanges(path: &Path) -> Vec<Exchange> {
-    read(path, &Limits::default())
-        .expect("open the recording")
-        .map(|record| record.expect("read an exchange").exchange)
-        .collect()
 }
 
 /// The recording files in `dir`, in name order.
@@ -133,8 +114,7 @@ fn load(base: &str, count: usize, concurrency: usize) -> Vec<Seen> {
         .build()
         .expect("runtime");
     runtime.block_on(async {
-        let client = reqwest::Client::builder()
-            .no_proxy()
+        let client = http_client()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("client");
@@ -188,15 +168,8 @@ fn load(base: &str, count: usize, concurrency: usize) -> Vec<Seen> {
 
 /// Sends one request and returns the status and the body as text.
 fn send(method: &str, url: &str, headers: &[(&str, &str)]) -> (u16, String) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    runtime.block_on(async {
-        let client = reqwest::Client::builder()
-            .no_proxy()
-            .build()
-            .expect("client");
+    block_on(async {
+        let client = http_client().build().expect("client");
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
         let mut request = client.request(method, url);
         for (name, value) in headers {
@@ -224,7 +197,7 @@ fn under_load_every_answer_is_unchanged_and_recorded_once() {
         assert_eq!(answer.status, 200, "{}", answer.path);
         assert_eq!(answer.encoding.as_deref(), Some("gzip"));
         assert_eq!(answer.multi, ["one", "two"], "{}", answer.path);
-        let expected = gzip(&format!(r#"{{"path":"{}"}}"#, answer.path));
+        let expected = gzip(format!(r#"{{"path":"{}"}}"#, answer.path));
         assert_eq!(answer.body, expected, "{}", answer.path);
     }
     let (code, stderr) = proxy.stop();
@@ -254,7 +227,7 @@ fn under_load_every_answer_is_unchanged_and_recorded_once() {
         }
     }
 
-    let recorded = exchanges(&project.path().join("capture-000001.jsonl.zst"));
+    let recorded = read_recording(&project.path().join("capture-000001.jsonl.zst"));
     assert_eq!(recorded.len(), COUNT);
     let mut paths = std::collections::BTreeSet::new();
     let mut ids = std::collections::BTreeSet::new();
@@ -300,7 +273,7 @@ fn under_load_every_answer_is_unchanged_and_recorded_once() {
             .map(|(_, value)| value.as_str())
             .collect();
         assert_eq!(multi, ["one", "two"]);
-        let expected = gzip(&format!(r#"{{"path":"{}"}}"#, exchange.request.url));
+        let expected = gzip(format!(r#"{{"path":"{}"}}"#, exchange.request.url));
         assert_eq!(response.body.bytes(), expected.as_slice());
     }
     for i in 0..COUNT {
@@ -321,7 +294,7 @@ fn keep_secrets_writes_them_as_sent() {
     load(&proxy.url, 3, 1);
     let (code, stderr) = proxy.stop();
     assert_eq!(code, 0, "{stderr}");
-    let recorded = exchanges(&project.path().join("keep-000001.jsonl.zst"));
+    let recorded = read_recording(&project.path().join("keep-000001.jsonl.zst"));
     assert_eq!(recorded.len(), 3);
     for exchange in &recorded {
         let auth = header(&exchange.request.headers, "authorization").unwrap();
@@ -355,7 +328,7 @@ fn extra_headers_are_redacted_and_forwarded() {
     assert_eq!(server.requests()[0].header("x-api-key"), Some("k-123"));
     let text = project.read("r-000001.jsonl");
     assert!(!text.contains("k-123"), "{text}");
-    let recorded = exchanges(&project.path().join("r-000001.jsonl"));
+    let recorded = read_recording(&project.path().join("r-000001.jsonl"));
     assert_eq!(
         header(&recorded[0].request.headers, "x-api-key"),
         Some("[redacted]")
@@ -405,7 +378,7 @@ fn method_and_route_filters_choose_what_is_recorded() {
     let (code, stderr) = proxy.stop();
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(server.hits(), 3);
-    let recorded = exchanges(&project.path().join("f-000001.jsonl.zst"));
+    let recorded = read_recording(&project.path().join("f-000001.jsonl.zst"));
     let urls: Vec<(&str, &str)> = recorded
         .iter()
         .map(|e| (e.request.method.as_str(), e.request.url.as_str()))
@@ -434,7 +407,7 @@ fn rotation_writes_parts_that_read_back_as_a_folder_in_order() {
         let name = file.file_name().unwrap().to_string_lossy().into_owned();
         assert_eq!(name, format!("capture-{:06}.jsonl.zst", n + 1));
     }
-    let recorded = exchanges(&project.path().join("rec"));
+    let recorded = read_recording(&project.path().join("rec"));
     let ids: Vec<String> = recorded.iter().map(|e| e.id.clone()).collect();
     let expected: Vec<String> = (1..=60).map(|n| format!("c{n:06}")).collect();
     assert_eq!(ids, expected, "name order is time order");
@@ -449,7 +422,7 @@ fn an_unreachable_upstream_gives_502_and_a_request_only_exchange() {
     assert!(text.contains("upstream error"), "{text}");
     let (code, stderr) = proxy.stop();
     assert_eq!(code, 0, "{stderr}");
-    let recorded = exchanges(&project.path().join("down-000001.jsonl.zst"));
+    let recorded = read_recording(&project.path().join("down-000001.jsonl.zst"));
     assert_eq!(recorded.len(), 1);
     assert_eq!(recorded[0].request.url, "/orders/1");
     assert!(recorded[0].response.is_none());
@@ -476,39 +449,32 @@ fn a_body_over_the_cap_reaches_the_client_whole_and_is_recorded_without_it() {
         "capture.jsonl.zst",
         &["--max-body-bytes", "1048576", "--timeout", "5s"],
     );
-    let received = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-        .block_on(async {
-            let client = reqwest::Client::builder()
-                .no_proxy()
-                .build()
-                .expect("client");
-            let mut response = client
-                .get(format!("{}/export", proxy.url))
-                .send()
-                .await
-                .expect("send");
-            assert_eq!(response.status(), 200);
-            let mut received = 0;
-            while received < STREAMED {
-                let chunk = response.chunk().await.expect("a chunk").expect("more");
-                assert!(
-                    chunk.iter().all(|b| *b == b'x'),
-                    "the body changed on the way"
-                );
-                received += chunk.len();
-            }
-            received
-        });
+    let received = block_on(async {
+        let client = http_client().build().expect("client");
+        let mut response = client
+            .get(format!("{}/export", proxy.url))
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(response.status(), 200);
+        let mut received = 0;
+        while received < STREAMED {
+            let chunk = response.chunk().await.expect("a chunk").expect("more");
+            assert!(
+                chunk.iter().all(|b| *b == b'x'),
+                "the body changed on the way"
+            );
+            received += chunk.len();
+        }
+        received
+    });
     assert!(received >= STREAMED);
     // Holding what it forwards would take more than the 96 MiB streamed.
     let peak = peak_memory_kib(&proxy.child);
     assert!(peak < 64 * 1024, "the proxy peaked at {peak} KiB");
     let (code, stderr) = proxy.stop();
     assert_eq!(code, 0, "{stderr}");
-    let recorded = exchanges(&project.path().join("capture-000001.jsonl.zst"));
+    let recorded = read_recording(&project.path().join("capture-000001.jsonl.zst"));
     assert_eq!(recorded.len(), 1, "{stderr}");
     assert_eq!(recorded[0].request.url, "/export");
     assert!(recorded[0].response.is_none(), "{:?}", recorded[0].response);

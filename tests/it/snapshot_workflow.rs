@@ -3,9 +3,7 @@
 //! `review` fold proposals in; accepted differences pass until they grow or something new
 //! appears; entries no run shows any more are pruned.
 
-mod common;
-
-use common::{exchange, lines, run_with_input, Project};
+use crate::common::{exchange, lines, report, run_with_input, Project};
 use serde_json::Value;
 
 /// Ten orders; `total` decides each one's total.
@@ -23,10 +21,6 @@ fn orders(project: &Project, name: &str, total: impl Fn(u32) -> String) {
     project.file(name, lines(&recs));
 }
 
-fn report(project: &Project) -> Value {
-    serde_json::from_str(&project.read("shadowdiff-report/report.json")).expect("report.json")
-}
-
 fn signature<'a>(report: &'a Value, text: &str) -> &'a Value {
     report["routes"][0]["signatures"]
         .as_array()
@@ -34,10 +28,6 @@ fn signature<'a>(report: &'a Value, text: &str) -> &'a Value {
         .iter()
         .find(|s| s["signature"] == text)
         .unwrap_or_else(|| panic!("no `{text}` in {report}"))
-}
-
-fn exists(project: &Project, name: &str) -> bool {
-    project.path().join(name).exists()
 }
 
 #[test]
@@ -51,7 +41,7 @@ fn fail_accept_pass_fail_again_and_prune() {
     // First run: the change is not accepted; the proposal is written, the snapshot is not.
     let run = p.run(&["diff", "old.jsonl", "half.jsonl", "-q"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(!exists(&p, "shadowdiff.snap"));
+    assert!(!p.exists("shadowdiff.snap"));
     let pending = p.read("shadowdiff.snap.new");
     assert!(pending.contains("change = \"new\""), "{pending}");
     assert!(pending.contains("body $.total changed"), "{pending}");
@@ -75,7 +65,7 @@ fn fail_accept_pass_fail_again_and_prune() {
     );
     assert!(snap.contains("max_rate = 0.5\n"), "{snap}");
     assert!(snap.contains("reason = \"v2 rounds up\""), "{snap}");
-    assert!(!exists(&p, "shadowdiff.snap.new"));
+    assert!(!p.exists("shadowdiff.snap.new"));
 
     // The same run passes now, and says the signature is accepted.
     let run = p.run(&["diff", "old.jsonl", "half.jsonl", "-q"]);
@@ -85,7 +75,7 @@ fn fail_accept_pass_fail_again_and_prune() {
     assert_eq!(sig["accepted"], true);
     assert_eq!(sig["accepted_reason"], "v2 rounds up");
     assert_eq!(sig["failing"], false);
-    assert!(!exists(&p, "shadowdiff.snap.new"));
+    assert!(!p.exists("shadowdiff.snap.new"));
 
     // Something new fails again; the accepted file is left exactly as it was.
     p.file(
@@ -232,7 +222,7 @@ fn a_broken_snapshot_is_bad_input_naming_its_line() {
         run.stderr
     );
     assert!(
-        !exists(&p, "shadowdiff-report/report.json"),
+        !p.exists("shadowdiff-report/report.json"),
         "nothing written"
     );
 }

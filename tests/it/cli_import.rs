@@ -1,10 +1,8 @@
 //! HAR and GoReplay recordings end to end: read directly by `diff` and `run`, converted by
 //! `import`, and bad files refused with the file and record named.
 
-mod common;
-
-use common::servers::{json, TestServer};
-use common::{repo_root, Project};
+use crate::common::servers::{json, TestServer};
+use crate::common::{count, repo_root, report_in, Project};
 use serde_json::Value;
 
 fn fixture(path: &str) -> String {
@@ -13,14 +11,6 @@ fn fixture(path: &str) -> String {
         .join(path)
         .to_string_lossy()
         .into_owned()
-}
-
-fn report(project: &Project, dir: &str) -> Value {
-    serde_json::from_str(&project.read(&format!("{dir}/report.json"))).expect("report.json")
-}
-
-fn count(report: &Value, key: &str) -> u64 {
-    report["totals"][key].as_u64().expect("count")
 }
 
 #[test]
@@ -35,7 +25,7 @@ fn every_real_har_compared_with_itself_has_no_difference() {
         let p = Project::new();
         let har = fixture(&format!("har/{name}"));
         let run = p.run(&["diff", &har, &har, "--quiet"]);
-        let report = report(&p, "shadowdiff-report");
+        let report = report_in(&p, "shadowdiff-report");
         assert_eq!(count(&report, "different"), 0, "{name}: {}", run.stderr);
         assert_eq!(
             count(&report, "equal") + count(&report, "errors"),
@@ -63,7 +53,7 @@ fn import_then_diff_round_trips() {
     );
     let run = p.run(&["diff", "out/mitm.jsonl.zst", &har, "--quiet"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(count(&report(&p, "shadowdiff-report"), "equal"), 5);
+    assert_eq!(count(&report_in(&p, "shadowdiff-report"), "equal"), 5);
 
     let gor = fixture("gor/requests-v1.gor");
     let run = p.run(&["import", "gor", &gor, "-o", "out/v1.jsonl"]);
@@ -74,8 +64,8 @@ fn import_then_diff_round_trips() {
     let run = p.run(&["diff", &gor, &gz, "--quiet", "--out", "gz"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(
-        report(&p, "gz")["totals"],
-        report(&p, "shadowdiff-report")["totals"]
+        report_in(&p, "gz")["totals"],
+        report_in(&p, "shadowdiff-report")["totals"]
     );
 }
 
@@ -97,7 +87,7 @@ fn a_har_file_replays_directly() {
         "--quiet",
     ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let report = report(&p, "shadowdiff-report");
+    let report = report_in(&p, "shadowdiff-report");
     assert_eq!(count(&report, "exchanges"), 3);
     assert_eq!(count(&report, "equal"), 3);
     assert_eq!(old.hits(), 3);
@@ -111,7 +101,7 @@ fn bad_imports_name_the_file_and_record_and_write_nothing() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("cut.har:1: entry 1"), "{}", run.stderr);
     assert!(
-        !p.path().join("out.jsonl").exists(),
+        !p.exists("out.jsonl"),
         "a half-written import was left behind"
     );
 
@@ -122,7 +112,7 @@ fn bad_imports_name_the_file_and_record_and_write_nothing() {
     let run = p.run(&["import", "gor", "bad.gor", "-o", "out.jsonl"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("bad.gor:1"), "{}", run.stderr);
-    assert!(!p.path().join("out.jsonl").exists());
+    assert!(!p.exists("out.jsonl"));
 
     p.file(
         "empty.har",
@@ -143,7 +133,7 @@ fn formats_are_sniffed_when_the_name_says_nothing() {
     for file in ["capture.json", "traffic.log"] {
         let out = format!("{file}-report");
         let run = p.run(&["diff", file, file, "--quiet", "--out", &out]);
-        let report = report(&p, &out);
+        let report = report_in(&p, &out);
         assert!(count(&report, "exchanges") > 0, "{file}: {}", run.stderr);
         assert_eq!(count(&report, "different"), 0, "{file}");
     }

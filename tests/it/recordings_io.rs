@@ -4,8 +4,9 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use crate::common::{proptest_config, read_recording, unzstd, write_file, zstd_bytes, Project};
 use proptest::prelude::*;
 use shadowdiff::model::{Body, Exchange, Request, Response};
 use shadowdiff::recordings::{
@@ -70,13 +71,6 @@ fn write_recording(path: &Path, exchanges: &[Exchange]) {
     writer.finish().unwrap();
 }
 
-fn read_all(path: &Path) -> Vec<Exchange> {
-    recordings::read(path, &Limits::default())
-        .unwrap()
-        .map(|record| record.unwrap().exchange)
-        .collect()
-}
-
 /// Every item the reader gives, errors as their text.
 fn read_items(path: &Path, limits: &Limits) -> Vec<Result<Record, String>> {
     match recordings::read(path, limits) {
@@ -93,27 +87,18 @@ fn first_error(path: &Path, limits: &Limits) -> String {
         .unwrap_or_else(|| panic!("{} read without an error", path.display()))
 }
 
-fn write_file(path: &Path, bytes: &[u8]) -> PathBuf {
-    fs::write(path, bytes).unwrap();
-    path.to_path_buf()
-}
-
 fn line(id: &str) -> String {
     format!(r#"{{"id":"{id}",{REQUEST}}}"#)
 }
 
-fn zstd_bytes(text: &[u8]) -> Vec<u8> {
-    zstd::encode_all(text, 3).unwrap()
-}
-
 #[test]
 fn round_trip_plain_and_zstd_keeps_every_byte() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Project::new();
     let exchanges = sample_exchanges();
     for name in ["r.jsonl", "r.jsonl.zst", "r.ndjson", "r.ndjson.zst"] {
         let path = dir.path().join(name);
         write_recording(&path, &exchanges);
-        assert_eq!(read_all(&path), exchanges, "{name}");
+        assert_eq!(read_recording(&path), exchanges, "{name}");
     }
     let plain = fs::read(dir.path().join("r.jsonl")).unwrap();
     assert!(!plain.starts_with(&[0x28, 0xB5, 0x2F, 0xFD]));
@@ -123,22 +108,22 @@ fn round_trip_plain_and_zstd_keeps_every_byte() {
     );
     let compressed = fs::read(dir.path().join("r.jsonl.zst")).unwrap();
     assert!(compressed.starts_with(&[0x28, 0xB5, 0x2F, 0xFD]));
-    assert_eq!(zstd::decode_all(&compressed[..]).unwrap(), plain);
+    assert_eq!(unzstd(&compressed), plain);
 }
 
 #[test]
 fn rewriting_what_was_read_gives_the_same_bytes() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Project::new();
     let first = dir.path().join("first.jsonl");
     write_recording(&first, &sample_exchanges());
     let second = dir.path().join("second.jsonl");
-    write_recording(&second, &read_all(&first));
+    write_recording(&second, &read_recording(&first));
     assert_eq!(fs::read(&first).unwrap(), fs::read(&second).unwrap());
 }
 
 #[test]
 fn writer_leaves_nothing_behind_until_finished() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Project::new();
     let path = dir.path().join("out.jsonl.zst");
     let mut writer = RecordingWriter::create(&path).unwrap();
     writer.write(&exchange("a", Body::Empty)).unwrap();
@@ -156,7 +141,7 @@ fn writer_leaves_nothing_behind_until_finished() {
     writer.write(&exchange("b", Body::Empty)).unwrap();
     assert_eq!(fs::read(&path).unwrap(), b"old contents");
     writer.finish().unwrap();
-    assert_eq!(read_all(&path)[0].id, "b");
+    assert_eq!(read_recording(&path)[0].id, "b");
     assert_eq!(
         fs::read_dir(dir.path()).unwrap().count(),
         1,
@@ -166,7 +151,7 @@ fn writer_leaves_nothing_behind_until_finished() {
 
 #[test]
 fn writer_into_a_missing_folder_is_an_io_error() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Project::new();
     let path = dir.path().join("missing/out.jsonl");
     let err = RecordingWriter::create(&path).err().unwrap();
     assert!(matches!(err, Error::Io { .. }), "{err:?}");
@@ -175,30 +160,30 @@ fn writer_into_a_missing_folder_is_an_io_error() {
 
 #[test]
 fn a_mislabelled_zstd_file_is_still_read() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Project::new();
     let text = format!("{}\n{}\n", line("a"), line("b"));
     let path = write_file(
         &dir.path().join("really-zstd.jsonl"),
-        &zstd_bytes(text.as_bytes()),
+        zstd_bytes(text.as_bytes()),
     );
-    let ids: Vec<_> = read_all(&path).into_iter().map(|e| e.id).collect();
+    let ids: Vec<_> = read_recording(&path).into_iter().map(|e| e.id).collect();
     assert_eq!(ids, ["a", "b"]);
     let path = write_file(&dir.path().join("really-plain.jsonl.zst"), text.as_bytes());
-    assert_eq!(read_all(&path).len(), 2);
+    assert_eq!(read_recording(&path).len(), 2);
 }
 
 #[test]
 fn concatenated_zstd_frames_are_one_recording() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Project::new();
     let mut bytes = zstd_bytes(format!("{}\n", line("a")).as_bytes());
     bytes.extend(zstd_bytes(format!("{}\n", line("b")).as_bytes()));
     let path = write_file(&dir.path().join("r.jsonl.zst"), &bytes);
-    assert_eq!(read_all(&path).len(), 2);
+    assert_eq!(read_recording(&path).len(), 2);
 }
 
 #[test]
 fn truncated_zstd_names_the_file_and_the_line_reached() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Project::new();
     let path = dir.path().join("cut.jsonl.zst");
     let exchanges: Vec<_> = (0..2000)
         .map(|i| exchange(&format!("r{i}"), Body::Text(format!("body {i}"))))
@@ -230,7 +215,7 @@ fn truncated_zstd_names_the_file_and_the_line_reached() {
 
 #[test]
 fn corrupt_zstd_names_the_file() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Project::new();
     let text: String = (0..50)
         .map(|i| format!("{}\n", line(&format!("r{i}"))))
         .collect();
@@ -265,7 +250,7 @@ fn corrupt_zstd_names_the_file() {
 
 #[test]
 fn bad_json_names_file_and_line_and_reading_goes_on() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Project::new();
     let text = format!("{}\n{{\"id\": oops}}\n{}\n", line("a"), line("c"));
     let path = write_file(&dir.path().join("r.jsonl"), text.as_bytes());
     let items = read_items(&path, &Limits::default());
@@ -283,7 +268,7 @@ fn bad_json_names_file_and_line_and_reading_goes_on() {
 
 #[test]
 fn invalid_base64_body_is_an_error_at_its_line() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Project::new();
     let text = r#"{"request":{"method":"GET","url":"/","body":{"base64":"not base64!"}}}"#;
     let path = write_file(&dir.path().join("r.jsonl"), text.as_bytes());
     let err = first_error(&path, &Limits::default());
@@ -298,7 +283,7 @@ fn invalid_base64_body_is_an_error_at_its_line() {
 
 #[test]
 fn missing_request_is_an_error_at_its_line() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Project::new();
     let bad = r#"{"id":"x","response":{"status":200}}"#;
     let text = format!("{}\n{bad}\n", line("a"));
     let path = write_file(&dir.path().join("r.jsonl"), text.as_bytes());
@@ -315,7 +300,7 @@ fn missing_request_is_an_error_at_its_line() {
 
 #[test]
 fn raw_non_utf8_text_body_points_to_base64() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Project::new();
     let mut bytes = format!("{}\n", line("a")).into_bytes();
     let before = br#"{"request":{"method":"GET","url":"/","body":{"text":"caf"#;
     bytes.extend_from_slice(before);
@@ -338,7 +323,7 @@ fn raw_non_utf8_text_body_points_to_base64() {
 
 #[test]
 fn lone_surrogate_escape_points_to_base64() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Project::new();
     let text = r#"{"request":{"method":"GET","url":"/","body":{"text":"\udead"}}}"#;
     let path = write_file(&dir.path().join("r.jsonl"), text.as_bytes());
     let err = first_error(&path, &Limits::default());
@@ -358,7 +343,7 @@ fn lone_surrogate_escape_points_to_base64() {
 
 #[test]
 fn empty_recordings_are_errors() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Project::new();
     for (name, bytes) in [
         ("empty.jsonl", Vec::new()),
         ("blank.jsonl", b"\n  \n\t\r\n\n".to_vec()),
@@ -378,7 +363,7 @@ fn empty_recordings_are_errors() {
 
 #[test]
 fn a_line_over_the_limit_is_an_error_and_the_next_line_is_read() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Project::new();
     let long = format!(
         r#"{{"id":"long","tags":{{"pad":"{}"}},{REQUEST}}}"#,
         "x".repeat(500)
@@ -410,7 +395,7 @@ fn a_line_over_the_limit_is_an_error_and_the_next_line_is_read() {
 
 #[test]
 fn a_folder_without_recordings_is_an_error() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Project::new();
     write_file(&dir.path().join("notes.txt"), b"hello");
     write_file(&dir.path().join(".hidden.jsonl"), line("h").as_bytes());
     fs::create_dir(dir.path().join("sub.jsonl")).unwrap();
@@ -427,7 +412,7 @@ fn a_folder_without_recordings_is_an_error() {
 
 #[test]
 fn a_missing_file_is_an_io_error_naming_it() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Project::new();
     let path = dir.path().join("nope.jsonl");
     let err = recordings::read(&path, &Limits::default()).err().unwrap();
     assert!(matches!(err, Error::Io { .. }), "{err:?}");
@@ -440,38 +425,41 @@ fn a_missing_file_is_an_io_error_naming_it() {
 
 #[test]
 fn numeric_ids_become_strings() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Project::new();
     let text = format!("{{\"id\":17,{REQUEST}}}\n{{\"id\":-2,{REQUEST}}}\n");
     let path = write_file(&dir.path().join("r.jsonl"), text.as_bytes());
-    let ids: Vec<_> = read_all(&path).into_iter().map(|e| e.id).collect();
+    let ids: Vec<_> = read_recording(&path).into_iter().map(|e| e.id).collect();
     assert_eq!(ids, ["17", "-2"]);
 }
 
 #[test]
 fn missing_ids_fall_back_to_the_line_in_a_file_and_file_and_line_in_a_folder() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Project::new();
     let text = format!("{{{REQUEST}}}\n\n{}\n{{{REQUEST}}}\n", line("given"));
     let path = write_file(&dir.path().join("b.jsonl"), text.as_bytes());
-    let ids: Vec<_> = read_all(&path).into_iter().map(|e| e.id).collect();
+    let ids: Vec<_> = read_recording(&path).into_iter().map(|e| e.id).collect();
     assert_eq!(ids, ["1", "given", "4"]);
-    let ids: Vec<_> = read_all(dir.path()).into_iter().map(|e| e.id).collect();
+    let ids: Vec<_> = read_recording(dir.path())
+        .into_iter()
+        .map(|e| e.id)
+        .collect();
     assert_eq!(ids, ["b.jsonl:1", "given", "b.jsonl:4"]);
 }
 
 #[test]
 fn a_folder_is_read_in_file_name_order_skipping_others() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Project::new();
     let d = dir.path();
     write_file(&d.join("b.jsonl"), format!("{}\n", line("b")).as_bytes());
     write_file(&d.join("B.ndjson"), format!("{}\n", line("B")).as_bytes());
     write_file(
         &d.join("a.jsonl.zst"),
-        &zstd_bytes(format!("{}\n{}\n", line("a1"), line("a2")).as_bytes()),
+        zstd_bytes(format!("{}\n{}\n", line("a1"), line("a2")).as_bytes()),
     );
     write_file(&d.join("c.json"), format!("{}\n", line("c")).as_bytes());
     write_file(
         &d.join("a10.ndjson.zst"),
-        &zstd_bytes(format!("{}\n", line("a10")).as_bytes()),
+        zstd_bytes(format!("{}\n", line("a10")).as_bytes()),
     );
     write_file(&d.join("readme.md"), b"not a recording");
     write_file(&d.join("x.csv"), b"{}");
@@ -494,7 +482,7 @@ fn a_folder_is_read_in_file_name_order_skipping_others() {
 
 #[test]
 fn an_empty_file_in_a_folder_is_an_error_naming_it() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Project::new();
     write_file(
         &dir.path().join("a.jsonl"),
         format!("{}\n", line("a")).as_bytes(),
@@ -511,7 +499,7 @@ fn an_empty_file_in_a_folder_is_an_error_naming_it() {
 
 #[test]
 fn blank_lines_count_for_line_numbers() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Project::new();
     let text = format!("\n{}\r\n  \n\n{}\n\n", line("a"), line("b"));
     let path = write_file(&dir.path().join("r.jsonl"), text.as_bytes());
     let lines: Vec<_> = RawLines::open(&path, &Limits::default())
@@ -532,28 +520,28 @@ fn blank_lines_count_for_line_numbers() {
 
 #[test]
 fn a_byte_order_mark_at_the_start_is_ignored() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Project::new();
     let text = format!("\u{feff}{}\n", line("a"));
     let path = write_file(&dir.path().join("r.jsonl"), text.as_bytes());
-    assert_eq!(read_all(&path)[0].id, "a");
+    assert_eq!(read_recording(&path)[0].id, "a");
 }
 
 #[test]
 fn a_file_named_directly_is_read_whatever_its_name() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Project::new();
     let path = write_file(
         &dir.path().join("capture.txt"),
         format!("{}\n", line("a")).as_bytes(),
     );
     assert!(!is_recording_file(&path));
-    assert_eq!(read_all(&path).len(), 1);
+    assert_eq!(read_recording(&path).len(), 1);
     assert!(is_recording_file(&dir.path().join("x.jsonl.zst")));
 }
 
 #[test]
 fn a_large_file_streams_line_by_line() {
     const LINES: usize = 200_000;
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Project::new();
     for name in ["big.jsonl", "big.jsonl.zst"] {
         let path = dir.path().join(name);
         let mut writer = RecordingWriter::create(&path).unwrap();
@@ -596,7 +584,7 @@ fn a_large_file_streams_line_by_line() {
 #[test]
 fn readers_can_move_between_threads() {
     fn send<T: Send>(_: &T) {}
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Project::new();
     let path = write_file(
         &dir.path().join("r.jsonl"),
         format!("{}\n", line("a")).as_bytes(),
@@ -609,16 +597,16 @@ fn readers_can_move_between_threads() {
 
 #[test]
 fn unterminated_last_line_and_crlf_files_read() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Project::new();
     let text = format!("{}\r\n{}", line("a"), line("b"));
     let path = write_file(&dir.path().join("r.jsonl"), text.as_bytes());
-    let ids: Vec<_> = read_all(&path).into_iter().map(|e| e.id).collect();
+    let ids: Vec<_> = read_recording(&path).into_iter().map(|e| e.id).collect();
     assert_eq!(ids, ["a", "b"]);
 }
 
 #[test]
 fn arbitrary_bytes_never_panic() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Project::new();
     let path = dir.path().join("noise.jsonl");
     let mut file = fs::File::create(&path).unwrap();
     let mut state = 0x2545_f491_u32;
@@ -658,7 +646,7 @@ fn headers() -> impl Strategy<Value = Vec<(String, String)>> {
 
 /// An exchange a reader accepts: any id, headers, bodies and tags, with a method that is a token,
 /// a path or an absolute URL, a status of 100 to 599 and an RFC 3339 time, if any (anything
-/// else is refused with its line; see tests/cli_bad_inputs.rs).
+/// else is refused with its line; see tests/it/cli_bad_inputs.rs).
 fn arbitrary_exchange() -> impl Strategy<Value = Exchange> {
     (
         text(),
@@ -698,18 +686,18 @@ fn arbitrary_exchange() -> impl Strategy<Value = Exchange> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #![proptest_config(proptest_config(48))]
 
     #[test]
     fn arbitrary_exchanges_round_trip(
         exchanges in proptest::collection::vec(arbitrary_exchange(), 1..6),
         compressed in any::<bool>(),
     ) {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = Project::new();
         let name = if compressed { "r.jsonl.zst" } else { "r.jsonl" };
         let path = dir.path().join(name);
         write_recording(&path, &exchanges);
-        let back = read_all(&path);
+        let back = read_recording(&path);
         prop_assert_eq!(&back, &exchanges);
         let again = dir.path().join(format!("again-{name}"));
         write_recording(&again, &back);

@@ -2,9 +2,7 @@
 //! and says how large it was, and report.md stays under GitHub's 1 MiB job summary limit,
 //! saying what it left out.
 
-mod common;
-
-use common::{exchange, lines, Project};
+use crate::common::{exchange, lines, report_in, Project};
 
 /// GitHub's limit for a job summary.
 const MIB: usize = 1 << 20;
@@ -32,8 +30,7 @@ fn a_five_megabyte_value_is_cut_in_samples_and_noted_with_its_size() {
     let run = p.run(&["diff", "a.jsonl", "b.jsonl", "--out", "report", "-q"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
 
-    let report: serde_json::Value =
-        serde_json::from_str(&p.read("report/report.json")).expect("report.json");
+    let report = report_in(&p, "report");
     let sample = &report["routes"][0]["signatures"][0]["samples"][0];
     assert_eq!(sample["path"], "$.blob[1048576]", "{sample}");
     // The element itself is small; the whole-array case follows below.
@@ -112,7 +109,6 @@ fn report_md_stays_under_a_mebibyte_and_says_what_it_left_out() {
         "{last}"
     );
     // report.json keeps every route.
-    let report: serde_json::Value =
-        serde_json::from_str(&p.read("report/report.json")).expect("report.json");
+    let report = report_in(&p, "report");
     assert_eq!(report["routes"].as_array().map(Vec::len), Some(12_000));
 }

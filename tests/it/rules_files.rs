@@ -4,27 +4,26 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use crate::common::Project;
 use shadowdiff::rules::{RuleId, RuleSet};
 use shadowdiff::Error;
 
 /// A temporary `comparators/` folder.
 struct Folder {
-    _dir: tempfile::TempDir,
+    project: Project,
     path: PathBuf,
 }
 
 impl Folder {
     fn new() -> Folder {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("comparators");
+        let project = Project::new();
+        let path = project.path().join("comparators");
         fs::create_dir(&path).expect("create comparators/");
-        Folder { _dir: dir, path }
+        Folder { project, path }
     }
 
     fn write(&self, name: &str, text: &str) -> PathBuf {
-        let file = self.path.join(name);
-        fs::write(&file, text).expect("write rule file");
-        file
+        self.project.file(&format!("comparators/{name}"), text)
     }
 }
 

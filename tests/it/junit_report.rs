@@ -1,9 +1,7 @@
 //! junit.xml end to end: the real binary writes it next to report.json, and a JUnit reader sees
 //! one suite for the gate and one per route, with the failing signatures as failures.
 
-mod common;
-
-use common::{exchange, lines, Project};
+use crate::common::{exchange, lines, Project};
 
 /// `(tests, failures)` of the suite `name`.
 fn counts(doc: &roxmltree::Document<'_>, name: &str) -> (String, String) {

@@ -7,6 +7,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::common::proptest_config;
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 use shadowdiff::compare::{compare, compare_json, BodyPath, Kind, Step, Target};
@@ -189,7 +190,7 @@ fn json_response(value: &Value) -> Response {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(200))]
+    #![proptest_config(proptest_config(200))]
 
     /// (a) A document compared with itself shows nothing, under any rules.
     #[test]

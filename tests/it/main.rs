@@ -1,0 +1,39 @@
+//! The integration tests, as one test binary (`cargo test --test it`, or `cargo test --test it
+//! AREA` for one area): one binary to link instead of one per file, and one set of helpers in
+//! [`common`] that every area shares.
+//!
+//! The areas, one module each:
+//! - the CLI end to end, the real binary on real files: `cli_diff`, `cli_run`, `cli_import`,
+//!   `cli_pipes` (standard input and FIFOs), `cli_settings` (flags and shadowdiff.toml),
+//!   `cli_bad_inputs` (bad input is exit 2, never a panic);
+//! - recording and redaction: `record_proxy` (`shadowdiff record`), `redaction`;
+//! - reports: `example_snapshots` (the shipped example as insta snapshots, in `snapshots/`),
+//!   `html_report` (report.html in headless Chromium), `junit_report`, `report_size`,
+//!   `report_merge`, `snapshot_workflow` (accepted differences);
+//! - the library: `engine_laws` (properties of the comparison), `recordings_io`, `rules_files`,
+//!   `targets`;
+//! - the tests themselves: `servers_selftest` (the test servers of `common::servers`), `ci_docs`
+//!   (the CI examples and README's commands parse).
+
+mod common;
+
+mod ci_docs;
+mod cli_bad_inputs;
+mod cli_diff;
+mod cli_import;
+mod cli_pipes;
+mod cli_run;
+mod cli_settings;
+mod engine_laws;
+mod example_snapshots;
+mod html_report;
+mod junit_report;
+mod record_proxy;
+mod recordings_io;
+mod redaction;
+mod report_merge;
+mod report_size;
+mod rules_files;
+mod servers_selftest;
+mod snapshot_workflow;
+mod targets;
