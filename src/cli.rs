@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::config::values;
 use crate::replay::filter::RouteGlob;
+use crate::settings::values;
 
 /// Replay captured traffic against an old and a new implementation, diff the responses
 /// structurally, and gate the cutover on what differs.
@@ -207,7 +207,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = parse_per_second)]
     pub rate: Option<f64>,
     /// Per-request timeout, e.g. 500ms, 10s, 1m, at most 24h [default: 10s].
-    #[arg(long, value_name = "DURATION", allow_hyphen_values = true, value_parser = crate::config::parse_duration)]
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true, value_parser = crate::settings::parse_duration)]
     pub timeout: Option<std::time::Duration>,
     /// Retries of a failed call that cannot repeat it: nothing sent, or an idempotent method
     /// with no byte of an answer; 0 to 10 [default: 2].
@@ -370,7 +370,7 @@ pub struct RecordArgs {
     #[arg(long)]
     pub keep_secrets: bool,
     /// How long one upstream call may take before the client gets a 502 (at most 24h).
-    #[arg(long, value_name = "DURATION", default_value = "30s", allow_hyphen_values = true, value_parser = crate::config::parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "30s", allow_hyphen_values = true, value_parser = crate::settings::parse_duration)]
     pub timeout: std::time::Duration,
     /// The largest upstream body kept in the recording; a larger one still reaches the client
     /// whole, and its exchange is recorded without the response.
@@ -378,7 +378,7 @@ pub struct RecordArgs {
           value_parser = clap::value_parser!(u64).range(1..))]
     pub max_body_bytes: u64,
     /// How long in-flight requests may take to finish after Ctrl-C or SIGTERM (at most 24h).
-    #[arg(long, value_name = "DURATION", default_value = "10s", allow_hyphen_values = true, value_parser = crate::config::parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "10s", allow_hyphen_values = true, value_parser = crate::settings::parse_duration)]
     pub drain_timeout: std::time::Duration,
 }
 

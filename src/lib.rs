@@ -8,7 +8,6 @@
 pub mod cli;
 pub mod commands;
 pub mod compare;
-pub mod config;
 pub mod diff;
 pub mod error;
 pub mod judge;
@@ -19,6 +18,7 @@ pub mod redact;
 pub mod replay;
 pub mod report;
 pub mod rules;
+pub mod settings;
 pub mod time;
 
 pub use error::{Error, Location, Result};

@@ -2,10 +2,10 @@
 //! terminal (CI, scripts), by route and with a reason.
 
 use crate::cli::AcceptArgs;
-use crate::config::Config;
 use crate::error::{exit, Result};
 use crate::report::snapshot::{load_pending, pending_path, write_pending, Change, Pending};
 use crate::report::Snapshot;
+use crate::settings::Config;
 
 use super::verdict::snapshot_path;
 

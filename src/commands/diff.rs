@@ -3,11 +3,11 @@
 use std::path::Path;
 
 use crate::cli::DiffArgs;
-use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::recordings::Limits;
 use crate::report::TargetNames;
 use crate::rules::RuleSet;
+use crate::settings::Config;
 
 use super::verdict::{exit_code, Judging};
 

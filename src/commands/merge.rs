@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::cli::MergeArgs;
-use crate::config::Config;
 use crate::error::{Error, Location, Result};
 use crate::report::part::{combine, Named};
 use crate::report::{Aggregate, Report, TargetNames, AGGREGATE_FILE};
+use crate::settings::Config;
 
 use super::verdict::{exit_code, Judging};
 

@@ -4,11 +4,11 @@
 use std::io::{BufRead, Write as _};
 
 use crate::cli::ReviewArgs;
-use crate::config::Config;
 use crate::error::{exit, Error, Result};
 use crate::report::gate::percent;
 use crate::report::snapshot::{load_pending, pending_path, write_pending, Change, Pending};
 use crate::report::Snapshot;
+use crate::settings::Config;
 
 use super::verdict::snapshot_path;
 

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::cli::RunArgs;
-use crate::config::Config;
 use crate::error::{exit, Error, Origin, Result};
 use crate::recordings::{is_stdin, is_stream, Limits, RawLines};
 use crate::replay::filter::{Filters, RouteGlob};
@@ -15,6 +14,7 @@ use crate::replay::pipeline::{self, Finished, NoiseSource, Plan, Stop, Targets};
 use crate::replay::target::{Target, TargetConfig, TargetSettings, DEFAULT_MAX_BODY_BYTES};
 use crate::report::part::{Part, Shards};
 use crate::report::{ReportFolder, TargetNames};
+use crate::settings::Config;
 
 use super::diff::load_rules;
 use super::progress::Progress;

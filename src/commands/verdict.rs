@@ -7,7 +7,6 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::cli::{OutputArgs, ReportArgs};
-use crate::config::Config;
 use crate::error::{exit, Error, Result};
 use crate::redact::Redactor;
 use crate::replay::filter::RouteGlob;
@@ -18,6 +17,7 @@ use crate::report::{
 };
 use crate::rules::path::PathPattern;
 use crate::rules::RuleId;
+use crate::settings::Config;
 
 use super::output::print_report;
 

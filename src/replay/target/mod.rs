@@ -250,7 +250,7 @@ impl Target {
         }
         let ready_timeout = match config.ready_timeout {
             None => DEFAULT_READY_TIMEOUT,
-            Some(secs) => crate::config::values::seconds_duration(secs).map_err(|why| {
+            Some(secs) => crate::settings::values::seconds_duration(secs).map_err(|why| {
                 bad_config(
                     "ready_timeout",
                     format!("{secs:?} {why} (a number of seconds)"),
