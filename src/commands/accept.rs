@@ -5,14 +5,11 @@ use crate::cli::AcceptArgs;
 use crate::error::{exit, Result};
 use crate::report::snapshot::{load_pending, pending_path, write_pending, Change, Pending};
 use crate::report::Snapshot;
-use crate::settings::Config;
-
-use super::verdict::snapshot_path;
+use crate::settings::resolve;
 
 /// Runs `accept`; exit 0 whether or not something was pending.
 pub fn run(args: AcceptArgs) -> Result<u8> {
-    let config = Config::load(args.config.as_deref())?;
-    let path = snapshot_path(args.snapshot.as_deref(), &config);
+    let path = resolve::accept(&args)?.snapshot.value;
     let pending = load_pending(&path)?;
     if pending.is_empty() {
         println!(

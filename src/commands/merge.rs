@@ -8,17 +8,17 @@ use crate::cli::MergeArgs;
 use crate::error::{Error, Location, Result};
 use crate::report::part::{combine, Named};
 use crate::report::{Aggregate, Report, TargetNames, AGGREGATE_FILE};
-use crate::settings::Config;
+use crate::settings::resolve;
 
 use super::verdict::{exit_code, Judging};
 
 /// Runs `report merge` and returns the exit code of the merged verdict.
 pub fn run(args: MergeArgs) -> Result<u8> {
-    let config = Config::load(args.report.config.as_deref())?;
-    let judging = Judging::load(&config, &args.report)?;
+    let settings = resolve::merge(&args)?;
+    let judging = Judging::load(&settings.report)?;
     let mut parts = Vec::new();
     let mut named = Vec::new();
-    for dir in &args.parts {
+    for dir in &settings.parts {
         let path = dir.join(AGGREGATE_FILE);
         let text = std::fs::read_to_string(&path).map_err(|err| match err.kind() {
             std::io::ErrorKind::NotFound => Error::input(
@@ -35,7 +35,7 @@ pub fn run(args: MergeArgs) -> Result<u8> {
         });
         parts.push((path, part, labels));
     }
-    let whole = combine(&named, args.allow_partial)?;
+    let whole = combine(&named, settings.allow_partial)?;
     let find_stale = whole.missing().is_empty();
     let mut merged = judging.aggregate();
     let mut labels: BTreeMap<u32, String> = BTreeMap::new();
@@ -61,22 +61,22 @@ pub fn run(args: MergeArgs) -> Result<u8> {
         merged.merge(part);
     }
     merged.set_part(whole);
-    let targets = args.parts.iter().find_map(|dir| part_targets(dir));
+    let targets = settings.parts.iter().find_map(|dir| part_targets(dir));
     let describe = |rule: crate::rules::RuleId| {
         labels
             .get(&rule.0)
             .cloned()
             .unwrap_or_else(|| format!("rule {}", rule.0))
     };
-    let out = config.out_dir(args.out.as_deref());
-    merge_outcomes(&args.parts, &out)?;
+    let out = &settings.report.out.value;
+    merge_outcomes(&settings.parts, out)?;
     let report = judging.conclude(
         merged,
         &describe,
         targets.unwrap_or_default(),
         find_stale,
-        &out,
-        &args.output,
+        out,
+        &settings.output,
     )?;
     Ok(exit_code(&report))
 }

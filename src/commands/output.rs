@@ -2,11 +2,12 @@
 
 use std::io::{IsTerminal as _, Write as _};
 
-use crate::cli::{Format, OutputArgs};
+use crate::cli::Format;
 use crate::report::{render, Report};
+use crate::settings::Output;
 
 /// Prints the report on stdout in the chosen format, unless quiet. A closed pipe is not an error.
-pub fn print_report(report: &Report, output: &OutputArgs) {
+pub fn print_report(report: &Report, output: &Output) {
     if output.quiet {
         return;
     }

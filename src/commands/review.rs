@@ -8,14 +8,11 @@ use crate::error::{exit, Error, Result};
 use crate::report::gate::percent;
 use crate::report::snapshot::{load_pending, pending_path, write_pending, Change, Pending};
 use crate::report::Snapshot;
-use crate::settings::Config;
-
-use super::verdict::snapshot_path;
+use crate::settings::resolve;
 
 /// Runs `review`, reading answers line by line from stdin.
 pub fn run(args: ReviewArgs) -> Result<u8> {
-    let config = Config::load(args.config.as_deref())?;
-    let path = snapshot_path(args.snapshot.as_deref(), &config);
+    let path = resolve::review(&args)?.snapshot.value;
     let pending = load_pending(&path)?;
     if pending.is_empty() {
         println!(
