@@ -6,6 +6,7 @@ use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use shadowdiff_report::Format as ReportFormat;
 
+use crate::settings::{defaults, shown_bytes, shown_duration, with_default};
 use shadowdiff_core::RouteGlob;
 
 /// Replay captured traffic against an old and a new implementation, diff the responses
@@ -106,22 +107,24 @@ pub struct AcceptArgs {
     /// Remove accepted signatures the last run did not see any more.
     #[arg(long)]
     pub prune: bool,
-    /// The snapshot [default: `snapshot` of shadowdiff.toml, else shadowdiff.snap].
-    #[arg(long, value_name = "FILE")]
+    /// The snapshot (default from the table: `snapshot` of the settings file, else
+    /// shadowdiff.snap).
+    #[arg(long, value_name = "FILE", help = snapshot_help())]
     pub snapshot: Option<PathBuf>,
-    /// The settings file [default: shadowdiff.toml when it exists].
-    #[arg(long, value_name = "FILE")]
+    /// The settings file (default from the table: shadowdiff.toml when it exists).
+    #[arg(long, value_name = "FILE", help = config_help())]
     pub config: Option<PathBuf>,
 }
 
 /// Arguments of `shadowdiff review`.
 #[derive(Debug, Args)]
 pub struct ReviewArgs {
-    /// The snapshot [default: `snapshot` of shadowdiff.toml, else shadowdiff.snap].
-    #[arg(long, value_name = "FILE")]
+    /// The snapshot (default from the table: `snapshot` of the settings file, else
+    /// shadowdiff.snap).
+    #[arg(long, value_name = "FILE", help = snapshot_help())]
     pub snapshot: Option<PathBuf>,
-    /// The settings file [default: shadowdiff.toml when it exists].
-    #[arg(long, value_name = "FILE")]
+    /// The settings file (default from the table: shadowdiff.toml when it exists).
+    #[arg(long, value_name = "FILE", help = config_help())]
     pub config: Option<PathBuf>,
 }
 
@@ -131,8 +134,8 @@ pub struct MergeArgs {
     /// Report folders of the parts (each holds aggregate.json).
     #[arg(value_name = "DIR", required = true)]
     pub parts: Vec<PathBuf>,
-    /// The merged report folder [default: `out` of shadowdiff.toml, else shadowdiff-report].
-    #[arg(long, value_name = "DIR")]
+    /// The merged report folder (default from the table).
+    #[arg(long, value_name = "DIR", help = out_help("The merged report folder"))]
     pub out: Option<PathBuf>,
     /// Merge even when shards of the partition are missing: the report names them and its
     /// verdict says it is partial.
@@ -195,28 +198,39 @@ pub struct RunArgs {
     /// Measure noise by calling the old implementation twice.
     #[arg(long)]
     pub noise_repeat: bool,
-    /// Comparator rules: a TOML file or a folder of them [default: comparators/].
-    #[arg(long, value_name = "PATH")]
+    /// Comparator rules: a TOML file or a folder of them (default from the table).
+    #[arg(long, value_name = "PATH", help = with_default(
+        "Comparator rules: a TOML file or a folder of them",
+        format_args!("{}/", defaults().rules.display())))]
     pub rules: Option<PathBuf>,
-    /// The report folder [default: `out` of shadowdiff.toml, else shadowdiff-report].
-    #[arg(long, value_name = "DIR")]
+    /// The report folder (default from the table).
+    #[arg(long, value_name = "DIR", help = out_help("The report folder"))]
     pub out: Option<PathBuf>,
-    /// Exchanges in flight at most, 1 or more [default: 32].
-    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = parse_count::<usize>)]
+    /// Exchanges in flight at most, 1 or more (default from the table).
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = parse_count::<usize>,
+          help = with_default("Exchanges in flight at most, 1 or more", defaults().concurrency))]
     pub concurrency: Option<usize>,
     /// Exchanges started per second at most, 0.001 or more [default: no limit].
     #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = parse_per_second)]
     pub rate: Option<f64>,
-    /// Per-request timeout, e.g. 500ms, 10s, 1m, at most 24h [default: 10s].
-    #[arg(long, value_name = "DURATION", allow_hyphen_values = true, value_parser = shadowdiff_core::parse_duration)]
+    /// Per-request timeout, e.g. 500ms, 10s, 1m, at most 24h (default from the table).
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true, value_parser = shadowdiff_core::parse_duration,
+          help = with_default("Per-request timeout, e.g. 500ms, 10s, 1m, at most 24h",
+                              shown_duration(defaults().timeout.0)))]
     pub timeout: Option<std::time::Duration>,
     /// Retries of a failed call that cannot repeat it: nothing sent, or an idempotent method
-    /// with no byte of an answer; 0 to 10 [default: 2].
-    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = parse_retries)]
+    /// with no byte of an answer; 0 to 10 (default from the table).
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = parse_retries,
+          help = with_default("Retries of a failed call that cannot repeat it: nothing sent, or an \
+                               idempotent method with no byte of an answer; 0 to 10",
+                              defaults().retries))]
     pub retries: Option<u32>,
     /// The largest response body (an exec target's answer line) read; a larger one is the
-    /// error body_too_large [default: 16777216, 16 MiB].
-    #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..))]
+    /// error body_too_large (default from the table).
+    #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..),
+          help = with_default("The largest response body (an exec target's answer line) read; a \
+                               larger one is the error body_too_large",
+                              shown_bytes(defaults().max_body_bytes)))]
     pub max_body_bytes: Option<u64>,
     /// Replay one shard of the exchanges: hash:K/N (by id, stable) or count:K/N.
     #[arg(long, value_name = "hash:K/N")]
@@ -236,9 +250,11 @@ pub struct RunArgs {
     /// Replay only exchanges with this tag, KEY=VALUE (repeatable).
     #[arg(long, value_name = "KEY=VALUE", value_parser = parse_tag)]
     pub tag: Vec<(String, String)>,
-    /// The longest recording line accepted, in bytes after decompression.
-    #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024 * 1024, allow_negative_numbers = true, value_parser = parse_count::<usize>)]
-    pub max_line_bytes: usize,
+    /// The longest recording line accepted, in bytes after decompression (default from the
+    /// table).
+    #[arg(long, value_name = "BYTES", allow_negative_numbers = true, value_parser = parse_count::<usize>,
+          help = max_line_bytes_help("The longest recording line accepted"))]
+    pub max_line_bytes: Option<usize>,
     /// How the outcomes are judged and reported.
     #[command(flatten)]
     pub report: ReportArgs,
@@ -275,9 +291,10 @@ pub struct ImportArgs {
     /// The native recording to write; zstd-compressed when it ends in .zst.
     #[arg(long, short, value_name = "OUT")]
     pub out: PathBuf,
-    /// The largest record accepted, in bytes after decompression.
-    #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024 * 1024, allow_negative_numbers = true, value_parser = parse_count::<usize>)]
-    pub max_line_bytes: usize,
+    /// The largest record accepted, in bytes after decompression (default from the table).
+    #[arg(long, value_name = "BYTES", allow_negative_numbers = true, value_parser = parse_count::<usize>,
+          help = max_line_bytes_help("The largest record accepted"))]
+    pub max_line_bytes: Option<usize>,
 }
 
 /// The formats `import` reads.
@@ -300,15 +317,19 @@ pub struct DiffArgs {
     /// run (outcomes.jsonl.zst), whose old and new answers are judged again.
     #[arg(value_name = "B")]
     pub b: Option<PathBuf>,
-    /// Comparator rules: a TOML file or a folder of them [default: comparators/ when it exists].
-    #[arg(long, value_name = "PATH")]
+    /// Comparator rules: a TOML file or a folder of them (default from the table).
+    #[arg(long, value_name = "PATH", help = with_default(
+        "Comparator rules: a TOML file or a folder of them",
+        format_args!("{}/ when it exists", defaults().rules.display())))]
     pub rules: Option<PathBuf>,
-    /// The report folder [default: `out` of shadowdiff.toml, else shadowdiff-report].
-    #[arg(long, value_name = "DIR")]
+    /// The report folder (default from the table).
+    #[arg(long, value_name = "DIR", help = out_help("The report folder"))]
     pub out: Option<PathBuf>,
-    /// The longest recording line accepted, in bytes after decompression.
-    #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024 * 1024, allow_negative_numbers = true, value_parser = parse_count::<usize>)]
-    pub max_line_bytes: usize,
+    /// The longest recording line accepted, in bytes after decompression (default from the
+    /// table).
+    #[arg(long, value_name = "BYTES", allow_negative_numbers = true, value_parser = parse_count::<usize>,
+          help = max_line_bytes_help("The longest recording line accepted"))]
+    pub max_line_bytes: Option<usize>,
     /// How the outcomes are judged and reported.
     #[command(flatten)]
     pub report: ReportArgs,
@@ -349,12 +370,18 @@ pub struct RecordArgs {
     /// The recording: parts are named after it (capture.jsonl.zst → capture-000001.jsonl.zst).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: PathBuf,
-    /// Start a new part after this many bytes of JSON (before compression).
-    #[arg(long, value_name = "BYTES", default_value_t = 256 * 1024 * 1024, allow_negative_numbers = true, value_parser = parse_count::<u64>)]
-    pub rotate_bytes: u64,
-    /// The share of requests recorded, between 0 and 1 (deterministic per request).
-    #[arg(long, value_name = "RATE", default_value_t = 1.0, allow_negative_numbers = true, value_parser = parse_rate)]
-    pub sample: f64,
+    /// Start a new part after this many bytes of JSON (before compression; default from the
+    /// table).
+    #[arg(long, value_name = "BYTES", allow_negative_numbers = true, value_parser = parse_count::<u64>,
+          help = with_default("Start a new part after this many bytes of JSON (before compression)",
+                              defaults().record.rotate_bytes))]
+    pub rotate_bytes: Option<u64>,
+    /// The share of requests recorded, between 0 and 1 (deterministic per request; default
+    /// from the table).
+    #[arg(long, value_name = "RATE", allow_negative_numbers = true, value_parser = parse_rate,
+          help = with_default("The share of requests recorded, between 0 and 1 (deterministic per \
+                               request)", defaults().record.sample))]
+    pub sample: Option<f64>,
     /// Record only routes matching this glob, e.g. "GET /orders/*" (repeatable).
     #[arg(long, value_name = "GLOB", value_parser = RouteGlob::new)]
     pub include_route: Vec<RouteGlob>,
@@ -370,39 +397,58 @@ pub struct RecordArgs {
     /// Write secret header values to the recording as they were sent.
     #[arg(long)]
     pub keep_secrets: bool,
-    /// How long one upstream call may take before the client gets a 502 (at most 24h).
-    #[arg(long, value_name = "DURATION", default_value = "30s", allow_hyphen_values = true, value_parser = shadowdiff_core::parse_duration)]
-    pub timeout: std::time::Duration,
+    /// How long one upstream call may take before the client gets a 502 (at most 24h; default
+    /// from the table).
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true, value_parser = shadowdiff_core::parse_duration,
+          help = with_default("How long one upstream call may take before the client gets a 502 \
+                               (at most 24h)", shown_duration(defaults().record.timeout.0)))]
+    pub timeout: Option<std::time::Duration>,
     /// The largest upstream body kept in the recording; a larger one still reaches the client
-    /// whole, and its exchange is recorded without the response.
-    #[arg(long, value_name = "BYTES", default_value_t = shadowdiff_replay::DEFAULT_MAX_BODY_BYTES,
-          value_parser = clap::value_parser!(u64).range(1..))]
-    pub max_body_bytes: u64,
-    /// How long in-flight requests may take to finish after Ctrl-C or SIGTERM (at most 24h).
-    #[arg(long, value_name = "DURATION", default_value = "10s", allow_hyphen_values = true, value_parser = shadowdiff_core::parse_duration)]
-    pub drain_timeout: std::time::Duration,
+    /// whole, and its exchange is recorded without the response (default from the table).
+    #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..),
+          help = with_default("The largest upstream body kept in the recording; a larger one still \
+                               reaches the client whole, and its exchange is recorded without the \
+                               response", defaults().record.max_body_bytes))]
+    pub max_body_bytes: Option<u64>,
+    /// How long in-flight requests may take to finish after Ctrl-C or SIGTERM (at most 24h;
+    /// default from the table).
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true, value_parser = shadowdiff_core::parse_duration,
+          help = with_default("How long in-flight requests may take to finish after Ctrl-C or \
+                               SIGTERM (at most 24h)", shown_duration(defaults().record.drain_timeout.0)))]
+    pub drain_timeout: Option<std::time::Duration>,
 }
 
 /// How outcomes are judged and reported: settings file, snapshot, gate and redaction. Flags
 /// win over shadowdiff.toml.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// The settings file [default: shadowdiff.toml when it exists].
-    #[arg(long, value_name = "FILE")]
+    /// The settings file (default from the table).
+    #[arg(long, value_name = "FILE", help = config_help())]
     pub config: Option<PathBuf>,
-    /// The snapshot of accepted differences [default: `snapshot` of shadowdiff.toml, else
-    /// shadowdiff.snap]; a missing file accepts nothing.
-    #[arg(long, value_name = "FILE")]
+    /// The snapshot of accepted differences (default from the table); a missing file accepts
+    /// nothing.
+    #[arg(long, value_name = "FILE", help = format!(
+        "The snapshot of accepted differences [default: {}]; a missing file accepts nothing",
+        snapshot_default()))]
     pub snapshot: Option<PathBuf>,
     /// The largest share of a route's compared exchanges that may show differences not
-    /// accepted by the snapshot (0.02 = 2 %) [default: 0].
-    #[arg(long, value_name = "RATE", allow_negative_numbers = true, value_parser = parse_rate)]
+    /// accepted by the snapshot (0.02 = 2 %; default from the table).
+    #[arg(long, value_name = "RATE", allow_negative_numbers = true, value_parser = parse_rate,
+          help = with_default("The largest share of a route's compared exchanges that may show \
+                               differences not accepted by the snapshot (0.02 = 2 %)",
+                              defaults().gate.max_diff_rate))]
     pub max_diff_rate: Option<f64>,
-    /// The largest share of a route's compared exchanges that may end in error [default: 0].
-    #[arg(long, value_name = "RATE", allow_negative_numbers = true, value_parser = parse_rate)]
+    /// The largest share of a route's compared exchanges that may end in error (default from
+    /// the table).
+    #[arg(long, value_name = "RATE", allow_negative_numbers = true, value_parser = parse_rate,
+          help = with_default("The largest share of a route's compared exchanges that may end in error",
+                              defaults().gate.max_error_rate))]
     pub max_error_rate: Option<f64>,
-    /// Routes with fewer compared exchanges (1 or more) are reported but not judged [default: 1].
-    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = parse_count::<u64>)]
+    /// Routes with fewer compared exchanges (1 or more) are reported but not judged (default
+    /// from the table).
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = parse_count::<u64>,
+          help = with_default("Routes with fewer compared exchanges (1 or more) are reported but not judged",
+                              defaults().gate.min_exchanges))]
     pub min_exchanges: Option<u64>,
     /// Also redact this header's values in every report and the outcomes file (repeatable).
     #[arg(long, value_name = "NAME")]
@@ -429,7 +475,7 @@ pub struct OutputArgs {
 
 /// A format `--format` can print on stdout: a row of the report's table of formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Format(pub shadowdiff_report::Format);
+pub struct Format(pub ReportFormat);
 
 /// Every `--format` value, in the table's order.
 const FORMATS: [Format; 5] = [
@@ -470,4 +516,46 @@ fn parse_count<T: TryFrom<u64>>(text: &str) -> Result<T, String> {
 /// Parses retries: 0 to 10.
 fn parse_retries(text: &str) -> Result<u32, String> {
     shadowdiff_core::retries(shadowdiff_core::whole(text, "from 0 to 10")?)
+}
+
+/// The help of `--config`, from the table.
+fn config_help() -> String {
+    with_default(
+        "The settings file",
+        format_args!("{} when it exists", defaults().config.display()),
+    )
+}
+
+/// Where the snapshot is when `--snapshot` is not given, from the table.
+fn snapshot_default() -> String {
+    format!(
+        "`snapshot` of {}, else {}",
+        defaults().config.display(),
+        defaults().snapshot.display()
+    )
+}
+
+/// The help of `accept --snapshot` and `review --snapshot`.
+fn snapshot_help() -> String {
+    with_default("The snapshot", snapshot_default())
+}
+
+/// The help of `--out`: `TEXT`, with the default from the table.
+fn out_help(text: &str) -> String {
+    with_default(
+        text,
+        format_args!(
+            "`out` of {}, else {}",
+            defaults().config.display(),
+            defaults().out.display()
+        ),
+    )
+}
+
+/// The help of `--max-line-bytes`: `TEXT, in bytes after decompression`, with the table's default.
+fn max_line_bytes_help(text: &str) -> String {
+    with_default(
+        &format!("{text}, in bytes after decompression"),
+        defaults().max_line_bytes,
+    )
 }

@@ -1,21 +1,22 @@
-//! The `shadowdiff` command line: the flags ([`Cli`]), the settings of shadowdiff.toml
-//! ([`Config`]), and the commands, each of which resolves its settings, calls the stages of the
-//! library crates, prints, and maps the outcome to an exit code ([`main`]).
+//! The `shadowdiff` command line: the flags ([`Cli`]), the settings (built-in defaults, then
+//! shadowdiff.toml ([`Config`]), then flags), and the commands, each of which resolves its
+//! settings, calls the stages of the library crates, prints, and maps the outcome to an exit
+//! code ([`main`]).
 //!
 //! How the crates fit together: `docs/ARCHITECTURE.md` in the repository.
 #![deny(missing_docs)]
 
 mod cli;
 mod commands;
-mod config;
 mod error;
+mod settings;
 
 use std::process::ExitCode;
 
 use clap::Parser as _;
 
 pub use cli::Cli;
-pub use config::Config;
+pub use settings::Config;
 
 /// Parses the command line, runs the command and returns its exit code; an error is printed
 /// on stderr after `error: `.

@@ -2,17 +2,14 @@
 //! terminal (CI, scripts), by route and with a reason.
 
 use crate::cli::AcceptArgs;
-use crate::config::Config;
 use crate::error::{exit, Result};
+use crate::settings::resolve;
 use shadowdiff_report::Snapshot;
 use shadowdiff_report::{load_pending, pending_path, write_pending, Change, Pending};
 
-use super::verdict::snapshot_path;
-
 /// Runs `accept`; exit 0 whether or not something was pending.
 pub fn run(args: AcceptArgs) -> Result<u8> {
-    let config = Config::load(args.config.as_deref())?;
-    let path = snapshot_path(args.snapshot.as_deref(), &config);
+    let path = resolve::accept(&args)?.snapshot.value;
     let pending = load_pending(&path)?;
     if pending.is_empty() {
         println!(

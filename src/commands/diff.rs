@@ -1,57 +1,53 @@
 //! `shadowdiff diff A B`: load the rules, judge the joined recordings, write the report, gate.
 
-use std::path::Path;
+use std::path::PathBuf;
 
 use crate::cli::DiffArgs;
-use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::settings::{resolve, Setting};
 use shadowdiff_core::{Judged, Request, RuleSet};
-use shadowdiff_io::{load_rules as load_rules_from, Limits};
+use shadowdiff_io::Limits;
 use shadowdiff_report::TargetNames;
 
 use super::verdict::{exit_code, Judging};
 
-/// The rules folder used when `--rules` is not given and it exists.
-const DEFAULT_RULES: &str = "comparators";
-
 /// Runs `diff` and returns the exit code of its verdict.
 pub fn run(args: DiffArgs) -> Result<u8> {
-    let config = Config::load(args.report.config.as_deref())?;
-    let rules = load_rules(args.rules.as_deref().or(config.rules.as_deref()))?;
-    let judging = Judging::load(&config, &args.report)?;
+    let settings = resolve::diff(&args)?;
+    let rules = load_rules(&settings.rules)?;
+    let judging = Judging::load(&settings.report)?;
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.output.threads.unwrap_or(0))
+        .num_threads(settings.output.threads.unwrap_or(0))
         .build()
         .map_err(|err| Error::Internal(format!("cannot start worker threads: {err}")))?;
-    let named: Vec<std::path::PathBuf> = std::iter::once(args.a.clone())
-        .chain(args.b.clone())
+    let named: Vec<PathBuf> = std::iter::once(settings.a.clone())
+        .chain(settings.b.clone())
         .collect();
     super::run::check_stdin_once(&named)?;
     let mut aggregate = judging.aggregate();
     let mut add = |judged: Judged, request: Request| aggregate.add(&judged, Some(&request));
     let limits = Limits {
-        max_line_bytes: args.max_line_bytes,
+        max_line_bytes: settings.max_line_bytes.value,
     };
-    pool.install(|| match &args.b {
-        Some(b) => shadowdiff_replay::diff(&args.a, b, &rules, &limits, &mut add),
-        None => shadowdiff_replay::rejudge(&args.a, &rules, &limits, &mut add),
+    pool.install(|| match &settings.b {
+        Some(b) => shadowdiff_replay::diff(&settings.a, b, &rules, &limits, &mut add),
+        None => shadowdiff_replay::rejudge(&settings.a, &rules, &limits, &mut add),
     })?;
     let report = judging.conclude(
         aggregate,
         &|rule| rules.describe(rule).to_string(),
         TargetNames::default(),
         true,
-        &config.out_dir(args.out.as_deref()),
-        &args.output,
+        &settings.report.out.value,
+        &settings.output,
     )?;
     Ok(exit_code(&report))
 }
 
-/// Loads `--rules`, or `comparators/` when present, or the built-in rules.
-pub fn load_rules(path: Option<&Path>) -> Result<RuleSet> {
-    match path {
-        Some(path) => Ok(load_rules_from(path)?),
-        None if Path::new(DEFAULT_RULES).exists() => Ok(load_rules_from(Path::new(DEFAULT_RULES))?),
+/// Loads the resolved rules, or the built-in rules when none are named or found.
+pub fn load_rules(rules: &Setting<Option<PathBuf>>) -> Result<RuleSet> {
+    match &rules.value {
+        Some(path) => Ok(shadowdiff_io::load_rules(path)?),
         None => Ok(RuleSet::builtin()),
     }
 }

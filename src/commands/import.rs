@@ -2,6 +2,7 @@
 
 use crate::cli::{ImportArgs, ImportFormat};
 use crate::error::{exit, Error, Result};
+use crate::settings::resolve;
 use shadowdiff_io::{parse_line, Format, Limits, RawLines, RecordingWriter};
 
 /// Converts the file; any bad record stops the conversion and nothing is written.
@@ -11,7 +12,7 @@ pub fn run(args: ImportArgs) -> Result<u8> {
         ImportFormat::Gor => Format::Gor,
     };
     let limits = Limits {
-        max_line_bytes: args.max_line_bytes,
+        max_line_bytes: resolve::import(&args).max_line_bytes.value,
     };
     if let Some(parent) = args.out.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|err| Error::io(parent, err))?;

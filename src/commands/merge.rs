@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::cli::MergeArgs;
-use crate::config::Config;
 use shadowdiff_core::Location;
 
 use crate::error::{Error, Result};
+use crate::settings::resolve;
 use shadowdiff_report::{combine, Named};
 use shadowdiff_report::{Aggregate, Report, TargetNames, AGGREGATE_FILE};
 
@@ -16,11 +16,11 @@ use super::verdict::{exit_code, Judging};
 
 /// Runs `report merge` and returns the exit code of the merged verdict.
 pub fn run(args: MergeArgs) -> Result<u8> {
-    let config = Config::load(args.report.config.as_deref())?;
-    let judging = Judging::load(&config, &args.report)?;
+    let settings = resolve::merge(&args)?;
+    let judging = Judging::load(&settings.report)?;
     let mut parts = Vec::new();
     let mut named = Vec::new();
-    for dir in &args.parts {
+    for dir in &settings.parts {
         let path = dir.join(AGGREGATE_FILE);
         let text = std::fs::read_to_string(&path).map_err(|err| match err.kind() {
             std::io::ErrorKind::NotFound => Error::input(
@@ -37,7 +37,7 @@ pub fn run(args: MergeArgs) -> Result<u8> {
         });
         parts.push((path, part, labels));
     }
-    let whole = combine(&named, args.allow_partial)?;
+    let whole = combine(&named, settings.allow_partial)?;
     let find_stale = whole.missing().is_empty();
     let mut merged = judging.aggregate();
     let mut labels: BTreeMap<u32, String> = BTreeMap::new();
@@ -63,22 +63,22 @@ pub fn run(args: MergeArgs) -> Result<u8> {
         merged.merge(part);
     }
     merged.set_part(whole);
-    let targets = args.parts.iter().find_map(|dir| part_targets(dir));
+    let targets = settings.parts.iter().find_map(|dir| part_targets(dir));
     let describe = |rule: shadowdiff_core::RuleId| {
         labels
             .get(&rule.0)
             .cloned()
             .unwrap_or_else(|| format!("rule {}", rule.0))
     };
-    let out = config.out_dir(args.out.as_deref());
-    merge_outcomes(&args.parts, &out)?;
+    let out = &settings.report.out.value;
+    merge_outcomes(&settings.parts, out)?;
     let report = judging.conclude(
         merged,
         &describe,
         targets.unwrap_or_default(),
         find_stale,
-        &out,
-        &args.output,
+        out,
+        &settings.output,
     )?;
     Ok(exit_code(&report))
 }

@@ -2,11 +2,11 @@
 
 use std::io::{IsTerminal as _, Write as _};
 
-use crate::cli::OutputArgs;
+use crate::settings::Output;
 use shadowdiff_report::Report;
 
 /// Prints the report on stdout in the chosen format, unless quiet. A closed pipe is not an error.
-pub fn print_report(report: &Report, output: &OutputArgs) {
+pub fn print_report(report: &Report, output: &Output) {
     if output.quiet {
         return;
     }

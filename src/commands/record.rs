@@ -4,11 +4,13 @@ use std::net::ToSocketAddrs as _;
 
 use crate::cli::RecordArgs;
 use crate::error::{exit, Error, Result};
+use crate::settings::resolve;
 use shadowdiff_core::Redactor;
 use shadowdiff_replay::{self as record, RecordSettings as Settings, RotatingWriter, Selection};
 
 /// Runs the proxy until Ctrl-C or SIGTERM; exit 0 once the recording is complete.
 pub fn run(args: RecordArgs) -> Result<u8> {
+    let resolved = resolve::record(&args);
     let listen = args
         .listen
         .to_socket_addrs()
@@ -21,25 +23,26 @@ pub fn run(args: RecordArgs) -> Result<u8> {
             ))
         })?;
     let upstream = record::parse_upstream(&args.upstream).map_err(Error::Usage)?;
-    if args.rotate_bytes == 0 {
+    let rotate_bytes = resolved.rotate_bytes.value;
+    if rotate_bytes == 0 {
         return Err(Error::Usage("--rotate-bytes must be at least 1".into()));
     }
-    let writer = RotatingWriter::new(&args.output, args.rotate_bytes)?;
+    let writer = RotatingWriter::new(&args.output, rotate_bytes)?;
     let settings = Settings {
         listen,
         upstream,
         output: args.output.clone(),
-        rotate_bytes: args.rotate_bytes,
+        rotate_bytes,
         selection: Selection {
             methods: args.method,
             include_routes: args.include_route,
             exclude_routes: args.exclude_route,
-            sample: args.sample,
+            sample: resolved.sample.value,
         },
         redactor: Redactor::new(&args.redact_header, Vec::new(), args.keep_secrets),
-        timeout: args.timeout,
-        drain_timeout: args.drain_timeout,
-        max_body_bytes: args.max_body_bytes,
+        timeout: resolved.timeout.value,
+        drain_timeout: resolved.drain_timeout.value,
+        max_body_bytes: resolved.max_body_bytes.value,
     };
     let summary = record::serve(settings, writer, |addr| {
         eprintln!("shadowdiff record: listening on http://{addr}");

@@ -4,18 +4,15 @@
 use std::io::{BufRead, Write as _};
 
 use crate::cli::ReviewArgs;
-use crate::config::Config;
 use crate::error::{exit, Error, Result};
+use crate::settings::resolve;
 use shadowdiff_report::percent;
 use shadowdiff_report::Snapshot;
 use shadowdiff_report::{load_pending, pending_path, write_pending, Change, Pending};
 
-use super::verdict::snapshot_path;
-
 /// Runs `review`, reading answers line by line from stdin.
 pub fn run(args: ReviewArgs) -> Result<u8> {
-    let config = Config::load(args.config.as_deref())?;
-    let path = snapshot_path(args.snapshot.as_deref(), &config);
+    let path = resolve::review(&args)?.snapshot.value;
     let pending = load_pending(&path)?;
     if pending.is_empty() {
         println!(

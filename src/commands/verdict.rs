@@ -1,22 +1,18 @@
 //! From an aggregate to the verdict, the same way for `run`, `diff` and `report merge`: the
-//! gate policy, snapshot and redaction from flags over shadowdiff.toml; the report finished,
-//! pending snapshot changes written beside the snapshot, every report file written, the chosen
-//! format printed.
+//! resolved gate policy, snapshot and redaction; the report finished, pending snapshot changes
+//! written beside the snapshot, every report file written, the chosen format printed.
 
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use crate::cli::{OutputArgs, ReportArgs};
-use crate::config::Config;
-use crate::error::{exit, Error, Result};
-use shadowdiff_core::PathPattern;
+use crate::error::{exit, Result};
+use crate::settings::{Output, ReportSettings};
 use shadowdiff_core::Redactor;
-use shadowdiff_core::RouteGlob;
 use shadowdiff_core::RuleId;
-use shadowdiff_report::{pending_changes, write_pending, DEFAULT_SNAPSHOT};
+use shadowdiff_report::{pending_changes, write_pending};
 use shadowdiff_report::{
-    write_reports, Aggregate, Finish, GatePolicy, Limits, Report, ReportFolder, RouteLimits,
-    Snapshot, TargetNames, Verdict,
+    write_reports, Aggregate, Finish, GatePolicy, Report, ReportFolder, Snapshot, TargetNames,
+    Verdict,
 };
 
 use super::output::print_report;
@@ -32,63 +28,12 @@ pub struct Judging {
 }
 
 impl Judging {
-    /// Reads the settings: flags in `args` over `config`.
-    pub fn load(config: &Config, args: &ReportArgs) -> Result<Judging> {
-        let gate = &config.gate;
-        let defaults = Limits::default();
-        let limits = Limits {
-            max_diff_rate: args
-                .max_diff_rate
-                .or(gate.max_diff_rate)
-                .unwrap_or(defaults.max_diff_rate),
-            max_error_rate: args
-                .max_error_rate
-                .or(gate.max_error_rate)
-                .unwrap_or(defaults.max_error_rate),
-            min_exchanges: args
-                .min_exchanges
-                .or(gate.min_exchanges)
-                .unwrap_or(defaults.min_exchanges),
-        };
-        let mut routes = Vec::new();
-        for (i, route) in gate.route.iter().enumerate() {
-            let key = format!("gate.route[{i}].match");
-            routes.push(RouteLimits {
-                pattern: RouteGlob::new(&route.matches)
-                    .map_err(|why| Error::config(config.at(&key), format!("{key}: {why}")))?,
-                max_diff_rate: route.max_diff_rate,
-                max_error_rate: route.max_error_rate,
-                min_exchanges: route.min_exchanges,
-            });
-        }
-        let noise = GatePolicy::default();
-        let policy = GatePolicy {
-            limits,
-            routes,
-            noise_significance: config
-                .noise
-                .significance
-                .unwrap_or(noise.noise_significance),
-        };
-        let snapshot = Snapshot::load(&snapshot_path(args.snapshot.as_deref(), config))?;
-        let mut fields = Vec::new();
-        for (i, text) in config.redact.fields.iter().enumerate() {
-            let key = format!("redact.fields[{i}]");
-            fields.push(PathPattern::parse(text).map_err(|why| {
-                Error::config(config.at(&key), format!("{key}: `{text}`: {why}"))
-            })?);
-        }
-        for text in &args.redact_field {
-            fields.push(
-                PathPattern::parse(text)
-                    .map_err(|why| Error::Usage(format!("--redact-field `{text}`: {why}")))?,
-            );
-        }
-        let headers = [config.redact.headers.clone(), args.redact_header.clone()].concat();
+    /// The policy and redaction of the resolved settings, and the snapshot they name.
+    pub fn load(settings: &ReportSettings) -> Result<Judging> {
         Ok(Judging {
-            policy,
-            snapshot,
-            redactor: Redactor::new(&headers, fields, false),
+            policy: settings.policy(),
+            snapshot: Snapshot::load(&settings.snapshot.value)?,
+            redactor: settings.redactor(),
         })
     }
 
@@ -106,7 +51,7 @@ impl Judging {
         targets: TargetNames,
         find_stale: bool,
         out: &Path,
-        output: &OutputArgs,
+        output: &Output,
     ) -> Result<Report> {
         let mut folder = ReportFolder::open(out)?;
         let concluded = self.conclude_in(
@@ -132,7 +77,7 @@ impl Judging {
         describe: &dyn Fn(RuleId) -> String,
         targets: TargetNames,
         find_stale: bool,
-        output: &OutputArgs,
+        output: &Output,
     ) -> Result<Report> {
         let state = aggregate.save(describe);
         let mut report = aggregate.finish(&Finish {
@@ -152,13 +97,6 @@ impl Judging {
         print_report(&report, output);
         Ok(report)
     }
-}
-
-/// The snapshot file: the flag, else `snapshot` of shadowdiff.toml, else shadowdiff.snap.
-pub fn snapshot_path(flag: Option<&Path>, config: &Config) -> PathBuf {
-    flag.map(Path::to_path_buf)
-        .or_else(|| config.snapshot.clone())
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_SNAPSHOT))
 }
 
 /// The exit code of a finished report's verdict.

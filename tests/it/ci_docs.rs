@@ -20,9 +20,9 @@ use std::path::Path;
 use crate::common::{read_text, repo_root, Project};
 use clap::Parser;
 use shadowdiff::cli::Cli;
-use shadowdiff::config::Config;
 use shadowdiff::report::snapshot::load_pending;
 use shadowdiff::report::Snapshot;
+use shadowdiff::settings::Config;
 
 /// GitHub Actions expressions, replaced in the text before splitting.
 const EXPRESSIONS: &[(&str, &str)] = &[("${{ matrix.shard }}", "1")];

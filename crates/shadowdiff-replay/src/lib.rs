@@ -22,7 +22,4 @@ pub use record::{
     parse_upstream, part_path, serve, RotatingWriter, Selection, Settings as RecordSettings,
     Summary as RecordSummary, NOT_RECORDED_TAG,
 };
-pub use target::{
-    CallError, HeaderEdits, Reply, Target, TargetConfig, TargetSettings, DEFAULT_MAX_BODY_BYTES,
-    HOP_BY_HOP,
-};
+pub use target::{CallError, HeaderEdits, Reply, Target, TargetConfig, TargetSettings, HOP_BY_HOP};

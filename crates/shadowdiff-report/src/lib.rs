@@ -31,6 +31,6 @@ pub use part::{combine, Named, Part, Shards};
 pub use render::{suggested_rules, Format, FormatInfo};
 pub use snapshot::{
     load_pending, pending_changes, pending_path, render_pending, write_pending, Change, Pending,
-    Snapshot, DEFAULT_SNAPSHOT,
+    Snapshot,
 };
 pub use write::{write_atomically, write_reports, AGGREGATE_FILE};

@@ -18,9 +18,6 @@ use crate::error::{Error, Result};
 use super::document::{cut_mark, Report, Shown, Side, SignatureReport};
 use super::write::write_atomically;
 
-/// The snapshot read when `--snapshot` is not given.
-pub const DEFAULT_SNAPSHOT: &str = "shadowdiff.snap";
-
 /// The accepted differences.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Snapshot {

@@ -161,12 +161,6 @@ pub struct HeaderEdits {
     pub remove: Vec<String>,
 }
 
-/// The cap of an answer when neither flag nor file says: 16 MiB. A line of
-/// `outcomes.jsonl.zst` keeps up to three answers (old, new, noise), and must stay within the
-/// 64 MiB `--max-line-bytes` of `shadowdiff diff` to be judged again; a recording line of
-/// `shadowdiff record` keeps one, within the same limit of `run`.
-pub const DEFAULT_MAX_BODY_BYTES: u64 = 16 * 1024 * 1024;
-
 /// Settings every target shares in one run.
 #[derive(Clone, Debug)]
 pub struct TargetSettings {

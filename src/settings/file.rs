@@ -1,8 +1,6 @@
-//! `shadowdiff.toml`: the project's run settings, so that `shadowdiff run` alone does the
-//! configured job. Flags override the file; the file overrides built-in defaults. Every value is
-//! checked for range when the file is read, and errors name the file and the line of the key.
-
-mod lines;
+//! The middle layer: `shadowdiff.toml` (or the file `--config` names), the project's run
+//! settings, so that `shadowdiff run` alone does the configured job. Every value is checked for
+//! range when the file is read, and errors name the file and the line of the key.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -14,12 +12,9 @@ use shadowdiff_core::{Location, Origin};
 use crate::error::{Error, Result};
 use shadowdiff_replay::TargetConfig;
 
-pub use self::lines::KeyLines;
-
-/// The file read when `--config` is not given, if it exists.
-pub const DEFAULT_CONFIG: &str = "shadowdiff.toml";
-/// The report folder when neither `--out` nor `out =` says.
-pub const DEFAULT_OUT: &str = "shadowdiff-report";
+use super::defaults::defaults;
+use super::lines::KeyLines;
+use super::Source;
 
 /// The settings of `shadowdiff.toml`; every key is optional.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -184,11 +179,13 @@ pub struct FilterConfig {
 }
 
 impl Config {
-    /// Reads `path`; `None` for `path` reads [`DEFAULT_CONFIG`] when it exists, else defaults.
+    /// Reads `path`; `None` for `path` reads the table's `config` (shadowdiff.toml) when it
+    /// exists, else gives no settings.
     pub fn load(path: Option<&Path>) -> Result<Config> {
+        let default = defaults().config.as_path();
         let path = match path {
             Some(path) => path,
-            None if Path::new(DEFAULT_CONFIG).exists() => Path::new(DEFAULT_CONFIG),
+            None if default.exists() => default,
             None => return Ok(Config::default()),
         };
         let text = std::fs::read_to_string(path).map_err(|err| Error::io(path, err))?;
@@ -245,9 +242,23 @@ impl Config {
             path: self
                 .file
                 .clone()
-                .unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG)),
+                .unwrap_or_else(|| defaults().config.clone()),
             line: self.lines.get(path),
         }
+    }
+
+    /// The source of the value at the dotted `path`: this file at the key's line.
+    pub fn source(&self, path: &str) -> Source {
+        let at = self.at(path);
+        Source::File {
+            path: at.path,
+            line: at.line,
+        }
+    }
+
+    /// The value at `path` with its source, when the file gives one.
+    pub fn given<T>(&self, path: &str, value: Option<T>) -> Option<(Source, T)> {
+        value.map(|value| (self.source(path), value))
     }
 
     /// The origin of the table at `table` (`targets.old`), naming its keys' lines in errors.
@@ -270,7 +281,7 @@ impl Config {
 
     /// Checks every value for its range; the error names the key's line.
     fn check(&self) -> Result<()> {
-        let fail = |key: &str, why: String| Error::config(self.at(key), format!("{key}: {why}"));
+        let fail = |key: &str, why: String| self.source(key).error(key, why);
         if let Some(concurrency) = self.concurrency {
             shadowdiff_core::at_least_one(concurrency as u64)
                 .map_err(|why| fail("concurrency", why))?;
@@ -334,13 +345,6 @@ impl Config {
         self.rules = self.rules.as_ref().map(join);
         self.out = self.out.as_ref().map(join);
         self.snapshot = self.snapshot.as_ref().map(join);
-    }
-
-    /// The report folder: the flag, else `out` of the file, else [`DEFAULT_OUT`].
-    pub fn out_dir(&self, flag: Option<&Path>) -> PathBuf {
-        flag.map(Path::to_path_buf)
-            .or_else(|| self.out.clone())
-            .unwrap_or_else(|| PathBuf::from(DEFAULT_OUT))
     }
 }
 
@@ -443,7 +447,7 @@ tags = { source = "prod-eu" }
         for (text, expected) in cases {
             let err = Config::parse(text, Path::new("c.toml")).unwrap_err();
             assert!(err.to_string().starts_with(expected), "{text}: {err}");
-            assert_eq!(crate::error::exit_code(&err), crate::error::exit::BAD_INPUT);
+            assert_eq!(err.exit_code(), crate::error::exit::BAD_INPUT);
         }
     }
 
@@ -457,14 +461,6 @@ tags = { source = "prod-eu" }
             "ci/other.toml:3: [targets.new] url: bad"
         );
         assert_eq!(config.at("rate"), Location::line("ci/other.toml", 1));
-    }
-
-    #[test]
-    fn the_report_folder_is_the_flag_then_the_file_then_the_default() {
-        let config = Config::parse("out = \"rep\"\n", Path::new("p/s.toml")).unwrap();
-        assert_eq!(config.out_dir(None), PathBuf::from("p/rep"));
-        assert_eq!(config.out_dir(Some(Path::new("x"))), PathBuf::from("x"));
-        assert_eq!(Config::default().out_dir(None), PathBuf::from(DEFAULT_OUT));
     }
 
     #[test]
