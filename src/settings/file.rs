@@ -447,7 +447,7 @@ tags = { source = "prod-eu" }
         for (text, expected) in cases {
             let err = Config::parse(text, Path::new("c.toml")).unwrap_err();
             assert!(err.to_string().starts_with(expected), "{text}: {err}");
-            assert_eq!(err.exit_code(), crate::error::exit::BAD_INPUT);
+            assert_eq!(crate::error::exit_code(&err), crate::error::exit::BAD_INPUT);
         }
     }
 

@@ -660,7 +660,7 @@ mod tests {
                 .starts_with("ci/other.toml:7: gate.route[0].match: `[` is not a valid route glob"),
             "{err}"
         );
-        assert_eq!(err.exit_code(), crate::error::exit::BAD_INPUT);
+        assert_eq!(crate::error::exit_code(&err), crate::error::exit::BAD_INPUT);
 
         let config = self::config(
             "[filter]\ninclude_routes = [\n  \"GET /a\",\n  \"[\",\n]\n",

@@ -1,6 +1,6 @@
 //! Keeps the CI documentation true. Every `shadowdiff` command line in the CI examples
 //! (`examples/ci/*.yml`) and in the shell and YAML code blocks of README.md must parse with the
-//! real command-line definition (`shadowdiff::cli::Cli`); README.md must show each CI example
+//! real command-line definition (`shadowdiff::Cli`); README.md must show each CI example
 //! verbatim, so the two cannot drift apart; and the `shadowdiff.toml`, snapshot and pending-file
 //! samples in README.md must parse as shadowdiff reads them.
 //!
@@ -19,10 +19,8 @@ use std::path::Path;
 
 use crate::common::{read_text, repo_root, Project};
 use clap::Parser;
-use shadowdiff::cli::Cli;
-use shadowdiff::report::snapshot::load_pending;
-use shadowdiff::report::Snapshot;
-use shadowdiff::settings::Config;
+use shadowdiff::{Cli, Config};
+use shadowdiff_report::{load_pending, Snapshot};
 
 /// GitHub Actions expressions, replaced in the text before splitting.
 const EXPRESSIONS: &[(&str, &str)] = &[("${{ matrix.shard }}", "1")];

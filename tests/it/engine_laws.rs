@@ -10,10 +10,9 @@ use std::collections::BTreeSet;
 use crate::common::proptest_config;
 use proptest::prelude::*;
 use serde_json::{Map, Value};
-use shadowdiff::compare::{compare, compare_json, BodyPath, Kind, Step, Target};
-use shadowdiff::model::{Body, Response};
-use shadowdiff::rules::{
-    Action, BodyMatcher, BodyRule, PathPattern, RouteRules, RuleId, Segment, Tolerance,
+use shadowdiff_core::{
+    compare, compare_json, Action, Body, BodyMatcher, BodyPath, BodyRule, Kind, PathPattern,
+    Response, RouteRules, RuleId, Segment, Step, Target, Tolerance,
 };
 
 const KEYS: &[&str] = &["a", "b", "c", "id"];

@@ -11,7 +11,7 @@ use crate::common::servers::{closed_port_url, Action, TestServer};
 use crate::common::{
     block_on, gzip, http_client, read_recording, shadowdiff, signal_and_wait, Project,
 };
-use shadowdiff::model::header;
+use shadowdiff_core::header;
 
 /// A running `shadowdiff record`.
 struct Proxy {

@@ -8,11 +8,11 @@ use std::path::Path;
 
 use crate::common::{proptest_config, read_recording, unzstd, write_file, zstd_bytes, Project};
 use proptest::prelude::*;
-use shadowdiff::model::{Body, Exchange, Request, Response};
-use shadowdiff::recordings::{
-    self, is_recording_file, parse_line, Limits, RawLines, Record, RecordingWriter,
+use shadowdiff_core::{Body, Exchange, Request, Response};
+use shadowdiff_io::{
+    self as recordings, is_recording_file, parse_line, Error, Limits, RawLines, Record,
+    RecordingWriter,
 };
-use shadowdiff::Error;
 
 const REQUEST: &str = r#""request":{"method":"GET","url":"/a"}"#;
 

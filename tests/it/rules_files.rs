@@ -5,8 +5,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::common::Project;
-use shadowdiff::rules::{RuleId, RuleSet};
-use shadowdiff::Error;
+use shadowdiff_core::{RuleId, RuleSet};
+use shadowdiff_io::{load_rules, Error};
 
 /// A temporary `comparators/` folder.
 struct Folder {
@@ -31,11 +31,11 @@ impl Folder {
 fn error_at(text: &str, line: u64) -> String {
     let folder = Folder::new();
     let file = folder.write("orders.toml", text);
-    let error = match RuleSet::load(&file) {
+    let error = match load_rules(&file) {
         Ok(_) => panic!("should not load:\n{text}"),
         Err(error) => error,
     };
-    let Error::Config { location, message } = &error else {
+    let Error::Core(shadowdiff_core::Error::Config { location, message }) = &error else {
         panic!("expected a config error, got {error:?}");
     };
     assert_eq!(location.path, file, "{error}");
@@ -69,7 +69,7 @@ fn labels(rules: &RuleSet) -> Vec<String> {
 
 fn load(folder: &Folder, name: &str, text: &str) -> (PathBuf, RuleSet) {
     let file = folder.write(name, text);
-    match RuleSet::load(&file) {
+    match load_rules(&file) {
         Ok(rules) => (file, rules),
         Err(error) => panic!("should load: {error}"),
     }
@@ -237,7 +237,7 @@ fn duplicate_route_across_files() {
     let folder = Folder::new();
     folder.write("a.toml", "[[route]]\nmatch = \"GET /x\"\n");
     let second = folder.write("b.toml", "\n\n[[route]]\nmatch = \"GET /x\"\n");
-    let error = RuleSet::load(&folder.path).expect_err("duplicate");
+    let error = load_rules(&folder.path).expect_err("duplicate");
     let shown = error.to_string();
     assert!(shown.starts_with(&format!("{}:4: duplicate route `GET /x`", second.display())));
     assert!(shown.contains("a.toml:2"), "{shown}");
@@ -280,9 +280,7 @@ fn defaults_in_two_files_cannot_both_set_status() {
         "b.toml",
         "[defaults]\nheaders.ignore = [\"etag\"]\nstatus = true\n",
     );
-    let shown = RuleSet::load(&folder.path)
-        .expect_err("conflict")
-        .to_string();
+    let shown = load_rules(&folder.path).expect_err("conflict").to_string();
     assert!(
         shown.starts_with(&format!("{}:3: `status` is set", second.display())),
         "{shown}"
@@ -292,9 +290,7 @@ fn defaults_in_two_files_cannot_both_set_status() {
     let folder = Folder::new();
     folder.write("a.toml", "[defaults]\nheaders.only = [\"content-type\"]\n");
     folder.write("b.toml", "[defaults]\nheaders.only = []\n");
-    let shown = RuleSet::load(&folder.path)
-        .expect_err("conflict")
-        .to_string();
+    let shown = load_rules(&folder.path).expect_err("conflict").to_string();
     assert!(shown.contains("b.toml:2: `headers.only` is set"), "{shown}");
     assert!(shown.contains("a.toml:2"), "{shown}");
 }
@@ -303,7 +299,7 @@ fn defaults_in_two_files_cannot_both_set_status() {
 fn missing_path_is_an_error_naming_it() {
     let folder = Folder::new();
     let missing = folder.path.join("nope.toml");
-    let error = RuleSet::load(&missing).expect_err("missing");
+    let error = load_rules(&missing).expect_err("missing");
     assert!(matches!(error, Error::Io { .. }), "{error:?}");
     assert!(error.to_string().contains("nope.toml"), "{error}");
 }
@@ -443,7 +439,7 @@ fn folder_loads_toml_files_in_name_order() {
     folder.write("notes.txt", "not a rule file");
     folder.write("c.toml.bak", "not a rule file");
     fs::create_dir(folder.path.join("sub.toml")).expect("folder named like a rule file");
-    let rules = RuleSet::load(&folder.path).expect("loads");
+    let rules = load_rules(&folder.path).expect("loads");
     assert_eq!(
         labels(&rules),
         vec![
@@ -459,7 +455,7 @@ fn folder_loads_toml_files_in_name_order() {
 #[test]
 fn empty_folder_gives_builtin_rules() {
     let folder = Folder::new();
-    let rules = RuleSet::load(&folder.path).expect("loads");
+    let rules = load_rules(&folder.path).expect("loads");
     assert_eq!(labels(&rules), vec!["built-in: volatile header"]);
     let route = rules.route("GET", "/orders/1");
     assert_eq!(route.name, "GET /orders/{id}");
@@ -476,7 +472,7 @@ fn header_ignores_are_a_union_of_route_defaults_and_builtin() {
         "b.toml",
         "[defaults]\nheaders.ignore = [\"x-cache\"]\n\n[[route]]\nmatch = \"/o\"\nheaders.ignore = [\"etag\", \"x-trace\"]\n",
     );
-    let rules = RuleSet::load(&folder.path).expect("loads");
+    let rules = load_rules(&folder.path).expect("loads");
     let route = rules.route("GET", "/o");
     let by = |name: &str| {
         route

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output};
 
 use serde_json::Value;
-use shadowdiff::model::Exchange;
-use shadowdiff::recordings::{read, Limits};
+use shadowdiff_core::Exchange;
+use shadowdiff_io::{read, Limits};
 
 /// A throwaway folder: a project to run the binary in, or scratch space for a library test.
 pub struct Project {
