@@ -35,5 +35,6 @@ mod report_merge;
 mod report_size;
 mod rules_files;
 mod servers_selftest;
+mod shadow_call;
 mod snapshot_workflow;
 mod targets;

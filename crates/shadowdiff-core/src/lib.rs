@@ -40,8 +40,9 @@
 //! );
 //! assert!(call.is_equal(), "{:?}", call.differences());
 //!
-//! // The line to append to an outcomes file (`outcomes.jsonl`, or `.jsonl.zst`), which
-//! // `shadowdiff diff outcomes.jsonl` re-judges and `shadowdiff report merge` joins.
+//! // The line to append to an outcomes file (`outcomes.jsonl`, `.jsonl.zst`, or a folder of
+//! // such parts), which `shadowdiff diff outcomes.jsonl` re-judges into a report folder: every
+//! // report format, the gate and the snapshot, as for a replay.
 //! let line = call.to_outcome_line();
 //! assert!(line.starts_with(r#"{"id":"call-1","seq":0,"route":"GET /orders/{id}","outcome":"equal""#));
 //! assert!(!line.contains("s3cr3t"), "secrets are redacted");

@@ -1,6 +1,6 @@
 //! The in-process shadow call: a service that answers with its old code and runs its new code
 //! beside it compares the two results here, under the same rules `shadowdiff run` uses, and
-//! writes the outcome line `shadowdiff diff` re-judges and `shadowdiff report merge` joins.
+//! writes the outcome line that `shadowdiff diff OUTCOMES` re-judges into a report folder.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
