@@ -11,7 +11,8 @@
 
 use serde_json::Value;
 
-use crate::compare::decode::decode;
+use crate::compare::body::claims_json_type;
+use crate::compare::decode::{codings, decode};
 use crate::compare::deep;
 use crate::compare::{Difference, Step, Target};
 use crate::model::{header, Body, Headers, Request, Response};
@@ -125,13 +126,7 @@ impl Redactor {
         if self.fields.is_empty() {
             return;
         }
-        let codings: Vec<String> = headers
-            .iter()
-            .filter(|(name, _)| name.eq_ignore_ascii_case("content-encoding"))
-            .flat_map(|(_, value)| value.split(','))
-            .map(|coding| coding.trim().to_ascii_lowercase())
-            .filter(|coding| !coding.is_empty() && coding != "identity")
-            .collect();
+        let codings = codings(headers);
         if !codings.is_empty() {
             let decoded = decode(body.bytes(), headers, "stored");
             let readable = decoded.note.is_none();
@@ -147,15 +142,7 @@ impl Redactor {
             }
             *body = Body::from_bytes(bytes);
         }
-        let claims_json = header(headers, "content-type").is_some_and(|value| {
-            let media = value
-                .split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase();
-            media == "application/json" || media.ends_with("+json")
-        });
+        let claims_json = claims_json_type(header(headers, "content-type"));
         let parsed = match &*body {
             Body::Empty => return,
             Body::Text(text) => deep::parse(text.as_bytes()).ok(),
