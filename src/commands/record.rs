@@ -5,7 +5,7 @@ use std::net::ToSocketAddrs as _;
 use crate::cli::RecordArgs;
 use crate::error::{exit, Error, Result};
 use crate::settings::resolve;
-use shadowdiff_core::Redactor;
+use shadowdiff_core::{Filters, Redactor};
 use shadowdiff_replay::{self as record, RecordSettings as Settings, RotatingWriter, Selection};
 
 /// Runs the proxy until Ctrl-C or SIGTERM; exit 0 once the recording is complete.
@@ -34,9 +34,12 @@ pub fn run(args: RecordArgs) -> Result<u8> {
         output: args.output.clone(),
         rotate_bytes,
         selection: Selection {
-            methods: args.method,
-            include_routes: args.include_route,
-            exclude_routes: args.exclude_route,
+            filters: Filters {
+                methods: args.method,
+                include_routes: args.include_route,
+                exclude_routes: args.exclude_route,
+                ..Filters::default()
+            },
             sample: resolved.sample.value,
         },
         redactor: Redactor::new(&args.redact_header, Vec::new(), args.keep_secrets),

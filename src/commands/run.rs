@@ -171,7 +171,10 @@ impl Job {
                 // A closed channel means the writer failed; its error is reported at the end.
                 let _ = outcomes.send(done);
             };
-            let ending = shadowdiff_replay::run(plan, targets.clone(), stoppers(), sink).await;
+            let ending = match shadowdiff_replay::stop_signal() {
+                Ok(stop) => shadowdiff_replay::run(plan, targets.clone(), stop, sink).await,
+                Err(err) => Err(err),
+            };
             stop_targets(targets).await;
             ending
         });
@@ -320,23 +323,6 @@ fn fixed_url(config: &TargetConfig) -> Option<String> {
         let _ = parsed.set_password(None);
     }
     Some(parsed.to_string().trim_end_matches('/').to_string())
-}
-
-/// Resolves when the process is asked to stop (Ctrl-C or SIGTERM).
-async fn stoppers() {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-    let term = async {
-        match term.as_mut() {
-            Some(signal) => {
-                signal.recv().await;
-            }
-            None => std::future::pending::<()>().await,
-        }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term => {}
-    }
 }
 
 /// Refuses standard input (`-`) named more than once: it can be read only once.

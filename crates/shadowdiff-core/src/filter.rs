@@ -34,16 +34,8 @@ impl Filters {
         route_allows: &[String],
     ) -> Option<String> {
         let method = exchange.request.method.to_ascii_uppercase();
-        if !self.include_routes.is_empty() && !self.include_routes.iter().any(|g| g.matches(route))
-        {
-            return Some("route not selected by --include-route".to_string());
-        }
-        if let Some(glob) = self.exclude_routes.iter().find(|g| g.matches(route)) {
-            return Some(format!("route excluded by --exclude-route {glob}"));
-        }
-        if !self.methods.is_empty() && !self.methods.iter().any(|m| m.eq_ignore_ascii_case(&method))
-        {
-            return Some(format!("method {method} not selected by --method"));
+        if let Some(reason) = self.route_or_method_skip(&method, || route) {
+            return Some(reason);
         }
         for (key, value) in &self.tags {
             if exchange.tags.get(key) != Some(value) {
@@ -60,6 +52,36 @@ impl Filters {
             return Some(format!(
                 "{method} is not replayed unless allowed (--allow-method {method}, or allow = [\"{method}\"] in the route's rules)"
             ));
+        }
+        None
+    }
+}
+
+impl Filters {
+    /// `None` when a request of `method` passes the route and method filters
+    /// (`--include-route`, `--exclude-route`, `--method`), else why not; tags and the safety
+    /// rule are [`Filters::skip_reason`]'s. `route` is asked for only when a route filter is
+    /// given, so a caller that infers it pays only then.
+    pub fn route_or_method_skip<R: AsRef<str>>(
+        &self,
+        method: &str,
+        route: impl FnOnce() -> R,
+    ) -> Option<String> {
+        if !self.include_routes.is_empty() || !self.exclude_routes.is_empty() {
+            let route = route();
+            let route = route.as_ref();
+            if !self.include_routes.is_empty()
+                && !self.include_routes.iter().any(|g| g.matches(route))
+            {
+                return Some("route not selected by --include-route".to_string());
+            }
+            if let Some(glob) = self.exclude_routes.iter().find(|g| g.matches(route)) {
+                return Some(format!("route excluded by --exclude-route {glob}"));
+            }
+        }
+        if !self.methods.is_empty() && !self.methods.iter().any(|m| m.eq_ignore_ascii_case(method))
+        {
+            return Some(format!("method {method} not selected by --method"));
         }
         None
     }

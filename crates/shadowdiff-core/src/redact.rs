@@ -11,11 +11,13 @@
 
 use serde_json::Value;
 
-use crate::compare::decode::decode;
+use crate::compare::body::claims_json_type;
+use crate::compare::decode::{codings, decode};
 use crate::compare::deep;
 use crate::compare::{Difference, Step, Target};
 use crate::model::{header, Body, Headers, Request, Response};
-use crate::rules::path::{PathPattern, Segment};
+use crate::rules::path::PathPattern;
+use crate::rules::{Action, BodyMatcher, BodyRule, MatchState, RuleId};
 
 /// The headers whose values are always redacted (unless `record --keep-secrets`).
 pub const SECRET_HEADERS: &[&str] = &[
@@ -45,12 +47,10 @@ const NOT_JSON_NOTE: &str = "but is not valid JSON";
 pub struct Redactor {
     /// Lower-case header names redacted; empty when secrets are kept.
     names: Vec<String>,
-    /// Body fields redacted wherever a JSON body has them.
-    fields: Vec<PathPattern>,
+    /// Body fields redacted wherever a JSON body has them, matched as comparison matches body
+    /// rules (each field an [`Action::Ignore`] rule; only where it matches is used).
+    fields: BodyMatcher,
 }
-
-/// Where a walk through a document stands in each field pattern: (pattern, next segment).
-type States = Vec<(usize, usize)>;
 
 impl Default for Redactor {
     fn default() -> Redactor {
@@ -65,7 +65,7 @@ impl Redactor {
         if keep_secrets {
             return Redactor {
                 names: Vec::new(),
-                fields: Vec::new(),
+                fields: BodyMatcher::default(),
             };
         }
         let mut names: Vec<String> = SECRET_HEADERS
@@ -75,7 +75,19 @@ impl Redactor {
             .collect();
         names.sort();
         names.dedup();
-        Redactor { names, fields }
+        let fields = fields
+            .into_iter()
+            .zip(0..)
+            .map(|(path, id)| BodyRule {
+                path,
+                action: Action::Ignore,
+                id: RuleId(id),
+            })
+            .collect();
+        Redactor {
+            names,
+            fields: BodyMatcher::new(fields),
+        }
     }
 
     /// Whether the header called `name` is a secret.
@@ -114,13 +126,7 @@ impl Redactor {
         if self.fields.is_empty() {
             return;
         }
-        let codings: Vec<String> = headers
-            .iter()
-            .filter(|(name, _)| name.eq_ignore_ascii_case("content-encoding"))
-            .flat_map(|(_, value)| value.split(','))
-            .map(|coding| coding.trim().to_ascii_lowercase())
-            .filter(|coding| !coding.is_empty() && coding != "identity")
-            .collect();
+        let codings = codings(headers);
         if !codings.is_empty() {
             let decoded = decode(body.bytes(), headers, "stored");
             let readable = decoded.note.is_none();
@@ -136,15 +142,7 @@ impl Redactor {
             }
             *body = Body::from_bytes(bytes);
         }
-        let claims_json = header(headers, "content-type").is_some_and(|value| {
-            let media = value
-                .split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase();
-            media == "application/json" || media.ends_with("+json")
-        });
+        let claims_json = claims_json_type(header(headers, "content-type"));
         let parsed = match &*body {
             Body::Empty => return,
             Body::Text(text) => deep::parse(text.as_bytes()).ok(),
@@ -165,8 +163,7 @@ impl Redactor {
 
     /// Redacts the configured fields of a whole JSON document; true when something was.
     pub fn value(&self, value: &mut Value) -> bool {
-        let states = self.start();
-        self.walk(&states, value)
+        self.walk(&self.fields.root(), value)
     }
 
     /// Redacts the old and new values of a difference found at a secret header or inside a
@@ -195,83 +192,54 @@ impl Redactor {
                         .note
                         .as_deref()
                         .is_some_and(|note| note.contains(NOT_JSON_NOTE));
-                let mut states = self.start();
+                let mut state = self.fields.root();
                 for step in &path.0 {
-                    states = self.step(&states, step);
+                    state = match step {
+                        Step::Key(key) => self.fields.child(&state, key),
+                        Step::Index(index) => self.fields.index(&state, *index),
+                    };
                 }
                 for value in [&mut difference.old, &mut difference.new]
                     .into_iter()
                     .flatten()
                 {
-                    if self.done(&states) {
+                    if self.done(&state) {
                         *value = Value::String(REDACTED.into());
                     } else if unparsed && value.is_string() {
                         *value = Value::String(REDACTED_BODY.into());
                     } else {
-                        self.walk(&states, value);
+                        self.walk(&state, value);
                     }
                 }
             }
         }
     }
 
-    fn start(&self) -> States {
-        (0..self.fields.len()).map(|i| (i, 0)).collect()
-    }
-
-    /// Whether some pattern is complete: the place itself is secret.
-    fn done(&self, states: &States) -> bool {
-        states
-            .iter()
-            .any(|(i, pos)| *pos == self.fields[*i].segments.len())
-    }
-
-    /// The states after one step down the document.
-    fn step(&self, states: &States, step: &Step) -> States {
-        let mut next = Vec::new();
-        for &(i, pos) in states {
-            let Some(segment) = self.fields[i].segments.get(pos) else {
-                continue;
-            };
-            let advances = match (segment, step) {
-                (Segment::Child(name), Step::Key(key)) => name == key,
-                (Segment::Index(n), Step::Index(index)) => n == index,
-                (Segment::Wildcard, _) => true,
-                (Segment::Descendant(name), step) => {
-                    next.push((i, pos));
-                    matches!(step, Step::Key(key) if key == name)
-                }
-                _ => false,
-            };
-            if advances {
-                next.push((i, pos + 1));
-            }
-        }
-        next.sort_unstable();
-        next.dedup();
-        next
+    /// Whether some pattern is complete at the place of `state`: the place itself is secret.
+    fn done(&self, state: &MatchState) -> bool {
+        self.fields.accepting(state).next().is_some()
     }
 
     /// Replaces every value below `value` that a pattern reaches; true when something was.
-    fn walk(&self, states: &States, value: &mut Value) -> bool {
-        deep::guarded(|| self.walk_here(states, value))
+    fn walk(&self, state: &MatchState, value: &mut Value) -> bool {
+        deep::guarded(|| self.walk_here(state, value))
     }
 
-    fn walk_here(&self, states: &States, value: &mut Value) -> bool {
-        if states.is_empty() {
+    fn walk_here(&self, state: &MatchState, value: &mut Value) -> bool {
+        if state.is_empty() {
             return false;
         }
         let mut changed = false;
         match value {
             Value::Object(members) => {
                 for (key, member) in members.iter_mut() {
-                    let next = self.step(states, &Step::Key(key.clone()));
+                    let next = self.fields.child(state, key);
                     changed |= self.replace_or_walk(&next, member);
                 }
             }
             Value::Array(items) => {
                 for (index, item) in items.iter_mut().enumerate() {
-                    let next = self.step(states, &Step::Index(index));
+                    let next = self.fields.index(state, index);
                     changed |= self.replace_or_walk(&next, item);
                 }
             }
@@ -280,12 +248,12 @@ impl Redactor {
         changed
     }
 
-    fn replace_or_walk(&self, states: &States, value: &mut Value) -> bool {
-        if self.done(states) {
+    fn replace_or_walk(&self, state: &MatchState, value: &mut Value) -> bool {
+        if self.done(state) {
             *value = Value::String(REDACTED.into());
             true
         } else {
-            self.walk(states, value)
+            self.walk(state, value)
         }
     }
 }

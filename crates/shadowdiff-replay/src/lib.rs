@@ -12,6 +12,7 @@ mod offline;
 mod outcomes;
 mod pipeline;
 mod record;
+mod signal;
 mod target;
 
 pub use error::{Error, Result};
@@ -22,4 +23,5 @@ pub use record::{
     parse_upstream, part_path, serve, RotatingWriter, Selection, Settings as RecordSettings,
     Summary as RecordSummary, NOT_RECORDED_TAG,
 };
+pub use signal::stop_signal;
 pub use target::{CallError, HeaderEdits, Reply, Target, TargetConfig, TargetSettings, HOP_BY_HOP};

@@ -398,9 +398,13 @@ fn sort(entries: &mut [Accepted]) {
     entries.sort_by(|a, b| (&a.route, &a.signature).cmp(&(&b.route, &b.signature)));
 }
 
-/// A TOML basic string.
-fn quote(text: &str) -> String {
-    toml::Value::String(text.to_string()).to_string()
+/// `text` as a TOML basic string (`"..."`, with `\"`, `\\`, `\n`-style and `\uXXXX` escapes)
+/// whatever it holds, never a literal or multi-line one; shared with `suggested-rules.toml`.
+pub(crate) fn quote(text: &str) -> String {
+    use toml_writer::ToTomlValue as _;
+    toml_writer::TomlStringBuilder::new(text)
+        .as_basic()
+        .to_toml_value()
 }
 
 #[cfg(test)]

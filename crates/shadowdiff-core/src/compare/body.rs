@@ -34,6 +34,11 @@ fn claims_json(media: &str) -> bool {
     media == "application/json" || media.ends_with("+json")
 }
 
+/// Whether a `content-type` value claims JSON (`application/json` or `+json`, any parameters).
+pub(crate) fn claims_json_type(content_type: Option<&str>) -> bool {
+    media_type(content_type).is_some_and(|media| claims_json(&media))
+}
+
 fn is_text(media: &str) -> bool {
     media.starts_with("text/")
         || media.contains("xml")

@@ -37,13 +37,7 @@ pub(crate) fn decode_capped<'b>(
     side: &str,
     cap: usize,
 ) -> Decoded<'b> {
-    let codings: Vec<String> = headers
-        .iter()
-        .filter(|(name, _)| name.eq_ignore_ascii_case("content-encoding"))
-        .flat_map(|(_, value)| value.split(','))
-        .map(|coding| coding.trim().to_ascii_lowercase())
-        .filter(|coding| !coding.is_empty() && coding != "identity")
-        .collect();
+    let codings = codings(headers);
     let mut bytes = Cow::Borrowed(raw);
     if raw.is_empty() {
         return Decoded { bytes, note: None };
@@ -71,6 +65,17 @@ pub(crate) fn decode_capped<'b>(
         }
     }
     Decoded { bytes, note: None }
+}
+
+/// The content codings `headers` name, lower-case, in the order applied (`identity` left out).
+pub(crate) fn codings(headers: &Headers) -> Vec<String> {
+    headers
+        .iter()
+        .filter(|(name, _)| name.eq_ignore_ascii_case("content-encoding"))
+        .flat_map(|(_, value)| value.split(','))
+        .map(|coding| coding.trim().to_ascii_lowercase())
+        .filter(|coding| !coding.is_empty() && coding != "identity")
+        .collect()
 }
 
 fn undo(coding: &str, input: &[u8], cap: usize) -> Result<Vec<u8>, Failure> {

@@ -10,7 +10,7 @@
 mod align;
 mod arrays;
 mod binary;
-mod body;
+pub(crate) mod body;
 mod canonical;
 pub(crate) mod decode;
 pub(crate) mod deep;

@@ -37,6 +37,7 @@ use tokio::time::Instant;
 
 use super::{RotatingWriter, Settings, Summary};
 use crate::error::{Error, Result};
+use crate::signal::stop_signal;
 use crate::target::{client, describe, HttpClient, HOP_BY_HOP};
 use shadowdiff_core::{Body, Exchange};
 
@@ -155,21 +156,6 @@ pub fn serve(
         forwarded,
         recorded,
         files,
-    })
-}
-
-/// Resolves on the first Ctrl-C (SIGINT) or SIGTERM; the handlers are installed right away.
-fn stop_signal() -> Result<impl Future<Output = ()>> {
-    use tokio::signal::unix::{signal, SignalKind};
-    let install =
-        |kind| signal(kind).map_err(|err| Error::Internal(format!("cannot handle signals: {err}")));
-    let mut interrupt = install(SignalKind::interrupt())?;
-    let mut terminate = install(SignalKind::terminate())?;
-    Ok(async move {
-        tokio::select! {
-            _ = interrupt.recv() => {}
-            _ = terminate.recv() => {}
-        }
     })
 }
 

@@ -1,17 +1,13 @@
 //! Which forwarded requests are recorded: method and route filters, then a deterministic sample.
 
-use shadowdiff_core::infer_route;
-use shadowdiff_core::RouteGlob;
+use shadowdiff_core::{infer_route, Filters};
 
 /// The recording filters of `shadowdiff record`.
 #[derive(Clone, Debug)]
 pub struct Selection {
-    /// Methods recorded; empty means all.
-    pub methods: Vec<String>,
-    /// Route globs recorded; empty means all.
-    pub include_routes: Vec<RouteGlob>,
-    /// Route globs never recorded.
-    pub exclude_routes: Vec<RouteGlob>,
+    /// Methods and route globs recorded (`--method`, `--include-route`, `--exclude-route`),
+    /// checked as a run checks them; its tags and allowed methods are not used.
+    pub filters: Filters,
     /// The share of the remaining requests recorded, 0 to 1.
     pub sample: f64,
 }
@@ -19,9 +15,7 @@ pub struct Selection {
 impl Default for Selection {
     fn default() -> Selection {
         Selection {
-            methods: Vec::new(),
-            include_routes: Vec::new(),
-            exclude_routes: Vec::new(),
+            filters: Filters::default(),
             sample: 1.0,
         }
     }
@@ -31,20 +25,12 @@ impl Selection {
     /// Whether request number `seq` (`method`, `path` without query) is recorded. The sample
     /// hashes `seq`, so the same traffic gives the same choice.
     pub fn records(&self, seq: u64, method: &str, path: &str) -> bool {
-        if !self.methods.is_empty() && !self.methods.iter().any(|m| m.eq_ignore_ascii_case(method))
+        if self
+            .filters
+            .route_or_method_skip(method, || infer_route(method, path))
+            .is_some()
         {
             return false;
-        }
-        if !self.include_routes.is_empty() || !self.exclude_routes.is_empty() {
-            let route = infer_route(method, path);
-            if !self.include_routes.is_empty()
-                && !self.include_routes.iter().any(|g| g.matches(&route))
-            {
-                return false;
-            }
-            if self.exclude_routes.iter().any(|g| g.matches(&route)) {
-                return false;
-            }
         }
         if self.sample >= 1.0 {
             return true;
@@ -60,6 +46,7 @@ impl Selection {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use shadowdiff_core::RouteGlob;
 
     #[test]
     fn filters_and_sample() {
@@ -71,15 +58,21 @@ mod tests {
         };
         assert!(!none.records(1, "GET", "/orders/1"));
         let gets = Selection {
-            methods: vec!["get".into()],
-            exclude_routes: vec![RouteGlob::new("* /health").unwrap()],
+            filters: Filters {
+                methods: vec!["get".into()],
+                exclude_routes: vec![RouteGlob::new("* /health").unwrap()],
+                ..Filters::default()
+            },
             ..Selection::default()
         };
         assert!(gets.records(1, "GET", "/orders/1"));
         assert!(!gets.records(1, "POST", "/orders/1"));
         assert!(!gets.records(1, "GET", "/health"));
         let orders = Selection {
-            include_routes: vec![RouteGlob::new("GET /orders*").unwrap()],
+            filters: Filters {
+                include_routes: vec![RouteGlob::new("GET /orders*").unwrap()],
+                ..Filters::default()
+            },
             ..Selection::default()
         };
         assert!(orders.records(1, "GET", "/orders/7"));

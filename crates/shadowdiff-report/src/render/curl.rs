@@ -37,6 +37,10 @@ pub fn command(request: &Request, base: Option<&str>, variable: &str) -> String 
 
 /// A POSIX shell word: as is when every character is plain, else single-quoted (`?` globs and
 /// `&` ends the command, so a query string is quoted).
+///
+/// Not `shlex::try_quote`: it double-quotes a word holding `'` or `\` (`"x-note: it's"`),
+/// quotes `=`, `%` and `,`, leaves `]` bare and refuses NUL, so the reproduce commands in
+/// reports would change; this keeps them as they are, always in single quotes.
 fn quote(text: &str) -> String {
     let safe = !text.is_empty()
         && text

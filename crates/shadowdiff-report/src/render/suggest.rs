@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use crate::snapshot::quote;
 use crate::Report;
 
 /// The suggestions as TOML text, or `None` when no signature is noise.
@@ -77,23 +78,6 @@ pub fn render(report: &Report) -> Option<String> {
         }
     }
     any.then_some(out)
-}
-
-/// A TOML basic string.
-fn quote(text: &str) -> String {
-    let mut out = String::from("\"");
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04X}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 #[cfg(test)]
@@ -205,5 +189,14 @@ mod tests {
             latency: Default::default(),
         };
         assert_eq!(render(&report), None);
+    }
+
+    #[test]
+    fn strings_are_always_basic_strings() {
+        // Paths of odd keys hold quotes and backslashes; they stay `"..."` strings.
+        assert_eq!(quote("$['it\\'s']"), r#""$['it\\'s']""#);
+        assert_eq!(quote("$['a\"b']"), r#""$['a\"b']""#);
+        assert_eq!(quote("GET /orders/{id}"), r#""GET /orders/{id}""#);
+        assert_eq!(quote("a\u{1}b"), r#""a\u0001b""#);
     }
 }
