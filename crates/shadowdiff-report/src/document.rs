@@ -312,6 +312,21 @@ impl Shown<'_> {
     }
 }
 
+/// A rate as a percentage with two decimals (`0.0125` → `1.25%`).
+pub fn percent(rate: f64) -> String {
+    format!("{:.2}%", rate * 100.0)
+}
+
+impl Verdict {
+    /// `pass` or `fail`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+        }
+    }
+}
+
 /// What follows the kept start of a cut value: `… (5.2 MB, cut)`.
 pub fn cut_mark(size: u64) -> String {
     format!("… ({}, cut)", human_size(size))

@@ -6,31 +6,35 @@
 //! How the crates fit together: `docs/ARCHITECTURE.md` in the repository.
 #![deny(missing_docs)]
 
+// The stages, in the order they run; none imports from a later one.
 mod aggregate;
+mod render;
+mod verdict;
+mod write;
+// What the stages share: the report's model, errors, files written atomically; and the snapshot
+// of accepted differences (read by the verdict, updated by its operations).
 mod document;
 mod error;
-mod folder;
-mod gate;
-mod latency;
-mod part;
-mod render;
-mod sign_test;
+mod fs;
 mod snapshot;
-mod write;
 
-pub use aggregate::{Aggregate, Finish, MAX_EXAMPLES, MAX_SAMPLES, MAX_SAMPLE_VALUE};
+pub use aggregate::part::{combine, Named, Part, Shards};
+pub use aggregate::{
+    Aggregate, Loaded, AGGREGATE_FILE, MAX_EXAMPLES, MAX_SAMPLES, MAX_SAMPLE_VALUE,
+};
 pub use document::{
-    cut_mark, human_size, Counts, ErrorGroup, IgnoredRule, Latency, LatencyBin, LatencySummary,
-    Report, RouteReport, Sample, Shown, Side, SignatureReport, SkipGroup, SnapshotStatus,
-    StaleSignature, TargetNames, Truncated, Verdict, SCHEMA,
+    cut_mark, human_size, percent, Counts, ErrorGroup, IgnoredRule, Latency, LatencyBin,
+    LatencySummary, Report, RouteReport, Sample, Shown, Side, SignatureReport, SkipGroup,
+    SnapshotStatus, StaleSignature, TargetNames, Truncated, Verdict, SCHEMA,
 };
 pub use error::{Error, Result};
-pub use folder::ReportFolder;
-pub use gate::{percent, GatePolicy, Limits, RouteLimits};
-pub use part::{combine, Named, Part, Shards};
+pub use fs::write_atomically;
 pub use render::{suggested_rules, Format, FormatInfo};
 pub use snapshot::{
     load_pending, pending_changes, pending_path, render_pending, write_pending, Change, Pending,
     Snapshot, DEFAULT_SNAPSHOT,
 };
-pub use write::{write_atomically, write_reports, AGGREGATE_FILE};
+pub use verdict::gate::{GatePolicy, Limits, RouteLimits};
+pub use verdict::Finish;
+pub use write::folder::ReportFolder;
+pub use write::write_reports;

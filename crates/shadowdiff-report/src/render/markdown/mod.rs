@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::gate::percent;
+use crate::document::percent;
 use crate::{Report, Shown, Side, Verdict};
 
 use super::curl;
