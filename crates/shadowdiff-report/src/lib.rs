@@ -31,8 +31,8 @@ pub use error::{Error, Result};
 pub use fs::write_atomically;
 pub use render::{suggested_rules, Format, FormatInfo};
 pub use snapshot::{
-    load_pending, pending_changes, pending_path, render_pending, write_pending, Change, Pending,
-    Snapshot, DEFAULT_SNAPSHOT,
+    load_pending, pending_changes, pending_path, render_pending, write_pending, Change, Decision,
+    Pending, Review, Selection, Snapshot, DEFAULT_SNAPSHOT,
 };
 pub use verdict::gate::{GatePolicy, Limits, RouteLimits};
 pub use verdict::Finish;
