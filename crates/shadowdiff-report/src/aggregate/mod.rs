@@ -558,3 +558,71 @@ mod pairs {
         Ok(pairs.into_iter().collect())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shadowdiff_core::{Comparison, Timing};
+
+    fn judged(id: &str, route: &str) -> Judged {
+        Judged {
+            id: id.into(),
+            seq: id.parse().unwrap_or(0),
+            route: route.into(),
+            outcome: Outcome::Compared(Comparison::default()),
+            noise: None,
+            timing: Timing::default(),
+        }
+    }
+
+    #[test]
+    fn a_saved_aggregate_loads_from_its_report_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut aggregate = Aggregate::new();
+        aggregate.add(&judged("1", "GET /o"), None);
+        aggregate.add(&judged("2", "GET /p"), None);
+        std::fs::write(
+            dir.path().join(AGGREGATE_FILE),
+            aggregate.save(&|rule| format!("rule {}", rule.0)),
+        )
+        .unwrap();
+        let loaded = Aggregate::load(dir.path()).unwrap();
+        assert_eq!(loaded.path, dir.path().join("aggregate.json"));
+        assert_eq!(loaded.aggregate.part(), &Part::default());
+        let routes: Vec<(&str, u64)> = loaded
+            .aggregate
+            .routes
+            .iter()
+            .map(|(name, route)| (name.as_str(), route.counts.equal))
+            .collect();
+        assert_eq!(routes, [("GET /o", 1), ("GET /p", 1)]);
+        assert!(loaded.rules.is_empty());
+    }
+
+    #[test]
+    fn a_folder_without_an_aggregate_is_bad_input_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = Aggregate::load(dir.path()).unwrap_err().to_string();
+        let path = dir.path().join("aggregate.json");
+        assert!(err.starts_with(&path.display().to_string()), "{err}");
+        assert!(err.contains("not found: name report folders"), "{err}");
+        std::fs::write(&path, "{\"schema\":\"x\"}").unwrap();
+        let err = Aggregate::load(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("schema `x` is not"), "{err}");
+    }
+
+    #[test]
+    fn merging_adds_counts_and_joins_incomplete_reasons() {
+        let (mut first, mut second) = (Aggregate::new(), Aggregate::new());
+        first.add(&judged("1", "GET /o"), None);
+        second.add(&judged("2", "GET /o"), None);
+        first.mark_incomplete("interrupted");
+        second.mark_incomplete("target new failed");
+        first.merge(second);
+        assert_eq!(first.routes["GET /o"].counts.exchanges, 2);
+        assert_eq!(
+            first.incomplete.as_deref(),
+            Some("interrupted; target new failed")
+        );
+    }
+}

@@ -381,3 +381,328 @@ fn examples_are_bounded() {
     assert_eq!(sig.examples.len(), MAX_EXAMPLES);
     assert_eq!(sig.samples.len(), MAX_SAMPLES);
 }
+
+/// Each step of the verdict on its own, on aggregates built by hand.
+mod steps {
+    use std::collections::{BTreeMap, BTreeSet};
+    use std::path::PathBuf;
+
+    use crate::aggregate::part::{Part, Shards};
+    use crate::aggregate::{ErrorAggregate, Examples, RouteAggregate, SignatureAggregate};
+    use crate::document::{Counts, RouteReport, SignatureReport, Verdict};
+    use crate::snapshot::{Change, Pending, Snapshot};
+
+    use super::super::gate::GatePolicy;
+    use super::super::route::{self, Classes};
+    use super::super::{accepted, noise, reasons, Finish};
+    use super::{RuleId, TargetNames};
+
+    fn examples(ids: &[(u64, &str)], count: u64) -> Examples {
+        Examples {
+            count,
+            first: ids.iter().map(|(seq, id)| (*seq, id.to_string())).collect(),
+        }
+    }
+
+    fn signature(count: u64, noise_count: u64, noise_both: u64) -> SignatureAggregate {
+        SignatureAggregate {
+            target: "body".into(),
+            path: Some("$.x".into()),
+            kind: "changed".into(),
+            examples: examples(&[], count),
+            noise_count,
+            noise_both,
+            samples: Vec::new(),
+            note: None,
+            note_seq: 0,
+        }
+    }
+
+    fn set(items: &[&str]) -> BTreeSet<String> {
+        items.iter().map(|s| s.to_string()).collect()
+    }
+
+    /// A snapshot accepting `body $.a changed` on `GET /o` up to `max_rate`.
+    fn snapshot(max_rate: f64) -> Snapshot {
+        let mut snapshot = Snapshot {
+            path: PathBuf::from("shadowdiff.snap"),
+            entries: Vec::new(),
+        };
+        let change = Pending {
+            change: Change::New,
+            route: "GET /o".into(),
+            signature: "body $.a changed".into(),
+            rate: max_rate,
+            count: 1,
+            exchanges: 1,
+            accepted_rate: None,
+            example: None,
+        };
+        snapshot.apply(&[change], Some("intended"));
+        snapshot
+    }
+
+    #[test]
+    fn noise_is_what_old_shows_against_itself_about_as_often() {
+        let signatures = BTreeMap::from([
+            ("both".to_string(), signature(10, 10, 10)),
+            ("never old".to_string(), signature(10, 0, 0)),
+            ("new far more".to_string(), signature(40, 1, 0)),
+            ("old only".to_string(), signature(0, 3, 0)),
+        ]);
+        let noise = noise::noise_signatures(&signatures, &GatePolicy::default());
+        assert_eq!(noise, set(&["both", "old only"]));
+    }
+
+    #[test]
+    fn exchanges_settle_as_noise_only_accepted_or_unaccepted() {
+        let mut counts = Counts {
+            exchanges: 10,
+            different: 6,
+            ..Counts::default()
+        };
+        let sets = BTreeMap::from([
+            (vec!["n".to_string()], 3),
+            (vec!["a".to_string(), "n".to_string()], 2),
+            (vec!["a".to_string(), "x".to_string()], 1),
+        ]);
+        let unaccepted = noise::settle_exchanges(&mut counts, &sets, &set(&["n"]), &set(&["a"]));
+        assert_eq!(
+            unaccepted, 1,
+            "only the set with x is neither noise nor accepted"
+        );
+        assert_eq!((counts.different, counts.noise_only), (3, 3));
+    }
+
+    #[test]
+    fn the_snapshot_accepts_a_signature_up_to_its_rate() {
+        let signatures = BTreeMap::from([
+            ("body $.a changed".to_string(), signature(2, 0, 0)),
+            ("body $.b changed".to_string(), signature(1, 0, 0)),
+        ]);
+        let within = snapshot(0.2);
+        let accepted = accepted::accepted_signatures(&signatures, "GET /o", 10, Some(&within));
+        assert_eq!(accepted, set(&["body $.a changed"]));
+        let below = snapshot(0.1);
+        assert!(accepted::accepted_signatures(&signatures, "GET /o", 10, Some(&below)).is_empty());
+        assert!(accepted::accepted_signatures(&signatures, "GET /p", 10, Some(&within)).is_empty());
+        assert!(accepted::accepted_signatures(&signatures, "GET /o", 10, None).is_empty());
+    }
+
+    fn route_report(name: &str, compared: u64, signatures: &[(&str, bool)]) -> RouteReport {
+        RouteReport {
+            route: name.into(),
+            counts: Counts {
+                exchanges: compared,
+                equal: compared,
+                ..Counts::default()
+            },
+            signatures: signatures
+                .iter()
+                .map(|(text, accepted)| SignatureReport {
+                    signature: text.to_string(),
+                    target: "body".into(),
+                    path: None,
+                    kind: "changed".into(),
+                    count: 1,
+                    noise_count: 0,
+                    rate: 0.5,
+                    noise: false,
+                    accepted: *accepted,
+                    accepted_rate: None,
+                    accepted_reason: None,
+                    failing: false,
+                    examples: Vec::new(),
+                    samples: Vec::new(),
+                    note: None,
+                })
+                .collect(),
+            error_kinds: Vec::new(),
+            skip_reasons: Vec::new(),
+            not_run_reasons: Vec::new(),
+            ignored: Vec::new(),
+            unaccepted: 0,
+            verdict: Verdict::Pass,
+            reasons: Vec::new(),
+            latency: Default::default(),
+        }
+    }
+
+    #[test]
+    fn the_snapshot_status_counts_pending_and_finds_stale_entries_of_compared_routes() {
+        let snapshot = snapshot(0.5);
+        let unseen = [route_report("GET /o", 4, &[("body $.b changed", false)])];
+        let status = accepted::status(&snapshot, &unseen, true);
+        assert_eq!((status.accepted, status.pending), (1, 1));
+        assert_eq!(status.stale.len(), 1);
+        assert_eq!(status.stale[0].signature, "body $.a changed");
+        assert!(accepted::status(&snapshot, &unseen, false).stale.is_empty());
+        let seen = [route_report("GET /o", 4, &[("body $.a changed", true)])];
+        let status = accepted::status(&snapshot, &seen, true);
+        assert_eq!((status.pending, status.stale.len()), (0, 0));
+        let not_compared = [route_report("GET /o", 0, &[])];
+        assert!(accepted::status(&snapshot, &not_compared, true)
+            .stale
+            .is_empty());
+    }
+
+    #[test]
+    fn failing_signatures_are_named_five_at_most() {
+        let mut signatures = route_report("GET /o", 4, &[]).signatures;
+        for i in 0..7 {
+            let mut sig = route_report("GET /o", 4, &[("s", false)])
+                .signatures
+                .remove(0);
+            sig.signature = format!("body $.f{i} changed");
+            sig.failing = i != 6;
+            sig.accepted_rate = (i == 0).then_some(0.25);
+            signatures.push(sig);
+        }
+        let reasons = reasons::failing_signatures(&signatures);
+        assert_eq!(reasons.len(), 6);
+        assert_eq!(
+            reasons[0],
+            "`body $.f0 changed` in 50.00% of exchanges, above the accepted 25.00%"
+        );
+        assert_eq!(
+            reasons[1],
+            "`body $.f1 changed` in 50.00% of exchanges is not accepted"
+        );
+        assert_eq!(reasons[5], "... and 1 more signatures not accepted");
+        assert!(reasons::failing_signatures(&[]).is_empty());
+    }
+
+    #[test]
+    fn a_partition_says_which_shards_its_verdict_covers() {
+        assert_eq!(reasons::partial(&Part::default(), &[]), None);
+        let part = Part {
+            partition: Some(Shards {
+                by: "hash".into(),
+                of: 3,
+                shards: vec![1, 3],
+            }),
+            input: None,
+        };
+        assert_eq!(
+            reasons::partial(&part, &part.missing()).as_deref(),
+            Some("partial: this verdict covers hash:1/3, hash:3/3 of the partition only; missing: hash:2/3")
+        );
+    }
+
+    #[test]
+    fn groups_keep_counts_first_ids_and_the_first_message() {
+        assert_eq!(route::rate(1, 4), 0.25);
+        assert_eq!(route::rate(0, 0), 0.0);
+        let errors = BTreeMap::from([(
+            "no_response".to_string(),
+            ErrorAggregate {
+                examples: examples(&[(1, "r1"), (4, "r4")], 7),
+                message: (1, "timed out".to_string()),
+            },
+        )]);
+        let errors = route::error_groups(errors);
+        assert_eq!(
+            (
+                errors[0].kind.as_str(),
+                errors[0].count,
+                errors[0].message.as_str()
+            ),
+            ("no_response", 7, "timed out")
+        );
+        assert_eq!(errors[0].examples, ["r1", "r4"]);
+        let skips = route::groups(BTreeMap::from([(
+            "method POST".to_string(),
+            examples(&[(2, "r2")], 1),
+        )]));
+        assert_eq!(
+            (skips[0].reason.as_str(), skips[0].count),
+            ("method POST", 1)
+        );
+        let rules = route::ignored_rules(&BTreeMap::from([(3, 9)]), &|rule| {
+            format!("rule {}", rule.0)
+        });
+        assert_eq!((rules[0].rule.as_str(), rules[0].exchanges), ("rule 3", 9));
+    }
+
+    #[test]
+    fn signatures_fail_only_on_a_failing_route_unless_noise_or_accepted() {
+        let signatures = || {
+            BTreeMap::from([
+                ("body $.a changed".to_string(), signature(1, 0, 0)),
+                ("body $.n changed".to_string(), signature(2, 2, 2)),
+                ("body $.x changed".to_string(), signature(1, 0, 0)),
+                ("only old".to_string(), signature(0, 1, 0)),
+            ])
+        };
+        let classes = Classes {
+            noise: set(&["body $.n changed", "only old"]),
+            accepted: set(&["body $.a changed"]),
+        };
+        let snapshot = snapshot(0.5);
+        let reports =
+            route::signature_reports("GET /o", signatures(), 4, &classes, true, Some(&snapshot));
+        let shown: Vec<(&str, bool, bool, bool)> = reports
+            .iter()
+            .map(|s| (s.signature.as_str(), s.noise, s.accepted, s.failing))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("body $.a changed", false, true, false),
+                ("body $.n changed", true, false, false),
+                ("body $.x changed", false, false, true),
+            ],
+            "a signature only old showed is not reported"
+        );
+        assert_eq!(reports[0].accepted_rate, Some(0.5));
+        assert_eq!(reports[0].accepted_reason.as_deref(), Some("intended"));
+        assert_eq!(reports[2].rate, 0.25);
+        let passing = route::signature_reports("GET /o", signatures(), 4, &classes, false, None);
+        assert!(passing.iter().all(|s| !s.failing));
+    }
+
+    #[test]
+    fn a_route_is_judged_from_its_aggregate() {
+        let aggregate = RouteAggregate {
+            counts: Counts {
+                exchanges: 4,
+                equal: 1,
+                different: 3,
+                ..Counts::default()
+            },
+            signatures: BTreeMap::from([
+                ("body $.a changed".to_string(), signature(2, 0, 0)),
+                ("body $.x changed".to_string(), signature(1, 0, 0)),
+            ]),
+            different_sets: BTreeMap::from([
+                (vec!["body $.a changed".to_string()], 2),
+                (vec!["body $.x changed".to_string()], 1),
+            ]),
+            ..RouteAggregate::default()
+        };
+        let snapshot = snapshot(0.5);
+        let finish = Finish {
+            policy: &GatePolicy::default(),
+            snapshot: Some(&snapshot),
+            find_stale: true,
+            targets: TargetNames::default(),
+            describe: &|rule: RuleId| format!("rule {}", rule.0),
+        };
+        let (report, judgement) = route::judge("GET /o".into(), aggregate, &finish);
+        assert_eq!(report.unaccepted, 1);
+        assert_eq!(report.verdict, Verdict::Fail);
+        assert_eq!(judgement.verdict, Verdict::Fail);
+        assert_eq!(report.reasons, judgement.reasons);
+        assert_eq!(
+            report.reasons.last().map(String::as_str),
+            Some("`body $.x changed` in 25.00% of exchanges is not accepted")
+        );
+        let failing: Vec<&str> = report
+            .signatures
+            .iter()
+            .filter(|s| s.failing)
+            .map(|s| s.signature.as_str())
+            .collect();
+        assert_eq!(failing, ["body $.x changed"]);
+    }
+}
