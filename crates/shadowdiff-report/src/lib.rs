@@ -1,7 +1,10 @@
 //! shadowdiff's reports: judged exchanges in; counts, the verdict of the gate and every report
 //! format out. The stages run one way: aggregate (count and merge what was judged, save it for
-//! `report merge`) → verdict (noise and snapshot classification, the gate) → render (pure
-//! functions of the finished [`Report`]) → write (every file of a report folder at once).
+//! `report merge`) → verdict (noise and snapshot classification, the gate, its reasons, the
+//! rules suggested against noise) → render (pure functions of the finished [`Report`] and of the
+//! suggestions) → write (every file of a report folder at once). Beside them, the snapshot of
+//! accepted differences: its file, its pending changes, and the operations on them ([`Review`]:
+//! accept, reject, skip).
 //!
 //! How the crates fit together: `docs/ARCHITECTURE.md` in the repository.
 #![deny(missing_docs)]
@@ -24,17 +27,18 @@ pub use aggregate::{
 };
 pub use document::{
     cut_mark, human_size, percent, Counts, ErrorGroup, IgnoredRule, Latency, LatencyBin,
-    LatencySummary, Report, RouteReport, Sample, Shown, Side, SignatureReport, SkipGroup,
-    SnapshotStatus, StaleSignature, TargetNames, Truncated, Verdict, SCHEMA,
+    LatencySummary, NoisyPath, Report, RouteReport, RuleSuggestion, Sample, Shown, Side,
+    SignatureReport, SkipGroup, SnapshotStatus, StaleSignature, TargetNames, Truncated, Verdict,
+    SCHEMA,
 };
 pub use error::{Error, Result};
 pub use fs::write_atomically;
-pub use render::{suggested_rules, Format, FormatInfo};
+pub use render::{Format, FormatInfo};
 pub use snapshot::{
     load_pending, pending_changes, pending_path, render_pending, write_pending, Change, Decision,
     Pending, Review, Selection, Snapshot, DEFAULT_SNAPSHOT,
 };
 pub use verdict::gate::{GatePolicy, Limits, RouteLimits};
-pub use verdict::Finish;
+pub use verdict::{suggestions, Finish};
 pub use write::folder::ReportFolder;
-pub use write::write_reports;
+pub use write::{suggested_rules, write_reports};

@@ -2,7 +2,8 @@
 //! classified as noise ([`noise`]) and as accepted by the snapshot or not ([`accepted`]); the
 //! exchanges counted as different are settled by those classes; the gate ([`gate`]) judges each
 //! route and the run; the reasons ([`reasons`]) say why. The result is the finished [`Report`]
-//! that the renderers turn into files; nothing here formats a report.
+//! that the renderers turn into files, and the rules that would silence its noise
+//! ([`suggestions()`]); nothing here formats a report.
 
 mod accepted;
 pub(crate) mod gate;
@@ -10,6 +11,7 @@ mod noise;
 mod reasons;
 mod route;
 mod sign_test;
+mod suggestions;
 #[cfg(test)]
 mod tests;
 
@@ -23,6 +25,8 @@ use crate::document::{Counts, Report, RouteReport, TargetNames, SCHEMA};
 use crate::snapshot::Snapshot;
 
 use gate::{GatePolicy, RouteJudgement};
+
+pub use suggestions::suggestions;
 
 /// What the gate needs besides the aggregate.
 pub struct Finish<'a> {

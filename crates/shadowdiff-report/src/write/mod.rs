@@ -9,7 +9,8 @@ use std::path::PathBuf;
 use crate::aggregate::AGGREGATE_FILE;
 use crate::document::Report;
 use crate::error::Result;
-use crate::render::{suggested_rules, Format};
+use crate::render::{suggestion_file, Format};
+use crate::verdict::suggestions;
 
 use folder::ReportFolder;
 
@@ -34,4 +35,10 @@ pub fn write_reports(
         None => folder.remove(suggestions),
     }
     folder.commit()
+}
+
+/// `suggested-rules.toml`: the rules that would silence the noise of `report`, as TOML text;
+/// `None` when no signature is noise.
+pub fn suggested_rules(report: &Report) -> Option<String> {
+    suggestion_file(&suggestions(report))
 }
