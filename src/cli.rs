@@ -40,6 +40,9 @@ pub enum Command {
     /// Accept the pending changes of the last run into the snapshot of accepted differences.
     #[command(after_help = ACCEPT_EXAMPLES)]
     Accept(AcceptArgs),
+    /// Discard the pending changes of the last run; the snapshot is not touched.
+    #[command(after_help = REJECT_EXAMPLES)]
+    Reject(RejectArgs),
     /// Walk the pending changes one by one: accept, reject or skip each.
     #[command(after_help = REVIEW_EXAMPLES)]
     Review(ReviewArgs),
@@ -67,6 +70,19 @@ Examples:
 A failing run writes its proposals to shadowdiff.snap.new beside the snapshot; accept moves the
 chosen ones into shadowdiff.snap (raising a rate to the one seen, rounded up) and keeps the rest
 pending. Without --route or --prune, every new signature and rate is accepted.";
+
+const REJECT_EXAMPLES: &str = "\
+Examples:
+  # discard everything the last run proposed
+  shadowdiff reject
+
+  # discard only the proposals of the orders routes, keep the rest pending
+  shadowdiff reject --route 'GET /orders*'
+
+Like `cargo insta reject`: the chosen changes are dropped from shadowdiff.snap.new and
+shadowdiff.snap stays as it is (a rejected stale entry stays accepted). The next run proposes
+them again if the differences are still there. Without --route, every pending change is
+rejected.";
 
 const REVIEW_EXAMPLES: &str = "\
 Examples:
@@ -107,6 +123,24 @@ pub struct AcceptArgs {
     /// Remove accepted signatures the last run did not see any more.
     #[arg(long)]
     pub prune: bool,
+    /// The snapshot (default from the table: `snapshot` of the settings file, else
+    /// shadowdiff.snap).
+    #[arg(long, value_name = "FILE", help = snapshot_help())]
+    pub snapshot: Option<PathBuf>,
+    /// The settings file (default from the table: shadowdiff.toml when it exists).
+    #[arg(long, value_name = "FILE", help = config_help())]
+    pub config: Option<PathBuf>,
+}
+
+/// Arguments of `shadowdiff reject`.
+#[derive(Debug, Args)]
+pub struct RejectArgs {
+    /// Reject every pending change (the default without --route).
+    #[arg(long, conflicts_with = "route")]
+    pub all: bool,
+    /// Reject only the pending changes of routes matching this glob (repeatable).
+    #[arg(long, value_name = "GLOB", value_parser = RouteGlob::new)]
+    pub route: Vec<RouteGlob>,
     /// The snapshot (default from the table: `snapshot` of the settings file, else
     /// shadowdiff.snap).
     #[arg(long, value_name = "FILE", help = snapshot_help())]

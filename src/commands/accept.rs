@@ -4,41 +4,37 @@
 use crate::cli::AcceptArgs;
 use crate::error::{exit, Result};
 use crate::settings::resolve;
-use shadowdiff_report::Snapshot;
-use shadowdiff_report::{load_pending, pending_path, write_pending, Change, Pending};
+use shadowdiff_report::{Change, Decision, Review, Selection, Snapshot};
 
 /// Runs `accept`; exit 0 whether or not something was pending.
 pub fn run(args: AcceptArgs) -> Result<u8> {
     let path = resolve::accept(&args)?.snapshot.value;
-    let pending = load_pending(&path)?;
-    if pending.is_empty() {
+    let mut review = Review::load(&path)?;
+    if review.is_empty() {
         println!(
             "shadowdiff: nothing pending ({} does not exist); run shadowdiff first",
-            pending_path(&path).display()
+            review.pending_path().display()
         );
         return Ok(exit::PASS);
     }
-    let accept_changes = args.all || !args.route.is_empty() || !args.prune;
-    let on_route = |change: &Pending| {
-        args.route.is_empty() || args.route.iter().any(|g| g.matches(&change.route))
+    let selection = Selection {
+        changes: args.all || !args.route.is_empty() || !args.prune,
+        stale: args.prune,
+        routes: &args.route,
     };
-    let (chosen, rest): (Vec<Pending>, Vec<Pending>) =
-        pending.into_iter().partition(|change| match change.change {
-            Change::Stale => args.prune && on_route(change),
-            Change::New | Change::Rate => accept_changes && on_route(change),
-        });
+    review.decide_selected(&selection, &Decision::Accept(args.reason.clone()));
     let mut snapshot = Snapshot::load(&path)?;
-    snapshot.apply(&chosen, args.reason.as_deref());
+    review.apply(&mut snapshot);
     snapshot.save()?;
-    write_pending(&path, &rest)?;
-    let count = |kind: Change| chosen.iter().filter(|c| c.change == kind).count();
+    review.save_pending()?;
+    let count = |kind: Change| review.accepted().filter(|c| c.change == kind).count();
     println!(
         "shadowdiff: {} accepted ({} new, {} rates raised), {} stale removed; {} still pending; {} lists {} signatures",
         count(Change::New) + count(Change::Rate),
         count(Change::New),
         count(Change::Rate),
         count(Change::Stale),
-        rest.len(),
+        review.still_pending(),
         path.display(),
         snapshot.entries.len()
     );

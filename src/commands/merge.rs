@@ -10,7 +10,7 @@ use shadowdiff_core::Location;
 use crate::error::{Error, Result};
 use crate::settings::resolve;
 use shadowdiff_report::{combine, Named};
-use shadowdiff_report::{Aggregate, Report, TargetNames, AGGREGATE_FILE};
+use shadowdiff_report::{Aggregate, Loaded, Report, TargetNames};
 
 use super::verdict::{exit_code, Judging};
 
@@ -21,27 +21,24 @@ pub fn run(args: MergeArgs) -> Result<u8> {
     let mut parts = Vec::new();
     let mut named = Vec::new();
     for dir in &settings.parts {
-        let path = dir.join(AGGREGATE_FILE);
-        let text = std::fs::read_to_string(&path).map_err(|err| match err.kind() {
-            std::io::ErrorKind::NotFound => Error::input(
-                Location::file(&path),
-                "not found: name report folders written by `shadowdiff run` or `diff`",
-            ),
-            _ => Error::io(&path, err),
-        })?;
-        let (part, labels) = Aggregate::restore(&text, &path)?;
+        let loaded = Aggregate::load(dir)?;
         named.push(Named {
             dir: dir.clone(),
             resolved: std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone()),
-            part: part.part().clone(),
+            part: loaded.aggregate.part().clone(),
         });
-        parts.push((path, part, labels));
+        parts.push(loaded);
     }
     let whole = combine(&named, settings.allow_partial)?;
     let find_stale = whole.missing().is_empty();
     let mut merged = judging.aggregate();
     let mut labels: BTreeMap<u32, String> = BTreeMap::new();
-    for (path, part, part_labels) in parts {
+    for Loaded {
+        path,
+        aggregate: part,
+        rules: part_labels,
+    } in parts
+    {
         for (rule, label) in part_labels {
             match labels.get(&rule) {
                 Some(known) if *known != label => {

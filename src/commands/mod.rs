@@ -7,6 +7,7 @@ mod merge;
 mod output;
 mod progress;
 mod record;
+mod reject;
 mod review;
 mod run;
 mod verdict;
@@ -22,6 +23,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Run(args) => run::run(*args),
         Command::Record(args) => record::run(args),
         Command::Accept(args) => accept::run(args),
+        Command::Reject(args) => reject::run(args),
         Command::Review(args) => review::run(args),
         Command::Report(ReportCommand::Merge(args)) => merge::run(args),
     }

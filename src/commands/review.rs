@@ -7,53 +7,52 @@ use crate::cli::ReviewArgs;
 use crate::error::{exit, Error, Result};
 use crate::settings::resolve;
 use shadowdiff_report::percent;
-use shadowdiff_report::Snapshot;
-use shadowdiff_report::{load_pending, pending_path, write_pending, Change, Pending};
+use shadowdiff_report::{Change, Pending, Review, Snapshot};
 
 /// Runs `review`, reading answers line by line from stdin.
 pub fn run(args: ReviewArgs) -> Result<u8> {
     let path = resolve::review(&args)?.snapshot.value;
-    let pending = load_pending(&path)?;
-    if pending.is_empty() {
+    let mut review = Review::load(&path)?;
+    if review.is_empty() {
         println!(
             "shadowdiff: nothing to review ({} does not exist)",
-            pending_path(&path).display()
+            review.pending_path().display()
         );
         return Ok(exit::PASS);
     }
     let mut snapshot = Snapshot::load(&path)?;
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
-    let mut kept = Vec::new();
-    let mut accepted = 0;
-    let mut rejected = 0;
-    let total = pending.len();
-    let mut changes = pending.into_iter().enumerate();
-    for (index, change) in changes.by_ref() {
-        show(&change, index + 1, total);
+    let total = review.len();
+    let mut number = 0;
+    while let Some(change) = review.next() {
+        number += 1;
+        show(change, number, total);
         match ask(&mut input, "[a]ccept, [r]eject, [s]kip, [q]uit? ")?.as_deref() {
             Some("a" | "accept") => {
                 let reason = ask(&mut input, "reason (empty: keep or fill in later): ")?
                     .filter(|r| !r.is_empty());
-                snapshot.apply(std::slice::from_ref(&change), reason.as_deref());
-                accepted += 1;
+                review.accept(reason.as_deref());
             }
-            Some("r" | "reject") => rejected += 1,
-            Some("q" | "quit") | None => {
-                kept.push(change);
-                break;
+            Some("r" | "reject") => {
+                review.reject();
             }
-            Some(_) => kept.push(change),
+            Some("q" | "quit") | None => break,
+            Some(_) => {
+                review.skip();
+            }
         }
     }
-    kept.extend(changes.map(|(_, change)| change));
+    let accepted = review.accepted().count();
     if accepted > 0 {
+        review.apply(&mut snapshot);
         snapshot.save()?;
     }
-    write_pending(&path, &kept)?;
+    review.save_pending()?;
     println!(
-        "shadowdiff: {accepted} accepted, {rejected} rejected, {} still pending",
-        kept.len()
+        "shadowdiff: {accepted} accepted, {} rejected, {} still pending",
+        review.rejected().len(),
+        review.still_pending()
     );
     Ok(exit::PASS)
 }

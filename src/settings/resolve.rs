@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::cli::{
-    AcceptArgs, DiffArgs, Format, ImportArgs, MergeArgs, OutputArgs, RecordArgs, ReportArgs,
-    ReviewArgs, RunArgs,
+    AcceptArgs, DiffArgs, Format, ImportArgs, MergeArgs, OutputArgs, RecordArgs, RejectArgs,
+    ReportArgs, ReviewArgs, RunArgs,
 };
 use shadowdiff_core::Origin;
 
@@ -469,6 +469,14 @@ pub fn accept(args: &AcceptArgs) -> Result<SnapshotSettings> {
 
 /// Resolves the snapshot of `shadowdiff review`.
 pub fn review(args: &ReviewArgs) -> Result<SnapshotSettings> {
+    let config = Config::load(args.config.as_deref())?;
+    Ok(SnapshotSettings {
+        snapshot: snapshot(&config, args.snapshot.as_deref()),
+    })
+}
+
+/// Resolves the snapshot of `shadowdiff reject`.
+pub fn reject(args: &RejectArgs) -> Result<SnapshotSettings> {
     let config = Config::load(args.config.as_deref())?;
     Ok(SnapshotSettings {
         snapshot: snapshot(&config, args.snapshot.as_deref()),

@@ -312,6 +312,48 @@ impl Shown<'_> {
     }
 }
 
+/// Comparator rules that would silence the noise measured on one route: the verdict's
+/// suggestion, which `suggested-rules.toml` writes out for a person to review.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RuleSuggestion {
+    /// The route (`GET /orders/{id}`), the `match` of its `[[route]]` table.
+    pub route: String,
+    /// Arrays whose elements only moved: `unordered`.
+    pub unordered: Vec<NoisyPath>,
+    /// Body places that differ otherwise, each once: `ignore`.
+    pub ignore: Vec<NoisyPath>,
+    /// Header names: `headers.ignore`.
+    pub headers: Vec<String>,
+    /// Whether the status code itself is noisy: `status = false`.
+    pub status: bool,
+}
+
+/// A noisy place in a body, with the counts that make it noise.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NoisyPath {
+    /// The erased JSON path (`$.meta.requestId`).
+    pub path: String,
+    /// Exchanges in which old and new differ there.
+    pub count: u64,
+    /// Exchanges in which old differs there from itself.
+    pub noise_count: u64,
+}
+
+/// A rate as a percentage with two decimals (`0.0125` → `1.25%`).
+pub fn percent(rate: f64) -> String {
+    format!("{:.2}%", rate * 100.0)
+}
+
+impl Verdict {
+    /// `pass` or `fail`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+        }
+    }
+}
+
 /// What follows the kept start of a cut value: `… (5.2 MB, cut)`.
 pub fn cut_mark(size: u64) -> String {
     format!("… ({}, cut)", human_size(size))

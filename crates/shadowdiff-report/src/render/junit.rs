@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use quick_junit::{NonSuccessKind, Report as Junit, TestCase, TestCaseStatus, TestSuite};
 
-use crate::gate::percent;
+use crate::document::percent;
 use crate::{Report, RouteReport, Side, SignatureReport, Verdict};
 
 /// The report as JUnit XML, without timestamps or durations: the same report gives the same file.

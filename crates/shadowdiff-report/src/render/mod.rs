@@ -1,4 +1,5 @@
-//! Renderers: each turns a finished [`Report`] into one format and computes nothing. The one
+//! The third stage, render: each renderer turns a finished [`Report`] into one format (and
+//! suggested-rules.toml writes out the verdict's suggestions) and computes nothing. The one
 //! table of formats, [`Format::ALL`], names each with its `--format` value, its file in a report
 //! folder and its help line.
 
@@ -12,7 +13,7 @@ mod terminal;
 #[cfg(test)]
 mod testutil;
 
-pub use suggest::render as suggested_rules;
+pub(crate) use suggest::render as suggestion_file;
 
 use crate::Report;
 

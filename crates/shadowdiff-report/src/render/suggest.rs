@@ -1,89 +1,66 @@
 //! `suggested-rules.toml`: comparator rules that would silence the noise a run measured, for a
-//! person to review and merge into `comparators/`.
+//! person to review and merge into `comparators/`: the verdict's suggestions, written out.
 
 use std::fmt::Write as _;
 
 use crate::snapshot::quote;
-use crate::Report;
+use crate::RuleSuggestion;
 
-/// The suggestions as TOML text, or `None` when no signature is noise.
-pub fn render(report: &Report) -> Option<String> {
+/// The suggestions as TOML text, or `None` when there are none (no signature is noise).
+pub fn render(suggestions: &[RuleSuggestion]) -> Option<String> {
+    if suggestions.is_empty() {
+        return None;
+    }
     let mut out = String::from(
         "# Rules that would silence the noise this run measured: places where the old\n\
          # implementation disagreed with itself about as often as with the new one.\n\
          # Review each before merging it into comparators/ (a route already listed there\n\
          # takes these keys in its existing [[route]] table).\n",
     );
-    let mut any = false;
-    for route in &report.routes {
-        let noise: Vec<_> = route.signatures.iter().filter(|s| s.noise).collect();
-        if noise.is_empty() {
-            continue;
-        }
-        any = true;
+    for route in suggestions {
         let _ = writeln!(out, "\n[[route]]\nmatch = {}", quote(&route.route));
-        let moved: Vec<_> = noise
-            .iter()
-            .filter(|s| s.target == "body" && s.kind == "reordered")
-            .collect();
-        if !moved.is_empty() {
+        if !route.unordered.is_empty() {
             out.push_str("unordered = [\n");
-            for sig in &moved {
-                let Some(path) = &sig.path else { continue };
+            for place in &route.unordered {
                 let _ = writeln!(
                     out,
                     "  {},  # elements only moved; old vs new: {} exchanges, old vs old: {}",
-                    quote(path),
-                    sig.count,
-                    sig.noise_count
+                    quote(&place.path),
+                    place.count,
+                    place.noise_count
                 );
             }
             out.push_str("]\n");
         }
-        let body: Vec<_> = noise
-            .iter()
-            .filter(|s| s.target == "body" && s.kind != "reordered")
-            .collect();
-        if !body.is_empty() {
+        if !route.ignore.is_empty() {
             out.push_str("ignore = [\n");
-            let mut seen = Vec::new();
-            for sig in body {
-                let Some(path) = &sig.path else { continue };
-                if seen.contains(&path) {
-                    continue;
-                }
-                seen.push(path);
+            for place in &route.ignore {
                 let _ = writeln!(
                     out,
                     "  {},  # old vs new: {} exchanges, old vs old: {}",
-                    quote(path),
-                    sig.count,
-                    sig.noise_count
+                    quote(&place.path),
+                    place.count,
+                    place.noise_count
                 );
             }
             out.push_str("]\n");
         }
-        let mut headers: Vec<&str> = noise
-            .iter()
-            .filter(|s| s.target == "header")
-            .filter_map(|s| s.path.as_deref())
-            .collect();
-        headers.dedup();
-        if !headers.is_empty() {
-            let names: Vec<String> = headers.iter().map(|h| quote(h)).collect();
+        if !route.headers.is_empty() {
+            let names: Vec<String> = route.headers.iter().map(|h| quote(h)).collect();
             let _ = writeln!(out, "headers.ignore = [{}]", names.join(", "));
         }
-        if noise.iter().any(|s| s.target == "status") {
+        if route.status {
             out.push_str("status = false  # the status code itself is noisy\n");
         }
     }
-    any.then_some(out)
+    Some(out)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::{Counts, RouteReport, SignatureReport, Verdict, SCHEMA};
+    use crate::snapshot::quote;
+    use crate::suggested_rules as render;
+    use crate::{Counts, Report, RouteReport, SignatureReport, Verdict, SCHEMA};
     use shadowdiff_core::RuleSet;
 
     fn signature(text: &str, target: &str, path: Option<&str>, noise: bool) -> SignatureReport {

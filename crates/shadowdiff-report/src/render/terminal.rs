@@ -6,7 +6,7 @@
 
 use std::fmt::Display;
 
-use crate::gate::percent;
+use crate::document::percent;
 use crate::{Report, RouteReport, SignatureReport, Verdict};
 
 /// How many signatures of each kind per route the summary lists before pointing at report.json.

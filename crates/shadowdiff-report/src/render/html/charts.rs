@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::gate::percent;
+use crate::document::percent;
 use crate::{LatencyBin, RouteReport, Verdict};
 
 use super::escape::escape;

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::gate::percent;
+use crate::document::percent;
 use crate::{Report, RouteReport};
 
 use super::charts;

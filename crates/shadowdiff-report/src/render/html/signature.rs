@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::gate::percent;
+use crate::document::percent;
 use crate::{SignatureReport, TargetNames};
 
 use super::escape::escape;

@@ -7,7 +7,7 @@ use hdrhistogram::Histogram;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use shadowdiff_core::Timing;
 
-use super::document::{Latency, LatencyBin, LatencySummary};
+use crate::document::{Latency, LatencyBin, LatencySummary};
 
 /// The slowest answer recorded exactly; slower ones count as this (an hour, in microseconds).
 const MAX_MICROS: u64 = 3_600_000_000;

@@ -10,7 +10,7 @@
 
 use shadowdiff_core::RouteGlob;
 
-use super::document::{Counts, Verdict};
+use crate::document::{percent, Counts, Verdict};
 
 /// How much difference and error a run may show and still pass.
 #[derive(Clone, Debug, PartialEq)]
@@ -248,11 +248,6 @@ fn above_or_within(rate: f64, limit: f64) -> &'static str {
     } else {
         "within"
     }
-}
-
-/// A rate as a percentage with two decimals (`0.0125` → `1.25%`).
-pub fn percent(rate: f64) -> String {
-    format!("{:.2}%", rate * 100.0)
 }
 
 #[cfg(test)]

@@ -1,0 +1,155 @@
+//! Suggested rules, as data: for each route with noise signatures, the comparator rules that
+//! would silence them (`render` writes them out as `suggested-rules.toml`).
+
+use crate::document::{NoisyPath, Report, RuleSuggestion, SignatureReport};
+
+/// The rules that would silence the noise of `report`, one suggestion per route with noise, in
+/// route order; empty when no signature is noise.
+pub fn suggestions(report: &Report) -> Vec<RuleSuggestion> {
+    report
+        .routes
+        .iter()
+        .filter_map(|route| {
+            let noise: Vec<&SignatureReport> =
+                route.signatures.iter().filter(|s| s.noise).collect();
+            (!noise.is_empty()).then(|| suggestion(&route.route, &noise))
+        })
+        .collect()
+}
+
+/// The rules for one route's noise signatures.
+fn suggestion(route: &str, noise: &[&SignatureReport]) -> RuleSuggestion {
+    let noisy = |sig: &SignatureReport| {
+        sig.path.as_ref().map(|path| NoisyPath {
+            path: path.clone(),
+            count: sig.count,
+            noise_count: sig.noise_count,
+        })
+    };
+    let unordered = noise
+        .iter()
+        .filter(|s| s.target == "body" && s.kind == "reordered")
+        .filter_map(|s| noisy(s))
+        .collect();
+    let mut ignore: Vec<NoisyPath> = Vec::new();
+    for sig in noise
+        .iter()
+        .filter(|s| s.target == "body" && s.kind != "reordered")
+    {
+        if let Some(place) = noisy(sig) {
+            if !ignore.iter().any(|known| known.path == place.path) {
+                ignore.push(place);
+            }
+        }
+    }
+    let mut headers: Vec<String> = noise
+        .iter()
+        .filter(|s| s.target == "header")
+        .filter_map(|s| s.path.clone())
+        .collect();
+    headers.dedup();
+    RuleSuggestion {
+        route: route.to_string(),
+        unordered,
+        ignore,
+        headers,
+        status: noise.iter().any(|s| s.target == "status"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Counts, RouteReport, Verdict, SCHEMA};
+
+    fn noise(text: &str, target: &str, path: Option<&str>, kind: &str) -> SignatureReport {
+        SignatureReport {
+            signature: text.into(),
+            target: target.into(),
+            path: path.map(String::from),
+            kind: kind.into(),
+            count: 10,
+            noise_count: 9,
+            rate: 1.0,
+            noise: true,
+            accepted: false,
+            accepted_rate: None,
+            accepted_reason: None,
+            failing: false,
+            examples: vec![],
+            samples: vec![],
+            note: None,
+        }
+    }
+
+    fn report(routes: Vec<(&str, Vec<SignatureReport>)>) -> Report {
+        Report {
+            schema: SCHEMA.into(),
+            verdict: Verdict::Pass,
+            reasons: vec![],
+            incomplete: false,
+            missing_shards: vec![],
+            totals: Counts::default(),
+            ignored: vec![],
+            routes: routes
+                .into_iter()
+                .map(|(route, signatures)| RouteReport {
+                    route: route.into(),
+                    counts: Counts::default(),
+                    signatures,
+                    error_kinds: vec![],
+                    skip_reasons: vec![],
+                    not_run_reasons: vec![],
+                    ignored: vec![],
+                    unaccepted: 0,
+                    verdict: Verdict::Pass,
+                    reasons: vec![],
+                    latency: Default::default(),
+                })
+                .collect(),
+            snapshot: None,
+            targets: Default::default(),
+            latency: Default::default(),
+        }
+    }
+
+    #[test]
+    fn each_route_with_noise_gets_rules_by_target_and_kind() {
+        let real = SignatureReport {
+            noise: false,
+            ..noise("body $.total changed", "body", Some("$.total"), "changed")
+        };
+        let report = report(vec![
+            (
+                "GET /a",
+                vec![
+                    noise("body $.id changed", "body", Some("$.id"), "changed"),
+                    noise("body $.id type", "body", Some("$.id"), "type"),
+                    noise("body $.tags reordered", "body", Some("$.tags"), "reordered"),
+                    noise("header date changed", "header", Some("date"), "changed"),
+                    noise("header date removed", "header", Some("date"), "removed"),
+                    noise("status changed", "status", None, "changed"),
+                    real.clone(),
+                ],
+            ),
+            ("GET /b", vec![real]),
+        ]);
+        let suggested = suggestions(&report);
+        assert_eq!(suggested.len(), 1, "a route without noise gets nothing");
+        let a = &suggested[0];
+        assert_eq!(a.route, "GET /a");
+        let paths = |places: &[NoisyPath]| -> Vec<String> {
+            places.iter().map(|p| p.path.clone()).collect()
+        };
+        assert_eq!(paths(&a.unordered), ["$.tags"]);
+        assert_eq!(paths(&a.ignore), ["$.id"], "each place once");
+        assert_eq!((a.ignore[0].count, a.ignore[0].noise_count), (10, 9));
+        assert_eq!(a.headers, ["date"]);
+        assert!(a.status);
+    }
+
+    #[test]
+    fn no_noise_no_suggestions() {
+        assert!(suggestions(&report(vec![])).is_empty());
+    }
+}
