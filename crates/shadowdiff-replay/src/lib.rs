@@ -7,6 +7,7 @@
 //! How the crates fit together: `docs/ARCHITECTURE.md` in the repository.
 #![deny(missing_docs)]
 
+mod client;
 mod error;
 mod offline;
 mod outcomes;
@@ -15,6 +16,7 @@ mod record;
 mod signal;
 mod target;
 
+pub use client::HOP_BY_HOP;
 pub use error::{Error, Result};
 pub use offline::{diff, rejudge};
 pub use outcomes::{outcome_line, spawn_writer};
@@ -24,4 +26,4 @@ pub use record::{
     Summary as RecordSummary, NOT_RECORDED_TAG,
 };
 pub use signal::stop_signal;
-pub use target::{CallError, HeaderEdits, Reply, Target, TargetConfig, TargetSettings, HOP_BY_HOP};
+pub use target::{CallError, HeaderEdits, Reply, Target, TargetConfig, TargetSettings};

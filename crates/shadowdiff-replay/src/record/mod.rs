@@ -2,7 +2,7 @@
 //! answer back unchanged, and writes each exchange to a native recording.
 //!
 //! The parts:
-//! - `proxy` serves HTTP/1.1 (hyper 1) and forwards with replay's HTTP client (hyper-util,
+//! - `proxy` serves HTTP/1.1 (hyper 1) and forwards with the HTTP client targets use (hyper-util,
 //!   rustls; no decompression, no redirects, no system proxy); upstream failures become a 502 for the client and a
 //!   request-only exchange (no `response`) in the recording;
 //! - `select` decides which requests are recorded (`--method`, `--include-route`,

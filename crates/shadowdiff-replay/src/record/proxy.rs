@@ -36,9 +36,9 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::{RotatingWriter, Settings, Summary};
+use crate::client::{client, describe, HttpClient, HOP_BY_HOP};
 use crate::error::{Error, Result};
 use crate::signal::stop_signal;
-use crate::target::{client, describe, HttpClient, HOP_BY_HOP};
 use shadowdiff_core::{Body, Exchange};
 
 /// Exchanges queued for the recording thread at most; senders wait beyond that.

@@ -6,20 +6,8 @@ use std::env::VarError;
 use hyper::header::{HeaderName, HeaderValue};
 
 use super::HeaderEdits;
+use crate::client::HOP_BY_HOP;
 use shadowdiff_core::Headers;
-
-/// Headers that describe one connection, not the message: never replayed. `content-length` is
-/// recomputed from the body that is actually sent.
-pub const HOP_BY_HOP: &[&str] = &[
-    "connection",
-    "keep-alive",
-    "proxy-connection",
-    "transfer-encoding",
-    "te",
-    "trailer",
-    "upgrade",
-    "content-length",
-];
 
 /// Whether `name` is a hop-by-hop header, or an HTTP/2 pseudo-header (`:authority`, as HAR
 /// exports from browsers contain) that is not a header at all on the wire.

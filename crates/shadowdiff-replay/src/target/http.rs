@@ -12,7 +12,7 @@
 //! A failed call says how far it got, which decides whether it may be sent again
 //! ([`CallError::may_resend`]): hyper-util's connect errors and the requests hyper hands back
 //! unwritten were not sent; after that, whether any byte of the answer arrived is read from the
-//! connection's byte count (`connection`), and any error once the head arrived is `cut_short`.
+//! connection's byte count (see `client`), and any error once the head arrived is `cut_short`.
 
 use std::io;
 use std::time::{Duration, Instant};
@@ -21,40 +21,12 @@ use http_body_util::{BodyExt as _, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{HeaderName, HeaderValue, CONTENT_LENGTH};
 use hyper::{Method, Uri};
-use hyper_util::client::legacy::connect::{capture_connection, HttpConnector};
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
+use hyper_util::client::legacy::connect::capture_connection;
 
-use super::connection::{Counting, Watch};
 use super::headers::Edits;
 use super::{CallError, Reply, TargetSettings};
+use crate::client::{client, describe, HttpClient, Watch};
 use shadowdiff_core::{Body, Exchange, Response};
-
-/// The connector: plain TCP for http, rustls for https, each connection counting what it reads.
-type Connector = hyper_rustls::HttpsConnector<Counting<HttpConnector>>;
-
-/// The HTTP client of every outgoing call (targets, readiness probes, the capture proxy's
-/// upstream): pooled HTTP/1.1, rustls with the webpki roots, no redirects followed, no proxy
-/// from the environment, bodies as sent. Connecting gives up after `connect_timeout`.
-pub type HttpClient = Client<Connector, Full<Bytes>>;
-
-/// Builds an [`HttpClient`]; the error says why TLS could not be set up.
-pub fn client(connect_timeout: Duration) -> Result<HttpClient, String> {
-    let mut http = HttpConnector::new();
-    http.enforce_http(false);
-    http.set_nodelay(true);
-    http.set_connect_timeout(Some(connect_timeout));
-    let connector = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())
-        .map_err(|err| format!("cannot set up TLS: {err}"))?
-        .https_or_http()
-        .enable_http1()
-        .wrap_connector(Counting(http));
-    // Idle connections are not capped: in-flight requests already bound them (with
-    // --noise-repeat old sees two per exchange), and a cap below that closes and reopens
-    // connections all the time.
-    Ok(Client::builder(TokioExecutor::new()).build(connector))
-}
 
 /// A base URL and the clients that call it, one for each replay lane.
 pub struct HttpTarget {
@@ -319,21 +291,6 @@ fn causes<'a>(
     err: &'a (dyn std::error::Error + 'static),
 ) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
     std::iter::successors(Some(err), |&cause| cause.source())
-}
-
-/// The error and its causes on one line, each cause once.
-pub fn describe(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut message = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if !message.contains(&text) {
-            message.push_str(": ");
-            message.push_str(&text);
-        }
-        source = cause.source();
-    }
-    message
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use tokio::process::{Child, Command};
 
-use super::http::{client, describe};
+use crate::client::{client, describe};
 
 /// How long a stop waits after SIGTERM before it kills.
 const GRACE: Duration = Duration::from_secs(5);

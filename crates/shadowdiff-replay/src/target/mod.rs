@@ -11,7 +11,6 @@
 //! Its stderr goes to `<log_dir>/<name>.log`. A process that exits is restarted for the next
 //! call; after five deaths in a row without an answer, the target gives up.
 
-mod connection;
 mod exec;
 mod headers;
 mod http;
@@ -32,9 +31,6 @@ use shadowdiff_core::Origin;
 
 use crate::error::{Error, Result};
 use shadowdiff_core::{Exchange, Response};
-
-pub use self::headers::HOP_BY_HOP;
-pub use self::http::{client, describe, HttpClient};
 
 /// A target's answer and how long it took.
 #[derive(Clone, Debug, PartialEq)]

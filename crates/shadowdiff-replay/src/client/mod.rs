@@ -1,0 +1,72 @@
+//! The HTTP client of every outgoing call, shared by the replay's targets (their calls and
+//! readiness probes) and by the capture proxy (its upstream): pooled HTTP/1.1 with hyper-util,
+//! rustls with the webpki roots, no redirects followed, no proxy from the environment, bodies as
+//! sent; each connection counts what it reads (`connection`), so that a failed call can tell
+//! whether an answer had begun.
+
+mod connection;
+
+use std::time::Duration;
+
+use http_body_util::Full;
+use hyper::body::Bytes;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+
+use connection::Counting;
+pub(crate) use connection::Watch;
+
+/// Headers that describe one connection, not the message: never replayed nor forwarded.
+/// `content-length` is recomputed from the body that is actually sent.
+pub const HOP_BY_HOP: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "transfer-encoding",
+    "te",
+    "trailer",
+    "upgrade",
+    "content-length",
+];
+
+/// The connector: plain TCP for http, rustls for https, each connection counting what it reads.
+type Connector = hyper_rustls::HttpsConnector<Counting<HttpConnector>>;
+
+/// The HTTP client of every outgoing call (targets, readiness probes, the capture proxy's
+/// upstream): pooled HTTP/1.1, rustls with the webpki roots, no redirects followed, no proxy
+/// from the environment, bodies as sent. Connecting gives up after `connect_timeout`.
+pub type HttpClient = Client<Connector, Full<Bytes>>;
+
+/// Builds an [`HttpClient`]; the error says why TLS could not be set up.
+pub fn client(connect_timeout: Duration) -> Result<HttpClient, String> {
+    let mut http = HttpConnector::new();
+    http.enforce_http(false);
+    http.set_nodelay(true);
+    http.set_connect_timeout(Some(connect_timeout));
+    let connector = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())
+        .map_err(|err| format!("cannot set up TLS: {err}"))?
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(Counting(http));
+    // Idle connections are not capped: in-flight requests already bound them (with
+    // --noise-repeat old sees two per exchange), and a cap below that closes and reopens
+    // connections all the time.
+    Ok(Client::builder(TokioExecutor::new()).build(connector))
+}
+
+/// The error and its causes on one line, each cause once.
+pub fn describe(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut message = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        source = cause.source();
+    }
+    message
+}
