@@ -132,7 +132,8 @@ pub struct TargetConfig {
     pub start: Option<String>,
     /// Managed targets: the path polled until it answers (any status below 500).
     pub ready: Option<String>,
-    /// Managed targets: how long to wait for readiness, in seconds (default 120).
+    /// Managed targets: how long to wait for readiness, in seconds (required; the binary's
+    /// settings fill in their default).
     pub ready_timeout: Option<f64>,
     /// Send the recorded `Host` header instead of the target's.
     #[serde(default)]
@@ -187,9 +188,6 @@ enum Kind {
     Recorded,
 }
 
-/// The default readiness wait of a managed target.
-const DEFAULT_READY_TIMEOUT: Duration = Duration::from_secs(120);
-
 impl Target {
     /// Starts (when managed) and connects to the target called `name` (`old`, `new`, `noise`).
     /// Errors are target failures (exit 3) or configuration errors (exit 2).
@@ -240,15 +238,17 @@ impl Target {
                 format!("`start` needs an http(s) url, not `{url}`"),
             ));
         }
-        let ready_timeout = match config.ready_timeout {
-            None => DEFAULT_READY_TIMEOUT,
-            Some(secs) => shadowdiff_core::seconds_duration(secs).map_err(|why| {
-                bad_config(
-                    "ready_timeout",
-                    format!("{secs:?} {why} (a number of seconds)"),
-                )
-            })?,
-        };
+        let ready_timeout = config
+            .ready_timeout
+            .map(|secs| {
+                shadowdiff_core::seconds_duration(secs).map_err(|why| {
+                    bad_config(
+                        "ready_timeout",
+                        format!("{secs:?} {why} (a number of seconds)"),
+                    )
+                })
+            })
+            .transpose()?;
 
         if url == "recorded" {
             return Ok(Target {
@@ -291,6 +291,13 @@ impl Target {
             });
         };
 
+        // Settings fill in their default (the binary's table); a library caller names it.
+        let Some(ready_timeout) = ready_timeout else {
+            return Err(bad_config(
+                "ready_timeout",
+                "a managed target needs `ready_timeout` (seconds)".into(),
+            ));
+        };
         let port = free_port().map_err(failed)?.to_string();
         let url = url.replace("{port}", &port);
         let http = HttpTarget::new(&url, edits, config.preserve_host, settings)
