@@ -1,5 +1,5 @@
 //! The binary's error: any stage's, or a command line that cannot be carried out; and the one
-//! place that maps errors to exit codes (README, "Exit codes"): 0 pass, 1 gate failed, 2 bad
+//! place that maps errors to exit codes (README, "Commands"): 0 pass, 1 gate failed, 2 bad
 //! usage, configuration or input, 3 a target failed, 4 shadowdiff itself failed, 130
 //! interrupted.
 

@@ -10,13 +10,16 @@
 //! - reports: `example_snapshots` (the shipped example as insta snapshots, in `snapshots/`),
 //!   `html_report` (report.html in headless Chromium), `junit_report`, `report_size`,
 //!   `report_merge`, `snapshot_workflow` (accepted differences);
-//! - the library: `engine_laws` (properties of the comparison), `recordings_io`, `rules_files`,
-//!   `targets`;
-//! - the tests themselves: `servers_selftest` (the test servers of `common::servers`), `ci_docs`
-//!   (the CI examples and README's commands parse).
+//! - the library crates: `engine_laws` (properties of the comparison), `recordings_io`,
+//!   `rules_files`, `targets`, `shadow_call` (the core's in-process shadow call, re-judged by
+//!   `diff`);
+//! - the tests themselves and the docs: `servers_selftest` (the test servers of
+//!   `common::servers`), `ci_docs` (the CI examples and README's commands parse),
+//!   `architecture` (docs/ARCHITECTURE.md matches the tree).
 
 mod common;
 
+mod architecture;
 mod ci_docs;
 mod cli_bad_inputs;
 mod cli_diff;
