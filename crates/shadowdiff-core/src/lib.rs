@@ -73,11 +73,10 @@ mod shadow;
 mod values;
 
 pub use compare::{
-    compare, compare_json, BodyPath, Comparison, Difference, Ignored, Kind, Signature, Step,
-    Target, MYERS_BUDGET, MYERS_CELLS,
+    compare, compare_json, BodyPath, Comparison, Difference, Ignored, Kind, Signature, Step, Target,
 };
 pub use error::{Error, Location, Origin, Result};
-pub use filter::{Filters, RouteGlob, SAFE_METHODS};
+pub use filter::{Filters, RouteGlob};
 pub use judge::{judge, Pair};
 pub use model::{header, Body, Exchange, Headers, Request, Response};
 pub use outcome::{Judged, Outcome, OutcomeError, Timing};
@@ -85,13 +84,12 @@ pub use outcome_line::{
     is_outcome_line, Answer, AnswerError, Answered, Answers, DifferenceLine, OutcomeLine,
 };
 pub use partition::Partition;
-pub use redact::{Redactor, DECODED_HEADER, REDACTED, REDACTED_BODY, SECRET_HEADERS};
+pub use redact::{Redactor, REDACTED};
 pub use rules::{
     infer_route, Action, BodyMatcher, BodyRule, MatchState, PathPattern, RouteMatch, RouteRules,
-    RouteTemplate, RuleId, RuleSet, Segment, Tolerance, VOLATILE_HEADERS,
+    RouteTemplate, RuleId, RuleSet, Segment, Tolerance,
 };
 pub use shadow::{Shadow, ShadowCall};
 pub use values::{
     at_least_one, number, parse_duration, per_second, retries, seconds_duration, share, whole,
-    MAX_DURATION, MAX_RETRIES, MIN_RATE,
 };

@@ -22,8 +22,8 @@ pub use offline::{diff, rejudge};
 pub use outcomes::{outcome_line, spawn_writer};
 pub use pipeline::{run, Ending, Finished, NoiseSource, Plan, Stop, Targets};
 pub use record::{
-    parse_upstream, part_path, serve, RotatingWriter, Selection, Settings as RecordSettings,
-    Summary as RecordSummary, NOT_RECORDED_TAG,
+    parse_upstream, serve, RotatingWriter, Selection, Settings as RecordSettings,
+    Summary as RecordSummary,
 };
 pub use signal::stop_signal;
 pub use target::{CallError, HeaderEdits, Reply, Target, TargetConfig, TargetSettings};

@@ -22,23 +22,19 @@ mod fs;
 mod snapshot;
 
 pub use aggregate::part::{combine, Named, Part, Shards};
-pub use aggregate::{
-    Aggregate, Loaded, AGGREGATE_FILE, MAX_EXAMPLES, MAX_SAMPLES, MAX_SAMPLE_VALUE,
-};
+pub use aggregate::{Aggregate, Loaded};
 pub use document::{
-    cut_mark, human_size, percent, Counts, ErrorGroup, IgnoredRule, Latency, LatencyBin,
-    LatencySummary, NoisyPath, Report, RouteReport, RuleSuggestion, Sample, Shown, Side,
-    SignatureReport, SkipGroup, SnapshotStatus, StaleSignature, TargetNames, Truncated, Verdict,
-    SCHEMA,
+    percent, Counts, ErrorGroup, IgnoredRule, Latency, LatencyBin, LatencySummary, NoisyPath,
+    Report, RouteReport, RuleSuggestion, Sample, Shown, Side, SignatureReport, SkipGroup,
+    SnapshotStatus, StaleSignature, TargetNames, Truncated, Verdict, SCHEMA,
 };
 pub use error::{Error, Result};
-pub use fs::write_atomically;
 pub use render::{Format, FormatInfo};
 pub use snapshot::{
     load_pending, pending_changes, pending_path, render_pending, write_pending, Change, Decision,
     Pending, Review, Selection, Snapshot,
 };
 pub use verdict::gate::{GatePolicy, Limits, RouteLimits};
-pub use verdict::{suggestions, Finish};
+pub use verdict::Finish;
 pub use write::folder::ReportFolder;
-pub use write::{suggested_rules, write_reports};
+pub use write::write_reports;

@@ -22,7 +22,6 @@ mod numbers;
 mod testutil;
 mod text;
 
-pub use align::{MYERS_BUDGET, MYERS_CELLS};
 pub use difference::{BodyPath, Difference, Ignored, Kind, Signature, Step, Target};
 
 use serde_json::Value;

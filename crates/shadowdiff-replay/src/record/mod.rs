@@ -30,8 +30,8 @@ use std::time::Duration;
 
 use shadowdiff_core::Redactor;
 
-pub use proxy::{serve, NOT_RECORDED_TAG};
-pub use rotate::{part_path, RotatingWriter};
+pub use proxy::serve;
+pub use rotate::RotatingWriter;
 pub use select::Selection;
 
 /// Everything `shadowdiff record` needs to run.

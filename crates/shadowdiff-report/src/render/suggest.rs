@@ -59,7 +59,7 @@ pub fn render(suggestions: &[RuleSuggestion]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use crate::snapshot::quote;
-    use crate::suggested_rules as render;
+    use crate::write::suggested_rules as render;
     use crate::{Counts, Report, RouteReport, SignatureReport, Verdict, SCHEMA};
     use shadowdiff_core::RuleSet;
 

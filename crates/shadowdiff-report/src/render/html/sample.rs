@@ -6,7 +6,8 @@ use std::fmt::Write as _;
 use serde_json::Value;
 use similar::{ChangeTag, TextDiff};
 
-use crate::{cut_mark, Sample, Shown, Side, TargetNames};
+use crate::document::cut_mark;
+use crate::{Sample, Shown, Side, TargetNames};
 
 use super::super::curl;
 use super::escape::escape;
