@@ -10,9 +10,8 @@ use crate::cli::RunArgs;
 use crate::error::{exit, Error, Result};
 use crate::settings::{resolve, RunSettings};
 use shadowdiff_core::RuleSet;
-use shadowdiff_io::{is_stdin, is_stream, Limits, RawLines};
-use shadowdiff_replay::{spawn_writer, Ending, Finished, NoiseSource, Plan, Stop, Targets};
-use shadowdiff_replay::{Target, TargetConfig, TargetSettings};
+use shadowdiff_io::{count_exchanges, is_stdin, is_stream, Limits, RawLines};
+use shadowdiff_replay::{spawn_writer, Ending, Finished, Plan, Stop, TargetSettings, Targets};
 use shadowdiff_report::{Part, Shards};
 use shadowdiff_report::{ReportFolder, TargetNames};
 
@@ -155,15 +154,16 @@ impl Job {
             judging.redactor.clone(),
         )?;
         let ending = runtime.block_on(async {
-            let (old, new, noise) = start_targets(
-                &settings.old,
-                &settings.new,
-                settings.noise.as_ref(),
-                settings.noise_repeat.value,
-                &target_settings,
-            )
-            .await?;
-            let targets = Arc::new(Targets { old, new, noise });
+            let targets = Arc::new(
+                Targets::start(
+                    &settings.old,
+                    &settings.new,
+                    settings.noise.as_ref(),
+                    settings.noise_repeat.value,
+                    &target_settings,
+                )
+                .await?,
+            );
             let progress = progress.insert(Progress::new(quiet, total));
             let sink = |done: Finished| {
                 aggregate.add(&done.judged, Some(&done.exchange.request));
@@ -175,7 +175,7 @@ impl Job {
                 Ok(stop) => shadowdiff_replay::run(plan, targets.clone(), stop, sink).await,
                 Err(err) => Err(err),
             };
-            stop_targets(targets).await;
+            Targets::stop(targets).await;
             ending
         });
         runtime.shutdown_timeout(Duration::from_secs(10));
@@ -201,8 +201,8 @@ impl Job {
             aggregate,
             &|rule| rules.describe(rule).to_string(),
             TargetNames {
-                old: fixed_url(&settings.old),
-                new: fixed_url(&settings.new),
+                old: settings.old.fixed_url(),
+                new: settings.new.fixed_url(),
             },
             settings.partition.is_none(),
             &settings.output,
@@ -242,89 +242,6 @@ impl Stopped {
     }
 }
 
-/// Starts old, new and the noise target at once; if one fails, the others are stopped.
-async fn start_targets(
-    old: &TargetConfig,
-    new: &TargetConfig,
-    noise: Option<&TargetConfig>,
-    noise_repeat: bool,
-    settings: &TargetSettings,
-) -> shadowdiff_replay::Result<(Target, Target, NoiseSource)> {
-    let noise_start = async {
-        match noise {
-            Some(config) => Target::start("noise", config, settings).await.map(Some),
-            None => Ok(None),
-        }
-    };
-    let (old, new, noise) = tokio::join!(
-        Target::start("old", old, settings),
-        Target::start("new", new, settings),
-        noise_start
-    );
-    match (old, new, noise) {
-        (Ok(old), Ok(new), Ok(noise)) => {
-            let noise = match noise {
-                Some(target) => NoiseSource::Target(Box::new(target)),
-                None if noise_repeat => NoiseSource::Repeat,
-                None => NoiseSource::Off,
-            };
-            Ok((old, new, noise))
-        }
-        (old, new, noise) => {
-            let mut first_error = None;
-            for started in [old, new] {
-                match started {
-                    Ok(target) => target.stop().await,
-                    Err(err) => {
-                        first_error.get_or_insert(err);
-                    }
-                }
-            }
-            match noise {
-                Ok(Some(target)) => target.stop().await,
-                Ok(None) => {}
-                Err(err) => {
-                    first_error.get_or_insert(err);
-                }
-            }
-            Err(first_error.unwrap_or_else(|| {
-                shadowdiff_replay::Error::Internal("a target did not start".into())
-            }))
-        }
-    }
-}
-
-/// Stops the targets cleanly (SIGTERM, then kill) once no replay holds them any more; if some
-/// still do (a run cut short), dropping the last hold kills their processes.
-async fn stop_targets(targets: Arc<Targets>) {
-    let Ok(targets) = Arc::try_unwrap(targets) else {
-        return;
-    };
-    targets.old.stop().await;
-    targets.new.stop().await;
-    if let NoiseSource::Target(noise) = targets.noise {
-        noise.stop().await;
-    }
-}
-
-/// The base URL of a target at a fixed address, for reproduction commands; credentials in it
-/// are redacted.
-fn fixed_url(config: &TargetConfig) -> Option<String> {
-    if config.start.is_some() {
-        return None;
-    }
-    let url = config.url.as_deref()?;
-    if !(url.starts_with("http://") || url.starts_with("https://")) {
-        return None;
-    }
-    let mut parsed = url::Url::parse(url).ok()?;
-    if !parsed.username().is_empty() || parsed.password().is_some() {
-        let _ = parsed.set_username(shadowdiff_core::REDACTED);
-        let _ = parsed.set_password(None);
-    }
-    Some(parsed.to_string().trim_end_matches('/').to_string())
-}
-
 /// Refuses standard input (`-`) named more than once: it can be read only once.
 pub(crate) fn check_stdin_once(paths: &[PathBuf]) -> Result<()> {
     if paths.iter().filter(|path| is_stdin(path)).count() > 1 {
@@ -333,20 +250,4 @@ pub(crate) fn check_stdin_once(paths: &[PathBuf]) -> Result<()> {
         ));
     }
     Ok(())
-}
-
-/// Counts the exchanges of the recordings, for the progress bar's total; none when one of them
-/// can be read only once (standard input, a pipe).
-fn count_exchanges(paths: &[PathBuf], limits: &Limits) -> Option<u64> {
-    if paths.iter().any(|path| is_stream(path)) {
-        return None;
-    }
-    let mut total = 0;
-    for path in paths {
-        total += RawLines::open(path, limits)
-            .ok()?
-            .filter(|line| line.is_ok())
-            .count() as u64;
-    }
-    Some(total)
 }

@@ -96,3 +96,43 @@ fn the_architecture_names_every_crate_and_module_and_nothing_that_is_gone() {
         "docs/ARCHITECTURE.md does not name: {unnamed:?}"
     );
 }
+
+/// Every `.rs` file under `dir`, with its text.
+fn sources(dir: &Path) -> Vec<(std::path::PathBuf, String)> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("a source folder") {
+        let path = entry.expect("an entry").path();
+        if path.is_dir() {
+            found.extend(sources(&path));
+        } else if path.extension().is_some_and(|ext| ext == "rs") {
+            let text = read_text(&path);
+            found.push((path, text));
+        }
+    }
+    found
+}
+
+#[test]
+fn no_report_stage_imports_from_a_stage_after_it() {
+    let src = repo_root().join("crates/shadowdiff-report/src");
+    let stages = ["aggregate", "verdict", "render", "write"];
+    let mut backwards = Vec::new();
+    for (i, stage) in stages.iter().enumerate() {
+        for (path, text) in sources(&src.join(stage)) {
+            let code = text
+                .lines()
+                .filter(|line| !line.trim_start().starts_with("//"));
+            for line in code {
+                for later in &stages[i + 1..] {
+                    if line.contains(&format!("crate::{later}")) {
+                        backwards.push(format!("{}: {}", path.display(), line.trim()));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        backwards.is_empty(),
+        "a stage imports from a later one: {backwards:#?}"
+    );
+}

@@ -15,15 +15,17 @@ mod pipeline;
 mod record;
 mod signal;
 mod target;
+mod targets;
 
 pub use client::HOP_BY_HOP;
 pub use error::{Error, Result};
 pub use offline::{diff, rejudge};
 pub use outcomes::{outcome_line, spawn_writer};
-pub use pipeline::{run, Ending, Finished, NoiseSource, Plan, Stop, Targets};
+pub use pipeline::{run, Ending, Finished, Plan, Stop};
 pub use record::{
     parse_upstream, serve, RotatingWriter, Selection, Settings as RecordSettings,
     Summary as RecordSummary,
 };
 pub use signal::stop_signal;
 pub use target::{CallError, HeaderEdits, Reply, Target, TargetConfig, TargetSettings};
+pub use targets::{NoiseSource, Targets};

@@ -32,29 +32,10 @@ use shadowdiff_io::{parse_line, Limits, RawLines, UniqueIds};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use crate::target::{CallError, Reply, Target};
+use crate::targets::{NoiseSource, Targets};
 use shadowdiff_core::Filters;
 use shadowdiff_core::Partition;
 use shadowdiff_io::{InputDigest, InputIdentity};
-
-/// Where the second answer of the old implementation comes from.
-pub enum NoiseSource {
-    /// No noise measured.
-    Off,
-    /// A second instance of the old implementation.
-    Target(Box<Target>),
-    /// The old target, asked twice.
-    Repeat,
-}
-
-/// The targets of a run.
-pub struct Targets {
-    /// The implementation being replaced.
-    pub old: Target,
-    /// The implementation replacing it.
-    pub new: Target,
-    /// The noise measurement.
-    pub noise: NoiseSource,
-}
 
 /// Everything the pipeline needs besides the targets.
 pub struct Plan {

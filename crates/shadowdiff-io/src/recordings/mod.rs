@@ -93,3 +93,19 @@ pub fn read(path: &Path, limits: &Limits) -> Result<impl Iterator<Item = Result<
         })
     }))
 }
+
+/// Counts the exchanges of the recordings (a progress bar's total, say); none when one of them
+/// can be read only once (standard input, a pipe) or cannot be read.
+pub fn count_exchanges(paths: &[std::path::PathBuf], limits: &Limits) -> Option<u64> {
+    if paths.iter().any(|path| is_stream(path)) {
+        return None;
+    }
+    let mut total = 0;
+    for path in paths {
+        total += RawLines::open(path, limits)
+            .ok()?
+            .filter(|line| line.is_ok())
+            .count() as u64;
+    }
+    Some(total)
+}

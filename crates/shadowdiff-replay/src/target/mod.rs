@@ -158,6 +158,26 @@ pub struct HeaderEdits {
     pub remove: Vec<String>,
 }
 
+impl TargetConfig {
+    /// The base URL of a target at a fixed address, for reproduction commands; credentials in it
+    /// are redacted.
+    pub fn fixed_url(&self) -> Option<String> {
+        if self.start.is_some() {
+            return None;
+        }
+        let url = self.url.as_deref()?;
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return None;
+        }
+        let mut parsed = url::Url::parse(url).ok()?;
+        if !parsed.username().is_empty() || parsed.password().is_some() {
+            let _ = parsed.set_username(shadowdiff_core::REDACTED);
+            let _ = parsed.set_password(None);
+        }
+        Some(parsed.to_string().trim_end_matches('/').to_string())
+    }
+}
+
 /// Settings every target shares in one run.
 #[derive(Clone, Debug)]
 pub struct TargetSettings {

@@ -59,7 +59,7 @@ pub fn render(suggestions: &[RuleSuggestion]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use crate::snapshot::quote;
-    use crate::write::suggested_rules as render;
+    use crate::verdict::suggestions;
     use crate::{Counts, Report, RouteReport, SignatureReport, Verdict, SCHEMA};
     use shadowdiff_core::RuleSet;
 
@@ -123,7 +123,7 @@ mod tests {
             targets: Default::default(),
             latency: Default::default(),
         };
-        let text = render(&report).unwrap();
+        let text = super::render(&suggestions(&report)).unwrap();
         assert!(text.contains("\"$.meta['request id']\""), "{text}");
         assert!(!text.contains("$.total"), "{text}");
         let rules = RuleSet::parse(&text, std::path::Path::new("suggested-rules.toml")).unwrap();
@@ -165,7 +165,7 @@ mod tests {
             targets: Default::default(),
             latency: Default::default(),
         };
-        assert_eq!(render(&report), None);
+        assert_eq!(super::render(&suggestions(&report)), None);
     }
 
     #[test]
