@@ -3,7 +3,7 @@
 //! usage, configuration or input, 3 a target failed, 4 shadowdiff itself failed, 130
 //! interrupted.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use shadowdiff_core::Location;
 
@@ -13,31 +13,19 @@ pub enum Error {
     /// Input, rules or settings the core refused.
     #[error(transparent)]
     Core(#[from] shadowdiff_core::Error),
-    /// A recording, outcomes or rule file that could not be read or written.
+    /// A file that could not be read or written (a recording, outcomes, rules, the settings, a
+    /// report), or what was read in it refused; the report stages share this error.
     #[error(transparent)]
     Read(#[from] shadowdiff_io::Error),
     /// The replay stage: a target that failed, or the replay machinery itself.
     #[error(transparent)]
     Replay(#[from] shadowdiff_replay::Error),
-    /// The report stages: a snapshot or part that is not valid, a report that cannot be written.
-    #[error(transparent)]
-    Report(#[from] shadowdiff_report::Error),
     /// A command line that cannot be carried out.
     #[error("{0}")]
     Usage(String),
     /// shadowdiff itself failed: a thread pool or runtime that would not start.
     #[error("internal error: {0}")]
     Internal(String),
-    /// A file or folder of the binary's own (settings, the step summary) that cannot be read or
-    /// written.
-    #[error("{}: {source}", path.display())]
-    Io {
-        /// The file or folder involved.
-        path: PathBuf,
-        /// The operating system's reason.
-        #[source]
-        source: std::io::Error,
-    },
 }
 
 /// The result type of the binary.
@@ -56,10 +44,7 @@ impl Error {
 
     /// An I/O error on `path`.
     pub fn io(path: impl AsRef<Path>, source: std::io::Error) -> Error {
-        Error::Io {
-            path: path.as_ref().to_path_buf(),
-            source,
-        }
+        Error::Read(shadowdiff_io::Error::io(path, source))
     }
 }
 
@@ -68,12 +53,7 @@ pub fn exit_code(error: &Error) -> u8 {
     match error {
         Error::Replay(shadowdiff_replay::Error::Target { .. }) => exit::TARGET_FAILED,
         Error::Replay(shadowdiff_replay::Error::Internal(_)) | Error::Internal(_) => exit::INTERNAL,
-        Error::Core(_)
-        | Error::Read(_)
-        | Error::Replay(_)
-        | Error::Report(_)
-        | Error::Usage(_)
-        | Error::Io { .. } => exit::BAD_INPUT,
+        Error::Core(_) | Error::Read(_) | Error::Replay(_) | Error::Usage(_) => exit::BAD_INPUT,
     }
 }
 

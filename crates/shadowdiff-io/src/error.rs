@@ -36,6 +36,11 @@ impl Error {
         Error::Core(shadowdiff_core::Error::config(location, message))
     }
 
+    /// A request that cannot be carried out (`report merge` of parts that do not fit).
+    pub fn usage(message: impl Into<String>) -> Error {
+        Error::Core(shadowdiff_core::Error::Usage(message.into()))
+    }
+
     /// An I/O error on `path`.
     pub fn io(path: impl AsRef<Path>, source: std::io::Error) -> Error {
         Error::Io {

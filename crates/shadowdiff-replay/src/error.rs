@@ -2,7 +2,7 @@
 //! that cannot be used, and a failure of shadowdiff itself (a thread or runtime that would not
 //! start), which is neither the user's input nor a target's fault.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use shadowdiff_core::Location;
 
@@ -12,15 +12,9 @@ pub enum Error {
     /// What was read or set is not valid: see the core's error.
     #[error(transparent)]
     Core(#[from] shadowdiff_core::Error),
-    /// A file or folder that cannot be read or written.
-    #[error("{}: {source}", path.display())]
-    Io {
-        /// The file or folder involved.
-        path: PathBuf,
-        /// The operating system's reason.
-        #[source]
-        source: std::io::Error,
-    },
+    /// A recording, outcomes or rule file that cannot be read or written.
+    #[error(transparent)]
+    Read(#[from] shadowdiff_io::Error),
     /// A target that could not be used (unreachable, crashed, too many errors).
     #[error("target {target}: {message}")]
     Target {
@@ -56,18 +50,6 @@ impl Error {
 
     /// An I/O error on `path`.
     pub fn io(path: impl AsRef<Path>, source: std::io::Error) -> Error {
-        Error::Io {
-            path: path.as_ref().to_path_buf(),
-            source,
-        }
-    }
-}
-
-impl From<shadowdiff_io::Error> for Error {
-    fn from(error: shadowdiff_io::Error) -> Error {
-        match error {
-            shadowdiff_io::Error::Core(error) => Error::Core(error),
-            shadowdiff_io::Error::Io { path, source } => Error::Io { path, source },
-        }
+        Error::Read(shadowdiff_io::Error::io(path, source))
     }
 }
