@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use crate::common::servers::{closed_port_url, Action, TestServer};
 use crate::common::{
-    block_on, gzip, http_client, read_recording, shadowdiff, signal_and_wait, Project,
+    block_on, gzip, http_client, peak_memory_kib, read_recording, shadowdiff, signal_and_wait,
+    Project,
 };
 use shadowdiff_core::header;
 
@@ -428,16 +429,6 @@ fn an_unreachable_upstream_gives_502_and_a_request_only_exchange() {
     assert!(recorded[0].response.is_none());
 }
 
-/// The peak resident memory of a running process, in KiB (VmHWM of /proc/PID/status).
-fn peak_memory_kib(child: &Child) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).expect("status");
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmHWM")
-}
-
 #[test]
 fn a_body_over_the_cap_reaches_the_client_whole_and_is_recorded_without_it() {
     const STREAMED: usize = 96 * 1024 * 1024;
@@ -470,7 +461,7 @@ fn a_body_over_the_cap_reaches_the_client_whole_and_is_recorded_without_it() {
     });
     assert!(received >= STREAMED);
     // Holding what it forwards would take more than the 96 MiB streamed.
-    let peak = peak_memory_kib(&proxy.child);
+    let peak = peak_memory_kib(proxy.child.id()).expect("VmHWM of the running proxy");
     assert!(peak < 64 * 1024, "the proxy peaked at {peak} KiB");
     let (code, stderr) = proxy.stop();
     assert_eq!(code, 0, "{stderr}");

@@ -96,11 +96,14 @@ pub fn run_in(dir: &Path, args: &[&str]) -> Run {
 }
 
 /// Runs `shadowdiff ARGS` in `dir`, like [`run_in`], and also returns its peak resident memory
-/// in KiB, as the kernel counted it for the process (`ru_maxrss` of wait4).
+/// in KiB: the largest VmHWM of its /proc status, sampled every millisecond while it runs. Not
+/// the `ru_maxrss` of wait4: a child starts with its parent's resident size in it (the kernel
+/// keeps the peak of the memory it had before exec), and this test binary's own memory, with
+/// every area's tests in one process, can be larger than what a test bounds.
 pub fn run_measured(dir: &Path, args: &[&str]) -> (Run, u64) {
     use std::io::Read as _;
     use std::process::Stdio;
-    // Reaped by wait4 below, which gives the peak memory that std's `wait` does not.
+    // Reaped by waitpid below, after the memory sampler has seen it run.
     #[allow(clippy::zombie_processes)]
     let mut child = shadowdiff(dir, args)
         .stdout(Stdio::piped())
@@ -117,14 +120,24 @@ pub fn run_measured(dir: &Path, args: &[&str]) -> (Run, u64) {
     let stdout = read_all(Box::new(child.stdout.take().expect("stdout")));
     let stderr = read_all(Box::new(child.stderr.take().expect("stderr")));
     let pid = i32::try_from(child.id()).expect("pid");
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sampler = {
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let mut peak = 0;
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                peak = peak.max(peak_memory_kib(child_id(pid)).unwrap_or(0));
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            peak
+        })
+    };
     let mut status = 0;
-    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
-    // SAFETY: wait4(2) on a child this test started and has not reaped, with pointers to a
-    // status and a zeroed rusage that live across the call; the kernel fills the rusage.
-    let waited = unsafe { libc::wait4(pid, &mut status, 0, usage.as_mut_ptr()) };
-    assert_eq!(waited, pid, "wait4: {}", std::io::Error::last_os_error());
-    // SAFETY: wait4 returned the child, so it filled the rusage (zeroed before in any case).
-    let usage = unsafe { usage.assume_init() };
+    // SAFETY: waitpid(2) on a child this test started and has not reaped, with a pointer to a
+    // status that lives across the call.
+    let waited = unsafe { libc::waitpid(pid, &mut status, 0) };
+    assert_eq!(waited, pid, "waitpid: {}", std::io::Error::last_os_error());
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
     let code = if libc::WIFEXITED(status) {
         libc::WEXITSTATUS(status)
     } else {
@@ -135,7 +148,22 @@ pub fn run_measured(dir: &Path, args: &[&str]) -> (Run, u64) {
         stdout: stdout.join().expect("stdout"),
         stderr: stderr.join().expect("stderr"),
     };
-    (run, u64::try_from(usage.ru_maxrss).unwrap_or(0))
+    (run, sampler.join().expect("the memory sampler"))
+}
+
+/// A process id as /proc names it.
+fn child_id(pid: i32) -> u32 {
+    u32::try_from(pid).expect("a positive pid")
+}
+
+/// The peak resident memory of a running process, in KiB (VmHWM of /proc/PID/status); none once
+/// it has exited.
+pub fn peak_memory_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
 /// Writes `contents` to `path`, creating its folders, and returns the path.
