@@ -622,7 +622,10 @@ fn an_endless_body_stops_at_the_cap_in_bounded_memory() {
         ],
     );
     // Without the cap the body grows until the timeout: hundreds of MB at the server's pace.
-    assert!(peak_kib > 1024, "the memory sampler saw the run: {peak_kib} KiB");
+    assert!(
+        peak_kib > 1024,
+        "the memory sampler saw the run: {peak_kib} KiB"
+    );
     assert!(
         peak_kib < 64 * 1024,
         "peak memory {peak_kib} KiB for a 1 MiB cap"
