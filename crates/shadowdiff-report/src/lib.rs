@@ -20,6 +20,8 @@ mod document;
 mod error;
 mod fs;
 mod snapshot;
+#[cfg(test)]
+mod testutil;
 
 pub use aggregate::part::{combine, Named, Part, Shards};
 pub use aggregate::{Aggregate, Loaded};

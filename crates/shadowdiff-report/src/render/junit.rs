@@ -195,7 +195,7 @@ fn clean(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::testutil::{self, route, signature};
+    use crate::testutil::{self, route, signature};
 
     /// The `(name, tests, failures)` of every suite.
     fn suites(xml: &str) -> Vec<(String, String, String)> {

@@ -10,8 +10,6 @@ mod junit;
 mod markdown;
 mod suggest;
 mod terminal;
-#[cfg(test)]
-mod testutil;
 
 pub(crate) use suggest::render as suggestion_file;
 
@@ -102,7 +100,7 @@ impl Format {
 
 #[cfg(test)]
 mod tests {
-    use super::testutil::{cut_short, report};
+    use crate::testutil::{cut_short, report};
 
     #[test]
     fn every_renderer_shows_the_exchanges_not_run_once_there_are_any() {

@@ -59,70 +59,36 @@ pub fn render(suggestions: &[RuleSuggestion]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use crate::snapshot::quote;
+    use crate::testutil::{noise, report_of, route};
     use crate::verdict::suggestions;
-    use crate::{Counts, Report, RouteReport, SignatureReport, Verdict, SCHEMA};
+    use crate::{SignatureReport, Verdict};
     use shadowdiff_core::RuleSet;
-
-    fn signature(text: &str, target: &str, path: Option<&str>, noise: bool) -> SignatureReport {
-        SignatureReport {
-            signature: text.into(),
-            target: target.into(),
-            path: path.map(String::from),
-            kind: "changed".into(),
-            count: 10,
-            noise_count: 9,
-            rate: 1.0,
-            noise,
-            accepted: false,
-            accepted_rate: None,
-            accepted_reason: None,
-            failing: false,
-            examples: vec![],
-            samples: vec![],
-            note: None,
-        }
-    }
 
     #[test]
     fn suggestions_parse_as_rules_and_cover_only_noise() {
-        let report = Report {
-            schema: SCHEMA.into(),
-            verdict: Verdict::Pass,
-            reasons: vec![],
-            incomplete: false,
-            missing_shards: vec![],
-            totals: Counts::default(),
-            ignored: vec![],
-            routes: vec![RouteReport {
-                route: "GET /orders/{id}".into(),
-                counts: Counts::default(),
-                signatures: vec![
-                    signature(
-                        "body $.meta['request id'] changed",
-                        "body",
-                        Some("$.meta['request id']"),
-                        true,
-                    ),
-                    signature("body $.total changed", "body", Some("$.total"), false),
-                    signature("header x-trace changed", "header", Some("x-trace"), true),
-                    SignatureReport {
-                        kind: "reordered".into(),
-                        ..signature("body $.tags reordered", "body", Some("$.tags"), true)
-                    },
-                ],
-                error_kinds: vec![],
-                skip_reasons: vec![],
-                not_run_reasons: vec![],
-                ignored: vec![],
-                unaccepted: 0,
-                verdict: Verdict::Pass,
-                reasons: vec![],
-                latency: Default::default(),
-            }],
-            snapshot: None,
-            targets: Default::default(),
-            latency: Default::default(),
-        };
+        let report = report_of(vec![route(
+            "GET /orders/{id}",
+            Verdict::Pass,
+            vec![
+                noise(
+                    "body $.meta['request id'] changed",
+                    "body",
+                    Some("$.meta['request id']"),
+                    "changed",
+                ),
+                SignatureReport {
+                    noise: false,
+                    ..noise("body $.total changed", "body", Some("$.total"), "changed")
+                },
+                noise(
+                    "header x-trace changed",
+                    "header",
+                    Some("x-trace"),
+                    "changed",
+                ),
+                noise("body $.tags reordered", "body", Some("$.tags"), "reordered"),
+            ],
+        )]);
         let text = super::render(&suggestions(&report)).unwrap();
         assert!(text.contains("\"$.meta['request id']\""), "{text}");
         assert!(!text.contains("$.total"), "{text}");
@@ -152,19 +118,7 @@ mod tests {
 
     #[test]
     fn nothing_to_suggest_without_noise() {
-        let report = Report {
-            schema: SCHEMA.into(),
-            verdict: Verdict::Pass,
-            reasons: vec![],
-            incomplete: false,
-            missing_shards: vec![],
-            totals: Counts::default(),
-            ignored: vec![],
-            routes: vec![],
-            snapshot: None,
-            targets: Default::default(),
-            latency: Default::default(),
-        };
+        let report = report_of(vec![]);
         assert_eq!(super::render(&suggestions(&report)), None);
     }
 

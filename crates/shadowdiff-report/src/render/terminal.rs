@@ -377,7 +377,7 @@ fn neutralize(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::testutil;
+    use crate::testutil;
 
     /// `text` without its ANSI escape sequences.
     fn plain(text: &str) -> String {

@@ -60,57 +60,16 @@ fn suggestion(route: &str, noise: &[&SignatureReport]) -> RuleSuggestion {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Counts, RouteReport, Verdict, SCHEMA};
-
-    fn noise(text: &str, target: &str, path: Option<&str>, kind: &str) -> SignatureReport {
-        SignatureReport {
-            signature: text.into(),
-            target: target.into(),
-            path: path.map(String::from),
-            kind: kind.into(),
-            count: 10,
-            noise_count: 9,
-            rate: 1.0,
-            noise: true,
-            accepted: false,
-            accepted_rate: None,
-            accepted_reason: None,
-            failing: false,
-            examples: vec![],
-            samples: vec![],
-            note: None,
-        }
-    }
+    use crate::testutil::{noise, report_of, route};
+    use crate::Verdict;
 
     fn report(routes: Vec<(&str, Vec<SignatureReport>)>) -> Report {
-        Report {
-            schema: SCHEMA.into(),
-            verdict: Verdict::Pass,
-            reasons: vec![],
-            incomplete: false,
-            missing_shards: vec![],
-            totals: Counts::default(),
-            ignored: vec![],
-            routes: routes
+        report_of(
+            routes
                 .into_iter()
-                .map(|(route, signatures)| RouteReport {
-                    route: route.into(),
-                    counts: Counts::default(),
-                    signatures,
-                    error_kinds: vec![],
-                    skip_reasons: vec![],
-                    not_run_reasons: vec![],
-                    ignored: vec![],
-                    unaccepted: 0,
-                    verdict: Verdict::Pass,
-                    reasons: vec![],
-                    latency: Default::default(),
-                })
+                .map(|(name, signatures)| route(name, Verdict::Pass, signatures))
                 .collect(),
-            snapshot: None,
-            targets: Default::default(),
-            latency: Default::default(),
-        }
+        )
     }
 
     #[test]

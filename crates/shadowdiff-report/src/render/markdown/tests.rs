@@ -2,7 +2,7 @@
 
 use shadowdiff_core::{Body, Request};
 
-use crate::render::testutil;
+use crate::testutil;
 use crate::{SignatureReport, Verdict};
 
 use super::escape::{cell, code, reproduce, text};

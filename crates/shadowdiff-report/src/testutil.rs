@@ -1,4 +1,5 @@
-//! Reports for the renderers' unit tests: one route of each kind a renderer must show.
+//! Reports for the unit tests of every stage: one route of each kind a renderer must show, and
+//! the pieces to build others (a signature, a noise signature, a route, a report of routes).
 
 use serde_json::json;
 
@@ -44,6 +45,36 @@ pub(crate) fn signature(text: &str, count: u64) -> SignatureReport {
             request: None,
         }],
         note: None,
+    }
+}
+
+/// A noise signature (`kind` at `path` of `target`) seen in all 10 exchanges, 9 times between
+/// old's two answers as well.
+pub(crate) fn noise(text: &str, target: &str, path: Option<&str>, kind: &str) -> SignatureReport {
+    SignatureReport {
+        target: target.into(),
+        path: path.map(String::from),
+        kind: kind.into(),
+        noise: true,
+        noise_count: 9,
+        ..signature(text, 10)
+    }
+}
+
+/// A passing report of these routes and nothing else.
+pub(crate) fn report_of(routes: Vec<RouteReport>) -> Report {
+    Report {
+        schema: SCHEMA.into(),
+        verdict: Verdict::Pass,
+        reasons: vec![],
+        incomplete: false,
+        missing_shards: vec![],
+        totals: Counts::default(),
+        ignored: vec![],
+        routes,
+        snapshot: None,
+        targets: Default::default(),
+        latency: Default::default(),
     }
 }
 
