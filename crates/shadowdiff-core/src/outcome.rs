@@ -47,6 +47,12 @@ pub struct Judged {
 }
 
 impl OutcomeError {
+    /// A target's failed call, named as every report groups it: kind `ROLE_KIND`
+    /// (`new_timeout`), message `ROLE: MESSAGE`.
+    pub fn failed_call(role: &str, kind: &str, message: impl std::fmt::Display) -> OutcomeError {
+        OutcomeError::new(&format!("{role}_{kind}"), format!("{role}: {message}"))
+    }
+
     /// An error outcome of the given kind.
     pub fn new(kind: &str, message: impl Into<String>) -> OutcomeError {
         OutcomeError {

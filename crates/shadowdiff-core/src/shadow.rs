@@ -91,10 +91,7 @@ impl Shadow {
             id: id.to_string(),
             seq,
             route,
-            outcome: Outcome::Error(OutcomeError::new(
-                &format!("new_{kind}"),
-                format!("new: {message}"),
-            )),
+            outcome: Outcome::Error(OutcomeError::failed_call("new", kind, message)),
             noise: None,
             timing: Timing {
                 old: Some(old.1),

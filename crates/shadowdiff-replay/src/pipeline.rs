@@ -595,10 +595,7 @@ impl Shared {
                 id: exchange.id.clone(),
                 seq,
                 route,
-                outcome: Outcome::Error(OutcomeError::new(
-                    &format!("{role}_{}", err.kind()),
-                    format!("{role}: {err}"),
-                )),
+                outcome: Outcome::Error(OutcomeError::failed_call(role, err.kind(), err)),
                 noise: None,
                 timing,
             };
