@@ -129,9 +129,10 @@ fn judge_line(line: &RawLine, rules: &RuleSet) -> Result<(Judged, Request)> {
                 id: stored.id,
                 seq: stored.seq,
                 route,
-                outcome: Outcome::Error(OutcomeError::new(
-                    &format!("{role}_{}", error.kind),
-                    format!("{role}: {}", error.message),
+                outcome: Outcome::Error(OutcomeError::failed_call(
+                    role,
+                    &error.kind,
+                    &error.message,
                 )),
                 noise: None,
                 timing,
