@@ -1,4 +1,4 @@
-//! The binary's error: any stage's, or a command line that cannot be carried out; and the one
+//! The binary's error: any stage's, or shadowdiff's own failure; and the one
 //! place that maps errors to exit codes (README, "Commands"): 0 pass, 1 gate failed, 2 bad
 //! usage, configuration or input, 3 a target failed, 4 shadowdiff itself failed, 130
 //! interrupted.
@@ -20,9 +20,6 @@ pub enum Error {
     /// The replay stage: a target that failed, or the replay machinery itself.
     #[error(transparent)]
     Replay(#[from] shadowdiff_replay::Error),
-    /// A command line that cannot be carried out.
-    #[error("{0}")]
-    Usage(String),
     /// shadowdiff itself failed: a thread pool or runtime that would not start.
     #[error("internal error: {0}")]
     Internal(String),
@@ -32,6 +29,11 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
+    /// A command line that cannot be carried out.
+    pub fn usage(message: impl Into<String>) -> Error {
+        Error::Core(shadowdiff_core::Error::Usage(message.into()))
+    }
+
     /// A bad-input error at `location`.
     pub fn input(location: Location, message: impl Into<String>) -> Error {
         Error::Core(shadowdiff_core::Error::input(location, message))
@@ -53,7 +55,7 @@ pub fn exit_code(error: &Error) -> u8 {
     match error {
         Error::Replay(shadowdiff_replay::Error::Target { .. }) => exit::TARGET_FAILED,
         Error::Replay(shadowdiff_replay::Error::Internal(_)) | Error::Internal(_) => exit::INTERNAL,
-        Error::Core(_) | Error::Read(_) | Error::Replay(_) | Error::Usage(_) => exit::BAD_INPUT,
+        Error::Core(_) | Error::Read(_) | Error::Replay(_) => exit::BAD_INPUT,
     }
 }
 

@@ -17,15 +17,15 @@ pub fn run(args: RecordArgs) -> Result<u8> {
         .ok()
         .and_then(|mut addrs| addrs.next())
         .ok_or_else(|| {
-            Error::Usage(format!(
+            Error::usage(format!(
                 "--listen `{}` is not an address; write HOST:PORT, e.g. 127.0.0.1:8080",
                 args.listen
             ))
         })?;
-    let upstream = record::parse_upstream(&args.upstream).map_err(Error::Usage)?;
+    let upstream = record::parse_upstream(&args.upstream).map_err(Error::usage)?;
     let rotate_bytes = resolved.rotate_bytes.value;
     if rotate_bytes == 0 {
-        return Err(Error::Usage("--rotate-bytes must be at least 1".into()));
+        return Err(Error::usage("--rotate-bytes must be at least 1"));
     }
     let writer = RotatingWriter::new(&args.output, rotate_bytes)?;
     let settings = Settings {

@@ -86,6 +86,6 @@ fn ask(input: &mut impl BufRead, prompt: &str) -> Result<Option<String>> {
     let mut line = String::new();
     let read = input
         .read_line(&mut line)
-        .map_err(|err| Error::Usage(format!("cannot read the answer from stdin: {err}")))?;
+        .map_err(|err| Error::usage(format!("cannot read the answer from stdin: {err}")))?;
     Ok((read > 0).then(|| line.trim().to_string()))
 }

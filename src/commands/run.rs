@@ -245,8 +245,8 @@ impl Stopped {
 /// Refuses standard input (`-`) named more than once: it can be read only once.
 pub(crate) fn check_stdin_once(paths: &[PathBuf]) -> Result<()> {
     if paths.iter().filter(|path| is_stdin(path)).count() > 1 {
-        return Err(Error::Usage(
-            "`-` (standard input) is named more than once; it can be read only once".into(),
+        return Err(Error::usage(
+            "`-` (standard input) is named more than once; it can be read only once",
         ));
     }
     Ok(())

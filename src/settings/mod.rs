@@ -55,7 +55,7 @@ impl Source {
                 },
                 format!("{key}: {message}"),
             ),
-            Source::Default => Error::Usage(format!("{key} (built-in default): {message}")),
+            Source::Default => Error::usage(format!("{key} (built-in default): {message}")),
         }
     }
 }

@@ -226,7 +226,7 @@ pub fn report(config: &Config, args: &ReportArgs, out: Option<&Path>) -> Result<
     for text in &args.redact_field {
         redact_fields.push(
             PathPattern::parse(text)
-                .map_err(|why| Error::Usage(format!("--redact-field `{text}`: {why}")))?,
+                .map_err(|why| Error::usage(format!("--redact-field `{text}`: {why}")))?,
         );
     }
     Ok(ReportSettings {
@@ -311,15 +311,15 @@ pub fn run_with(config: &Config, args: &RunArgs) -> Result<RunSettings> {
         Vec::new(),
     );
     if recordings.value.is_empty() {
-        return Err(Error::Usage(
-            "no recordings: name them (shadowdiff run recordings/) or set `recordings` in shadowdiff.toml".into(),
+        return Err(Error::usage(
+            "no recordings: name them (shadowdiff run recordings/) or set `recordings` in shadowdiff.toml",
         ));
     }
     let old = target(config, "old", args.old.as_deref())?.ok_or_else(|| {
-        Error::Usage("no old target: pass --old URL or set [targets.old] in shadowdiff.toml".into())
+        Error::usage("no old target: pass --old URL or set [targets.old] in shadowdiff.toml")
     })?;
     let new = target(config, "new", args.new.as_deref())?.ok_or_else(|| {
-        Error::Usage("no new target: pass --new URL or set [targets.new] in shadowdiff.toml".into())
+        Error::usage("no new target: pass --new URL or set [targets.new] in shadowdiff.toml")
     })?;
     let noise = target(config, "noise", args.noise.as_deref())?;
     let noise_repeat = match (args.noise_repeat, &noise) {
@@ -409,7 +409,7 @@ fn target(config: &Config, role: &str, flag_url: Option<&str>) -> Result<Option<
         Some(target) if target.url.is_none() && target.start.is_none() => {
             Err(match &target.origin {
                 Some(origin) => origin.error("", "needs `url` or `start`").into(),
-                None => Error::Usage(format!("[targets.{role}] needs `url` or `start`")),
+                None => Error::usage(format!("[targets.{role}] needs `url` or `start`")),
             })
         }
         Some(target) => {
