@@ -25,7 +25,7 @@ pub struct Shadow {
 /// One compared call: how it was judged, and what each side answered.
 #[derive(Clone, Debug)]
 pub struct ShadowCall<'s> {
-    request: Request,
+    request: &'s Request,
     judged: Judged,
     old: (Response, Duration),
     new: Result<(Response, Duration), (String, String)>,
@@ -50,13 +50,13 @@ impl Shadow {
     /// Judges one call: `old` is what the service answered (and served), `new` what the new
     /// code answered, each after `old_latency` and `new_latency`. Calls are numbered in the
     /// order they are compared, which orders the examples of a report.
-    pub fn compare(
-        &self,
+    pub fn compare<'s>(
+        &'s self,
         id: &str,
-        request: &Request,
+        request: &'s Request,
         old: (Response, Duration),
         new: (Response, Duration),
-    ) -> ShadowCall<'_> {
+    ) -> ShadowCall<'s> {
         let seq = self.calls.fetch_add(1, Ordering::Relaxed);
         let pair = Pair {
             id,
@@ -77,14 +77,14 @@ impl Shadow {
 
     /// Records a call whose new code failed (an exception, a timeout): an error outcome of
     /// kind `new_KIND`, as `shadowdiff run` names a target's failure.
-    pub fn new_failed(
-        &self,
+    pub fn new_failed<'s>(
+        &'s self,
         id: &str,
-        request: &Request,
+        request: &'s Request,
         old: (Response, Duration),
         kind: &str,
         message: &str,
-    ) -> ShadowCall<'_> {
+    ) -> ShadowCall<'s> {
         let seq = self.calls.fetch_add(1, Ordering::Relaxed);
         let route = self.rules.route(&request.method, request.path()).name;
         let judged = Judged {
@@ -107,15 +107,15 @@ impl Shadow {
         )
     }
 
-    fn call(
-        &self,
-        request: &Request,
+    fn call<'s>(
+        &'s self,
+        request: &'s Request,
         judged: Judged,
         old: (Response, Duration),
         new: Result<(Response, Duration), (String, String)>,
-    ) -> ShadowCall<'_> {
+    ) -> ShadowCall<'s> {
         ShadowCall {
-            request: request.clone(),
+            request,
             judged,
             old,
             new,
@@ -153,7 +153,7 @@ impl ShadowCall<'_> {
             }),
             noise: None,
         };
-        OutcomeLine::new(&self.request, &self.judged, answers, self.redactor)
+        OutcomeLine::new(self.request, &self.judged, answers, self.redactor)
     }
 
     /// The outcome line as one JSON line of `outcomes.jsonl` (no line end).
@@ -195,9 +195,10 @@ mod tests {
     fn calls_are_judged_under_the_rules_and_numbered_in_order() {
         let shadow = shadow();
         let ms = Duration::from_millis;
+        let (first, second) = (get("/orders/1"), get("/orders/2"));
         let equal = shadow.compare(
             "a",
-            &get("/orders/1"),
+            &first,
             (json(r#"{"id":1,"at":"t1"}"#), ms(2)),
             (json(r#"{"id":1,"at":"t2"}"#), ms(3)),
         );
@@ -206,7 +207,7 @@ mod tests {
         assert_eq!(equal.judged().timing.new, Some(ms(3)));
         let different = shadow.compare(
             "b",
-            &get("/orders/2"),
+            &second,
             (json(r#"{"id":2}"#), ms(1)),
             (json(r#"{"id":"2"}"#), ms(1)),
         );
@@ -224,9 +225,10 @@ mod tests {
     #[test]
     fn a_failed_new_call_is_an_error_outcome_named_like_a_run_names_it() {
         let shadow = shadow();
+        let request = get("/orders/3");
         let call = shadow.new_failed(
             "c",
-            &get("/orders/3"),
+            &request,
             (json("{}"), Duration::from_millis(1)),
             "timeout",
             "no response within 2s",
