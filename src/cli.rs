@@ -123,6 +123,14 @@ pub struct AcceptArgs {
     /// Remove accepted signatures the last run did not see any more.
     #[arg(long)]
     pub prune: bool,
+    /// The snapshot and the settings file.
+    #[command(flatten)]
+    pub files: SnapshotArgs,
+}
+
+/// Where `accept`, `reject` and `review` find the snapshot.
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
     /// The snapshot (default from the table: `snapshot` of the settings file, else
     /// shadowdiff.snap).
     #[arg(long, value_name = "FILE", help = snapshot_help())]
@@ -141,25 +149,17 @@ pub struct RejectArgs {
     /// Reject only the pending changes of routes matching this glob (repeatable).
     #[arg(long, value_name = "GLOB", value_parser = RouteGlob::new)]
     pub route: Vec<RouteGlob>,
-    /// The snapshot (default from the table: `snapshot` of the settings file, else
-    /// shadowdiff.snap).
-    #[arg(long, value_name = "FILE", help = snapshot_help())]
-    pub snapshot: Option<PathBuf>,
-    /// The settings file (default from the table: shadowdiff.toml when it exists).
-    #[arg(long, value_name = "FILE", help = config_help())]
-    pub config: Option<PathBuf>,
+    /// The snapshot and the settings file.
+    #[command(flatten)]
+    pub files: SnapshotArgs,
 }
 
 /// Arguments of `shadowdiff review`.
 #[derive(Debug, Args)]
 pub struct ReviewArgs {
-    /// The snapshot (default from the table: `snapshot` of the settings file, else
-    /// shadowdiff.snap).
-    #[arg(long, value_name = "FILE", help = snapshot_help())]
-    pub snapshot: Option<PathBuf>,
-    /// The settings file (default from the table: shadowdiff.toml when it exists).
-    #[arg(long, value_name = "FILE", help = config_help())]
-    pub config: Option<PathBuf>,
+    /// The snapshot and the settings file.
+    #[command(flatten)]
+    pub files: SnapshotArgs,
 }
 
 /// Arguments of `shadowdiff report merge`.

@@ -1,6 +1,8 @@
 //! `shadowdiff accept`: fold the pending changes of the last run into the snapshot, without a
 //! terminal (CI, scripts), by route and with a reason.
 
+use std::path::Path;
+
 use crate::cli::AcceptArgs;
 use crate::error::{exit, Result};
 use crate::settings::resolve;
@@ -8,15 +10,10 @@ use shadowdiff_report::{Change, Decision, Review, Selection, Snapshot};
 
 /// Runs `accept`; exit 0 whether or not something was pending.
 pub fn run(args: AcceptArgs) -> Result<u8> {
-    let path = resolve::accept(&args)?.snapshot.value;
-    let mut review = Review::load(&path)?;
-    if review.is_empty() {
-        println!(
-            "shadowdiff: nothing pending ({} does not exist); run shadowdiff first",
-            review.pending_path().display()
-        );
+    let path = resolve::snapshot_files(&args.files)?.snapshot.value;
+    let Some(mut review) = pending(&path)? else {
         return Ok(exit::PASS);
-    }
+    };
     let selection = Selection {
         changes: args.all || !args.route.is_empty() || !args.prune,
         stale: args.prune,
@@ -39,4 +36,17 @@ pub fn run(args: AcceptArgs) -> Result<u8> {
         snapshot.entries.len()
     );
     Ok(exit::PASS)
+}
+
+/// The pending changes beside the snapshot at `path`; none, said on stdout, when there are none.
+pub(super) fn pending(path: &Path) -> Result<Option<Review>> {
+    let review = Review::load(path)?;
+    if review.is_empty() {
+        println!(
+            "shadowdiff: nothing pending ({} does not exist); run shadowdiff first",
+            review.pending_path().display()
+        );
+        return Ok(None);
+    }
+    Ok(Some(review))
 }

@@ -4,19 +4,16 @@
 use crate::cli::RejectArgs;
 use crate::error::{exit, Result};
 use crate::settings::resolve;
-use shadowdiff_report::{Change, Decision, Review, Selection};
+use shadowdiff_report::{Change, Decision, Selection};
+
+use super::accept::pending;
 
 /// Runs `reject`; exit 0 whether or not something was pending.
 pub fn run(args: RejectArgs) -> Result<u8> {
-    let path = resolve::reject(&args)?.snapshot.value;
-    let mut review = Review::load(&path)?;
-    if review.is_empty() {
-        println!(
-            "shadowdiff: nothing pending ({} does not exist); run shadowdiff first",
-            review.pending_path().display()
-        );
+    let path = resolve::snapshot_files(&args.files)?.snapshot.value;
+    let Some(mut review) = pending(&path)? else {
         return Ok(exit::PASS);
-    }
+    };
     let selection = Selection {
         changes: true,
         stale: true,

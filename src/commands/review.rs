@@ -11,7 +11,7 @@ use shadowdiff_report::{Change, Pending, Review, Snapshot};
 
 /// Runs `review`, reading answers line by line from stdin.
 pub fn run(args: ReviewArgs) -> Result<u8> {
-    let path = resolve::review(&args)?.snapshot.value;
+    let path = resolve::snapshot_files(&args.files)?.snapshot.value;
     let mut review = Review::load(&path)?;
     if review.is_empty() {
         println!(

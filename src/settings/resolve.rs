@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::cli::{
-    AcceptArgs, DiffArgs, Format, ImportArgs, MergeArgs, OutputArgs, RecordArgs, RejectArgs,
-    ReportArgs, ReviewArgs, RunArgs,
+    DiffArgs, Format, ImportArgs, MergeArgs, OutputArgs, RecordArgs, ReportArgs, RunArgs,
+    SnapshotArgs,
 };
 use shadowdiff_core::Origin;
 
@@ -459,24 +459,8 @@ pub fn merge(args: &MergeArgs) -> Result<MergeSettings> {
     })
 }
 
-/// Resolves the snapshot of `shadowdiff accept`.
-pub fn accept(args: &AcceptArgs) -> Result<SnapshotSettings> {
-    let config = Config::load(args.config.as_deref())?;
-    Ok(SnapshotSettings {
-        snapshot: snapshot(&config, args.snapshot.as_deref()),
-    })
-}
-
-/// Resolves the snapshot of `shadowdiff review`.
-pub fn review(args: &ReviewArgs) -> Result<SnapshotSettings> {
-    let config = Config::load(args.config.as_deref())?;
-    Ok(SnapshotSettings {
-        snapshot: snapshot(&config, args.snapshot.as_deref()),
-    })
-}
-
-/// Resolves the snapshot of `shadowdiff reject`.
-pub fn reject(args: &RejectArgs) -> Result<SnapshotSettings> {
+/// Resolves the snapshot of `shadowdiff accept`, `reject` and `review`.
+pub fn snapshot_files(args: &SnapshotArgs) -> Result<SnapshotSettings> {
     let config = Config::load(args.config.as_deref())?;
     Ok(SnapshotSettings {
         snapshot: snapshot(&config, args.snapshot.as_deref()),
