@@ -1,0 +1,8 @@
+//! Placeholder: being written.
+
+use super::{Read, RowSource, SourceUrl};
+use crate::error::{Error, Result};
+
+pub(super) fn open(_url: &SourceUrl, _read: &Read) -> Result<Box<dyn RowSource>> {
+    Err(Error::usage("jsonl sources are being written"))
+}
