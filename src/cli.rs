@@ -34,6 +34,9 @@ pub enum Command {
     /// Compare the responses of two recordings joined by id, offline.
     #[command(after_help = DIFF_EXAMPLES)]
     Diff(DiffArgs),
+    /// Compare the rows of an old and a new store (SQLite, PostgreSQL, CSV, JSON Lines) by key.
+    #[command(after_help = DATA_EXAMPLES)]
+    Data(DataArgs),
     /// Run a reverse proxy that forwards to an upstream and records every exchange.
     #[command(after_help = RECORD_EXAMPLES)]
     Record(RecordArgs),
@@ -372,6 +375,30 @@ pub struct DiffArgs {
     pub output: OutputArgs,
 }
 
+const DATA_EXAMPLES: &str = "\
+Examples:
+  # the tables configured in shadowdiff.toml ([data.old], [data.new], [[data.table]])
+  shadowdiff data
+
+  # one table, read whole on both sides and joined by its key
+  shadowdiff data --old sqlite:legacy.db --new 'postgres://app:${PGPASSWORD}@db/orders' \\
+    --table reservations --key id
+
+  # renamed columns and mapped values carried by the queries, a two-column key
+  shadowdiff data --old sqlite:legacy.db --new sqlite:backfill.db --table lines --key order_id,line \\
+    --old-query 'SELECT order_id, line, sku, qty_ordered AS qty FROM order_lines' \\
+    --new-query 'SELECT order_id, line, sku, qty FROM lines'
+
+  # one of four CI jobs over one big table, merged later with `shadowdiff report merge`
+  shadowdiff data --table events --key id --partition hash:2/4 --out shard-2/
+
+Sources: sqlite:PATH, postgres://USER[:PASSWORD]@HOST[:PORT]/DB (TLS per sslmode, through
+rustls), PATH.csv (a header row) and PATH.jsonl[.zst] (one object a row). Each row becomes a
+JSON document (column -> value) judged by the rules of the route `table NAME`, as responses are;
+a key only in old is `row missing in new`, only in new `row extra in new`, a key on several rows
+of one side an error. ${NAME} in a URL is read from the environment; passwords are never shown.
+Outcomes are written to OUT/outcomes.jsonl.zst (id = the key), which `shadowdiff diff` re-judges.";
+
 const RECORD_EXAMPLES: &str = "\
 Examples:
   # capture what reaches port 8080 and forward it to the service on 9090
@@ -391,6 +418,48 @@ authorization, cookie, set-cookie and proxy-authorization values (and --redact-h
 written as [redacted] unless --keep-secrets; what is forwarded is never changed. An upstream that
 cannot be reached gives the client a 502 and is recorded as a request-only exchange. Ctrl-C or
 SIGTERM stops accepting, lets in-flight requests finish, closes the files and exits 0.";
+
+/// Arguments of `shadowdiff data`.
+#[derive(Debug, Args)]
+pub struct DataArgs {
+    /// The old store: sqlite:PATH, postgres://..., PATH.csv or PATH.jsonl[.zst] (overrides
+    /// [data.old] url).
+    #[arg(long, value_name = "URL")]
+    pub old: Option<String>,
+    /// The new store (overrides [data.new] url).
+    #[arg(long, value_name = "URL")]
+    pub new: Option<String>,
+    /// The table: its rows are the route `table NAME`; alone, it reads SELECT * FROM NAME on
+    /// both sides (or picks that [[data.table]] entry of shadowdiff.toml).
+    #[arg(long, value_name = "NAME")]
+    pub table: Option<String>,
+    /// The key columns, joined by comma: rows are paired by them.
+    #[arg(long, value_name = "COL[,COL]", value_delimiter = ',')]
+    pub key: Vec<String>,
+    /// The query of the old side, instead of SELECT * FROM NAME.
+    #[arg(long, value_name = "SQL", requires = "table")]
+    pub old_query: Option<String>,
+    /// The query of the new side, instead of SELECT * FROM NAME.
+    #[arg(long, value_name = "SQL", requires = "table")]
+    pub new_query: Option<String>,
+    /// Compare one shard of the keys: hash:K/N, by the hash of the key.
+    #[arg(long, value_name = "hash:K/N")]
+    pub partition: Option<shadowdiff_core::Partition>,
+    /// Comparator rules: a TOML file or a folder of them (default from the table).
+    #[arg(long, value_name = "PATH", help = with_default(
+        "Comparator rules: a TOML file or a folder of them",
+        format_args!("{}/ when it exists", defaults().rules.display())))]
+    pub rules: Option<PathBuf>,
+    /// The report folder (default from the table).
+    #[arg(long, value_name = "DIR", help = out_help("The report folder"))]
+    pub out: Option<PathBuf>,
+    /// How the outcomes are judged and reported.
+    #[command(flatten)]
+    pub report: ReportArgs,
+    /// Output settings.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
 
 /// Arguments of `shadowdiff record`.
 #[derive(Debug, Args)]

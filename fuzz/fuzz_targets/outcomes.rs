@@ -27,7 +27,7 @@ fuzz_target!(|data: &[u8]| {
     let path = shadowdiff_fuzz::write_input("outcomes.jsonl.zst", data);
     let rules = rules();
     let mut aggregate = Aggregate::new();
-    let mut add = |judged, request| aggregate.add(&judged, Some(&request));
+    let mut add = |judged, request: Option<_>| aggregate.add(&judged, request.as_ref());
     if let Err(err) = shadowdiff_replay::rejudge(&path, rules, &Limits::default(), &mut add) {
         return shadowdiff_fuzz::assert_names(&err, &path);
     }

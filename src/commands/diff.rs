@@ -25,12 +25,16 @@ pub fn run(args: DiffArgs) -> Result<u8> {
         .collect();
     super::run::check_stdin_once(&named)?;
     let mut aggregate = judging.aggregate();
-    let mut add = |judged: Judged, request: Request| aggregate.add(&judged, Some(&request));
+    let mut add = |judged: Judged, request: Option<Request>| {
+        aggregate.add(&judged, request.as_ref());
+    };
     let limits = Limits {
         max_line_bytes: settings.max_line_bytes.value,
     };
     pool.install(|| match &settings.b {
-        Some(b) => shadowdiff_replay::diff(&settings.a, b, &rules, &limits, &mut add),
+        Some(b) => shadowdiff_replay::diff(&settings.a, b, &rules, &limits, &mut |judged, request| {
+            add(judged, Some(request))
+        }),
         None => shadowdiff_replay::rejudge(&settings.a, &rules, &limits, &mut add),
     })?;
     let report = judging.conclude(

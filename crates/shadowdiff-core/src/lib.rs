@@ -68,6 +68,7 @@ mod outcome;
 mod outcome_line;
 mod partition;
 mod redact;
+mod row;
 mod rules;
 mod shadow;
 mod values;
@@ -84,6 +85,7 @@ pub use outcome_line::{
     is_outcome_line, Answer, AnswerError, Answered, Answers, DifferenceLine, OutcomeLine,
 };
 pub use partition::Partition;
+pub use row::{is_row_line, judge_row, RowLine, RowPair};
 pub use redact::{Redactor, REDACTED};
 pub use rules::{
     infer_route, Action, BodyMatcher, BodyRule, MatchState, PathPattern, RouteMatch, RouteRules,

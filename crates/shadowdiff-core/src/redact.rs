@@ -181,7 +181,15 @@ impl Redactor {
                     }
                 }
             }
-            Target::Body(path) => {
+            Target::Row => {
+                for value in [&mut difference.old, &mut difference.new]
+                    .into_iter()
+                    .flatten()
+                {
+                    self.value(value);
+                }
+            }
+            Target::Body(path) | Target::Field(path) => {
                 if self.fields.is_empty() {
                     return;
                 }

@@ -135,6 +135,11 @@ impl Key {
         }
     }
 
+    /// The key's parts as JSON values, which [`Key::of`] reads back as the same key.
+    pub fn values(&self) -> Vec<Value> {
+        self.0.iter().map(KeyPart::json).collect()
+    }
+
     /// The key as a JSON object of its columns, for outcome lines.
     pub fn json(&self, columns: &[String]) -> Value {
         Value::Object(

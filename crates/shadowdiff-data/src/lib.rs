@@ -3,10 +3,18 @@
 //! engine under the same rules as responses (a table is the route `table NAME`).
 #![deny(missing_docs)]
 
+mod bridge;
 mod error;
+mod join;
 mod key;
+mod rows;
 mod source;
+mod table;
 
+pub use bridge::{instant, Bridge};
 pub use error::{Error, Result};
+pub use join::{merge, partitioned, Group, Joined, OutOfOrder};
 pub use key::{Key, KeyPart};
+pub use rows::{Keyed, KeyedRows, Side};
 pub use source::{open, Column, ColumnKind, Read, Row, RowSource, SourceUrl};
+pub use table::{compare_table, Judge, RowSink, TableRun, TableSide, TableSpec};

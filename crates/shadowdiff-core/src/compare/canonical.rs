@@ -88,6 +88,11 @@ fn hash_at(
         return None;
     }
     let scope = here.scope.as_ref();
+    if here.json {
+        if let Some(parsed) = super::json::held_json(value) {
+            return hash_at(matcher, &parsed, state, scope, levels, whole);
+        }
+    }
     let shape = |kind: u64, len: usize| xxh3_64_with_seed(&(len as u64).to_le_bytes(), kind);
     let hash = match value {
         Value::Null => xxh3_64_with_seed(&[], NULL),

@@ -39,6 +39,11 @@ pub enum Target {
     Header(String),
     /// A place in the body: a JSON path, `$` for a whole text or binary body.
     Body(BodyPath),
+    /// A place in a table's row: `$.column`, or a path inside a JSON column.
+    Field(BodyPath),
+    /// A whole row, on one side only: [`Kind::Removed`] when it is missing in new,
+    /// [`Kind::Added`] when it is extra in new.
+    Row,
 }
 
 /// How two values differ.
@@ -152,9 +157,12 @@ fn push_key(out: &mut String, key: &str) {
 }
 
 /// A difference with its indices erased: what reports group by and snapshots accept.
+///
+/// Written `status changed`, `header NAME KIND`, `body PATH KIND` for responses, and `PATH KIND`
+/// (`$.email changed`), `row missing in new` or `row extra in new` for rows.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Signature {
-    /// `status`, `header` or `body`.
+    /// `status`, `header`, `body`, `field` or `row`.
     pub target: &'static str,
     /// The erased JSON path for bodies, the lower-case name for headers, none for the status.
     pub path: Option<String>,
@@ -165,6 +173,15 @@ pub struct Signature {
 impl Signature {
     /// Parses the text form written by [`fmt::Display`] (`body $.items[*].price changed`).
     pub fn parse(text: &str) -> Option<Signature> {
+        for (row, kind) in [(ROW_MISSING, Kind::Removed), (ROW_EXTRA, Kind::Added)] {
+            if text == row {
+                return Some(Signature {
+                    target: "row",
+                    path: None,
+                    kind,
+                });
+            }
+        }
         let (head, kind) = text.rsplit_once(' ')?;
         let kind = match kind {
             "changed" => Kind::Changed,
@@ -174,6 +191,13 @@ impl Signature {
             "reordered" => Kind::Reordered,
             _ => return None,
         };
+        if head.starts_with('$') {
+            return Some(Signature {
+                target: "field",
+                path: Some(head.to_string()),
+                kind,
+            });
+        }
         let (target, path) = match head.split_once(' ') {
             Some((target, path)) => (target, Some(path.to_string())),
             None => (head, None),
@@ -188,31 +212,41 @@ impl Signature {
     }
 }
 
+/// The signature of a row that old has and new has not.
+const ROW_MISSING: &str = "row missing in new";
+/// The signature of a row that new has and old has not.
+const ROW_EXTRA: &str = "row extra in new";
+
 impl fmt::Display for Signature {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.path {
-            Some(path) => write!(f, "{} {} {}", self.target, path, self.kind.as_str()),
-            None => write!(f, "{} {}", self.target, self.kind.as_str()),
+        match (self.target, &self.path) {
+            ("row", _) if self.kind == Kind::Removed => f.write_str(ROW_MISSING),
+            ("row", _) if self.kind == Kind::Added => f.write_str(ROW_EXTRA),
+            ("field", Some(path)) => write!(f, "{} {}", path, self.kind.as_str()),
+            (target, Some(path)) => write!(f, "{} {} {}", target, path, self.kind.as_str()),
+            (target, None) => write!(f, "{} {}", target, self.kind.as_str()),
         }
     }
 }
 
 impl Target {
-    /// `status`, `header` or `body`, as report.json names targets.
+    /// `status`, `header`, `body`, `field` or `row`, as report.json names targets.
     pub fn name(&self) -> &'static str {
         match self {
             Target::Status => "status",
             Target::Header(_) => "header",
             Target::Body(_) => "body",
+            Target::Field(_) => "field",
+            Target::Row => "row",
         }
     }
 
     /// The concrete place, as examples show it: a JSON path, a header name, or none.
     pub fn place(&self) -> Option<String> {
         match self {
-            Target::Status => None,
+            Target::Status | Target::Row => None,
             Target::Header(name) => Some(name.clone()),
-            Target::Body(path) => Some(path.to_string()),
+            Target::Body(path) | Target::Field(path) => Some(path.to_string()),
         }
     }
 }
@@ -221,9 +255,9 @@ impl Difference {
     /// The signature this difference counts under.
     pub fn signature(&self) -> Signature {
         let path = match &self.target {
-            Target::Status => None,
+            Target::Status | Target::Row => None,
             Target::Header(name) => Some(name.clone()),
-            Target::Body(path) => Some(path.erased()),
+            Target::Body(path) | Target::Field(path) => Some(path.erased()),
         };
         Signature {
             target: self.target.name(),
@@ -264,12 +298,21 @@ mod tests {
             "status changed",
             "body $['a b'] type",
             "body $.tags reordered",
+            "$.email changed",
+            "$.legs[*].from removed",
+            "row missing in new",
+            "row extra in new",
         ] {
             let sig = Signature::parse(text).expect(text);
             assert_eq!(sig.to_string(), text);
         }
         assert_eq!(Signature::parse("status frobbed"), None);
         assert_eq!(Signature::parse("body changed"), None);
+        assert_eq!(Signature::parse("row changed"), None);
+        assert_eq!(
+            Signature::parse("$.email changed").map(|s| s.target),
+            Some("field")
+        );
     }
 
     #[test]

@@ -66,6 +66,8 @@ pub(crate) struct Here<'m, 's> {
     pub ignore: Option<RuleId>,
     /// The Unordered or Keyed rule for an array at this node, if any.
     pub array: Option<&'m BodyRule>,
+    /// A Json rule matches here: a string holding JSON is compared as the structure it holds.
+    pub json: bool,
     /// The tolerance and normalisation in force at this node.
     pub scope: Cow<'s, Scope<'m>>,
 }
@@ -79,6 +81,7 @@ pub(crate) fn here<'m, 's>(
     let mut here = Here {
         ignore: None,
         array: None,
+        json: false,
         scope: Cow::Borrowed(scope),
     };
     if state.is_empty() {
@@ -99,10 +102,20 @@ pub(crate) fn here<'m, 's>(
                     here.scope.to_mut().tolerance = Some((tolerance, rule.id));
                 }
             }
+            Action::Json => here.json = true,
             Action::Normalize { .. } => here.scope.to_mut().normalize.push(rule),
         }
     }
     here
+}
+
+/// The structure a string holds, under a Json rule; `None` for anything else, and for text that
+/// is not JSON (compared as the text it is).
+pub(crate) fn held_json(value: &Value) -> Option<Value> {
+    match value {
+        Value::String(text) => deep::parse(text.as_bytes()).ok(),
+        _ => None,
+    }
 }
 
 /// The members of two objects in sorted key order, each with its value on either side: a merge
@@ -184,6 +197,16 @@ impl<'m> Walker<'m> {
             return;
         }
         let scope = here.scope.as_ref();
+        if here.json {
+            let (parsed_old, parsed_new) = (held_json(old), held_json(new));
+            if parsed_old.is_some() || parsed_new.is_some() {
+                let old = parsed_old.as_ref().unwrap_or(old);
+                let new = parsed_new.as_ref().unwrap_or(new);
+                let mut inner: Vec<PathStep<'_>> = path.iter().copied().collect();
+                self.node_here(old, new, &mut inner, state, scope);
+                return;
+            }
+        }
         match (old, new) {
             (Value::Object(a), Value::Object(b)) => self.objects(a, b, path, state, scope),
             (Value::Array(a), Value::Array(b)) => {

@@ -41,7 +41,8 @@ pub(crate) fn diff_strings(differences: &[Difference]) -> Vec<String> {
         .map(|d| match &d.target {
             Target::Status => format!("status {}", d.kind.as_str()),
             Target::Header(name) => format!("header {name} {}", d.kind.as_str()),
-            Target::Body(path) => format!("{path} {}", d.kind.as_str()),
+            Target::Body(path) | Target::Field(path) => format!("{path} {}", d.kind.as_str()),
+            Target::Row => d.signature().to_string(),
         })
         .collect()
 }

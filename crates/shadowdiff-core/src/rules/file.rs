@@ -12,6 +12,7 @@
 //! | `keyed`          | `keyed $.path by field`              |
 //! | `tolerance`      | `tolerance $.path 0.01` or `… 0.1%`  |
 //! | `normalize`      | `normalize $.path "regex" -> "repl"` |
+//! | `json`           | `json $.path`                        |
 //! | `headers.ignore` | `headers.ignore name` (one per name) |
 //! | `headers.only`   | `headers.only [a, b]`                |
 //! | `status = false` | `status = false`                     |
@@ -347,6 +348,11 @@ impl<'a> Source<'a> {
             let id = labels.add(&location, format_args!("unordered {}", pattern.text));
             table.body.push(rule(pattern, Action::Unordered, id));
         }
+        for path in doc.json {
+            let (location, pattern) = self.pattern(&path)?;
+            let id = labels.add(&location, format_args!("json {}", pattern.text));
+            table.body.push(rule(pattern, Action::Json, id));
+        }
         for (path, field) in doc.keyed.sorted() {
             let (location, pattern) = self.pattern(&path)?;
             if field.get_ref().trim().is_empty() {
@@ -561,6 +567,8 @@ struct DefaultsDoc {
     #[serde(default)]
     unordered: Vec<Spanned<String>>,
     #[serde(default)]
+    json: Vec<Spanned<String>>,
+    #[serde(default)]
     keyed: Entries<Spanned<String>>,
     #[serde(default)]
     tolerance: Entries<Spanned<ToleranceDoc>>,
@@ -585,6 +593,8 @@ struct RouteDoc {
     #[serde(default)]
     unordered: Vec<Spanned<String>>,
     #[serde(default)]
+    json: Vec<Spanned<String>>,
+    #[serde(default)]
     keyed: Entries<Spanned<String>>,
     #[serde(default)]
     tolerance: Entries<Spanned<ToleranceDoc>>,
@@ -600,6 +610,7 @@ struct RouteDoc {
 struct RulesDoc {
     ignore: Vec<Spanned<String>>,
     unordered: Vec<Spanned<String>>,
+    json: Vec<Spanned<String>>,
     keyed: Entries<Spanned<String>>,
     tolerance: Entries<Spanned<ToleranceDoc>>,
     normalize: Vec<Spanned<NormalizeDoc>>,
@@ -612,6 +623,7 @@ impl From<DefaultsDoc> for RulesDoc {
         RulesDoc {
             ignore: doc.ignore,
             unordered: doc.unordered,
+            json: doc.json,
             keyed: doc.keyed,
             tolerance: doc.tolerance,
             normalize: doc.normalize,
@@ -626,6 +638,7 @@ impl From<RouteDoc> for RulesDoc {
         RulesDoc {
             ignore: doc.ignore,
             unordered: doc.unordered,
+            json: doc.json,
             keyed: doc.keyed,
             tolerance: doc.tolerance,
             normalize: doc.normalize,

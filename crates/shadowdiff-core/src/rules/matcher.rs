@@ -22,6 +22,9 @@ pub enum Action {
     Keyed(String),
     /// Numbers at the place are equal within this tolerance.
     Tolerance(Tolerance),
+    /// A string at the place holds JSON: it is parsed and compared as structure (a side that
+    /// is already structure, or whose text is not JSON, is compared as it is).
+    Json,
     /// Strings at the place are rewritten on both sides before comparing.
     Normalize {
         /// What to find.

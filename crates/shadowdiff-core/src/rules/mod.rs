@@ -163,11 +163,60 @@ impl RuleSet {
         }
     }
 
+    /// The route of table `name`'s rows (`table NAME`) and its rules: the `[[route]]` whose
+    /// `match` is `table NAME`, else the defaults.
+    pub fn table(&self, name: &str) -> RouteMatch<'_> {
+        let rules = self
+            .routes
+            .iter()
+            .find(|(template, _)| template.matches_table(name))
+            .map_or(&self.defaults, |(_, rules)| rules);
+        RouteMatch {
+            name: RouteTemplate::table(name).to_string(),
+            rules,
+        }
+    }
+
     /// Where a rule came from and what it says, for reports.
     pub fn describe(&self, rule: RuleId) -> &str {
         self.labels
             .get(rule.0 as usize)
             .map(String::as_str)
             .unwrap_or("unknown rule")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_table_has_its_route_rules_or_the_defaults() {
+        let rules = RuleSet::parse(
+            r#"
+[defaults]
+ignore = ["$.meta"]
+
+[[route]]
+match = "table orders"
+json = ["$.items"]
+"#,
+            Path::new("data.toml"),
+        )
+        .unwrap();
+        let orders = rules.table("orders");
+        assert_eq!(orders.name, "table orders");
+        let kinds: Vec<String> = orders
+            .rules
+            .body
+            .rules()
+            .iter()
+            .map(|rule| rules.describe(rule.id).to_string())
+            .collect();
+        assert_eq!(kinds, ["data.toml:7: json $.items", "data.toml:3: ignore $.meta"]);
+        let other = rules.table("customers");
+        assert_eq!(other.name, "table customers");
+        assert_eq!(other.rules.body.rules().len(), 1);
+        assert_eq!(rules.route("GET", "/orders").name, "GET /orders");
     }
 }

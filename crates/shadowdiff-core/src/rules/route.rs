@@ -5,6 +5,9 @@
 //! the template names a method, `/orders/{id}` when it matches any method (written either as
 //! `/orders/{id}` or as `* /orders/{id}`). A trailing slash is dropped, so `/orders/` is shown
 //! as `/orders`.
+//!
+//! A table of `shadowdiff data` is a route too, written `table NAME`: it matches that table's
+//! rows and never a request.
 
 use std::fmt;
 
@@ -20,6 +23,8 @@ enum Part {
 /// A parsed route template: an optional method and path segments, literal or `{param}`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RouteTemplate {
+    /// The table, for a `table NAME` template; such a template has no method and no parts.
+    table: Option<String>,
     /// Upper case; `None` matches any method.
     method: Option<String>,
     parts: Vec<Part>,
@@ -28,9 +33,14 @@ pub struct RouteTemplate {
 }
 
 impl RouteTemplate {
-    /// Parses `METHOD /path/{param}` or `/path/{param}` (any method).
+    /// Parses `METHOD /path/{param}`, `/path/{param}` (any method) or `table NAME`.
     pub fn parse(text: &str) -> Result<RouteTemplate, String> {
         let words: Vec<&str> = text.split_whitespace().collect();
+        if let ["table", name] = words.as_slice() {
+            if !name.starts_with('/') {
+                return Ok(RouteTemplate::table(name));
+            }
+        }
         let (method, path) = match words.as_slice() {
             [] => {
                 return Err(
@@ -55,17 +65,36 @@ impl RouteTemplate {
         }
         text.push_str(&render(&parts));
         Ok(RouteTemplate {
+            table: None,
             method,
             parts,
             text,
         })
     }
 
+    /// The template of a table's rows, `table NAME`.
+    pub fn table(name: &str) -> RouteTemplate {
+        RouteTemplate {
+            table: Some(name.to_string()),
+            method: None,
+            parts: Vec::new(),
+            text: format!("table {name}"),
+        }
+    }
+
+    /// Whether the rows of table `name` belong to the template.
+    pub fn matches_table(&self, name: &str) -> bool {
+        self.table.as_deref() == Some(name)
+    }
+
     /// Whether a request with this method and path (no query) belongs to the template.
     ///
     /// The method compares case-insensitively; a trailing slash on the path is tolerated; the
-    /// number of segments must be the same.
+    /// number of segments must be the same. A table's template matches no request.
     pub fn matches(&self, method: &str, path: &str) -> bool {
+        if self.table.is_some() {
+            return false;
+        }
         if let Some(own) = &self.method {
             if !own.eq_ignore_ascii_case(method.trim()) {
                 return false;
@@ -101,7 +130,8 @@ impl RouteTemplate {
     /// Whether two templates match exactly the same requests (parameter names aside), so that
     /// the second could never be chosen.
     pub(super) fn same_shape(&self, other: &RouteTemplate) -> bool {
-        self.method == other.method
+        self.table == other.table
+            && self.method == other.method
             && self.parts.len() == other.parts.len()
             && self
                 .parts
@@ -330,6 +360,18 @@ mod tests {
         for (text, shown) in cases {
             assert_eq!(template(text).to_string(), shown, "{text}");
         }
+    }
+
+    #[test]
+    fn a_table_template_matches_its_rows_and_no_request() {
+        let table = template("table  reservations");
+        assert_eq!(table.to_string(), "table reservations");
+        assert!(table.matches_table("reservations") && !table.matches_table("orders"));
+        assert!(!table.matches("TABLE", "/reservations") && !table.matches("GET", "/"));
+        assert!(!template("GET /table").matches_table("table"));
+        assert!(table.same_shape(&template("table reservations")));
+        assert!(!table.same_shape(&template("table orders")));
+        assert_eq!(template("table /x").to_string(), "TABLE /x", "a path is a method's");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! `shadowdiff diff OUTCOMES`: judge the answers stored in a run's outcomes file again, under
-//! the rules given now, without replaying anything.
+//! the rules given now, without replaying anything. The rows of `shadowdiff data` are stored
+//! and judged again the same way, with no request.
 
 use std::path::Path;
 use std::time::Duration;
@@ -9,6 +10,7 @@ use rayon::prelude::*;
 use shadowdiff_core::Request;
 use shadowdiff_core::RuleSet;
 use shadowdiff_core::{judge, Pair};
+use shadowdiff_core::{is_row_line, RowLine};
 use shadowdiff_core::{Answer, OutcomeLine};
 use shadowdiff_core::{Judged, Outcome, OutcomeError, Timing};
 use shadowdiff_io::{Error, Result};
@@ -17,12 +19,12 @@ use shadowdiff_io::{Limits, RawLine, RawLines};
 use super::{next_batch, BATCH};
 
 /// Judges every line of the outcomes file at `path` again, in file order, handing each judged
-/// exchange, with its request, to `judged_to`.
+/// exchange, with its request (none for a row), to `judged_to`.
 pub fn rejudge(
     path: &Path,
     rules: &RuleSet,
     limits: &Limits,
-    judged_to: &mut dyn FnMut(Judged, Request),
+    judged_to: &mut dyn FnMut(Judged, Option<Request>),
 ) -> crate::Result<()> {
     Ok(rejudge_lines(path, rules, limits, judged_to)?)
 }
@@ -31,12 +33,12 @@ fn rejudge_lines(
     path: &Path,
     rules: &RuleSet,
     limits: &Limits,
-    judged_to: &mut dyn FnMut(Judged, Request),
+    judged_to: &mut dyn FnMut(Judged, Option<Request>),
 ) -> Result<()> {
     let mut lines = RawLines::open(path, limits)?;
     let mut batch: Vec<RawLine> = Vec::with_capacity(BATCH);
     while next_batch(&mut lines, &mut batch)? {
-        let judged: Vec<Result<(Judged, Request)>> = batch
+        let judged: Vec<Result<(Judged, Option<Request>)>> = batch
             .par_iter()
             .map(|line| judge_line(line, rules))
             .collect();
@@ -72,8 +74,21 @@ fn latency(answer: &Option<Answer>, role: &str, line: &RawLine) -> Result<Option
         })
 }
 
-/// Parses one outcomes line and judges its answers; the request comes back for the samples.
-fn judge_line(line: &RawLine, rules: &RuleSet) -> Result<(Judged, Request)> {
+/// Parses one outcomes line and judges its answers (or its rows); the request comes back for
+/// the samples.
+fn judge_line(line: &RawLine, rules: &RuleSet) -> Result<(Judged, Option<Request>)> {
+    if is_row_line(&line.bytes) {
+        let stored: RowLine = serde_json::from_slice(&line.bytes).map_err(|err| {
+            Error::input(line.location.clone(), format!("not a row's outcomes line ({err})"))
+        })?;
+        return Ok((stored.judge(rules), None));
+    }
+    let (judged, request) = judge_exchange_line(line, rules)?;
+    Ok((judged, Some(request)))
+}
+
+/// Parses one exchange's outcomes line and judges its answers.
+fn judge_exchange_line(line: &RawLine, rules: &RuleSet) -> Result<(Judged, Request)> {
     let mut stored: OutcomeLine = serde_json::from_slice(&line.bytes).map_err(|err| {
         Error::input(
             line.location.clone(),

@@ -28,13 +28,13 @@ fn suggestion(route: &str, noise: &[&SignatureReport]) -> RuleSuggestion {
     };
     let unordered = noise
         .iter()
-        .filter(|s| s.target == "body" && s.kind == "reordered")
+        .filter(|s| in_document(s) && s.kind == "reordered")
         .filter_map(|s| noisy(s))
         .collect();
     let mut ignore: Vec<NoisyPath> = Vec::new();
     for sig in noise
         .iter()
-        .filter(|s| s.target == "body" && s.kind != "reordered")
+        .filter(|s| in_document(s) && s.kind != "reordered")
     {
         if let Some(place) = noisy(sig) {
             if !ignore.iter().any(|known| known.path == place.path) {
@@ -55,6 +55,11 @@ fn suggestion(route: &str, noise: &[&SignatureReport]) -> RuleSuggestion {
         headers,
         status: noise.iter().any(|s| s.target == "status"),
     }
+}
+
+/// Whether a signature is a place in a body or a row, where body rules apply.
+fn in_document(signature: &SignatureReport) -> bool {
+    matches!(signature.target.as_str(), "body" | "field")
 }
 
 #[cfg(test)]

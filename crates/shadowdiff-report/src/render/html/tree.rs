@@ -50,7 +50,7 @@ pub fn build(signatures: &[SignatureReport]) -> Vec<Node<'_>> {
 /// The segments from the root to where a signature is, at most [`MAX_TREE_DEPTH`]; never empty.
 fn place(signature: &SignatureReport) -> Vec<String> {
     match (signature.target.as_str(), &signature.path) {
-        ("body", Some(path)) => {
+        ("body" | "field", Some(path)) => {
             let mut segments = segments(path);
             if segments.len() > MAX_TREE_DEPTH {
                 let rest = segments.split_off(MAX_TREE_DEPTH - 1);

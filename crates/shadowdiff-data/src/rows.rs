@@ -1,0 +1,130 @@
+//! A source's rows as the join sees them: each with its key, its line and its document (column
+//! → value), only the keys of this shard kept.
+
+use serde_json::{Map, Value};
+
+use shadowdiff_core::{Location, Partition};
+
+use crate::error::{Error, Result};
+use crate::key::Key;
+use crate::source::{Column, RowSource, SourceUrl};
+
+/// One row with its key.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Keyed {
+    /// The values of the key columns.
+    pub key: Key,
+    /// The row's number in the result, or its line in an export.
+    pub line: u64,
+    /// The row as a document: column → value.
+    pub doc: Map<String, Value>,
+}
+
+/// Which side a row came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    /// The old store.
+    Old,
+    /// The new store.
+    New,
+}
+
+impl Side {
+    /// `old` or `new`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Side::Old => "old",
+            Side::New => "new",
+        }
+    }
+}
+
+/// The rows of one side, keyed.
+pub struct KeyedRows {
+    source: Box<dyn RowSource>,
+    columns: Vec<Column>,
+    key_at: Vec<usize>,
+    partition: Option<Partition>,
+    url: SourceUrl,
+}
+
+impl KeyedRows {
+    /// Keys the rows of `source` by the columns `key`; a key column the result lacks is bad input.
+    pub fn new(
+        source: Box<dyn RowSource>,
+        key: &[String],
+        partition: Option<Partition>,
+        url: &SourceUrl,
+    ) -> Result<KeyedRows> {
+        let columns = source.columns().to_vec();
+        let key_at = key
+            .iter()
+            .map(|name| {
+                columns.iter().position(|c| &c.name == name).ok_or_else(|| {
+                    let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
+                    Error::input(
+                        Location::file(url.to_string()),
+                        format!(
+                            "key column `{name}` is not in the result; its columns are {}",
+                            names.join(", ")
+                        ),
+                    )
+                })
+            })
+            .collect::<Result<Vec<usize>>>()?;
+        Ok(KeyedRows {
+            source,
+            columns,
+            key_at,
+            partition,
+            url: url.clone(),
+        })
+    }
+
+    /// The result's columns.
+    pub fn columns(&self) -> &[Column] {
+        &self.columns
+    }
+
+    /// Whether the source delivers rows in key order.
+    pub fn ordered(&self) -> bool {
+        self.source.ordered()
+    }
+}
+
+impl Iterator for KeyedRows {
+    type Item = Result<Keyed>;
+
+    fn next(&mut self) -> Option<Result<Keyed>> {
+        loop {
+            let row = match self.source.next()? {
+                Ok(row) => row,
+                Err(err) => return Some(Err(err)),
+            };
+            let key = Key::of(self.key_at.iter().map(|&at| row.values.get(at).unwrap_or(&Value::Null)));
+            let key = match key {
+                Ok(key) => key,
+                Err(reason) => {
+                    return Some(Err(Error::input(
+                        Location::line(self.url.to_string(), row.line),
+                        reason,
+                    )))
+                }
+            };
+            if self.partition.as_ref().is_some_and(|p| !key.in_shard(p)) {
+                continue;
+            }
+            let doc = self
+                .columns
+                .iter()
+                .map(|c| c.name.clone())
+                .zip(row.values)
+                .collect();
+            return Some(Ok(Keyed {
+                key,
+                line: row.line,
+                doc,
+            }));
+        }
+    }
+}
