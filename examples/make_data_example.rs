@@ -10,9 +10,9 @@
 //! The backfill below is a migration with three planted defects that `shadowdiff data --config
 //! examples/data/shadowdiff.toml` must find, and nothing else: one order it lost, notes it cut to
 //! 32 characters, and legacy `VOID` orders it mapped to `refunded` instead of `cancelled`. Every
-//! other difference between the stores is forgiven by the queries of `examples/data/shadowdiff.toml`
-//! or the rules of `examples/data/comparators/orders.toml`. It prints the planted keys for
-//! `examples/data/README.md`.
+//! other difference between the stores is forgiven by the queries of
+//! `examples/data/shadowdiff.toml` or the rules of `examples/data/comparators/orders.toml`. It
+//! prints the planted keys for `examples/data/README.md`.
 //!
 //! The files are stable: each is deleted before it is written, rows go in in a fixed order in one
 //! transaction, the journal mode is `DELETE` (no `-wal` file) and the file is vacuumed.
@@ -42,9 +42,18 @@ const MISSING_ORDER: u32 = 1137;
 const NOTE_LIMIT: usize = 32;
 /// Orders whose note is longer than [`NOTE_LIMIT`]: the rows the truncation shows in.
 const LONG_NOTES: &[(u32, &str)] = &[
-    (1042, "Please leave the parcel with the neighbours at number 12"),
-    (1096, "Happy birthday, Greta! With love from all of us in Graz"),
-    (1205, "Deliver to the side entrance, the front door is blocked"),
+    (
+        1042,
+        "Please leave the parcel with the neighbours at number 12",
+    ),
+    (
+        1096,
+        "Happy birthday, Greta! With love from all of us in Graz",
+    ),
+    (
+        1205,
+        "Deliver to the side entrance, the front door is blocked",
+    ),
 ];
 
 /// Short gift messages and delivery instructions (each within [`NOTE_LIMIT`]).
@@ -174,7 +183,11 @@ fn main() -> Result<(), Box<dyn Error>> {
         .collect();
     let truncated: Vec<u32> = legacy
         .iter()
-        .filter(|o| o.note.as_ref().is_some_and(|n| n.trim_end().chars().count() > NOTE_LIMIT))
+        .filter(|o| {
+            o.note
+                .as_ref()
+                .is_some_and(|n| n.trim_end().chars().count() > NOTE_LIMIT)
+        })
         .map(|o| o.id)
         .collect();
     let long: Vec<u32> = LONG_NOTES.iter().map(|&(id, _)| id).collect();
@@ -184,7 +197,10 @@ fn main() -> Result<(), Box<dyn Error>> {
         !void.contains(&MISSING_ORDER) && !long.contains(&MISSING_ORDER),
         "the planted defects overlap"
     );
-    assert!(void.iter().all(|id| !long.contains(id)), "the planted defects overlap");
+    assert!(
+        void.iter().all(|id| !long.contains(id)),
+        "the planted defects overlap"
+    );
 
     let path = root.join(LEGACY_FILE);
     write_store(&path, LEGACY_SCHEMA, |conn| {
@@ -215,7 +231,11 @@ fn main() -> Result<(), Box<dyn Error>> {
         }
         Ok(())
     })?;
-    println!("wrote {} ({} bytes)", path.display(), fs::metadata(&path)?.len());
+    println!(
+        "wrote {} ({} bytes)",
+        path.display(),
+        fs::metadata(&path)?.len()
+    );
 
     let path = root.join(BACKFILL_FILE);
     write_store(&path, BACKFILL_SCHEMA, |conn| {
@@ -248,7 +268,11 @@ fn main() -> Result<(), Box<dyn Error>> {
         }
         Ok(())
     })?;
-    println!("wrote {} ({} bytes)", path.display(), fs::metadata(&path)?.len());
+    println!(
+        "wrote {} ({} bytes)",
+        path.display(),
+        fs::metadata(&path)?.len()
+    );
 
     println!(
         "{} customers, {} orders in legacy, {} in backfill",
@@ -257,8 +281,14 @@ fn main() -> Result<(), Box<dyn Error>> {
         backfilled.len()
     );
     println!("row missing in new: id {MISSING_ORDER}");
-    println!("$.note changed (cut to {NOTE_LIMIT} characters): ids {}", list(&long));
-    println!("$.state changed (VOID mapped to refunded): ids {}", list(&void));
+    println!(
+        "$.note changed (cut to {NOTE_LIMIT} characters): ids {}",
+        list(&long)
+    );
+    println!(
+        "$.state changed (VOID mapped to refunded): ids {}",
+        list(&void)
+    );
     Ok(())
 }
 
