@@ -20,6 +20,9 @@ pub enum Error {
     /// The replay stage: a target that failed, or the replay machinery itself.
     #[error(transparent)]
     Replay(#[from] shadowdiff_replay::Error),
+    /// The data stage: a store that failed, or what was read from one refused.
+    #[error(transparent)]
+    Data(#[from] shadowdiff_data::Error),
     /// shadowdiff itself failed: a thread pool or runtime that would not start.
     #[error("internal error: {0}")]
     Internal(String),
@@ -53,9 +56,10 @@ impl Error {
 /// The process exit code `error` stands for: the one mapping of errors to exit codes.
 pub fn exit_code(error: &Error) -> u8 {
     match error {
-        Error::Replay(shadowdiff_replay::Error::Target { .. }) => exit::TARGET_FAILED,
+        Error::Replay(shadowdiff_replay::Error::Target { .. })
+        | Error::Data(shadowdiff_data::Error::Source { .. }) => exit::TARGET_FAILED,
         Error::Replay(shadowdiff_replay::Error::Internal(_)) | Error::Internal(_) => exit::INTERNAL,
-        Error::Core(_) | Error::Read(_) | Error::Replay(_) => exit::BAD_INPUT,
+        Error::Core(_) | Error::Read(_) | Error::Replay(_) | Error::Data(_) => exit::BAD_INPUT,
     }
 }
 
@@ -67,7 +71,7 @@ pub mod exit {
     pub const GATE_FAILED: u8 = 1;
     /// Bad usage, configuration or input.
     pub const BAD_INPUT: u8 = 2;
-    /// A target failed: unreachable or too many errors.
+    /// A target or a data source failed: unreachable, refused, or too many errors.
     pub const TARGET_FAILED: u8 = 3;
     /// shadowdiff itself failed (a thread or runtime that would not start, a bug): neither the
     /// input nor a target is at fault.

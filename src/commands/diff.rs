@@ -32,9 +32,11 @@ pub fn run(args: DiffArgs) -> Result<u8> {
         max_line_bytes: settings.max_line_bytes.value,
     };
     pool.install(|| match &settings.b {
-        Some(b) => shadowdiff_replay::diff(&settings.a, b, &rules, &limits, &mut |judged, request| {
-            add(judged, Some(request))
-        }),
+        Some(b) => {
+            shadowdiff_replay::diff(&settings.a, b, &rules, &limits, &mut |judged, request| {
+                add(judged, Some(request))
+            })
+        }
         None => shadowdiff_replay::rejudge(&settings.a, &rules, &limits, &mut add),
     })?;
     let report = judging.conclude(

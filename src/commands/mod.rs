@@ -1,6 +1,7 @@
 //! What each subcommand does: wire the library's stages together and print the outcome.
 
 mod accept;
+mod data;
 mod diff;
 mod import;
 mod merge;
@@ -18,6 +19,7 @@ use crate::error::Result;
 /// Runs the parsed command line and returns the exit code of its verdict.
 pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
+        Command::Data(args) => data::run(args),
         Command::Diff(args) => diff::run(args),
         Command::Import(args) => import::run(args),
         Command::Run(args) => run::run(*args),

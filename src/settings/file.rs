@@ -56,6 +56,9 @@ pub struct Config {
     /// What is kept out of reports and the outcomes file.
     #[serde(default)]
     pub redact: RedactConfig,
+    /// `shadowdiff data`: the two stores and the tables compared.
+    #[serde(default)]
+    pub data: DataConfig,
     /// The file these settings were read from (none: built-in defaults).
     #[serde(skip)]
     pub file: Option<PathBuf>,
@@ -74,6 +77,61 @@ pub struct RedactConfig {
     /// JSON paths (the rule files' subset) of body fields whose values are redacted.
     #[serde(default)]
     pub fields: Vec<String>,
+}
+
+/// `[data]`: `[data.old]`, `[data.new]` and `[[data.table]]`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataConfig {
+    /// The old store.
+    pub old: Option<DataSourceConfig>,
+    /// The new store.
+    pub new: Option<DataSourceConfig>,
+    /// The tables compared.
+    #[serde(default)]
+    pub table: Vec<DataTableConfig>,
+}
+
+/// `[data.old]` or `[data.new]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataSourceConfig {
+    /// The source URL, `${NAME}` read from the environment.
+    pub url: String,
+}
+
+/// `[[data.table]]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataTableConfig {
+    /// The table: its route is `table NAME`.
+    pub name: String,
+    /// The key columns.
+    pub key: Names,
+    /// Old's query (default `SELECT * FROM NAME`).
+    pub old: Option<String>,
+    /// New's query (default `SELECT * FROM NAME`).
+    pub new: Option<String>,
+}
+
+/// One name or several.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Names {
+    /// One name.
+    One(String),
+    /// Several, in order.
+    Many(Vec<String>),
+}
+
+impl Names {
+    /// The names, in order.
+    pub fn to_vec(&self) -> Vec<String> {
+        match self {
+            Names::One(name) => vec![name.clone()],
+            Names::Many(names) => names.clone(),
+        }
+    }
 }
 
 /// One path or several.
@@ -256,6 +314,15 @@ impl Config {
         }
     }
 
+    /// The URL of `[data.ROLE]` (`old` or `new`), when the file gives one.
+    pub fn data_source(&self, role: &str) -> Option<&str> {
+        match role {
+            "old" => self.data.old.as_ref(),
+            _ => self.data.new.as_ref(),
+        }
+        .map(|source| source.url.as_str())
+    }
+
     /// The value at `path` with its source, when the file gives one.
     pub fn given<T>(&self, path: &str, value: Option<T>) -> Option<(Source, T)> {
         value.map(|value| (self.source(path), value))
@@ -345,7 +412,35 @@ impl Config {
         self.rules = self.rules.as_ref().map(join);
         self.out = self.out.as_ref().map(join);
         self.snapshot = self.snapshot.as_ref().map(join);
+        for source in [self.data.old.as_mut(), self.data.new.as_mut()]
+            .into_iter()
+            .flatten()
+        {
+            source.url = rebased_url(&source.url, base);
+        }
     }
+}
+
+/// A source URL whose file path is relative, made relative to `base`: `sqlite:PATH` and export
+/// paths; server URLs are left as they are.
+fn rebased_url(url: &str, base: &Path) -> String {
+    let rebase = |path: &str| {
+        if Path::new(path).is_relative() {
+            base.join(path).display().to_string()
+        } else {
+            path.to_string()
+        }
+    };
+    if let Some(path) = url.strip_prefix("sqlite:") {
+        if !path.starts_with("//") {
+            return format!("sqlite:{}", rebase(path));
+        }
+        return url.to_string();
+    }
+    if url.contains("://") {
+        return url.to_string();
+    }
+    rebase(url)
 }
 
 #[cfg(test)]
@@ -467,5 +562,46 @@ tags = { source = "prod-eu" }
     fn paths_are_relative_to_the_file() {
         let config = Config::parse("rules = \"c/\"\n", Path::new("proj/shadowdiff.toml")).unwrap();
         assert_eq!(config.rules, Some(PathBuf::from("proj/c/")));
+    }
+
+    #[test]
+    fn data_sources_and_tables_parse_and_file_paths_follow_the_file() {
+        let text = r#"
+[data.old]
+url = "sqlite:legacy.db"
+[data.new]
+url = "postgres://app:${PGPASSWORD}@db/orders"
+
+[[data.table]]
+name = "orders"
+key = ["id", "line"]
+old = "SELECT * FROM legacy_orders"
+
+[[data.table]]
+name = "customers"
+key = "id"
+"#;
+        let config = Config::parse(text, Path::new("proj/shadowdiff.toml")).unwrap();
+        assert_eq!(config.data.old.unwrap().url, "sqlite:proj/legacy.db");
+        assert_eq!(
+            config.data.new.unwrap().url,
+            "postgres://app:${PGPASSWORD}@db/orders"
+        );
+        let tables = &config.data.table;
+        assert_eq!(tables[0].key.to_vec(), ["id", "line"]);
+        assert_eq!(
+            tables[0].old.as_deref(),
+            Some("SELECT * FROM legacy_orders")
+        );
+        assert_eq!(tables[1].key.to_vec(), ["id"]);
+        assert_eq!(rebased_url("/abs/x.csv", Path::new("p")), "/abs/x.csv");
+        assert_eq!(rebased_url("rows.jsonl", Path::new("p")), "p/rows.jsonl");
+        let err = Config::parse(
+            "[[data.table]]\nname = \"t\"\nkye = \"id\"\n",
+            Path::new("s.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("s.toml:") && err.contains("kye"), "{err}");
     }
 }

@@ -10,6 +10,7 @@
 //! value a [`Setting`] that knows its [`Source`], so that an error about it names the flag, or
 //! the file and the line of the key. `--help` shows the defaults of the same table.
 
+pub mod data;
 mod defaults;
 mod file;
 mod lines;

@@ -36,7 +36,7 @@ pub struct Output {
 }
 
 impl Output {
-    fn of(args: &OutputArgs) -> Output {
+    pub(super) fn of(args: &OutputArgs) -> Output {
         Output {
             format: args.format,
             quiet: args.quiet,
@@ -273,7 +273,7 @@ fn snapshot(config: &Config, flag_value: Option<&Path>) -> Setting<PathBuf> {
 
 /// The rules: the flag, else `rules` of the file, else the table's folder when it exists, else
 /// none (the built-in rules).
-fn rules(config: &Config, flag_value: Option<&Path>) -> Setting<Option<PathBuf>> {
+pub(super) fn rules(config: &Config, flag_value: Option<&Path>) -> Setting<Option<PathBuf>> {
     let default = &defaults().rules;
     Setting::pick(
         flag("--rules", flag_value.map(|p| Some(p.to_path_buf()))),

@@ -85,8 +85,8 @@ pub use outcome_line::{
     is_outcome_line, Answer, AnswerError, Answered, Answers, DifferenceLine, OutcomeLine,
 };
 pub use partition::Partition;
-pub use row::{is_row_line, judge_row, RowLine, RowPair};
 pub use redact::{Redactor, REDACTED};
+pub use row::{is_row_line, judge_row, RowLine, RowPair};
 pub use rules::{
     infer_route, Action, BodyMatcher, BodyRule, MatchState, PathPattern, RouteMatch, RouteRules,
     RouteTemplate, RuleId, RuleSet, Segment, Tolerance,

@@ -288,14 +288,20 @@ tolerance = { "$.total" = 0.01 }
         let new = json!({"items": "{\"a\":[1,3],\"b\":1}"});
         let judged = judge(Some(old), Some(new));
         assert_eq!(signatures(&judged), ["$.items.a[*] changed"]);
-        let text_only = judge(Some(json!({"items": "not json"})), Some(json!({"items": "{}"})));
+        let text_only = judge(
+            Some(json!({"items": "not json"})),
+            Some(json!({"items": "{}"})),
+        );
         assert_eq!(signatures(&text_only), ["$.items type"]);
     }
 
     #[test]
     fn rows_on_one_side_are_missing_or_extra() {
         let row = json!({"id": 7});
-        assert_eq!(signatures(&judge(Some(row.clone()), None)), ["row missing in new"]);
+        assert_eq!(
+            signatures(&judge(Some(row.clone()), None)),
+            ["row missing in new"]
+        );
         assert_eq!(signatures(&judge(None, Some(row))), ["row extra in new"]);
     }
 
@@ -304,8 +310,19 @@ tolerance = { "$.total" = 0.01 }
         let old = json!({"id": 7, "email": "a@b.c", "ssn": "123"});
         let new = json!({"id": 7, "email": "a@b", "ssn": "123"});
         let judged = judge(Some(old.clone()), Some(new.clone()));
-        let redactor = Redactor::new(&[], vec![crate::PathPattern::parse("$.ssn").unwrap()], false);
-        let line = RowLine::new("orders", json!({"id": 7}), &judged, Some(&old), Some(&new), &redactor);
+        let redactor = Redactor::new(
+            &[],
+            vec![crate::PathPattern::parse("$.ssn").unwrap()],
+            false,
+        );
+        let line = RowLine::new(
+            "orders",
+            json!({"id": 7}),
+            &judged,
+            Some(&old),
+            Some(&new),
+            &redactor,
+        );
         let text = serde_json::to_string(&line).unwrap();
         assert!(!text.contains("123"), "{text}");
         assert!(is_row_line(text.as_bytes()));
@@ -314,7 +331,14 @@ tolerance = { "$.total" = 0.01 }
         assert_eq!(back, line);
         assert_eq!(signatures(&back.judge(&rules())), ["$.email changed"]);
         let equal = judge(Some(old.clone()), Some(old.clone()));
-        let same = RowLine::new("orders", json!({"id": 7}), &equal, Some(&old), Some(&old), &redactor);
+        let same = RowLine::new(
+            "orders",
+            json!({"id": 7}),
+            &equal,
+            Some(&old),
+            Some(&old),
+            &redactor,
+        );
         assert!(same.same && same.new.is_none());
         assert_eq!(back.differences[0].path.as_deref(), Some("$.email"));
         assert!(signatures(&same.judge(&rules())).is_empty());

@@ -128,7 +128,12 @@ mod tests {
         }
     }
 
-    fn bridged(old: Value, old_kind: ColumnKind, new: Value, new_kind: ColumnKind) -> (Value, Value) {
+    fn bridged(
+        old: Value,
+        old_kind: ColumnKind,
+        new: Value,
+        new_kind: ColumnKind,
+    ) -> (Value, Value) {
         let bridge = Bridge::new(&[column("c", old_kind)], &[column("c", new_kind)]);
         let mut a = Map::from_iter([("c".to_string(), old)]);
         let mut b = Map::from_iter([("c".to_string(), new)]);
@@ -139,9 +144,18 @@ mod tests {
     #[test]
     fn booleans_meet_zero_and_one_but_not_two() {
         use ColumnKind::*;
-        assert_eq!(bridged(json!(1), Integer, json!(true), Bool), (json!(true), json!(true)));
-        assert_eq!(bridged(json!(false), Bool, json!(0), Unknown), (json!(false), json!(false)));
-        assert_eq!(bridged(json!(2), Integer, json!(true), Bool), (json!(2), json!(true)));
+        assert_eq!(
+            bridged(json!(1), Integer, json!(true), Bool),
+            (json!(true), json!(true))
+        );
+        assert_eq!(
+            bridged(json!(false), Bool, json!(0), Unknown),
+            (json!(false), json!(false))
+        );
+        assert_eq!(
+            bridged(json!(2), Integer, json!(true), Bool),
+            (json!(2), json!(true))
+        );
     }
 
     #[test]
@@ -153,18 +167,35 @@ mod tests {
             json!("2024-01-02T04:04:05.000+01:00"),
             Timestamp,
         );
-        assert_eq!((a.as_str(), b.as_str()), (Some("2024-01-02T03:04:05Z"), Some("2024-01-02T03:04:05Z")));
-        let (a, b) = bridged(json!("not a time"), Text, json!("2024-01-02T03:04:05Z"), Timestamp);
+        assert_eq!(
+            (a.as_str(), b.as_str()),
+            (Some("2024-01-02T03:04:05Z"), Some("2024-01-02T03:04:05Z"))
+        );
+        let (a, b) = bridged(
+            json!("not a time"),
+            Text,
+            json!("2024-01-02T03:04:05Z"),
+            Timestamp,
+        );
         assert_eq!(a, json!("not a time"), "text that names no instant stays");
         assert_eq!(b, json!("2024-01-02T03:04:05Z"));
         let (a, _) = bridged(json!("2024-01-02 03:04:05"), Text, json!("x"), Text);
-        assert_eq!(a, json!("2024-01-02 03:04:05"), "text against text is compared as text");
+        assert_eq!(
+            a,
+            json!("2024-01-02 03:04:05"),
+            "text against text is compared as text"
+        );
     }
 
     #[test]
     fn json_and_numbers_held_in_text_meet_their_values() {
         use ColumnKind::*;
-        let (a, b) = bridged(json!("{\"b\":1,\"a\":2}"), Text, json!({"a": 2, "b": 1}), Json);
+        let (a, b) = bridged(
+            json!("{\"b\":1,\"a\":2}"),
+            Text,
+            json!({"a": 2, "b": 1}),
+            Json,
+        );
         assert_eq!(a, b);
         let decimal: Value = serde_json::from_str("12.340").unwrap();
         let (a, _) = bridged(json!("12.340"), Text, decimal.clone(), Numeric);

@@ -101,7 +101,11 @@ impl Iterator for KeyedRows {
                 Ok(row) => row,
                 Err(err) => return Some(Err(err)),
             };
-            let key = Key::of(self.key_at.iter().map(|&at| row.values.get(at).unwrap_or(&Value::Null)));
+            let key = Key::of(
+                self.key_at
+                    .iter()
+                    .map(|&at| row.values.get(at).unwrap_or(&Value::Null)),
+            );
             let key = match key {
                 Ok(key) => key,
                 Err(reason) => {

@@ -48,7 +48,7 @@ pub trait RowSink {
     /// One key's outcome and its outcomes-file line, in key order.
     fn row(&mut self, judged: Judged, line: RowLine) -> Result<()>;
     /// Forgets every row of this table handed on so far: the table is read again.
-    fn restart(&mut self);
+    fn restart(&mut self) -> Result<()>;
 }
 
 /// What comparing a table did.
@@ -73,7 +73,11 @@ pub struct Judge<'a> {
 }
 
 /// Compares one table, handing every key's outcome to `sink`.
-pub fn compare_table(spec: &TableSpec, judge: &Judge<'_>, sink: &mut dyn RowSink) -> Result<TableRun> {
+pub fn compare_table(
+    spec: &TableSpec,
+    judge: &Judge<'_>,
+    sink: &mut dyn RowSink,
+) -> Result<TableRun> {
     let (old, new) = open_sides(spec, judge.partition)?;
     let bridge = Bridge::new(old.columns(), new.columns());
     let reason = if old.ordered() && new.ordered() {
@@ -81,7 +85,7 @@ pub fn compare_table(spec: &TableSpec, judge: &Judge<'_>, sink: &mut dyn RowSink
         match run.judge_all(merge(old, new), sink)? {
             None => return Ok(run.finish(None)),
             Some(out_of_order) => {
-                sink.restart();
+                sink.restart()?;
                 format!(
                     "{} returned key {} after {} (row {}): its order is not the key order, so \
                      the rows were joined on disk",
@@ -96,7 +100,11 @@ pub fn compare_table(spec: &TableSpec, judge: &Judge<'_>, sink: &mut dyn RowSink
             }
         }
     } else {
-        let export = if old.ordered() { &spec.new.url } else { &spec.old.url };
+        let export = if old.ordered() {
+            &spec.new.url
+        } else {
+            &spec.old.url
+        };
         format!("{export} is read in file order, so the rows were joined on disk")
     };
     let (old, new) = open_sides(spec, judge.partition)?;

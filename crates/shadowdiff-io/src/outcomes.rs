@@ -4,8 +4,6 @@
 use std::io::{BufWriter, Write as _};
 use std::path::{Path, PathBuf};
 
-use shadowdiff_core::OutcomeLine;
-
 use crate::error::{Error, Result};
 
 /// Writes outcome lines, zstd-compressed, to a temporary file that the caller renames into place
@@ -28,9 +26,9 @@ impl OutcomeWriter {
         })
     }
 
-    /// Appends one line. It is serialised whole first, so the compressor sees one write per
-    /// line rather than one per JSON token.
-    pub fn write(&mut self, line: &OutcomeLine) -> Result<()> {
+    /// Appends one line (an exchange's `OutcomeLine` or a row's `RowLine`). It is serialised whole
+    /// first, so the compressor sees one write per line rather than one per JSON token.
+    pub fn write(&mut self, line: &impl serde::Serialize) -> Result<()> {
         self.line.clear();
         serde_json::to_writer(&mut self.line, line)
             .map_err(|err| Error::io(&self.path, err.into()))?;
@@ -54,6 +52,7 @@ impl OutcomeWriter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use shadowdiff_core::OutcomeLine;
 
     #[test]
     fn lines_are_written_one_a_line_into_one_complete_zstd_frame() {

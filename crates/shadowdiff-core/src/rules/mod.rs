@@ -213,7 +213,10 @@ json = ["$.items"]
             .iter()
             .map(|rule| rules.describe(rule.id).to_string())
             .collect();
-        assert_eq!(kinds, ["data.toml:7: json $.items", "data.toml:3: ignore $.meta"]);
+        assert_eq!(
+            kinds,
+            ["data.toml:7: json $.items", "data.toml:3: ignore $.meta"]
+        );
         let other = rules.table("customers");
         assert_eq!(other.name, "table customers");
         assert_eq!(other.rules.body.rules().len(), 1);

@@ -371,7 +371,11 @@ mod tests {
         assert!(!template("GET /table").matches_table("table"));
         assert!(table.same_shape(&template("table reservations")));
         assert!(!table.same_shape(&template("table orders")));
-        assert_eq!(template("table /x").to_string(), "TABLE /x", "a path is a method's");
+        assert_eq!(
+            template("table /x").to_string(),
+            "TABLE /x",
+            "a path is a method's"
+        );
     }
 
     #[test]

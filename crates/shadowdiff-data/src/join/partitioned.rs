@@ -41,7 +41,11 @@ struct Spill {
 impl Spill {
     fn new() -> Result<Spill> {
         let files = (0..PARTITIONS)
-            .map(|_| tempfile::tempfile().map(BufWriter::new).map_err(spill_error))
+            .map(|_| {
+                tempfile::tempfile()
+                    .map(BufWriter::new)
+                    .map_err(spill_error)
+            })
             .collect::<Result<_>>()?;
         Ok(Spill { files })
     }
@@ -63,7 +67,9 @@ impl Spill {
         self.files
             .into_iter()
             .map(|file| {
-                let mut file = file.into_inner().map_err(|err| spill_error(err.into_error()))?;
+                let mut file = file
+                    .into_inner()
+                    .map_err(|err| spill_error(err.into_error()))?;
                 file.seek(SeekFrom::Start(0)).map_err(spill_error)?;
                 Ok(file)
             })
@@ -82,7 +88,8 @@ fn load(file: File) -> Result<BTreeMap<Key, Group>> {
         let line = line.map_err(spill_error)?;
         let spilled: Spilled =
             serde_json::from_str(&line).map_err(|err| spill_error(err.into()))?;
-        let key = Key::of(&spilled.k).map_err(|reason| spill_error(std::io::Error::other(reason)))?;
+        let key =
+            Key::of(&spilled.k).map_err(|reason| spill_error(std::io::Error::other(reason)))?;
         let row = Keyed {
             key: key.clone(),
             line: spilled.l,
@@ -138,8 +145,8 @@ fn join_maps(old: BTreeMap<Key, Group>, new: BTreeMap<Key, Group>) -> Vec<Joined
 
 #[cfg(test)]
 mod tests {
-    use super::super::testutil::{rows, shown};
     use super::super::merge;
+    use super::super::testutil::{rows, shown};
     use super::*;
 
     fn joined(old: &[i64], new: &[i64]) -> Vec<Joined> {

@@ -9,8 +9,8 @@ use rayon::prelude::*;
 
 use shadowdiff_core::Request;
 use shadowdiff_core::RuleSet;
-use shadowdiff_core::{judge, Pair};
 use shadowdiff_core::{is_row_line, RowLine};
+use shadowdiff_core::{judge, Pair};
 use shadowdiff_core::{Answer, OutcomeLine};
 use shadowdiff_core::{Judged, Outcome, OutcomeError, Timing};
 use shadowdiff_io::{Error, Result};
@@ -79,7 +79,10 @@ fn latency(answer: &Option<Answer>, role: &str, line: &RawLine) -> Result<Option
 fn judge_line(line: &RawLine, rules: &RuleSet) -> Result<(Judged, Option<Request>)> {
     if is_row_line(&line.bytes) {
         let stored: RowLine = serde_json::from_slice(&line.bytes).map_err(|err| {
-            Error::input(line.location.clone(), format!("not a row's outcomes line ({err})"))
+            Error::input(
+                line.location.clone(),
+                format!("not a row's outcomes line ({err})"),
+            )
         })?;
         return Ok((stored.judge(rules), None));
     }
