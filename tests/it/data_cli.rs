@@ -55,11 +55,25 @@ fn keys_with(lines: &[Value], signature: &str) -> Vec<String> {
     keys
 }
 
+/// `shadowdiff data` on the shipped example, its report and pending snapshot changes written in
+/// the project rather than beside the example's settings.
+fn example_args(config: &Path) -> Vec<&str> {
+    vec![
+        "data",
+        "--config",
+        config.to_str().expect("a UTF-8 path"),
+        "--out",
+        "shadowdiff-report",
+        "--snapshot",
+        "shadowdiff.snap",
+    ]
+}
+
 #[test]
 fn the_shipped_example_names_the_planted_backfill_defects_and_nothing_else() {
     let project = Project::new();
     let config = repo_root().join("examples/data/shadowdiff.toml");
-    let run = project.run(&["data", "--config", config.to_str().unwrap(), "--quiet"]);
+    let run = project.run(&[&example_args(&config)[..], &["--quiet"]].concat());
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
     assert!(
@@ -102,7 +116,7 @@ fn the_shipped_example_names_the_planted_backfill_defects_and_nothing_else() {
             "{name}"
         );
     }
-    let terminal = project.run(&["data", "--config", config.to_str().unwrap()]);
+    let terminal = project.run(&example_args(&config));
     assert!(
         terminal.stdout.contains("table orders"),
         "{}",
@@ -115,7 +129,7 @@ fn outcomes_of_data_are_judged_again_by_diff_under_other_rules() {
     let project = Project::new();
     let example = repo_root().join("examples/data");
     let config = example.join("shadowdiff.toml");
-    let run = project.run(&["data", "--config", config.to_str().unwrap(), "--quiet"]);
+    let run = project.run(&[&example_args(&config)[..], &["--quiet"]].concat());
     assert_eq!(run.code, 1, "{}", run.stderr);
     let rules = example.join("comparators");
     let again = project.run(&[
@@ -523,24 +537,15 @@ fn a_password_from_the_environment_never_reaches_the_report() {
 fn a_million_rows_stream_in_flat_memory() {
     let project = Project::new();
     let fill = |name: &str, rows: u64| {
-        let path = project.path().join(name);
-        let mut db = rusqlite::Connection::open(&path).unwrap();
-        db.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, email TEXT, total NUMERIC)")
-            .unwrap();
-        let tx = db.transaction().unwrap();
-        {
-            let mut insert = tx.prepare("INSERT INTO t VALUES (?1, ?2, ?3)").unwrap();
-            for i in 0..rows {
-                insert
-                    .execute(rusqlite::params![
-                        i as i64,
-                        format!("user{i}@example.com"),
-                        (i % 1000) as f64 / 4.0
-                    ])
-                    .unwrap();
-            }
-        }
-        tx.commit().unwrap();
+        sqlite(
+            &project.path().join(name),
+            &format!(
+                "CREATE TABLE t (id INTEGER PRIMARY KEY, email TEXT, total NUMERIC);
+                 WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < {})
+                 INSERT INTO t SELECT i, 'user' || i || '@example.com', (i % 1000) / 4.0 FROM n;",
+                rows - 1
+            ),
+        );
     };
     let peak = |rows: u64, tag: &str| {
         fill(&format!("old-{tag}.db"), rows);

@@ -186,7 +186,7 @@ mod tests {
 
     #[test]
     fn order_is_null_then_numbers_by_value_then_text_by_bytes() {
-        let mut keys = vec![
+        let mut keys = [
             key(&[json!("b")]),
             key(&[json!(10)]),
             key(&[json!("B")]),

@@ -118,12 +118,13 @@ impl Iterator for KeyedRows {
             if self.partition.as_ref().is_some_and(|p| !key.in_shard(p)) {
                 continue;
             }
-            let doc = self
+            let mut doc: Map<String, Value> = self
                 .columns
                 .iter()
                 .map(|c| c.name.clone())
                 .zip(row.values)
                 .collect();
+            doc.extend(row.extra);
             return Some(Ok(Keyed {
                 key,
                 line: row.line,

@@ -2,15 +2,23 @@
 //! named by URL, each read as a stream of rows of JSON values with the engine's type of each
 //! column, ordered by key where the engine can order them.
 
+mod columns;
 mod csv;
+mod feed;
 mod jsonl;
+mod jsonl_line;
+mod pg_array;
+mod pg_tls;
+mod pg_value;
 mod postgres;
+mod sql;
 mod sqlite;
+mod sqlite_value;
 mod url;
 
 pub use url::SourceUrl;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use shadowdiff_core::Partition;
 
@@ -58,6 +66,10 @@ pub struct Column {
 pub struct Row {
     /// The values, bridged to JSON (see README, "Types").
     pub values: Vec<Value>,
+    /// Fields of the row that are not among the columns: a JSON Lines object's keys that the
+    /// first object did not have (a key of the first object that a row lacks is `null` in
+    /// `values`). Empty for every other source.
+    pub extra: Map<String, Value>,
     /// The 1-based row number in the result, or the line of an export, for errors.
     pub line: u64,
 }
@@ -87,9 +99,9 @@ pub trait RowSource: Iterator<Item = Result<Row>> + Send {
 /// Opens `read` on `url`.
 pub fn open(url: &SourceUrl, read: &Read) -> Result<Box<dyn RowSource>> {
     match url {
-        SourceUrl::Sqlite { .. } => sqlite::open(url, read),
-        SourceUrl::Postgres { .. } => postgres::open(url, read),
-        SourceUrl::Csv { .. } => csv::open(url, read),
-        SourceUrl::Jsonl { .. } => jsonl::open(url, read),
+        SourceUrl::Sqlite { path } => sqlite::open(url, path, read),
+        SourceUrl::Postgres { url: given, .. } => postgres::open(url, given, read),
+        SourceUrl::Csv { path } => csv::open(path, read),
+        SourceUrl::Jsonl { path } => jsonl::open(path, read),
     }
 }

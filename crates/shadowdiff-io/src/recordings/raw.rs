@@ -263,12 +263,16 @@ fn is_line_error(err: &Error) -> bool {
 
 /// Why the first line of a native file shows that the file is something else (a pretty-printed
 /// JSON document, a JSON array, an object such as package.json), if it does. A line that is
-/// merely broken JSON is left to the parser to describe.
+/// merely broken JSON is left to the parser to describe; a row's outcomes line (`shadowdiff
+/// data`) has no request and is read as it is.
 fn not_a_recording(first: &[u8]) -> Option<String> {
     #[derive(Deserialize)]
     struct Probe {
         #[serde(default)]
         request: Option<IgnoredAny>,
+    }
+    if shadowdiff_core::is_row_line(first) {
+        return None;
     }
     if first.trim_ascii_start().starts_with(b"[") {
         return Some("it is a JSON array".into());
