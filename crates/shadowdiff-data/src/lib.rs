@@ -6,6 +6,8 @@
 mod error;
 mod key;
 mod source;
+#[cfg(test)]
+mod testpg;
 
 pub use error::{Error, Result};
 pub use key::{Key, KeyPart};

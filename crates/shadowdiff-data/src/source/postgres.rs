@@ -189,3 +189,148 @@ fn order_term(name: &str, ty: &postgres::types::Type) -> String {
     };
     format!("{term} NULLS FIRST")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::open as open_source;
+    use crate::testpg::TestPg;
+    use crate::ColumnKind;
+    use serde_json::{json, Value};
+
+    fn reading(key: &[&str], query: Option<&str>) -> Read {
+        Read {
+            query: query.map(str::to_string),
+            table: "t".into(),
+            key: key.iter().map(|k| k.to_string()).collect(),
+            partition: None,
+        }
+    }
+
+    fn url_of(server: &TestPg) -> SourceUrl {
+        server.url().parse().unwrap()
+    }
+
+    fn values(url: &SourceUrl, read: &Read) -> Vec<Vec<Value>> {
+        open_source(url, read)
+            .unwrap()
+            .map(|row| row.unwrap().values)
+            .collect()
+    }
+
+    #[test]
+    fn every_type_is_bridged_and_rows_come_ordered_bytewise_nulls_first() {
+        let Some(server) = TestPg::start() else {
+            return;
+        };
+        server.execute(
+            "CREATE TABLE t (id int, big bigint, price numeric, ratio float8, flag bool, \
+             name text, data bytea, doc json, docb jsonb, at timestamptz, local timestamp, \
+             day date, clock time, tags int4[], nothing text);
+             INSERT INTO t VALUES (1, 9007199254740993, 12.340, 0.1, true, 'x', '\\x0102', \
+             '{\"b\": 1, \"a\": [true]}', '{\"b\": 1}', '2024-01-02 03:04:05.5+00', \
+             '2024-01-02 03:04:05.500', '2024-01-02', '03:04:05.25', '{1,NULL,3}', NULL);",
+        );
+        let url = url_of(&server);
+        let source = open_source(&url, &reading(&["id"], None)).unwrap();
+        assert!(source.ordered());
+        use ColumnKind::*;
+        let kinds: Vec<_> = source.columns().iter().map(|c| c.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                Integer, Integer, Numeric, Float, Bool, Text, Bytes, Json, Json, Timestamp,
+                Timestamp, Date, Time, Unknown, Text
+            ]
+        );
+        let rows: Vec<Row> = source.map(Result::unwrap).collect();
+        let row = &rows[0].values;
+        assert_eq!(row[0], json!(1));
+        assert_eq!(row[1].to_string(), "9007199254740993");
+        assert_eq!(row[2].to_string(), "12.340");
+        assert_eq!(row[3], json!(0.1));
+        assert_eq!(row[4], json!(true));
+        assert_eq!(row[5], json!("x"));
+        assert_eq!(row[6], json!("AQI="));
+        assert_eq!(row[7], json!({"b": 1, "a": [true]}));
+        assert_eq!(row[8], json!({"b": 1}));
+        assert_eq!(row[9], json!("2024-01-02T03:04:05.5Z"));
+        assert_eq!(row[10], json!("2024-01-02T03:04:05.5Z"));
+        assert_eq!(row[11], json!("2024-01-02"));
+        assert_eq!(row[12], json!("03:04:05.25"));
+        assert_eq!(row[13], json!([1, null, 3]));
+        assert_eq!(row[14], Value::Null);
+
+        server.execute(
+            "CREATE TABLE k (a int, b text COLLATE \"und-x-icu\");
+             INSERT INTO k VALUES (2, 'a'), (1, 'b'), (1, 'B'), (NULL, 'z'), (1, 'a'), (1, NULL);",
+        );
+        let read = Read {
+            table: "k".into(),
+            ..reading(&["a", "b"], None)
+        };
+        let expected = [
+            [Value::Null, json!("z")],
+            [json!(1), Value::Null],
+            [json!(1), json!("B")],
+            [json!(1), json!("a")],
+            [json!(1), json!("b")],
+            [json!(2), json!("a")],
+        ];
+        assert_eq!(values(&url, &read), expected);
+    }
+
+    #[test]
+    fn bad_sql_and_missing_key_columns_are_named_and_long_results_stream_in_order() {
+        let Some(server) = TestPg::start() else {
+            return;
+        };
+        server.execute("CREATE TABLE t (id int, name text);");
+        let url = url_of(&server);
+        let err = open_source(&url, &reading(&["id"], Some("SELECT * FROM nowhere")))
+            .err()
+            .unwrap();
+        let text = err.to_string();
+        assert!(matches!(err, Error::Core(_)), "{text}");
+        assert!(
+            text.contains("SELECT * FROM nowhere") && text.contains("\"nowhere\" does not exist"),
+            "{text}"
+        );
+        let err = open_source(&url, &reading(&["nope"], None))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            err.contains("key column `nope` is not in the result; its columns are id, name"),
+            "{err}"
+        );
+        let query =
+            "SELECT 20001 - n AS id, md5(n::text) AS hash FROM generate_series(1, 20000) n;";
+        let mut next = 1;
+        for row in open_source(&url, &reading(&["id"], Some(query))).unwrap() {
+            let row = row.unwrap();
+            assert_eq!(row.values[0], json!(next));
+            assert_eq!(row.line, next);
+            next += 1;
+        }
+        assert_eq!(next, 20001);
+    }
+
+    #[test]
+    fn an_unreachable_server_is_a_failed_source_that_hides_the_password() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .unwrap()
+            .port();
+        let url: SourceUrl = format!("postgres://app:s3cr3t-pw@127.0.0.1:{port}/db")
+            .parse()
+            .unwrap();
+        let err = open_source(&url, &reading(&["id"], None)).err().unwrap();
+        let text = err.to_string();
+        assert!(matches!(err, Error::Source { .. }), "{text}");
+        assert!(
+            text.contains("cannot connect") && !text.contains("s3cr3t-pw"),
+            "{text}"
+        );
+    }
+}
