@@ -33,16 +33,49 @@ const SETTINGS: &str = "SET TimeZone = 'UTC'; SET DateStyle = 'ISO'; \
 /// A server as errors name it: its URL shown, and its password kept out of every message.
 struct Server {
     url: SourceUrl,
-    password: Option<String>,
+    secrets: Vec<String>,
 }
 
 impl Server {
-    /// `message` with the password, should a message quote it, replaced.
-    fn scrub(&self, message: String) -> String {
-        match &self.password {
-            Some(password) if !password.is_empty() => message.replace(password.as_str(), REDACTED),
-            _ => message,
+    /// The server at `given`, shown as `url`: the password of the URL's user part and of its
+    /// `password` parameter are kept out of messages, as written and as decoded.
+    fn new(url: &SourceUrl, given: &str) -> Server {
+        let mut secrets = Vec::new();
+        if let Ok(parsed) = url::Url::parse(given) {
+            if let Some(password) = parsed.password() {
+                secrets.push(password.to_string());
+                secrets.push(
+                    percent_encoding::percent_decode_str(password)
+                        .decode_utf8_lossy()
+                        .into_owned(),
+                );
+            }
+            secrets.extend(
+                parsed
+                    .query_pairs()
+                    .filter(|(k, _)| k.eq_ignore_ascii_case("password"))
+                    .map(|(_, v)| v.into_owned()),
+            );
         }
+        if let Ok(config) = given.parse::<Config>() {
+            secrets.extend(
+                config
+                    .get_password()
+                    .map(|password| String::from_utf8_lossy(password).into_owned()),
+            );
+        }
+        secrets.retain(|secret| !secret.is_empty());
+        Server {
+            url: url.clone(),
+            secrets,
+        }
+    }
+
+    /// `message` with every password, should a message quote one, replaced.
+    fn scrub(&self, message: String) -> String {
+        self.secrets.iter().fold(message, |message, secret| {
+            message.replace(secret.as_str(), REDACTED)
+        })
     }
 
     /// A failure of the server or the connection.
@@ -70,20 +103,15 @@ impl Server {
 
 /// Opens `read` on the server at `given` (`url` is how it is shown).
 pub(super) fn open(url: &SourceUrl, given: &str, read: &Read) -> Result<Box<dyn RowSource>> {
+    let server = Server::new(url, given);
     let mut config: Config = given.parse().map_err(|err| {
-        Error::usage(format!(
+        Error::usage(server.scrub(format!(
             "{url} is not a PostgreSQL URL the client takes: {err}"
-        ))
+        )))
     })?;
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(CONNECT_TIMEOUT);
     }
-    let server = Server {
-        url: url.clone(),
-        password: config
-            .get_password()
-            .map(|password| String::from_utf8_lossy(password).into_owned()),
-    };
     let tls =
         pg_tls::connector().map_err(|err| server.failed(format!("cannot set up TLS: {err}")))?;
     let read = read.clone();
@@ -131,7 +159,7 @@ fn read_rows(
         .iter()
         .map(|&i| order_term(&columns[i].name, statement.columns()[i].type_()))
         .collect();
-    let mut wrapped = format!("SELECT * FROM ({query}) AS shadowdiff_rows");
+    let mut wrapped = sql::subquery(&query);
     if !order.is_empty() {
         wrapped += &format!(" ORDER BY {}", order.join(", "));
     }
@@ -314,6 +342,14 @@ mod tests {
             next += 1;
         }
         assert_eq!(next, 20001);
+    }
+
+    #[test]
+    fn passwords_are_scrubbed_as_written_and_as_decoded() {
+        let given = "postgres://app:p%40ss@h/db?password=other";
+        let server = Server::new(&given.parse().unwrap(), given);
+        let message = server.scrub("p%40ss p@ss other".into());
+        assert_eq!(message, format!("{REDACTED} {REDACTED} {REDACTED}"));
     }
 
     #[test]

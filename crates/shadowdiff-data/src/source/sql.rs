@@ -22,6 +22,12 @@ pub(super) fn inner_query(read: &Read) -> String {
     }
 }
 
+/// `query` as the subquery `shadowdiff_rows` that the order and the shard are added to; on
+/// lines of its own, so that a trailing `--` comment ends before the closing parenthesis.
+pub(super) fn subquery(query: &str) -> String {
+    format!("SELECT * FROM (\n{query}\n) AS shadowdiff_rows")
+}
+
 /// Where an error of `query` on `url` points: the source (password redacted) and the query; a
 /// row's error adds the row's number as the line.
 pub(super) fn location(url: &SourceUrl, query: &str) -> Location {
@@ -47,5 +53,9 @@ mod tests {
             ..read
         };
         assert_eq!(inner_query(&table), r#"SELECT * FROM "t""#);
+        assert_eq!(
+            subquery("SELECT 1 -- one"),
+            "SELECT * FROM (\nSELECT 1 -- one\n) AS shadowdiff_rows"
+        );
     }
 }
