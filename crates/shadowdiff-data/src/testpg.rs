@@ -183,6 +183,19 @@ impl TestPg {
             String::from_utf8_lossy(&output.stderr)
         );
     }
+    /// From now on, TCP connections must give their role's password (SCRAM); roles made
+    /// before still exist, but the test role has none, so run any SQL first.
+    pub(crate) fn require_passwords(&self) {
+        let rules = "local all all trust\nhost all all 127.0.0.1/32 scram-sha-256\n";
+        std::fs::write(self.data().join("pg_hba.conf"), rules).expect("write pg_hba.conf");
+        succeed(
+            self.server_command("pg_ctl")
+                .arg("-D")
+                .arg(self.data())
+                .args(["reload"]),
+            "pg_ctl reload",
+        );
+    }
 }
 
 impl Drop for TestPg {

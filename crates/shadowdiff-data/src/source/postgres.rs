@@ -87,18 +87,34 @@ impl Server {
     /// table) is bad input at `at`, anything else a failed source.
     fn rejected(&self, at: Location, err: &postgres::Error) -> Error {
         match err.as_db_error() {
-            Some(db) => {
-                let mut message = format!("PostgreSQL rejects the query: {}", db.message());
-                for (label, extra) in [("detail", db.detail()), ("hint", db.hint())] {
-                    if let Some(extra) = extra {
-                        message += &format!("; {label}: {extra}");
-                    }
-                }
-                Error::input(at, self.scrub(message))
-            }
-            None => self.failed(format!("the connection failed: {err}")),
+            Some(_) => Error::input(
+                at,
+                self.scrub(format!("PostgreSQL rejects the query: {}", describe(err))),
+            ),
+            None => self.failed(format!("the connection failed: {}", describe(err))),
         }
     }
+}
+
+/// What the client's error says: the server's message with its detail and hint, or the
+/// client's error with its causes (the client's own text is only its kind, `db error`).
+fn describe(err: &postgres::Error) -> String {
+    if let Some(db) = err.as_db_error() {
+        let mut message = format!("{}: {}", db.severity(), db.message());
+        for (label, extra) in [("detail", db.detail()), ("hint", db.hint())] {
+            if let Some(extra) = extra {
+                message += &format!("; {label}: {extra}");
+            }
+        }
+        return message;
+    }
+    let mut message = err.to_string();
+    let mut cause = std::error::Error::source(err);
+    while let Some(inner) = cause {
+        message += &format!(": {inner}");
+        cause = inner.source();
+    }
+    message
 }
 
 /// Opens `read` on the server at `given` (`url` is how it is shown).
@@ -131,10 +147,10 @@ fn read_rows(
 ) -> Result<()> {
     let mut client: Client = config
         .connect(tls)
-        .map_err(|err| server.failed(format!("cannot connect: {err}")))?;
+        .map_err(|err| server.failed(format!("cannot connect: {}", describe(&err))))?;
     client
         .batch_execute(SETTINGS)
-        .map_err(|err| server.failed(format!("cannot set the session up: {err}")))?;
+        .map_err(|err| server.failed(format!("cannot set the session up: {}", describe(&err))))?;
     let query = sql::inner_query(read);
     let at = sql::location(&server.url, &query);
     let statement = client
@@ -167,7 +183,7 @@ fn read_rows(
         .build_transaction()
         .read_only(true)
         .start()
-        .map_err(|err| server.failed(format!("cannot start a transaction: {err}")))?;
+        .map_err(|err| server.failed(format!("cannot start a transaction: {}", describe(&err))))?;
     transaction
         .batch_execute(&format!("DECLARE {CURSOR} NO SCROLL CURSOR FOR {wrapped}"))
         .map_err(|err| server.rejected(at.clone(), &err))?;
@@ -191,7 +207,9 @@ fn read_rows(
                 .enumerate()
                 .map(|(i, ty)| row.try_get(i).map(|text| ty.json(text)))
                 .collect::<Result<Vec<_>, _>>()
-                .map_err(|err| server.failed(format!("row {line} of `{query}`: {err}")))?;
+                .map_err(|err| {
+                    server.failed(format!("row {line} of `{query}`: {}", describe(&err)))
+                })?;
             let row = Row {
                 values,
                 extra: Map::new(),
@@ -342,6 +360,39 @@ mod tests {
             next += 1;
         }
         assert_eq!(next, 20001);
+    }
+
+    #[test]
+    fn a_wrong_password_is_a_failed_source_that_does_not_show_it() {
+        let Some(server) = TestPg::start() else {
+            return;
+        };
+        server.execute(
+            "CREATE ROLE app LOGIN PASSWORD 'right-pw'; CREATE TABLE t (id int); \
+             INSERT INTO t VALUES (1); GRANT SELECT ON t TO app;",
+        );
+        server.require_passwords();
+        let at = |password: &str| -> SourceUrl {
+            server
+                .url()
+                .replace("shadowdiff@", &format!("app:{password}@"))
+                .parse()
+                .unwrap()
+        };
+        assert_eq!(
+            values(&at("right-pw"), &reading(&["id"], None)),
+            [[json!(1)]]
+        );
+        let err = open_source(&at("wrong-pw"), &reading(&["id"], None))
+            .err()
+            .unwrap();
+        let text = err.to_string();
+        assert!(matches!(err, Error::Source { .. }), "{text}");
+        assert!(
+            text.contains("cannot connect") && text.contains("password authentication failed"),
+            "{text}"
+        );
+        assert!(!text.contains("wrong-pw"), "{text}");
     }
 
     #[test]
