@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use postgres::types::{Kind, Type};
 use postgres::{Client, Config, SimpleQueryMessage};
 use serde_json::Map;
 use tokio_postgres_rustls::MakeRustlsConnect;
@@ -225,9 +226,14 @@ fn read_rows(
     }
 }
 
-/// A key column's `ORDER BY` term: text bytewise (`citext` as its text), NULLs first.
-fn order_term(name: &str, ty: &postgres::types::Type) -> String {
+/// A key column's `ORDER BY` term: text bytewise (`citext` as its text, a domain as its base
+/// type), NULLs first.
+fn order_term(name: &str, ty: &Type) -> String {
     let quoted = sql::quote(name);
+    let mut ty = ty;
+    while let Kind::Domain(base) = ty.kind() {
+        ty = base;
+    }
     let term = match ty.name() {
         "text" | "varchar" | "bpchar" | "name" => format!("{quoted} COLLATE \"C\""),
         "citext" => format!("({quoted})::text COLLATE \"C\""),
@@ -308,11 +314,12 @@ mod tests {
         assert_eq!(row[14], Value::Null);
 
         server.execute(
-            "CREATE TABLE k (a int, b text COLLATE \"und-x-icu\");
-             INSERT INTO k VALUES (2, 'a'), (1, 'b'), (1, 'B'), (NULL, 'z'), (1, 'a'), (1, NULL);",
+            "CREATE DOMAIN code AS text; CREATE SCHEMA sales;
+             CREATE TABLE sales.k (a int, b code COLLATE \"und-x-icu\");
+             INSERT INTO sales.k VALUES (2, 'a'), (1, 'b'), (1, 'B'), (NULL, 'z'), (1, 'a'), (1, NULL);",
         );
         let read = Read {
-            table: "k".into(),
+            table: "sales.k".into(),
             ..reading(&["a", "b"], None)
         };
         let expected = [
