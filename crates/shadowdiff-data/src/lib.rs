@@ -10,6 +10,8 @@ mod key;
 mod rows;
 mod source;
 mod table;
+#[cfg(test)]
+mod testpg;
 
 pub use bridge::{instant, Bridge};
 pub use error::{Error, Result};

@@ -225,6 +225,13 @@ mod tests {
     }
 
     #[test]
+    fn a_byte_order_mark_is_not_part_of_the_first_name() {
+        let (_dir, url) = export("\u{feff}id,note\n1,a\n");
+        let source = open_source(&url, &reading(&["id"])).unwrap();
+        assert_eq!(source.columns()[0].name, "id");
+    }
+
+    #[test]
     fn a_ragged_row_a_query_a_missing_key_and_a_missing_file_are_errors() {
         let (dir, url) = export("id,note\n1,a\n2,\"x\ny\"\n3\n");
         let mut source = open_source(&url, &reading(&["id"])).unwrap();

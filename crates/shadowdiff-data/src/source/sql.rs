@@ -9,8 +9,13 @@ pub(super) fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
+/// A table's name as SQL, each dotted part quoted: `"sales"."orders"` for `sales.orders`.
+fn quote_table(name: &str) -> String {
+    name.split('.').map(quote).collect::<Vec<_>>().join(".")
+}
+
 /// The query to read: the user's, without a trailing `;` (it is wrapped in a subquery), or
-/// every row of the table.
+/// every row of the table (a dotted name is a schema's table).
 pub(super) fn inner_query(read: &Read) -> String {
     match &read.query {
         Some(query) => query
@@ -18,8 +23,14 @@ pub(super) fn inner_query(read: &Read) -> String {
             .trim_end_matches(';')
             .trim_end()
             .to_string(),
-        None => format!("SELECT * FROM {}", quote(&read.table)),
+        None => format!("SELECT * FROM {}", quote_table(&read.table)),
     }
+}
+
+/// `query` as the subquery `shadowdiff_rows` that the order and the shard are added to; on
+/// lines of its own, so that a trailing `--` comment ends before the closing parenthesis.
+pub(super) fn subquery(query: &str) -> String {
+    format!("SELECT * FROM (\n{query}\n) AS shadowdiff_rows")
 }
 
 /// Where an error of `query` on `url` points: the source (password redacted) and the query; a
@@ -47,5 +58,14 @@ mod tests {
             ..read
         };
         assert_eq!(inner_query(&table), r#"SELECT * FROM "t""#);
+        let dotted = Read {
+            table: "sales.orders".into(),
+            ..table
+        };
+        assert_eq!(inner_query(&dotted), r#"SELECT * FROM "sales"."orders""#);
+        assert_eq!(
+            subquery("SELECT 1 -- one"),
+            "SELECT * FROM (\nSELECT 1 -- one\n) AS shadowdiff_rows"
+        );
     }
 }

@@ -98,7 +98,7 @@ fn read_rows(url: &SourceUrl, path: &PathBuf, read: &Read, sink: &mut Sink) -> R
 /// The query ordered by key, bytewise for text, NULLs first, and filtered by the shard.
 fn wrapped(query: &str, read: &Read) -> String {
     let keys: Vec<String> = read.key.iter().map(|name| sql::quote(name)).collect();
-    let mut wrapped = format!("SELECT * FROM ({query}) AS shadowdiff_rows");
+    let mut wrapped = sql::subquery(query);
     if matches!(read.partition, Some(Partition::Hash { .. })) {
         wrapped += &format!(" WHERE {SHARD_FUNCTION}({})", keys.join(", "));
     }
@@ -250,13 +250,18 @@ mod tests {
     }
 
     #[test]
-    fn a_query_with_a_semicolon_and_renames_is_read() {
+    fn a_query_with_renames_a_semicolon_or_a_comment_is_read() {
         let (_dir, url) = database("CREATE TABLE t (id); INSERT INTO t VALUES (2), (1);");
-        let read = reading(&["k"], Some("SELECT id AS k, id * 10 AS ten FROM t;"), None);
-        assert_eq!(
-            values(&url, &read),
-            [[json!(1), json!(10)], [json!(2), json!(20)]]
-        );
+        for query in [
+            "SELECT id AS k, id * 10 AS ten FROM t;",
+            "SELECT id AS k, id * 10 AS ten FROM t -- renamed",
+        ] {
+            let read = reading(&["k"], Some(query), None);
+            assert_eq!(
+                values(&url, &read),
+                [[json!(1), json!(10)], [json!(2), json!(20)]]
+            );
+        }
     }
 
     #[test]
