@@ -6,7 +6,8 @@
 //! - the CLI end to end, the real binary on real files: `cli_diff`, `cli_run`, `cli_import`,
 //!   `cli_pipes` (standard input and FIFOs), `cli_settings` (flags and shadowdiff.toml),
 //!   `cli_bad_inputs` (bad input is exit 2, never a panic);
-//! - data validation: `data_cli` (`shadowdiff data` on SQLite files and exports);
+//! - data validation: `data_cli` (`shadowdiff data` on SQLite files and exports),
+//!   `data_postgres` (against a PostgreSQL server the test starts);
 //! - recording and redaction: `record_proxy` (`shadowdiff record`), `redaction`;
 //! - reports: `example_snapshots` (the shipped example as insta snapshots, in `snapshots/`),
 //!   `html_report` (report.html in headless Chromium), `junit_report`, `report_size`,
@@ -29,6 +30,7 @@ mod cli_pipes;
 mod cli_run;
 mod cli_settings;
 mod data_cli;
+mod data_postgres;
 mod engine_laws;
 mod example_snapshots;
 mod html_report;
