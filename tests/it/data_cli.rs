@@ -571,3 +571,95 @@ fn a_million_rows_stream_in_flat_memory() {
         "peak memory grew from {small} KiB at 100 000 rows to {large} KiB at 1 000 000"
     );
 }
+
+#[test]
+fn the_shipped_examples_reports_are_snapshots() {
+    let dir = Project::new();
+    let out = dir.path().to_str().expect("utf-8 temp path");
+    let snapshot = format!("{out}/shadowdiff.snap");
+    let run = crate::common::run_in(
+        &repo_root(),
+        &[
+            "data",
+            "--config",
+            "examples/data/shadowdiff.toml",
+            "--out",
+            out,
+            "--snapshot",
+            &snapshot,
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let read = |name: &str| dir.read(name).replace(out, "[OUT]");
+    insta::assert_snapshot!("data_example_report_json", read("report.json"));
+    insta::assert_snapshot!("data_example_report_md", read("report.md"));
+    insta::assert_snapshot!("data_example_junit_xml", read("junit.xml"));
+    insta::assert_snapshot!("data_example_report_html", read("report.html"));
+    insta::assert_snapshot!(
+        "data_example_terminal_summary",
+        run.stdout.replace(out, "[OUT]")
+    );
+}
+
+#[test]
+fn accepted_differences_of_a_table_pass_the_next_run() {
+    let project = Project::new();
+    two_stores(&project);
+    let first = project.run(&data_args(&[]));
+    assert_eq!(first.code, 1, "{}", first.stderr);
+    assert!(project.exists("shadowdiff.snap.new"));
+    let accept = project.run(&[
+        "accept",
+        "--reason",
+        "the backfill dropped key [3,1] on purpose",
+    ]);
+    assert_eq!(accept.code, 0, "{}", accept.stderr);
+    let snap = project.read("shadowdiff.snap");
+    assert!(
+        snap.contains("table lines") && snap.contains("row missing in new"),
+        "{snap}"
+    );
+    let second = project.run(&data_args(&["--max-error-rate", "0.2"]));
+    assert_eq!(second.code, 0, "{}", second.stderr);
+}
+
+#[test]
+fn a_side_whose_order_is_not_the_key_order_is_joined_again_on_disk() {
+    let project = Project::new();
+    let rows = "INSERT INTO t VALUES (X'00', 'a'), (X'7F', 'b'), (X'FF', 'c'), (X'10', 'd');";
+    sqlite(
+        &project.path().join("old.db"),
+        &format!("CREATE TABLE t (k BLOB, v TEXT); {rows}"),
+    );
+    sqlite(
+        &project.path().join("new.db"),
+        &format!("CREATE TABLE t (k BLOB, v TEXT); {rows} UPDATE t SET v = 'B' WHERE v = 'b';"),
+    );
+    let run = project.run(&[
+        "data",
+        "--old",
+        "sqlite:old.db",
+        "--new",
+        "sqlite:new.db",
+        "--table",
+        "t",
+        "--key",
+        "k",
+        "--quiet",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("its order is not the key order, so the rows were joined on disk"),
+        "bytes are keyed by their base64 text, which SQLite's byte order does not follow: {}",
+        run.stderr
+    );
+    let report = report(&project);
+    assert_eq!(totals(&report), (4, 3, 1, 0, 0, 0));
+    assert_eq!(signatures(&report, "t"), [("$.v changed".to_string(), 1)]);
+    assert_eq!(
+        outcome_lines(&project).len(),
+        4,
+        "the first attempt's outcomes are dropped"
+    );
+}

@@ -241,10 +241,12 @@ impl Target {
         }
     }
 
-    /// The concrete place, as examples show it: a JSON path, a header name, or none.
+    /// The concrete place, as examples show it: a JSON path (`$` for a whole row), a header
+    /// name, or none for the status.
     pub fn place(&self) -> Option<String> {
         match self {
-            Target::Status | Target::Row => None,
+            Target::Status => None,
+            Target::Row => Some("$".to_string()),
             Target::Header(name) => Some(name.clone()),
             Target::Body(path) | Target::Field(path) => Some(path.to_string()),
         }

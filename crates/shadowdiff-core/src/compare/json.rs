@@ -446,6 +446,37 @@ mod tests {
     }
 
     #[test]
+    fn a_json_rule_compares_the_structure_a_string_holds_and_rules_reach_inside() {
+        let matcher = BodyMatcher::new(vec![
+            rule("$.payload", Action::Json, 1),
+            rule("$.payload.at", Action::Ignore, 2),
+            rule("$.payload.tags", Action::Unordered, 3),
+        ]);
+        let w = walk(
+            &matcher,
+            json!({"payload": "{\"a\": 1, \"tags\": [1, 2], \"at\": \"x\"}"}),
+            json!({"payload": {"tags": [2, 1], "at": "y", "a": 1}}),
+        );
+        assert!(w.differences.is_empty(), "{:?}", w.differences);
+        assert_eq!(w.ignored.len(), 1);
+        let changed = walk(
+            &matcher,
+            json!({"payload": "{\"a\": 1}"}),
+            json!({"payload": "{\"a\": 2}"}),
+        );
+        assert_eq!(diff_strings(&changed.differences), ["$.payload.a changed"]);
+        let not_json = walk(&matcher, json!({"payload": "a"}), json!({"payload": "b"}));
+        assert_eq!(diff_strings(&not_json.differences), ["$.payload changed"]);
+        let no_rules = BodyMatcher::default();
+        let unruled = walk(
+            &no_rules,
+            json!({"payload": "{\"a\":1}"}),
+            json!({"payload": "{ \"a\": 1 }"}),
+        );
+        assert_eq!(diff_strings(&unruled.differences), ["$.payload changed"]);
+    }
+
+    #[test]
     fn root_ignore_hides_everything() {
         let matcher = BodyMatcher::new(vec![BodyRule {
             path: pattern("$"),
