@@ -202,7 +202,7 @@ impl<'m> Walker<'m> {
             if parsed_old.is_some() || parsed_new.is_some() {
                 let old = parsed_old.as_ref().unwrap_or(old);
                 let new = parsed_new.as_ref().unwrap_or(new);
-                let mut inner: Vec<PathStep<'_>> = path.iter().copied().collect();
+                let mut inner: Vec<PathStep<'_>> = path.to_vec();
                 self.node_here(old, new, &mut inner, state, scope);
                 return;
             }
