@@ -196,6 +196,36 @@ impl TestPg {
             "pg_ctl reload",
         );
     }
+    /// Turns TLS on with a self-signed certificate for `localhost` made by `openssl`.
+    pub(crate) fn enable_tls(&self) {
+        let data = self.data();
+        succeed(
+            Command::new("openssl")
+                .args([
+                    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                ])
+                .args(["-subj", "/CN=localhost", "-keyout"])
+                .arg(data.join("server.key"))
+                .arg("-out")
+                .arg(data.join("server.crt")),
+            "openssl req",
+        );
+        if self.as_postgres {
+            for file in ["server.key", "server.crt"] {
+                succeed(
+                    Command::new("chown").arg("postgres:").arg(data.join(file)),
+                    "chown the certificate to postgres",
+                );
+            }
+        }
+        succeed(
+            Command::new("chmod")
+                .arg("600")
+                .arg(data.join("server.key")),
+            "chmod the key",
+        );
+        self.execute("ALTER SYSTEM SET ssl = on;\nSELECT pg_reload_conf();");
+    }
 }
 
 impl Drop for TestPg {

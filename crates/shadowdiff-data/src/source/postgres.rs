@@ -121,7 +121,8 @@ fn describe(err: &postgres::Error) -> String {
 /// Opens `read` on the server at `given` (`url` is how it is shown).
 pub(super) fn open(url: &SourceUrl, given: &str, read: &Read) -> Result<Box<dyn RowSource>> {
     let server = Server::new(url, given);
-    let mut config: Config = given.parse().map_err(|err| {
+    let (client_url, verify) = pg_tls::client_url(given);
+    let mut config: Config = client_url.parse().map_err(|err| {
         Error::usage(server.scrub(format!(
             "{url} is not a PostgreSQL URL the client takes: {err}"
         )))
@@ -129,8 +130,8 @@ pub(super) fn open(url: &SourceUrl, given: &str, read: &Read) -> Result<Box<dyn 
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(CONNECT_TIMEOUT);
     }
-    let tls =
-        pg_tls::connector().map_err(|err| server.failed(format!("cannot set up TLS: {err}")))?;
+    let tls = pg_tls::connector(verify)
+        .map_err(|err| server.failed(format!("cannot set up TLS: {err}")))?;
     let read = read.clone();
     let feed = feed::start(url, true, FETCH, move |sink| {
         read_rows(&server, &config, tls, &read, sink)
@@ -400,6 +401,35 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("wrong-pw"), "{text}");
+    }
+
+    #[test]
+    fn sslmode_means_what_it_means_to_libpq() {
+        let Some(server) = TestPg::start() else {
+            return;
+        };
+        server.enable_tls();
+        let query = "SELECT 1 AS id, ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()";
+        let with = |mode: &str| -> SourceUrl {
+            let base = server.url().replace("?sslmode=disable", "");
+            let url = match mode {
+                "" => base,
+                mode => format!("{base}?sslmode={mode}"),
+            };
+            url.parse().unwrap()
+        };
+        for (mode, encrypted) in [("", true), ("require", true), ("disable", false)] {
+            let got = values(&with(mode), &reading(&["id"], Some(query)));
+            assert_eq!(got, [[json!(1), json!(encrypted)]], "sslmode={mode}");
+        }
+        for mode in ["verify-ca", "verify-full"] {
+            let err = open_source(&with(mode), &reading(&["id"], Some(query)))
+                .err()
+                .unwrap();
+            let text = err.to_string();
+            assert!(matches!(err, Error::Source { .. }), "{text}");
+            assert!(text.contains("certificate"), "{text}");
+        }
     }
 
     #[test]
