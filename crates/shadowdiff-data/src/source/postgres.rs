@@ -33,7 +33,9 @@ const SETTINGS: &str = "SET TimeZone = 'UTC'; SET DateStyle = 'ISO'; \
 
 /// A server as errors name it: its URL shown, and its password kept out of every message.
 struct Server {
+    /// The server's URL, its password redacted.
     url: SourceUrl,
+    /// The passwords to keep out of messages.
     secrets: Vec<String>,
 }
 
