@@ -123,8 +123,8 @@ fn describe(err: &postgres::Error) -> String {
 /// Opens `read` on the server at `given` (`url` is how it is shown).
 pub(super) fn open(url: &SourceUrl, given: &str, read: &Read) -> Result<Box<dyn RowSource>> {
     let server = Server::new(url, given);
-    let (client_url, verify) = pg_tls::client_url(given);
-    let mut config: Config = client_url.parse().map_err(|err| {
+    let tls = pg_tls::settings(given);
+    let mut config: Config = tls.url.parse().map_err(|err| {
         Error::usage(server.scrub(format!(
             "{url} is not a PostgreSQL URL the client takes: {err}"
         )))
@@ -132,8 +132,7 @@ pub(super) fn open(url: &SourceUrl, given: &str, read: &Read) -> Result<Box<dyn 
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(CONNECT_TIMEOUT);
     }
-    let tls = pg_tls::connector(verify)
-        .map_err(|err| server.failed(format!("cannot set up TLS: {err}")))?;
+    let tls = pg_tls::connector(&tls)?;
     let read = read.clone();
     let feed = feed::start(url, true, FETCH, move |sink| {
         read_rows(&server, &config, tls, &read, sink)
@@ -406,31 +405,54 @@ mod tests {
     }
 
     #[test]
-    fn sslmode_means_what_it_means_to_libpq() {
+    fn sslmode_and_sslrootcert_mean_what_they_mean_to_libpq() {
         let Some(server) = TestPg::start() else {
             return;
         };
-        server.enable_tls();
+        let authority = server.enable_tls();
+        let roots = format!("sslrootcert={}", authority.display());
         let query = "SELECT 1 AS id, ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()";
-        let with = |mode: &str| -> SourceUrl {
-            let base = server.url().replace("?sslmode=disable", "");
-            let url = match mode {
+        let with = |host: &str, params: &str| -> SourceUrl {
+            let base = server
+                .url()
+                .replace("?sslmode=disable", "")
+                .replace("127.0.0.1", host);
+            let url = match params {
                 "" => base,
-                mode => format!("{base}?sslmode={mode}"),
+                params => format!("{base}?{params}"),
             };
             url.parse().unwrap()
         };
-        for (mode, encrypted) in [("", true), ("require", true), ("disable", false)] {
-            let got = values(&with(mode), &reading(&["id"], Some(query)));
-            assert_eq!(got, [[json!(1), json!(encrypted)]], "sslmode={mode}");
+        let connects = [
+            ("127.0.0.1", String::new(), true),
+            ("127.0.0.1", "sslmode=require".to_string(), true),
+            ("127.0.0.1", "sslmode=disable".to_string(), false),
+            ("127.0.0.1", format!("sslmode=verify-ca&{roots}"), true),
+            ("localhost", format!("sslmode=verify-full&{roots}"), true),
+        ];
+        for (host, params, encrypted) in connects {
+            let got = values(&with(host, &params), &reading(&["id"], Some(query)));
+            assert_eq!(got, [[json!(1), json!(encrypted)]], "{host} {params}");
         }
-        for mode in ["verify-ca", "verify-full"] {
-            let err = open_source(&with(mode), &reading(&["id"], Some(query)))
+        let refused = [
+            (
+                "127.0.0.1",
+                "sslmode=verify-ca".to_string(),
+                "UnknownIssuer",
+            ),
+            (
+                "127.0.0.1",
+                format!("sslmode=verify-full&{roots}"),
+                "not valid for name",
+            ),
+        ];
+        for (host, params, why) in refused {
+            let err = open_source(&with(host, &params), &reading(&["id"], Some(query)))
                 .err()
                 .unwrap();
             let text = err.to_string();
             assert!(matches!(err, Error::Source { .. }), "{text}");
-            assert!(text.contains("certificate"), "{text}");
+            assert!(text.contains(why), "{params}: {text}");
         }
     }
 
