@@ -1,12 +1,13 @@
 //! `postgres://…`: the query's columns and types from preparing it, then its rows ordered by
 //! key (text bytewise, `COLLATE "C"`; NULLs first) streamed from a cursor in a read-only
 //! transaction, in text form so that every NUMERIC keeps its digits. Hash shards are not pushed
-//! down (the shard hash is computed on the rows, the same on every engine).
+//! down (the shard hash is computed on the rows, the same on every engine). TLS as `sslmode`
+//! and `sslrootcert` say (see [`super::pg_tls`]).
 
 use std::time::Duration;
 
 use postgres::types::{Kind, Type};
-use postgres::{Client, Config, SimpleQueryMessage};
+use postgres::{Client, Config, SimpleQueryMessage, Transaction};
 use serde_json::Map;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
@@ -193,6 +194,19 @@ fn read_rows(
     if !sink.columns(columns) {
         return Ok(());
     }
+    stream(server, &mut transaction, &types, &query, &at, sink)
+}
+
+/// Sends the cursor's rows, fetched [`FETCH`] at a time, until the last or until the stream is
+/// dropped.
+fn stream(
+    server: &Server,
+    transaction: &mut Transaction<'_>,
+    types: &[PgType],
+    query: &str,
+    at: &Location,
+    sink: &mut Sink,
+) -> Result<()> {
     let fetch = format!("FETCH FORWARD {FETCH} FROM {CURSOR}");
     let mut line = 0;
     loop {
