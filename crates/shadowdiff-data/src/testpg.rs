@@ -18,9 +18,13 @@ const USER: &str = "shadowdiff";
 
 /// A running server.
 pub(crate) struct TestPg {
+    /// The folder of PostgreSQL's programs.
     bin: PathBuf,
+    /// The server's files, its log and its socket.
     dir: tempfile::TempDir,
+    /// The port it listens on at 127.0.0.1.
     port: u16,
+    /// Whether its programs run as the `postgres` user (the tests run as root).
     as_postgres: bool,
 }
 
@@ -195,6 +199,87 @@ impl TestPg {
                 .args(["reload"]),
             "pg_ctl reload",
         );
+    }
+    /// Turns TLS on, with a certificate for the name `localhost` (not for 127.0.0.1) signed by
+    /// a throwaway certificate authority made by `openssl`; returns the authority's PEM file.
+    pub(crate) fn enable_tls(&self) -> PathBuf {
+        let data = self.data();
+        let dir = self.dir.path();
+        let openssl = |args: &[&str], what: &str| {
+            succeed(Command::new("openssl").current_dir(dir).args(args), what);
+        };
+        openssl(
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "1",
+                "-subj",
+                "/CN=shadowdiff test authority",
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.crt",
+            ],
+            "openssl req (the authority)",
+        );
+        std::fs::write(dir.join("ext.cnf"), "subjectAltName=DNS:localhost\n")
+            .expect("write the certificate's extensions");
+        openssl(
+            &[
+                "req",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-subj",
+                "/CN=localhost",
+                "-keyout",
+                "server.key",
+                "-out",
+                "server.csr",
+            ],
+            "openssl req (the server)",
+        );
+        openssl(
+            &[
+                "x509",
+                "-req",
+                "-in",
+                "server.csr",
+                "-CA",
+                "ca.crt",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-days",
+                "1",
+                "-extfile",
+                "ext.cnf",
+                "-out",
+                "server.crt",
+            ],
+            "openssl x509 (signing the server's certificate)",
+        );
+        for file in ["server.key", "server.crt"] {
+            std::fs::copy(dir.join(file), data.join(file)).expect("copy the certificate");
+            if self.as_postgres {
+                succeed(
+                    Command::new("chown").arg("postgres:").arg(data.join(file)),
+                    "chown the certificate to postgres",
+                );
+            }
+        }
+        succeed(
+            Command::new("chmod")
+                .arg("600")
+                .arg(data.join("server.key")),
+            "chmod the key",
+        );
+        self.execute("ALTER SYSTEM SET ssl = on;\nSELECT pg_reload_conf();");
+        dir.join("ca.crt")
     }
 }
 

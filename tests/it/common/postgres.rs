@@ -24,9 +24,13 @@ const USER: &str = "shadowdiff";
 
 /// A running server.
 pub struct TestPg {
+    /// The folder of PostgreSQL's programs.
     bin: PathBuf,
+    /// The server's files, its log and its socket.
     dir: tempfile::TempDir,
+    /// The port it listens on at 127.0.0.1.
     port: u16,
+    /// Whether its programs run as the `postgres` user (the tests run as root).
     as_postgres: bool,
 }
 

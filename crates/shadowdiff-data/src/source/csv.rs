@@ -16,10 +16,15 @@ use crate::error::{Error, Result};
 
 /// An open CSV export.
 struct CsvSource {
+    /// The file, for errors.
     path: PathBuf,
+    /// The header's names.
     columns: Vec<Column>,
+    /// The records after the header.
     reader: csv::Reader<BufReader<File>>,
+    /// The record being read, reused.
     record: csv::StringRecord,
+    /// Whether the end or an error was reached: nothing follows.
     done: bool,
 }
 

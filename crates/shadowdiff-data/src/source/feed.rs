@@ -25,8 +25,11 @@ enum Message {
 
 /// The reading thread's end: where it sends the columns, then the rows.
 pub(super) struct Sink {
+    /// The channel to the stream.
     sender: SyncSender<Message>,
+    /// The rows not sent yet.
     batch: Vec<Row>,
+    /// How many rows a batch holds.
     batch_size: usize,
 }
 
@@ -55,11 +58,17 @@ impl Sink {
 
 /// A stream of rows read on another thread.
 pub(super) struct Feed {
+    /// The source, for errors.
     shown: SourceUrl,
+    /// The result's columns.
     columns: Vec<Column>,
+    /// Whether the rows come ordered by key.
     ordered: bool,
+    /// The channel from the reading thread.
     receiver: Receiver<Message>,
+    /// The rows of the batch being read.
     current: std::vec::IntoIter<Row>,
+    /// Whether the end or an error was reached: nothing follows.
     done: bool,
 }
 

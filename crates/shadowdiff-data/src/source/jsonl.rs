@@ -17,14 +17,23 @@ use crate::error::{Error, Result};
 
 /// An open JSON Lines export.
 struct JsonlSource {
+    /// The file, for errors.
     path: PathBuf,
+    /// The first object's keys.
     columns: Vec<Column>,
+    /// Each column's position by name.
     positions: HashMap<String, usize>,
+    /// The lines, decompressed.
     reader: Box<dyn BufRead + Send>,
+    /// The line being read, reused.
     buffer: Vec<u8>,
+    /// The number of the last line read.
     line: u64,
+    /// The first object, read to find the columns and not yet returned.
     first: Option<Fields>,
+    /// The first object's line.
     first_line: u64,
+    /// Whether the end or an error was reached: nothing follows.
     done: bool,
 }
 

@@ -1,12 +1,13 @@
 //! `postgres://…`: the query's columns and types from preparing it, then its rows ordered by
 //! key (text bytewise, `COLLATE "C"`; NULLs first) streamed from a cursor in a read-only
 //! transaction, in text form so that every NUMERIC keeps its digits. Hash shards are not pushed
-//! down (the shard hash is computed on the rows, the same on every engine).
+//! down (the shard hash is computed on the rows, the same on every engine). TLS as `sslmode`
+//! and `sslrootcert` say (see [`super::pg_tls`]).
 
 use std::time::Duration;
 
 use postgres::types::{Kind, Type};
-use postgres::{Client, Config, SimpleQueryMessage};
+use postgres::{Client, Config, SimpleQueryMessage, Transaction};
 use serde_json::Map;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
@@ -33,7 +34,9 @@ const SETTINGS: &str = "SET TimeZone = 'UTC'; SET DateStyle = 'ISO'; \
 
 /// A server as errors name it: its URL shown, and its password kept out of every message.
 struct Server {
+    /// The server's URL, its password redacted.
     url: SourceUrl,
+    /// The passwords to keep out of messages.
     secrets: Vec<String>,
 }
 
@@ -121,7 +124,8 @@ fn describe(err: &postgres::Error) -> String {
 /// Opens `read` on the server at `given` (`url` is how it is shown).
 pub(super) fn open(url: &SourceUrl, given: &str, read: &Read) -> Result<Box<dyn RowSource>> {
     let server = Server::new(url, given);
-    let mut config: Config = given.parse().map_err(|err| {
+    let tls = pg_tls::settings(given);
+    let mut config: Config = tls.url.parse().map_err(|err| {
         Error::usage(server.scrub(format!(
             "{url} is not a PostgreSQL URL the client takes: {err}"
         )))
@@ -129,8 +133,7 @@ pub(super) fn open(url: &SourceUrl, given: &str, read: &Read) -> Result<Box<dyn 
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(CONNECT_TIMEOUT);
     }
-    let tls =
-        pg_tls::connector().map_err(|err| server.failed(format!("cannot set up TLS: {err}")))?;
+    let tls = pg_tls::connector(&tls)?;
     let read = read.clone();
     let feed = feed::start(url, true, FETCH, move |sink| {
         read_rows(&server, &config, tls, &read, sink)
@@ -191,6 +194,19 @@ fn read_rows(
     if !sink.columns(columns) {
         return Ok(());
     }
+    stream(server, &mut transaction, &types, &query, &at, sink)
+}
+
+/// Sends the cursor's rows, fetched [`FETCH`] at a time, until the last or until the stream is
+/// dropped.
+fn stream(
+    server: &Server,
+    transaction: &mut Transaction<'_>,
+    types: &[PgType],
+    query: &str,
+    at: &Location,
+    sink: &mut Sink,
+) -> Result<()> {
     let fetch = format!("FETCH FORWARD {FETCH} FROM {CURSOR}");
     let mut line = 0;
     loop {
@@ -400,6 +416,58 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("wrong-pw"), "{text}");
+    }
+
+    #[test]
+    fn sslmode_and_sslrootcert_mean_what_they_mean_to_libpq() {
+        let Some(server) = TestPg::start() else {
+            return;
+        };
+        let authority = server.enable_tls();
+        let roots = format!("sslrootcert={}", authority.display());
+        let query = "SELECT 1 AS id, ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()";
+        let with = |host: &str, params: &str| -> SourceUrl {
+            let base = server
+                .url()
+                .replace("?sslmode=disable", "")
+                .replace("127.0.0.1", host);
+            let url = match params {
+                "" => base,
+                params => format!("{base}?{params}"),
+            };
+            url.parse().unwrap()
+        };
+        let connects = [
+            ("127.0.0.1", String::new(), true),
+            ("127.0.0.1", "sslmode=require".to_string(), true),
+            ("127.0.0.1", "sslmode=disable".to_string(), false),
+            ("127.0.0.1", format!("sslmode=verify-ca&{roots}"), true),
+            ("localhost", format!("sslmode=verify-full&{roots}"), true),
+        ];
+        for (host, params, encrypted) in connects {
+            let got = values(&with(host, &params), &reading(&["id"], Some(query)));
+            assert_eq!(got, [[json!(1), json!(encrypted)]], "{host} {params}");
+        }
+        let refused = [
+            (
+                "127.0.0.1",
+                "sslmode=verify-ca".to_string(),
+                "UnknownIssuer",
+            ),
+            (
+                "127.0.0.1",
+                format!("sslmode=verify-full&{roots}"),
+                "not valid for name",
+            ),
+        ];
+        for (host, params, why) in refused {
+            let err = open_source(&with(host, &params), &reading(&["id"], Some(query)))
+                .err()
+                .unwrap();
+            let text = err.to_string();
+            assert!(matches!(err, Error::Source { .. }), "{text}");
+            assert!(text.contains(why), "{params}: {text}");
+        }
     }
 
     #[test]
