@@ -224,7 +224,9 @@ pub fn is_row_line(bytes: &[u8]) -> bool {
         #[serde(default)]
         table: Option<serde::de::IgnoredAny>,
     }
-    serde_json::from_slice::<Probe>(bytes).is_ok_and(|probe| probe.table.is_some())
+    // A struct also deserialises from a JSON array, field by field; a line is an object.
+    bytes.trim_ascii_start().starts_with(b"{")
+        && serde_json::from_slice::<Probe>(bytes).is_ok_and(|probe| probe.table.is_some())
 }
 
 #[cfg(test)]
@@ -326,6 +328,8 @@ tolerance = { "$.total" = 0.01 }
         let text = serde_json::to_string(&line).unwrap();
         assert!(!text.contains("123"), "{text}");
         assert!(is_row_line(text.as_bytes()));
+        assert!(!is_row_line(br#"[{"request":{}}]"#));
+        assert!(!is_row_line(br#"{"id":"r1","request":{"method":"GET","url":"/"}}"#));
         assert!(crate::is_outcome_line(text.as_bytes()));
         let back: RowLine = serde_json::from_str(&text).unwrap();
         assert_eq!(back, line);
