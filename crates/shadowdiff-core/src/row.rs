@@ -329,7 +329,9 @@ tolerance = { "$.total" = 0.01 }
         assert!(!text.contains("123"), "{text}");
         assert!(is_row_line(text.as_bytes()));
         assert!(!is_row_line(br#"[{"request":{}}]"#));
-        assert!(!is_row_line(br#"{"id":"r1","request":{"method":"GET","url":"/"}}"#));
+        assert!(!is_row_line(
+            br#"{"id":"r1","request":{"method":"GET","url":"/"}}"#
+        ));
         assert!(crate::is_outcome_line(text.as_bytes()));
         let back: RowLine = serde_json::from_str(&text).unwrap();
         assert_eq!(back, line);

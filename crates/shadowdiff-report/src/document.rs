@@ -46,6 +46,14 @@ pub struct Report {
     pub latency: Latency,
 }
 
+impl Report {
+    /// What the report counts: rows when every route is a table's (`shadowdiff data`), else
+    /// exchanges.
+    pub fn unit(&self) -> crate::unit::Unit {
+        crate::unit::Unit::of_routes(self.routes.iter().map(|route| route.route.as_str()))
+    }
+}
+
 /// The snapshot of accepted differences as the run saw it.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SnapshotStatus {

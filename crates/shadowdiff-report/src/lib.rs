@@ -22,6 +22,7 @@ mod fs;
 mod snapshot;
 #[cfg(test)]
 mod testutil;
+mod unit;
 
 pub use aggregate::part::{combine, Named, Part, Shards};
 pub use aggregate::{Aggregate, Loaded};

@@ -3,6 +3,7 @@
 //! per route, with one test case per signature: failing signatures fail, noise and accepted ones
 //! pass and say so.
 
+use crate::unit::Unit;
 use std::fmt::Write as _;
 
 use quick_junit::{NonSuccessKind, Report as Junit, TestCase, TestCaseStatus, TestSuite};
@@ -60,9 +61,10 @@ fn route(route: &RouteReport) -> TestSuite {
 /// One signature: a failure when it fails the gate, a pass saying why otherwise.
 fn signature(route: &RouteReport, sig: &SignatureReport) -> TestCase {
     let seen = format!(
-        "in {} of {} exchanges ({})",
+        "in {} of {} {} ({})",
         sig.count,
         route.counts.exchanges,
+        Unit::of_route(&route.route).plural(),
         percent(sig.rate)
     );
     if sig.failing {
@@ -117,8 +119,9 @@ fn errors(route: &RouteReport) -> TestCase {
         .map(|e| format!("{} ({})", e.kind, e.count))
         .collect();
     let message = format!(
-        "{} exchanges ended in error: {}",
+        "{} {} ended in error: {}",
         route.counts.errors,
+        Unit::of_route(&route.route).plural(),
         kinds.join(", ")
     );
     let details: Vec<String> = route
@@ -145,8 +148,9 @@ fn not_run(route: &RouteReport) -> TestCase {
         .collect();
     let mut status = TestCaseStatus::skipped();
     status.set_message(clean(&format!(
-        "{} exchanges not run: {}",
+        "{} {} not run: {}",
         route.counts.not_run,
+        Unit::of_route(&route.route).plural(),
         reasons.join(", ")
     )));
     let mut case = TestCase::new("not run", status);

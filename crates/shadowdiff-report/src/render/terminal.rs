@@ -4,6 +4,7 @@
 //! With colour, ANSI escapes are added around the same text: without them the output is
 //! byte-identical.
 
+use crate::unit::Unit;
 use std::fmt::Display;
 
 use crate::document::percent;
@@ -51,8 +52,9 @@ pub fn render(report: &Report, colour: bool) -> String {
     out.line(
         &[],
         format_args!(
-            "{} exchanges: {} equal, {} different, {} noise only, {} errors, {} skipped{}",
+            "{} {}: {} equal, {} different, {} noise only, {} errors, {} skipped{}",
             t.exchanges,
+            report.unit().plural(),
             t.equal,
             t.different,
             t.noise_only,
@@ -136,9 +138,10 @@ impl Summary {
         self.line(
             &[BOLD],
             format_args!(
-                "{}  ({} exchanges: {} different, {} noise only, {} errors, {} skipped{})",
+                "{}  ({} {}: {} different, {} noise only, {} errors, {} skipped{})",
                 route.route,
                 c.exchanges,
+                Unit::of_route(&route.route).plural(),
                 c.different,
                 c.noise_only,
                 c.errors,
@@ -313,8 +316,9 @@ impl Summary {
         self.line(
             &[],
             format_args!(
-                "Hidden by {} rules (exchanges touched; all of them in report.json):",
-                report.ignored.len()
+                "Hidden by {} rules ({} touched; all of them in report.json):",
+                report.ignored.len(),
+                report.unit().plural()
             ),
         );
         for rule in busiest.iter().take(MAX_RULES_SHOWN) {

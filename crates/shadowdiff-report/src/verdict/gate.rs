@@ -8,6 +8,7 @@
 //! fewer compared exchanges than `min_exchanges` is not judged. The run fails when a route
 //! fails, when nothing was compared, or when it is incomplete.
 
+use crate::unit::Unit;
 use shadowdiff_core::RouteGlob;
 
 use crate::document::{percent, Counts, Verdict};
@@ -115,12 +116,13 @@ impl GatePolicy {
     pub fn judge_route(&self, route: &str, counts: &Counts, unaccepted: u64) -> RouteJudgement {
         let limits = self.limits_for(route);
         let compared = counts.compared();
+        let unit = Unit::of_route(route).plural();
         if compared < limits.min_exchanges.max(1) {
             return RouteJudgement {
                 verdict: Verdict::Pass,
                 judged: false,
                 reasons: vec![format!(
-                    "not judged: {compared} compared exchanges, fewer than the {} required",
+                    "not judged: {compared} compared {unit}, fewer than the {} required",
                     limits.min_exchanges.max(1)
                 )],
             };
@@ -129,7 +131,7 @@ impl GatePolicy {
         let mut passes = Vec::new();
         let diff_rate = unaccepted as f64 / compared as f64;
         let line = format!(
-            "{unaccepted} of {compared} compared exchanges ({}) differ in ways not accepted, \
+            "{unaccepted} of {compared} compared {unit} ({}) differ in ways not accepted, \
              {} the allowed {}",
             percent(diff_rate),
             above_or_within(diff_rate, limits.max_diff_rate),
@@ -143,7 +145,7 @@ impl GatePolicy {
         if counts.errors > 0 {
             let error_rate = counts.errors as f64 / compared as f64;
             let line = format!(
-                "{} of {compared} exchanges ({}) ended in error, {} the allowed {}",
+                "{} of {compared} {unit} ({}) ended in error, {} the allowed {}",
                 counts.errors,
                 percent(error_rate),
                 above_or_within(error_rate, limits.max_error_rate),
@@ -182,9 +184,11 @@ impl GatePolicy {
             failures.push(format!("the run is incomplete: {reason}"));
         }
         let compared = totals.compared();
+        let unit = Unit::of_routes(routes.iter().map(|(route, _)| *route));
         if compared == 0 {
             failures.push(format!(
-                "no exchange was compared ({} read, all skipped or not run)",
+                "no {} was compared ({} read, all skipped or not run)",
+                unit.singular(),
                 totals.exchanges
             ));
         }
@@ -204,16 +208,18 @@ impl GatePolicy {
         let mut passes = Vec::new();
         if compared > 0 {
             passes.push(format!(
-                "{unaccepted} of {compared} compared exchanges ({}) differ in ways not accepted; \
+                "{unaccepted} of {compared} compared {} ({}) differ in ways not accepted; \
                  {} differ only in accepted or noise ways",
+                unit.plural(),
                 percent(unaccepted as f64 / compared as f64),
                 totals.different + totals.noise_only - unaccepted,
             ));
         }
         if totals.errors > 0 {
             passes.push(format!(
-                "{} of {compared} exchanges ({}) ended in error",
+                "{} of {compared} {} ({}) ended in error",
                 totals.errors,
+                unit.plural(),
                 percent(totals.errors as f64 / compared.max(1) as f64),
             ));
         }
@@ -228,8 +234,11 @@ impl GatePolicy {
                 named.push_str(&format!(" and {} more", unjudged.len() - MAX_ROUTES_NAMED));
             }
             passes.push(match unjudged.len() {
-                1 => format!("not judged, too few compared exchanges: {named}"),
-                n => format!("{n} routes not judged, too few compared exchanges: {named}"),
+                1 => format!("not judged, too few compared {}: {named}", unit.plural()),
+                n => format!(
+                    "{n} routes not judged, too few compared {}: {named}",
+                    unit.plural()
+                ),
             });
         }
         let verdict = if failures.is_empty() {

@@ -3,26 +3,28 @@
 
 use crate::aggregate::part::Part;
 use crate::document::{percent, SignatureReport};
+use crate::unit::Unit;
 
 /// How many failing signatures a route's reasons name.
 const MAX_SIGNATURES_NAMED: usize = 5;
 
 /// One reason per failing signature, the first [`MAX_SIGNATURES_NAMED`] of them, then how many
 /// more there are.
-pub(super) fn failing_signatures(signatures: &[SignatureReport]) -> Vec<String> {
+pub(super) fn failing_signatures(signatures: &[SignatureReport], unit: Unit) -> Vec<String> {
+    let unit = unit.plural();
     let failing: Vec<&SignatureReport> = signatures.iter().filter(|s| s.failing).collect();
     let mut reasons: Vec<String> = failing
         .iter()
         .take(MAX_SIGNATURES_NAMED)
         .map(|sig| match sig.accepted_rate {
             Some(max) => format!(
-                "`{}` in {} of exchanges, above the accepted {}",
+                "`{}` in {} of {unit}, above the accepted {}",
                 sig.signature,
                 percent(sig.rate),
                 percent(max)
             ),
             None => format!(
-                "`{}` in {} of exchanges is not accepted",
+                "`{}` in {} of {unit} is not accepted",
                 sig.signature,
                 percent(sig.rate)
             ),

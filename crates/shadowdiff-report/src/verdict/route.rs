@@ -49,9 +49,10 @@ pub(super) fn judge(
         route_fails,
         finish.snapshot,
     );
-    judgement
-        .reasons
-        .extend(reasons::failing_signatures(&signatures));
+    judgement.reasons.extend(reasons::failing_signatures(
+        &signatures,
+        crate::unit::Unit::of_route(&route),
+    ));
     let report = RouteReport {
         route,
         counts,

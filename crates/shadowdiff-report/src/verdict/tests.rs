@@ -558,7 +558,7 @@ mod steps {
             sig.accepted_rate = (i == 0).then_some(0.25);
             signatures.push(sig);
         }
-        let reasons = reasons::failing_signatures(&signatures);
+        let reasons = reasons::failing_signatures(&signatures, crate::unit::Unit::Exchanges);
         assert_eq!(reasons.len(), 6);
         assert_eq!(
             reasons[0],
@@ -569,7 +569,7 @@ mod steps {
             "`body $.f1 changed` in 50.00% of exchanges is not accepted"
         );
         assert_eq!(reasons[5], "... and 1 more signatures not accepted");
-        assert!(reasons::failing_signatures(&[]).is_empty());
+        assert!(reasons::failing_signatures(&[], crate::unit::Unit::Exchanges).is_empty());
     }
 
     #[test]

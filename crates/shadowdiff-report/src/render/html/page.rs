@@ -1,6 +1,7 @@
 //! The parts of the page around the routes: head, verdict, totals, snapshot status, the rules
 //! that hid differences, and the footer.
 
+use crate::unit::Unit;
 use std::fmt::Write as _;
 
 use crate::{IgnoredRule, Report, Verdict};
@@ -40,10 +41,11 @@ pub fn verdict(out: &mut String, report: &Report) {
     }
     out.push_str("</ul>\n</header>\n");
     if report.incomplete {
-        out.push_str(
-            "<p class=\"notice\"><b>Incomplete:</b> the run stopped before every exchange was \
-             judged; the reasons above say why.</p>\n",
-        );
+        out.push_str(&format!(
+            "<p class=\"notice\"><b>Incomplete:</b> the run stopped before every {} was \
+                 judged; the reasons above say why.</p>\n",
+            report.unit().singular()
+        ));
     }
     if !report.missing_shards.is_empty() {
         let _ = writeln!(
@@ -60,7 +62,7 @@ pub fn totals(out: &mut String, report: &Report) {
     let t = &report.totals;
     out.push_str("<section class=\"tiles\" id=\"totals\">\n");
     for (label, value) in [
-        ("exchanges", t.exchanges),
+        (report.unit().plural(), t.exchanges),
         ("equal", t.equal),
         ("different", t.different),
         ("noise only", t.noise_only),
@@ -129,13 +131,17 @@ pub fn ignored(out: &mut String, report: &Report) {
         return;
     }
     out.push_str("<section id=\"ignored\">\n<h2>Rules that hid differences</h2>\n");
-    ignored_table(out, &report.ignored);
+    ignored_table(out, &report.ignored, report.unit());
     out.push_str("</section>\n");
 }
 
-/// A table of rules with the exchanges each touched (the whole run's, or one route's).
-pub fn ignored_table(out: &mut String, rules: &[IgnoredRule]) {
-    out.push_str("<table>\n<tr><th>Rule</th><th class=\"n\">Exchanges</th></tr>\n");
+/// A table of rules with the exchanges (or rows) each touched (the whole run's, or one route's).
+pub fn ignored_table(out: &mut String, rules: &[IgnoredRule], unit: Unit) {
+    let _ = writeln!(
+        out,
+        "<table>\n<tr><th>Rule</th><th class=\"n\">{}</th></tr>",
+        unit.heading()
+    );
     for rule in rules {
         let _ = writeln!(
             out,

@@ -2,6 +2,7 @@
 //! signatures with examples, its errors and skips with example ids, and the rules that hid
 //! differences on it.
 
+use crate::unit::Unit;
 use std::fmt::Write as _;
 
 use crate::{Report, RouteReport, TargetNames};
@@ -59,13 +60,21 @@ fn section(out: &mut String, index: usize, route: &RouteReport, targets: &Target
         out.push_str("<h4>Differences by field</h4>\n");
         let id = format!("route-{index}");
         out.push_str("<div class=\"tree\">\n");
-        nodes(out, &tree::build(&route.signatures), &id, targets);
+        nodes(
+            out,
+            &tree::build(&route.signatures),
+            &id,
+            targets,
+            Unit::of_route(&route.route),
+        );
         out.push_str("</div>\n");
     }
     if !route.error_kinds.is_empty() {
-        out.push_str(
-            "<h4>Errors</h4>\n<table>\n<tr><th>Kind</th><th class=\"n\">Exchanges</th>\
-             <th>First message</th><th>Examples</th></tr>\n",
+        let _ = writeln!(
+            out,
+            "<h4>Errors</h4>\n<table>\n<tr><th>Kind</th><th class=\"n\">{}</th>\
+             <th>First message</th><th>Examples</th></tr>",
+            Unit::of_route(&route.route).heading()
         );
         for error in &route.error_kinds {
             let _ = writeln!(
@@ -89,8 +98,9 @@ fn section(out: &mut String, index: usize, route: &RouteReport, targets: &Target
         }
         let _ = write!(
             out,
-            "<h4>{heading}</h4>\n<table>\n<tr><th>Reason</th><th class=\"n\">Exchanges</th>\
-             <th>Examples</th></tr>\n"
+            "<h4>{heading}</h4>\n<table>\n<tr><th>Reason</th><th class=\"n\">{}</th>\
+             <th>Examples</th></tr>\n",
+            Unit::of_route(&route.route).heading()
         );
         for group in groups {
             let _ = writeln!(
@@ -109,14 +119,14 @@ fn section(out: &mut String, index: usize, route: &RouteReport, targets: &Target
             "<details class=\"hidden-by\"><summary>Hidden on this route by {}</summary>",
             count(route.ignored.len() as u64, "rule")
         );
-        ignored_table(out, &route.ignored);
+        ignored_table(out, &route.ignored, Unit::of_route(&route.route));
         out.push_str("</details>\n");
     }
     out.push_str("</section>\n");
 }
 
 /// A level of the field tree, its signatures at each place and the places below.
-fn nodes(out: &mut String, nodes: &[Node<'_>], id: &str, targets: &TargetNames) {
+fn nodes(out: &mut String, nodes: &[Node<'_>], id: &str, targets: &TargetNames, unit: Unit) {
     out.push_str("<ul>\n");
     for node in nodes {
         let _ = writeln!(
@@ -125,10 +135,10 @@ fn nodes(out: &mut String, nodes: &[Node<'_>], id: &str, targets: &TargetNames) 
             escape(&node.label)
         );
         for (index, sig) in &node.signatures {
-            signature::render(out, &format!("{id}-sig-{index}"), sig, targets);
+            signature::render(out, &format!("{id}-sig-{index}"), sig, targets, unit);
         }
         if !node.children.is_empty() {
-            self::nodes(out, &node.children, id, targets);
+            self::nodes(out, &node.children, id, targets, unit);
         }
         out.push_str("</li>\n");
     }

@@ -20,10 +20,11 @@ pub fn section(out: &mut String, report: &Report) {
     let _ = writeln!(
         out,
         "<section id=\"routes\">\n<h2>Routes</h2>\n<table>\n<tr><th>Verdict</th><th>Route</th>\
-         <th class=\"n\">Exchanges</th><th class=\"n\">Different</th>\
+         <th class=\"n\">{}</th><th class=\"n\">Different</th>\
          <th class=\"n\">Not accepted</th><th class=\"n\">Noise only</th>\
          <th class=\"n\">Errors</th><th class=\"n\">Skipped</th>{}\
          <th class=\"n\">Difference rate</th></tr>",
+        report.unit().heading(),
         if cut_short {
             "<th class=\"n\">Not run</th>"
         } else {
@@ -60,7 +61,11 @@ pub fn section(out: &mut String, report: &Report) {
             difference_rate(route).map_or("–".to_string(), percent)
         );
     }
-    out.push_str("</table>\n<figure>\n<figcaption>Difference rate per route (different / exchanges); red routes fail.</figcaption>\n");
+    let _ = writeln!(
+        out,
+        "</table>\n<figure>\n<figcaption>Difference rate per route (different / {}); red routes fail.</figcaption>",
+        report.unit().plural()
+    );
     out.push_str(&charts::rate_bars(&report.routes));
     out.push_str("</figure>\n</section>\n");
 }

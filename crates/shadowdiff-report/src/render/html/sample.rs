@@ -1,6 +1,7 @@
 //! One example of a signature: old and new side by side with the differing lines marked, and
 //! the commands that replay its request against each target.
 
+use crate::unit::Unit;
 use std::fmt::Write as _;
 
 use serde_json::Value;
@@ -14,17 +15,18 @@ use super::escape::escape;
 
 /// The sample as a block: where, the two sides, and the reproduction commands when the
 /// request is known.
-pub fn render(out: &mut String, sample: &Sample, targets: &TargetNames) {
+pub fn render(out: &mut String, sample: &Sample, targets: &TargetNames, unit: Unit) {
     let (old, new) = sides(
         side_text(sample.shown(Side::Old)),
         side_text(sample.shown(Side::New)),
     );
     let _ = writeln!(
         out,
-        "<div class=\"sample\">\n<div class=\"sample-head\">exchange <code>{}</code> at \
+        "<div class=\"sample\">\n<div class=\"sample-head\">{} <code>{}</code> at \
          <code>{}</code></div>\n<div class=\"sides\">\n\
          <div class=\"side\"><div class=\"label\">old</div><pre>{old}</pre></div>\n\
          <div class=\"side\"><div class=\"label\">new</div><pre>{new}</pre></div>\n</div>",
+        unit.singular(),
         escape(&sample.id),
         escape(sample.path.as_deref().unwrap_or("status"))
     );

@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::document::percent;
+use crate::unit::Unit;
 use crate::{SignatureReport, TargetNames};
 
 use super::escape::escape;
@@ -12,7 +13,13 @@ use super::sample;
 
 /// The signature as a block with element id `id`; classes `noise` and `accepted` let the
 /// filters hide it.
-pub fn render(out: &mut String, id: &str, sig: &SignatureReport, targets: &TargetNames) {
+pub fn render(
+    out: &mut String,
+    id: &str,
+    sig: &SignatureReport,
+    targets: &TargetNames,
+    unit: Unit,
+) {
     let mut classes = String::from("sig");
     for (flag, class) in [
         (sig.noise, " noise"),
@@ -28,7 +35,7 @@ pub fn render(out: &mut String, id: &str, sig: &SignatureReport, targets: &Targe
         "<div class=\"{classes}\" id=\"{id}\">\n<div class=\"sig-head\"><b>{}</b> \
          <span class=\"rate\">{} · {}</span>",
         escape(&sig.kind),
-        count(sig.count, "exchange"),
+        count(sig.count, unit.singular()),
         percent(sig.rate)
     );
     for (flag, class, label) in [
@@ -49,7 +56,7 @@ pub fn render(out: &mut String, id: &str, sig: &SignatureReport, targets: &Targe
         let _ = writeln!(
             out,
             "<p class=\"why\">Noise: old disagreed with itself so in {}.</p>",
-            count(sig.noise_count, "exchange")
+            count(sig.noise_count, unit.singular())
         );
     }
     if let Some(rate) = sig.accepted_rate {
@@ -74,7 +81,7 @@ pub fn render(out: &mut String, id: &str, sig: &SignatureReport, targets: &Targe
         escape(&sig.examples.join(", "))
     );
     for sample in &sig.samples {
-        sample::render(out, sample, targets);
+        sample::render(out, sample, targets, unit);
     }
     out.push_str("</details>\n</div>\n");
 }

@@ -33,10 +33,11 @@ pub(super) fn section(page: &mut Page, report: &Report) {
             None => ", not accepted".to_string(),
         };
         let mut entry = format!(
-            "- {} {}: {} exchanges ({}){accepted}\n",
+            "- {} {}: {} {} ({}){accepted}\n",
             code(&route.route),
             code(&sig.signature),
             sig.count,
+            crate::unit::Unit::of_route(&route.route).plural(),
             percent(sig.rate)
         );
         let sample = sig.samples.first();

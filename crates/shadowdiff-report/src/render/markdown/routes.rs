@@ -17,8 +17,9 @@ pub(super) fn table(page: &mut Page, report: &Report) {
     };
     let _ = writeln!(
         page.out,
-        "\n| | Route | Exchanges | Different | Not accepted | Noise only | Errors | Skipped |{head}\n\
-         |---|---|---:|---:|---:|---:|---:|---:|{rule}"
+        "\n| | Route | {} | Different | Not accepted | Noise only | Errors | Skipped |{head}\n\
+         |---|---|---:|---:|---:|---:|---:|---:|{rule}",
+        report.unit().heading()
     );
     for route in &report.routes {
         let c = &route.counts;

@@ -34,8 +34,14 @@ pub(super) fn totals(page: &mut Page, report: &Report) {
     };
     let _ = writeln!(
         page.out,
-        "\n**{}** exchanges: {} equal, {} different, {} noise only, {} errors, {} skipped{not_run}.",
-        t.exchanges, t.equal, t.different, t.noise_only, t.errors, t.skipped
+        "\n**{}** {}: {} equal, {} different, {} noise only, {} errors, {} skipped{not_run}.",
+        t.exchanges,
+        report.unit().plural(),
+        t.equal,
+        t.different,
+        t.noise_only,
+        t.errors,
+        t.skipped
     );
 }
 
