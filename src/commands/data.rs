@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::settings::data::DataSettings;
 
 use super::diff::load_rules;
+use super::progress::Progress;
 use super::verdict::{exit_code, Judging};
 
 /// The outcomes file of the report folder.
@@ -46,6 +47,7 @@ fn compare(
     let mut outcomes = BufWriter::new(folder.temp_file(OUTCOMES)?);
     let mut aggregate = judging.aggregate();
     let mut input = InputDigest::default();
+    let mut progress = Progress::new(settings.output.quiet, "rows", || None);
     let judge = Judge {
         rules,
         redactor: &judging.redactor,
@@ -53,9 +55,10 @@ fn compare(
     };
     for table in &settings.tables {
         input.add(identity(table).as_bytes());
-        let mut sink = TableSink::new(judging, folder)?;
+        let mut sink = TableSink::new(judging, folder, &mut progress)?;
         let run = compare_table(table, &judge, &mut sink)?;
-        eprintln!(
+        let (table_aggregate, part) = sink.finish()?;
+        progress.note(&format!(
             "shadowdiff data: table {}: {} rows in old, {} in new{}",
             table.name,
             run.old_rows,
@@ -65,15 +68,18 @@ fn compare(
             } else {
                 ""
             }
-        );
+        ));
         if let Some(reason) = &run.partitioned {
-            eprintln!("shadowdiff data: note: table {}: {reason}", table.name);
+            progress.note(&format!(
+                "shadowdiff data: note: table {}: {reason}",
+                table.name
+            ));
         }
-        let (table_aggregate, part) = sink.finish()?;
         aggregate.merge(table_aggregate);
         let mut part = File::open(&part).map_err(|err| Error::io(&outcomes_path, err))?;
         std::io::copy(&mut part, &mut outcomes).map_err(|err| Error::io(&outcomes_path, err))?;
     }
+    progress.finish();
     let outcomes = outcomes
         .into_inner()
         .map_err(|err| Error::io(&outcomes_path, err.into_error()))?;
@@ -114,15 +120,21 @@ fn identity(table: &TableSpec) -> String {
 struct TableSink<'a> {
     judging: &'a Judging,
     folder: &'a ReportFolder,
+    progress: &'a mut Progress,
     aggregate: Aggregate,
     writer: OutcomeWriter,
 }
 
 impl<'a> TableSink<'a> {
-    fn new(judging: &'a Judging, folder: &'a ReportFolder) -> Result<TableSink<'a>> {
+    fn new(
+        judging: &'a Judging,
+        folder: &'a ReportFolder,
+        progress: &'a mut Progress,
+    ) -> Result<TableSink<'a>> {
         Ok(TableSink {
             judging,
             folder,
+            progress,
             aggregate: judging.aggregate(),
             writer: writer(folder)?,
         })
@@ -144,6 +156,7 @@ fn writer(folder: &ReportFolder) -> Result<OutcomeWriter> {
 impl RowSink for TableSink<'_> {
     fn row(&mut self, judged: Judged, line: RowLine) -> shadowdiff_data::Result<()> {
         self.aggregate.add(&judged, None);
+        self.progress.inc();
         Ok(self.writer.write(&line)?)
     }
 

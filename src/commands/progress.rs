@@ -1,4 +1,4 @@
-//! Progress while replaying: a bar with rate and ETA on a terminal, a plain line every few
+//! Progress while replaying or comparing rows: a bar with rate and ETA on a terminal, a plain line every few
 //! seconds in a pipe or under CI, nothing with `--quiet`. Always on stderr: stdout is the report.
 
 use std::io::IsTerminal as _;
@@ -17,18 +17,21 @@ pub enum Progress {
     Bar(ProgressBar),
     /// Plain lines, for logs.
     Plain {
+        /// What is counted: `exchanges` or `rows`.
+        noun: &'static str,
         /// When the run started.
         started: Instant,
         /// When the last line was printed.
         last: Instant,
-        /// Exchanges done.
+        /// How many are done.
         done: u64,
     },
 }
 
 impl Progress {
-    /// The display that suits where stderr goes; `total` is the number of exchanges, if known.
-    pub fn new(quiet: bool, total: impl FnOnce() -> Option<u64>) -> Progress {
+    /// The display that suits where stderr goes, counting `noun` (`exchanges`, `rows`); `total`
+    /// is how many there are, if known.
+    pub fn new(quiet: bool, noun: &'static str, total: impl FnOnce() -> Option<u64>) -> Progress {
         if quiet {
             return Progress::Hidden;
         }
@@ -36,6 +39,7 @@ impl Progress {
         if !interactive {
             let now = Instant::now();
             return Progress::Plain {
+                noun,
                 started: now,
                 last: now,
                 done: 0,
@@ -44,13 +48,15 @@ impl Progress {
         let bar = match total() {
             Some(total) => ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr())
                 .with_style(
-                    ProgressStyle::with_template(
-                        "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} exchanges  {per_sec}  eta {eta}",
-                    )
+                    ProgressStyle::with_template(&format!(
+                        "{{spinner}} [{{elapsed_precise}}] {{wide_bar}} {{pos}}/{{len}} {noun}  {{per_sec}}  eta {{eta}}",
+                    ))
                     .unwrap_or_else(|_| ProgressStyle::default_bar()),
                 ),
             None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()).with_style(
-                ProgressStyle::with_template("{spinner} [{elapsed_precise}] {pos} exchanges  {per_sec}")
+                ProgressStyle::with_template(&format!(
+                    "{{spinner}} [{{elapsed_precise}}] {{pos}} {noun}  {{per_sec}}"
+                ))
                     .unwrap_or_else(|_| ProgressStyle::default_spinner()),
             ),
         };
@@ -58,12 +64,13 @@ impl Progress {
         Progress::Bar(bar)
     }
 
-    /// Counts one finished exchange.
+    /// Counts one finished exchange or row.
     pub fn inc(&mut self) {
         match self {
             Progress::Hidden => {}
             Progress::Bar(bar) => bar.inc(1),
             Progress::Plain {
+                noun,
                 started,
                 last,
                 done,
@@ -72,7 +79,7 @@ impl Progress {
                 if last.elapsed() >= PLAIN_EVERY {
                     *last = Instant::now();
                     eprintln!(
-                        "shadowdiff: {} exchanges done ({:.0}/s)",
+                        "shadowdiff: {} {noun} done ({:.0}/s)",
                         done,
                         rate(*done, *started)
                     );
@@ -81,14 +88,27 @@ impl Progress {
         }
     }
 
+    /// Prints a line on stderr, above the bar when there is one.
+    pub fn note(&self, line: &str) {
+        match self {
+            Progress::Bar(bar) => bar.println(line),
+            Progress::Hidden | Progress::Plain { .. } => eprintln!("{line}"),
+        }
+    }
+
     /// Clears the bar, or prints the last plain line.
     pub fn finish(self) {
         match self {
             Progress::Hidden => {}
             Progress::Bar(bar) => bar.finish_and_clear(),
-            Progress::Plain { started, done, .. } => {
+            Progress::Plain {
+                noun,
+                started,
+                done,
+                ..
+            } => {
                 eprintln!(
-                    "shadowdiff: {} exchanges done in {:.1}s ({:.0}/s)",
+                    "shadowdiff: {} {noun} done in {:.1}s ({:.0}/s)",
                     done,
                     started.elapsed().as_secs_f64(),
                     rate(done, started)

@@ -164,7 +164,7 @@ impl Job {
                 )
                 .await?,
             );
-            let progress = progress.insert(Progress::new(quiet, total));
+            let progress = progress.insert(Progress::new(quiet, "exchanges", total));
             let sink = |done: Finished| {
                 aggregate.add(&done.judged, Some(&done.exchange.request));
                 progress.inc();
