@@ -663,3 +663,59 @@ fn a_side_whose_order_is_not_the_key_order_is_joined_again_on_disk() {
         "the first attempt's outcomes are dropped"
     );
 }
+
+#[test]
+fn redacted_columns_never_reach_a_report_or_the_outcomes() {
+    let project = Project::new();
+    let config = repo_root().join("examples/data/shadowdiff.toml");
+    let run = project.run(
+        &[
+            &example_args(&config)[..],
+            &[
+                "--redact-field",
+                "$.note",
+                "--redact-field",
+                "$.email",
+                "--quiet",
+            ],
+        ]
+        .concat(),
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let mut written: Vec<(String, String)> =
+        ["report.json", "report.md", "junit.xml", "report.html"]
+            .iter()
+            .map(|name| {
+                (
+                    name.to_string(),
+                    project.read(&format!("shadowdiff-report/{name}")),
+                )
+            })
+            .collect();
+    let outcomes = crate::common::unzstd(
+        &std::fs::read(project.path().join("shadowdiff-report/outcomes.jsonl.zst")).unwrap(),
+    );
+    written.push(("outcomes".into(), String::from_utf8(outcomes).unwrap()));
+    for (name, text) in &written {
+        for secret in ["Please leave the parcel", "Happy birthday", "@example.com"] {
+            assert!(!text.contains(secret), "{name} holds `{secret}`");
+        }
+    }
+    assert!(
+        written[0].1.contains("$.note changed"),
+        "the difference is still reported"
+    );
+}
+
+#[test]
+fn a_failed_comparison_leaves_the_report_folder_it_found() {
+    let project = Project::new();
+    two_stores(&project);
+    let good = project.run(&data_args(&[]));
+    assert_eq!(good.code, 1, "{}", good.stderr);
+    let before = crate::common::files_under(&project.path().join("shadowdiff-report"));
+    let bad = project.run(&data_args(&["--old-query", "SELECT nope FROM lines"]));
+    assert_bad(&bad, &["SELECT nope FROM lines"]);
+    let after = crate::common::files_under(&project.path().join("shadowdiff-report"));
+    assert_eq!(before, after);
+}
