@@ -1,13 +1,13 @@
 //! `shadowdiff data` against a real PostgreSQL server that the test starts
-//! ([`TestPg`](crate::common::postgres::TestPg)): SQLite and exports against PostgreSQL, every
+//! ([`TestPg`](shadowdiff_data::testpg::TestPg)): SQLite and exports against PostgreSQL, every
 //! type bridged across the engines, keys of several columns ordered by a collation other than
 //! the bytes', and PostgreSQL's bad SQL.
 
 use serde_json::Value;
 
-use crate::common::postgres::TestPg;
 use crate::common::{across_routes, assert_bad, outcome_lines, report, totals, Project};
 use crate::data_cli::sqlite;
+use shadowdiff_data::testpg::TestPg;
 
 /// The signatures of a report with their counts, sorted.
 fn signatures(report: &Value) -> Vec<(String, u64)> {
@@ -229,4 +229,66 @@ fn postgresqls_refusals_name_the_query_and_write_nothing() {
         "data", "--old", &url, "--new", &url, "--table", "t", "--key", "id", "--quiet",
     ]);
     assert_eq!(same.code, 0, "{}", same.stderr);
+}
+
+#[test]
+fn a_wrong_password_is_a_failed_source_that_never_shows_the_password() {
+    let Some(server) = TestPg::start() else {
+        return;
+    };
+    server.execute(
+        "CREATE ROLE app LOGIN PASSWORD 'right-horse'; CREATE TABLE t (id int);
+         GRANT SELECT ON t TO app; INSERT INTO t VALUES (1);",
+    );
+    server.require_passwords();
+    let project = Project::new();
+    sqlite(
+        &project.path().join("old.db"),
+        "CREATE TABLE t (id INTEGER); INSERT INTO t VALUES (1);",
+    );
+    let url = |password: &str| {
+        format!(
+            "postgres://app:{password}@127.0.0.1:{}/postgres?sslmode=disable",
+            server.port()
+        )
+    };
+    let wrong = url("battery-staple");
+    let run = project.run(&[
+        "data",
+        "--old",
+        "sqlite:old.db",
+        "--new",
+        &wrong,
+        "--table",
+        "t",
+        "--key",
+        "id",
+        "--quiet",
+    ]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(!run.stderr.contains("battery-staple"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("[redacted]") && run.stderr.contains("password"),
+        "{}",
+        run.stderr
+    );
+    assert!(!project.exists("shadowdiff-report"));
+    let right = url("right-horse");
+    let ok = project.run(&[
+        "data",
+        "--old",
+        "sqlite:old.db",
+        "--new",
+        &right,
+        "--table",
+        "t",
+        "--key",
+        "id",
+        "--quiet",
+    ]);
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    for file in ["report.json", "report.md", "report.html", "junit.xml"] {
+        let text = project.read(&format!("shadowdiff-report/{file}"));
+        assert!(!text.contains("right-horse"), "{file} shows the password");
+    }
 }

@@ -10,8 +10,8 @@ mod key;
 mod rows;
 mod source;
 mod table;
-#[cfg(test)]
-mod testpg;
+#[cfg(any(test, feature = "test-support"))]
+pub mod testpg;
 
 pub use bridge::{instant, Bridge};
 pub use error::{Error, Result};

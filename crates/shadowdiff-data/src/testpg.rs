@@ -2,8 +2,8 @@
 //! of 127.0.0.1 with trust authentication, stopped when dropped. Run as the `postgres` user when
 //! the tests run as root (PostgreSQL refuses root). Where PostgreSQL is not installed the
 //! test says so on stderr and does not run, unless `SHADOWDIFF_REQUIRE_POSTGRES=1` (set by
-//! .ci/run, which installs it), where that fails it. tests/it/common/postgres.rs is the same
-//! harness for the integration tests.
+//! .ci/run, which installs it), where that fails it. The unit tests of the PostgreSQL source
+//! and the integration tests (through the feature `test-support`) share it.
 
 use std::io::Write as _;
 use std::net::TcpListener;
@@ -17,7 +17,7 @@ const REQUIRE_POSTGRES: &str = "SHADOWDIFF_REQUIRE_POSTGRES";
 const USER: &str = "shadowdiff";
 
 /// A running server.
-pub(crate) struct TestPg {
+pub struct TestPg {
     /// The folder of PostgreSQL's programs.
     bin: PathBuf,
     /// The server's files, its log and its socket.
@@ -77,7 +77,7 @@ fn succeed(command: &mut Command, what: &str) -> Output {
 impl TestPg {
     /// A started server, or `None` (said on stderr) when PostgreSQL is not installed and not
     /// required.
-    pub(crate) fn start() -> Option<TestPg> {
+    pub fn start() -> Option<TestPg> {
         let Some(bin) = find_bin() else {
             let why = "PostgreSQL's initdb is neither on PATH nor in /usr/lib/postgresql/*/bin; \
                        `apt-get install -y postgresql` installs it";
@@ -157,15 +157,44 @@ impl TestPg {
     }
 
     /// The URL of the database `postgres` as the test role, TLS off (the server has none).
-    pub(crate) fn url(&self) -> String {
+    pub fn url(&self) -> String {
         format!(
             "postgres://{USER}@127.0.0.1:{}/postgres?sslmode=disable",
             self.port
         )
     }
 
+    /// The rows `sql` returns, one a line, fields separated by `|` (`psql -At`).
+    pub fn query(&self, sql: &str) -> String {
+        let output = Command::new(self.bin.join("psql"))
+            .args([
+                "-X",
+                "-A",
+                "-t",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-d",
+                &self.url(),
+                "-c",
+                sql,
+            ])
+            .output()
+            .expect("run psql");
+        assert!(
+            output.status.success(),
+            "psql failed on {sql}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    /// The port the server listens on at 127.0.0.1.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
     /// Runs `sql` (several statements, stopping at the first error) with `psql`.
-    pub(crate) fn execute(&self, sql: &str) {
+    pub fn execute(&self, sql: &str) {
         let mut child = Command::new(self.bin.join("psql"))
             .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1"])
             .args(["-p", &self.port.to_string(), "-U", USER, "-d", "postgres"])
@@ -187,9 +216,10 @@ impl TestPg {
             String::from_utf8_lossy(&output.stderr)
         );
     }
+
     /// From now on, TCP connections must give their role's password (SCRAM); roles made
     /// before still exist, but the test role has none, so run any SQL first.
-    pub(crate) fn require_passwords(&self) {
+    pub fn require_passwords(&self) {
         let rules = "local all all trust\nhost all all 127.0.0.1/32 scram-sha-256\n";
         std::fs::write(self.data().join("pg_hba.conf"), rules).expect("write pg_hba.conf");
         succeed(
@@ -200,9 +230,10 @@ impl TestPg {
             "pg_ctl reload",
         );
     }
+
     /// Turns TLS on, with a certificate for the name `localhost` (not for 127.0.0.1) signed by
     /// a throwaway certificate authority made by `openssl`; returns the authority's PEM file.
-    pub(crate) fn enable_tls(&self) -> PathBuf {
+    pub fn enable_tls(&self) -> PathBuf {
         let data = self.data();
         let dir = self.dir.path();
         let openssl = |args: &[&str], what: &str| {
@@ -294,5 +325,27 @@ impl Drop for TestPg {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_started_server_runs_sql_and_stops_when_dropped() {
+        let Some(server) = TestPg::start() else {
+            return;
+        };
+        server.execute(
+            "CREATE TABLE t (id int, name text); INSERT INTO t VALUES (1, 'a'), (2, 'b');",
+        );
+        assert_eq!(
+            server.query("SELECT id, name FROM t ORDER BY id"),
+            "1|a\n2|b\n"
+        );
+        let port = server.port;
+        drop(server);
+        assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err());
     }
 }

@@ -2,7 +2,6 @@
 //! `shadowdiff` binary run in it, the report and outcomes files it writes, recordings and
 //! compressed bytes, an HTTP client, and (in [`servers`]) test servers.
 
-pub mod postgres;
 pub mod servers;
 
 use std::collections::BTreeMap;
