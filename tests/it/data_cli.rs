@@ -394,71 +394,34 @@ fn shards_by_key_hash_merge_into_the_whole_table() {
 fn bad_sources_and_queries_are_named_and_write_nothing() {
     let project = Project::new();
     two_stores(&project);
-    let table = ["--table", "lines", "--key", "order_id,line", "--quiet"];
-    let missing = project.run(
-        &[
-            &["data", "--old", "sqlite:nope.db", "--new", "sqlite:new.db"][..],
-            &table,
-        ]
-        .concat(),
-    );
-    assert_bad(&missing, &["nope.db"]);
-    let bad_sql = project.run(
-        &[
-            &[
-                "data",
-                "--old",
-                "sqlite:old.db",
-                "--new",
-                "sqlite:new.db",
-                "--old-query",
-                "SELEC order_id FROM lines",
-            ][..],
-            &table,
-        ]
-        .concat(),
+    let data = |old: &str, new: &str, extra: &[&str]| {
+        let table = ["--table", "lines", "--key", "order_id,line", "--quiet"];
+        project.run(&[&["data", "--old", old, "--new", new][..], &table, extra].concat())
+    };
+    let sqlite_old = "sqlite:old.db";
+    let sqlite_new = "sqlite:new.db";
+    assert_bad(&data("sqlite:nope.db", sqlite_new, &[]), &["nope.db"]);
+    let bad_sql = data(
+        sqlite_old,
+        sqlite_new,
+        &["--old-query", "SELEC order_id FROM lines"],
     );
     assert_bad(&bad_sql, &["sqlite:old.db", "SELEC order_id FROM lines"]);
-    let no_key = project.run(
-        &[
-            &[
-                "data",
-                "--old",
-                "sqlite:old.db",
-                "--new",
-                "sqlite:new.db",
-                "--new-query",
-                "SELECT sku FROM order_lines",
-            ][..],
-            &table,
-        ]
-        .concat(),
+    let no_key = data(
+        sqlite_old,
+        sqlite_new,
+        &["--new-query", "SELECT sku FROM order_lines"],
     );
     assert_bad(
         &no_key,
         &["key column `order_id` is not in the result", "sku"],
     );
     project.file("ragged.csv", "order_id,line,sku\n1,1,A\n1,2\n");
-    let ragged = project.run(
-        &[
-            &["data", "--old", "sqlite:old.db", "--new", "ragged.csv"][..],
-            &table,
-        ]
-        .concat(),
-    );
-    assert_bad(&ragged, &["ragged.csv:3"]);
-    let unreachable = project.run(
-        &[
-            &[
-                "data",
-                "--old",
-                "sqlite:old.db",
-                "--new",
-                "postgres://app:s3cr3t@127.0.0.1:1/orders?connect_timeout=2",
-            ][..],
-            &table,
-        ]
-        .concat(),
+    assert_bad(&data(sqlite_old, "ragged.csv", &[]), &["ragged.csv:3"]);
+    let unreachable = data(
+        sqlite_old,
+        "postgres://app:s3cr3t@127.0.0.1:1/orders?connect_timeout=2",
+        &[],
     );
     assert_eq!(unreachable.code, 3, "{}", unreachable.stderr);
     assert!(
@@ -471,23 +434,9 @@ fn bad_sources_and_queries_are_named_and_write_nothing() {
         "{}",
         unreachable.stderr
     );
-    let no_table = project.run(&["data", "--old", "sqlite:old.db", "--new", "sqlite:new.db"]);
+    let no_table = project.run(&["data", "--old", sqlite_old, "--new", sqlite_new]);
     assert_bad(&no_table, &["no table to compare"]);
-    let count = project.run(
-        &[
-            &[
-                "data",
-                "--old",
-                "sqlite:old.db",
-                "--new",
-                "sqlite:new.db",
-                "--partition",
-                "count:1/2",
-            ][..],
-            &table,
-        ]
-        .concat(),
-    );
+    let count = data(sqlite_old, sqlite_new, &["--partition", "count:1/2"]);
     assert_bad(&count, &["hash:K/N"]);
     assert!(!project.exists("shadowdiff-report"), "nothing half-written");
 }

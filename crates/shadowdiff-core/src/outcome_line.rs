@@ -95,14 +95,7 @@ impl OutcomeLine {
             Outcome::Compared(comparison) => (
                 "different",
                 None,
-                comparison
-                    .differences
-                    .iter()
-                    .map(|d| DifferenceLine {
-                        signature: d.signature().to_string(),
-                        path: d.target.place(),
-                    })
-                    .collect(),
+                DifferenceLine::all(&comparison.differences),
             ),
             Outcome::Error(error) => ("error", Some(error.message.clone()), vec![]),
             Outcome::Skipped(reason) => ("skipped", Some(reason.clone()), vec![]),
@@ -205,6 +198,19 @@ pub struct DifferenceLine {
     /// The concrete place (`$.items[3].price`), none for the status.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
+}
+
+impl DifferenceLine {
+    /// The lines of a comparison's differences, in its order.
+    pub(crate) fn all(differences: &[crate::compare::Difference]) -> Vec<DifferenceLine> {
+        differences
+            .iter()
+            .map(|d| DifferenceLine {
+                signature: d.signature().to_string(),
+                path: d.target.place(),
+            })
+            .collect()
+    }
 }
 
 /// Whether a line read from a recording path is an outcomes-file line rather than an exchange.

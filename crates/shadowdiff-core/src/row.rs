@@ -134,14 +134,7 @@ impl RowLine {
             Outcome::Compared(comparison) => (
                 "different",
                 None,
-                comparison
-                    .differences
-                    .iter()
-                    .map(|d| DifferenceLine {
-                        signature: d.signature().to_string(),
-                        path: d.target.place(),
-                    })
-                    .collect(),
+                DifferenceLine::all(&comparison.differences),
             ),
             Outcome::Error(error) => (
                 "error",

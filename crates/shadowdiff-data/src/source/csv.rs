@@ -30,12 +30,7 @@ struct CsvSource {
 
 /// Opens the CSV export `path`.
 pub(super) fn open(path: &Path, read: &Read) -> Result<Box<dyn RowSource>> {
-    if read.query.is_some() {
-        return Err(Error::usage(format!(
-            "a CSV source takes no query; {} is read whole, its header naming the columns",
-            path.display()
-        )));
-    }
+    super::no_query(read, path, "a CSV source", "its header naming the columns")?;
     let file = File::open(path).map_err(|err| shadowdiff_io::Error::io(path, err))?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)

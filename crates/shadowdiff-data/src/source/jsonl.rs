@@ -39,12 +39,7 @@ struct JsonlSource {
 
 /// Opens the JSON Lines export `path`, zstd-compressed when its name ends in `.zst`.
 pub(super) fn open(path: &Path, read: &Read) -> Result<Box<dyn RowSource>> {
-    if read.query.is_some() {
-        return Err(Error::usage(format!(
-            "a JSON Lines source takes no query; {} is read whole, one object a row",
-            path.display()
-        )));
-    }
+    super::no_query(read, path, "a JSON Lines source", "one object a row")?;
     let file = File::open(path).map_err(|err| shadowdiff_io::Error::io(path, err))?;
     let compressed = path
         .to_string_lossy()

@@ -96,6 +96,18 @@ pub trait RowSource: Iterator<Item = Result<Row>> + Send {
     fn ordered(&self) -> bool;
 }
 
+/// Refuses a query for an export, which is read whole: `WHAT takes no query; PATH is read
+/// whole, HOW`.
+fn no_query(read: &Read, path: &std::path::Path, what: &str, how: &str) -> Result<()> {
+    match read.query {
+        Some(_) => Err(crate::error::Error::usage(format!(
+            "{what} takes no query; {} is read whole, {how}",
+            path.display()
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// Opens `read` on `url`.
 pub fn open(url: &SourceUrl, read: &Read) -> Result<Box<dyn RowSource>> {
     match url {
