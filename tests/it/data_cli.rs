@@ -668,3 +668,37 @@ fn a_failed_comparison_leaves_the_report_folder_it_found() {
     let after = crate::common::files_under(&project.path().join("shadowdiff-report"));
     assert_eq!(before, after);
 }
+
+#[test]
+fn a_key_stored_as_text_on_one_side_and_as_a_number_on_the_other_is_one_key() {
+    let project = Project::new();
+    sqlite(
+        &project.path().join("old.db"),
+        "CREATE TABLE t (id INTEGER, v TEXT); INSERT INTO t VALUES (9, 'a'), (10, 'b'), (11, 'c');",
+    );
+    sqlite(
+        &project.path().join("new.db"),
+        "CREATE TABLE t (id TEXT, v TEXT); INSERT INTO t VALUES ('9', 'a'), ('10', 'b'), ('11', 'C');",
+    );
+    let run = project.run(&[
+        "data",
+        "--old",
+        "sqlite:old.db",
+        "--new",
+        "sqlite:new.db",
+        "--table",
+        "t",
+        "--key",
+        "id",
+        "--quiet",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("joined on disk"),
+        "'10' sorts before '9' as text: {}",
+        run.stderr
+    );
+    let report = report(&project);
+    assert_eq!(totals(&report), (3, 2, 1, 0, 0, 0));
+    assert_eq!(signatures(&report, "t"), [("$.v changed".to_string(), 1)]);
+}

@@ -66,7 +66,8 @@ fn bridge(a: &mut Value, a_kind: ColumnKind, b: &mut Value, b_kind: ColumnKind) 
     }
 }
 
-fn is_numeric(kind: ColumnKind) -> bool {
+/// Whether a column's values are numbers.
+pub(crate) fn is_numeric(kind: ColumnKind) -> bool {
     matches!(
         kind,
         ColumnKind::Integer | ColumnKind::Float | ColumnKind::Numeric

@@ -1,13 +1,15 @@
 //! A source's rows as the join sees them: each with its key, its line and its document (column
 //! → value), only the keys of this shard kept.
 
-use serde_json::{Map, Value};
+use std::str::FromStr;
+
+use serde_json::{Map, Number, Value};
 
 use shadowdiff_core::{Location, Partition};
 
 use crate::error::{Error, Result};
-use crate::key::Key;
-use crate::source::{Column, RowSource, SourceUrl};
+use crate::key::{Key, KeyPart};
+use crate::source::{Column, ColumnKind, RowSource, SourceUrl};
 
 /// One row with its key.
 #[derive(Clone, Debug, PartialEq)]
@@ -44,6 +46,9 @@ pub struct KeyedRows {
     source: Box<dyn RowSource>,
     columns: Vec<Column>,
     key_at: Vec<usize>,
+    /// Per key column: text spelling a number is keyed as that number (the other side's key
+    /// column is numeric).
+    numeric: Vec<bool>,
     partition: Option<Partition>,
     url: SourceUrl,
 }
@@ -72,10 +77,12 @@ impl KeyedRows {
                 })
             })
             .collect::<Result<Vec<usize>>>()?;
+        let numeric = vec![false; key_at.len()];
         Ok(KeyedRows {
             source,
             columns,
             key_at,
+            numeric,
             partition,
             url: url.clone(),
         })
@@ -84,6 +91,20 @@ impl KeyedRows {
     /// The result's columns.
     pub fn columns(&self) -> &[Column] {
         &self.columns
+    }
+
+    /// The kinds of the key columns, in key order.
+    pub fn key_kinds(&self) -> Vec<ColumnKind> {
+        self.key_at
+            .iter()
+            .map(|&at| self.columns[at].kind)
+            .collect()
+    }
+
+    /// Keys text that spells a number as that number, in the key columns marked `true`: where
+    /// the other side's key column is numeric, so `'42'` here and `42` there are one key.
+    pub fn key_text_as_numbers(&mut self, numeric: Vec<bool>) {
+        self.numeric = numeric;
     }
 
     /// Whether the source delivers rows in key order.
@@ -101,11 +122,22 @@ impl Iterator for KeyedRows {
                 Ok(row) => row,
                 Err(err) => return Some(Err(err)),
             };
-            let key = Key::of(
-                self.key_at
-                    .iter()
-                    .map(|&at| row.values.get(at).unwrap_or(&Value::Null)),
-            );
+            let key = self
+                .key_at
+                .iter()
+                .zip(&self.numeric)
+                .map(|(&at, &numeric)| {
+                    let value = row.values.get(at).unwrap_or(&Value::Null);
+                    match value {
+                        Value::String(text) if numeric => match Number::from_str(text) {
+                            Ok(number) => KeyPart::of(&Value::Number(number)),
+                            Err(_) => KeyPart::of(value),
+                        },
+                        _ => KeyPart::of(value),
+                    }
+                })
+                .collect::<Result<Vec<KeyPart>, String>>()
+                .map(Key);
             let key = match key {
                 Ok(key) => key,
                 Err(reason) => {

@@ -12,11 +12,11 @@ use serde_json::Value;
 use shadowdiff_core::{judge_row, Judged, Outcome, OutcomeError, Partition, Redactor, RowLine};
 use shadowdiff_core::{RowPair, RuleSet, Timing};
 
-use crate::bridge::Bridge;
+use crate::bridge::{is_numeric, Bridge};
 use crate::error::Result;
 use crate::join::{merge, partitioned, Group, Joined, OutOfOrder};
 use crate::rows::{KeyedRows, Side};
-use crate::source::{open, Read, SourceUrl};
+use crate::source::{open, ColumnKind, Read, SourceUrl};
 
 /// How many keys are judged together.
 const BATCH: usize = 1024;
@@ -114,6 +114,8 @@ pub fn compare_table(
     Ok(run.finish(Some(reason)))
 }
 
+/// Opens both sides, keying text as numbers on one side where the other's key column is
+/// numeric.
 fn open_sides(spec: &TableSpec, partition: Option<Partition>) -> Result<(KeyedRows, KeyedRows)> {
     let side = |side: &TableSide| -> Result<KeyedRows> {
         let read = Read {
@@ -124,7 +126,17 @@ fn open_sides(spec: &TableSpec, partition: Option<Partition>) -> Result<(KeyedRo
         };
         KeyedRows::new(open(&side.url, &read)?, &spec.key, partition, &side.url)
     };
-    Ok((side(&spec.old)?, side(&spec.new)?))
+    let (mut old, mut new) = (side(&spec.old)?, side(&spec.new)?);
+    let (old_kinds, new_kinds) = (old.key_kinds(), new.key_kinds());
+    let numeric_against = |mine: &[ColumnKind], theirs: &[ColumnKind]| -> Vec<bool> {
+        mine.iter()
+            .zip(theirs)
+            .map(|(mine, theirs)| !is_numeric(*mine) && is_numeric(*theirs))
+            .collect()
+    };
+    old.key_text_as_numbers(numeric_against(&old_kinds, &new_kinds));
+    new.key_text_as_numbers(numeric_against(&new_kinds, &old_kinds));
+    Ok((old, new))
 }
 
 /// Judges a table's keys in batches, counting rows.
