@@ -12,7 +12,7 @@ use std::cmp::Ordering;
 use std::fmt::Write as _;
 use std::str::FromStr;
 
-use bigdecimal::BigDecimal;
+use bigdecimal::{BigDecimal, ToPrimitive as _};
 use serde_json::Value;
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -23,7 +23,9 @@ use shadowdiff_core::Partition;
 pub enum KeyPart {
     /// SQL NULL.
     Null,
-    /// A number, by value.
+    /// A whole number that fits 64 bits: most keys, compared without arithmetic.
+    Int(i64),
+    /// Any other number, by value (normalised; never a whole number that fits 64 bits).
     Number(BigDecimal),
     /// Text (bytes are keyed by their base64 text).
     Text(String),
@@ -34,12 +36,19 @@ impl KeyPart {
     pub fn of(value: &Value) -> Result<KeyPart, String> {
         Ok(match value {
             Value::Null => KeyPart::Null,
-            Value::Bool(b) => KeyPart::Number(BigDecimal::from(u8::from(*b))),
-            Value::Number(n) => KeyPart::Number(
-                BigDecimal::from_str(&n.to_string())
-                    .map_err(|_| format!("the number {n} cannot be a key"))?
-                    .normalized(),
-            ),
+            Value::Bool(b) => KeyPart::Int(i64::from(*b)),
+            Value::Number(n) => match n.as_i64() {
+                Some(int) => KeyPart::Int(int),
+                None => {
+                    let decimal = BigDecimal::from_str(&n.to_string())
+                        .map_err(|_| format!("the number {n} cannot be a key"))?
+                        .normalized();
+                    match decimal.is_integer().then(|| decimal.to_i64()).flatten() {
+                        Some(int) => KeyPart::Int(int),
+                        None => KeyPart::Number(decimal),
+                    }
+                }
+            },
             Value::String(s) => KeyPart::Text(s.clone()),
             Value::Array(_) | Value::Object(_) => {
                 return Err(format!("`{value}` is a JSON structure and cannot be a key"))
@@ -50,7 +59,7 @@ impl KeyPart {
     fn rank(&self) -> u8 {
         match self {
             KeyPart::Null => 0,
-            KeyPart::Number(_) => 1,
+            KeyPart::Int(_) | KeyPart::Number(_) => 1,
             KeyPart::Text(_) => 2,
         }
     }
@@ -59,6 +68,7 @@ impl KeyPart {
     fn json(&self) -> Value {
         match self {
             KeyPart::Null => Value::Null,
+            KeyPart::Int(int) => Value::from(*int),
             KeyPart::Number(n) => Value::Number(
                 serde_json::Number::from_str(&plain(n)).expect("a decimal is a JSON number"),
             ),
@@ -97,7 +107,10 @@ fn plain(n: &BigDecimal) -> String {
 impl Ord for KeyPart {
     fn cmp(&self, other: &KeyPart) -> Ordering {
         match (self, other) {
+            (KeyPart::Int(a), KeyPart::Int(b)) => a.cmp(b),
             (KeyPart::Number(a), KeyPart::Number(b)) => a.cmp(b),
+            (KeyPart::Int(a), KeyPart::Number(b)) => BigDecimal::from(*a).cmp(b),
+            (KeyPart::Number(a), KeyPart::Int(b)) => a.cmp(&BigDecimal::from(*b)),
             (KeyPart::Text(a), KeyPart::Text(b)) => a.as_bytes().cmp(b.as_bytes()),
             _ => self.rank().cmp(&other.rank()),
         }
@@ -130,6 +143,7 @@ impl Key {
         match self.0.as_slice() {
             [KeyPart::Text(text)] => text.clone(),
             [KeyPart::Null] => "null".to_string(),
+            [KeyPart::Int(int)] => int.to_string(),
             [KeyPart::Number(n)] => plain(n),
             parts => Value::Array(parts.iter().map(KeyPart::json).collect()).to_string(),
         }
@@ -177,6 +191,13 @@ mod tests {
         assert_eq!(key(&[decimal]), key(&[float]));
         assert_eq!(key(&[json!(true)]), key(&[json!(1)]));
         assert_eq!(key(&[json!(100)]).id(), "100");
+        let whole: Value = serde_json::from_str("100.00").unwrap();
+        assert_eq!(key(&[whole]), key(&[json!(100)]));
+        let huge: Value = serde_json::from_str("123456789012345678901234567890").unwrap();
+        assert_eq!(key(&[huge.clone()]).id(), "123456789012345678901234567890");
+        assert!(key(&[huge]) > key(&[json!(i64::MAX)]));
+        let half: Value = serde_json::from_str("2.5").unwrap();
+        assert!(key(&[json!(2)]) < key(&[half.clone()]) && key(&[half]) < key(&[json!(3)]));
         let small: Value = serde_json::from_str("-0.0500").unwrap();
         assert_eq!(key(&[small]).id(), "-0.05");
         assert_eq!(key(&[json!(7), json!("a")]).id(), r#"[7,"a"]"#);
