@@ -194,10 +194,14 @@ mod tests {
         let whole: Value = serde_json::from_str("100.00").unwrap();
         assert_eq!(key(&[whole]), key(&[json!(100)]));
         let huge: Value = serde_json::from_str("123456789012345678901234567890").unwrap();
-        assert_eq!(key(&[huge.clone()]).id(), "123456789012345678901234567890");
+        assert_eq!(
+            key(std::slice::from_ref(&huge)).id(),
+            "123456789012345678901234567890"
+        );
         assert!(key(&[huge]) > key(&[json!(i64::MAX)]));
         let half: Value = serde_json::from_str("2.5").unwrap();
-        assert!(key(&[json!(2)]) < key(&[half.clone()]) && key(&[half]) < key(&[json!(3)]));
+        assert!(key(&[json!(2)]) < key(std::slice::from_ref(&half)));
+        assert!(key(&[half]) < key(&[json!(3)]));
         let small: Value = serde_json::from_str("-0.0500").unwrap();
         assert_eq!(key(&[small]).id(), "-0.05");
         assert_eq!(key(&[json!(7), json!("a")]).id(), r#"[7,"a"]"#);
