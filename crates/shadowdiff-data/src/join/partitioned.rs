@@ -176,6 +176,35 @@ mod tests {
         assert_eq!(got, expected);
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(64))]
+
+        /// Whatever the sides hold and in whatever order, the partitioned join gives what the
+        /// merge of the sorted sides gives, and every key once.
+        #[test]
+        fn the_partitioned_join_is_the_merge_in_any_order(
+            old in proptest::collection::vec(0i64..40, 0..60),
+            new in proptest::collection::vec(0i64..40, 0..60),
+        ) {
+            let (mut sorted_old, mut sorted_new) = (old.clone(), new.clone());
+            sorted_old.sort();
+            sorted_new.sort();
+            let merged: Vec<Joined> =
+                merge(rows(&sorted_old).into_iter(), rows(&sorted_new).into_iter())
+                    .map(|m| m.unwrap().unwrap())
+                    .collect();
+            let mut expected = shown(&merged);
+            let mut got = shown(&joined(&old, &new));
+            let mut distinct: Vec<i64> = old.iter().chain(&new).copied().collect();
+            distinct.sort();
+            distinct.dedup();
+            proptest::prop_assert_eq!(merged.len(), distinct.len());
+            expected.sort();
+            got.sort();
+            proptest::prop_assert_eq!(got, expected);
+        }
+    }
+
     #[test]
     fn duplicates_and_one_sided_keys_survive_the_spill() {
         let mut got = shown(&joined(&[3, 1, 3], &[2, 1]));
