@@ -3,7 +3,7 @@
 use std::fs::File;
 use std::io::BufWriter;
 
-use shadowdiff_core::{Judged, RowLine, RuleSet};
+use shadowdiff_core::{Judged, RuleSet};
 use shadowdiff_data::{compare_table, Judge, RowSink, TableSpec};
 use shadowdiff_io::{InputDigest, OutcomeWriter};
 use shadowdiff_report::{Aggregate, Part, ReportFolder, Shards, TargetNames};
@@ -154,10 +154,10 @@ fn writer(folder: &ReportFolder) -> Result<OutcomeWriter> {
 }
 
 impl RowSink for TableSink<'_> {
-    fn row(&mut self, judged: Judged, line: RowLine) -> shadowdiff_data::Result<()> {
+    fn row(&mut self, judged: Judged, line: &[u8]) -> shadowdiff_data::Result<()> {
         self.aggregate.add(&judged, None);
         self.progress.inc();
-        Ok(self.writer.write(&line)?)
+        Ok(self.writer.write_serialised(line)?)
     }
 
     fn restart(&mut self) -> shadowdiff_data::Result<()> {

@@ -18,8 +18,11 @@ pub struct Keyed {
     pub key: Key,
     /// The row's number in the result, or its line in an export.
     pub line: u64,
-    /// The row as a document: column → value.
-    pub doc: Map<String, Value>,
+    /// The values, in the order of the side's columns; made a document only when judged, on
+    /// the thread pool.
+    pub values: Vec<Value>,
+    /// Fields beyond the columns (a JSON Lines object's own keys).
+    pub extra: Map<String, Value>,
 }
 
 /// Which side a row came from.
@@ -150,17 +153,11 @@ impl Iterator for KeyedRows {
             if self.partition.as_ref().is_some_and(|p| !key.in_shard(p)) {
                 continue;
             }
-            let mut doc: Map<String, Value> = self
-                .columns
-                .iter()
-                .map(|c| c.name.clone())
-                .zip(row.values)
-                .collect();
-            doc.extend(row.extra);
             return Some(Ok(Keyed {
                 key,
                 line: row.line,
-                doc,
+                values: row.values,
+                extra: row.extra,
             }));
         }
     }

@@ -7,7 +7,7 @@
 //! needs no order; so is a table with an export on either side from the start.
 
 use rayon::prelude::*;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use shadowdiff_core::{judge_row, Judged, Outcome, OutcomeError, Partition, Redactor, RowLine};
 use shadowdiff_core::{RowPair, RuleSet, Timing};
@@ -15,11 +15,71 @@ use shadowdiff_core::{RowPair, RuleSet, Timing};
 use crate::bridge::{is_numeric, Bridge};
 use crate::error::Result;
 use crate::join::{merge, partitioned, Group, Joined, OutOfOrder};
-use crate::rows::{KeyedRows, Side};
+use crate::rows::{Keyed, KeyedRows, Side};
 use crate::source::{open, ColumnKind, Read, SourceUrl};
 
 /// How many keys are judged together.
 const BATCH: usize = 1024;
+
+/// How many batches the join may run ahead of judging.
+const BATCHES_AHEAD: usize = 4;
+
+/// What the join hands to judging.
+enum Batch {
+    /// The next keys, each with its position in key order.
+    Keys(Vec<(u64, Joined)>),
+    /// A side is not in key order: the join stopped.
+    Stopped(OutOfOrder),
+    /// A source failed: the join stopped.
+    Failed(crate::error::Error),
+}
+
+/// The rows the join read, by side.
+#[derive(Default)]
+struct RowCounts {
+    old_rows: u64,
+    new_rows: u64,
+}
+
+/// Runs the join, sending its keys in batches, until it ends, stops, or judging hangs up.
+fn join_in_batches(
+    joined: impl Iterator<Item = std::result::Result<Result<Joined>, OutOfOrder>>,
+    send: &std::sync::mpsc::SyncSender<Batch>,
+) -> RowCounts {
+    let mut counts = RowCounts::default();
+    let mut batch: Vec<(u64, Joined)> = Vec::with_capacity(BATCH);
+    for (seq, item) in (0u64..).zip(joined) {
+        let joined = match item {
+            Ok(Ok(joined)) => joined,
+            Ok(Err(err)) => {
+                let _ = send.send(Batch::Failed(err));
+                return counts;
+            }
+            Err(out_of_order) => {
+                let _ = send.send(Batch::Stopped(out_of_order));
+                return counts;
+            }
+        };
+        let (old, new) = match &joined {
+            Joined::Both(a, b) => (rows(a), rows(b)),
+            Joined::Old(a) => (rows(a), 0),
+            Joined::New(b) => (0, rows(b)),
+        };
+        counts.old_rows += old;
+        counts.new_rows += new;
+        batch.push((seq, joined));
+        if batch.len() == BATCH {
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+            if send.send(Batch::Keys(full)).is_err() {
+                return counts;
+            }
+        }
+    }
+    if !batch.is_empty() {
+        let _ = send.send(Batch::Keys(batch));
+    }
+    counts
+}
 
 /// One side of a table: its source and its query.
 #[derive(Clone, Debug)]
@@ -45,8 +105,9 @@ pub struct TableSpec {
 
 /// Where judged rows go.
 pub trait RowSink {
-    /// One key's outcome and its outcomes-file line, in key order.
-    fn row(&mut self, judged: Judged, line: RowLine) -> Result<()>;
+    /// One key's outcome and its outcomes-file line (serialised, ending in a newline), in key
+    /// order.
+    fn row(&mut self, judged: Judged, line: &[u8]) -> Result<()>;
     /// Forgets every row of this table handed on so far: the table is read again.
     fn restart(&mut self) -> Result<()>;
 }
@@ -80,8 +141,12 @@ pub fn compare_table(
 ) -> Result<TableRun> {
     let (old, new) = open_sides(spec, judge.partition)?;
     let bridge = Bridge::new(old.columns(), new.columns());
+    let names = |rows: &KeyedRows| -> Vec<String> {
+        rows.columns().iter().map(|c| c.name.clone()).collect()
+    };
+    let columns = (names(&old), names(&new));
     let reason = if old.ordered() && new.ordered() {
-        let mut run = Counting::new(spec, judge, &bridge);
+        let mut run = Counting::new(spec, judge, &bridge, &columns);
         match run.judge_all(merge(old, new), sink)? {
             None => return Ok(run.finish(None)),
             Some(out_of_order) => {
@@ -108,7 +173,7 @@ pub fn compare_table(
         format!("{export} is read in file order, so the rows were joined on disk")
     };
     let (old, new) = open_sides(spec, judge.partition)?;
-    let mut run = Counting::new(spec, judge, &bridge);
+    let mut run = Counting::new(spec, judge, &bridge, &columns);
     let joined = partitioned(old, new)?.map(Ok);
     run.judge_all(joined, sink)?;
     Ok(run.finish(Some(reason)))
@@ -144,18 +209,24 @@ struct Counting<'a> {
     spec: &'a TableSpec,
     judge: &'a Judge<'a>,
     bridge: &'a Bridge,
-    seq: u64,
+    /// Old's and new's column names, which make documents of the rows' values.
+    columns: &'a (Vec<String>, Vec<String>),
     old_rows: u64,
     new_rows: u64,
 }
 
 impl<'a> Counting<'a> {
-    fn new(spec: &'a TableSpec, judge: &'a Judge<'a>, bridge: &'a Bridge) -> Counting<'a> {
+    fn new(
+        spec: &'a TableSpec,
+        judge: &'a Judge<'a>,
+        bridge: &'a Bridge,
+        columns: &'a (Vec<String>, Vec<String>),
+    ) -> Counting<'a> {
         Counting {
             spec,
             judge,
             bridge,
-            seq: 0,
+            columns,
             old_rows: 0,
             new_rows: 0,
         }
@@ -170,55 +241,54 @@ impl<'a> Counting<'a> {
     }
 
     /// Judges every key `joined` yields; stops early, returning it, at an [`OutOfOrder`].
+    ///
+    /// The join runs on a thread of its own, a few batches ahead, while this thread judges
+    /// the batch before on the thread pool and hands it to `sink`: reading and merging never
+    /// wait for judging, and the pool is the one the caller installed.
     fn judge_all(
         &mut self,
-        joined: impl Iterator<Item = std::result::Result<Result<Joined>, OutOfOrder>>,
+        joined: impl Iterator<Item = std::result::Result<Result<Joined>, OutOfOrder>> + Send,
         sink: &mut dyn RowSink,
     ) -> Result<Option<OutOfOrder>> {
-        let mut batch: Vec<(u64, Joined)> = Vec::with_capacity(BATCH);
-        let mut stopped = None;
-        for item in joined {
-            match item {
-                Ok(joined) => {
-                    let joined = joined?;
-                    let (old, new) = match &joined {
-                        Joined::Both(a, b) => (rows(a), rows(b)),
-                        Joined::Old(a) => (rows(a), 0),
-                        Joined::New(b) => (0, rows(b)),
-                    };
-                    self.old_rows += old;
-                    self.new_rows += new;
-                    batch.push((self.seq, joined));
-                    self.seq += 1;
-                    if batch.len() == BATCH {
-                        self.flush(&mut batch, sink)?;
+        let (send, batches) = std::sync::mpsc::sync_channel::<Batch>(BATCHES_AHEAD);
+        std::thread::scope(|scope| {
+            let joiner = scope.spawn(move || join_in_batches(joined, &send));
+            let mut outcome = Ok(None);
+            for batch in &batches {
+                match batch {
+                    Batch::Keys(mut keys) => {
+                        if let Err(err) = self.flush(&mut keys, sink) {
+                            outcome = Err(err);
+                            break;
+                        }
                     }
-                }
-                Err(out_of_order) => {
-                    stopped = Some(out_of_order);
-                    break;
+                    Batch::Stopped(out_of_order) => outcome = Ok(Some(out_of_order)),
+                    Batch::Failed(err) => outcome = Err(err),
                 }
             }
-        }
-        if stopped.is_none() {
-            self.flush(&mut batch, sink)?;
-        }
-        Ok(stopped)
+            drop(batches);
+            let counts = joiner
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            self.old_rows = counts.old_rows;
+            self.new_rows = counts.new_rows;
+            outcome
+        })
     }
 
     fn flush(&self, batch: &mut Vec<(u64, Joined)>, sink: &mut dyn RowSink) -> Result<()> {
-        let judged: Vec<(Judged, RowLine)> = batch
+        let judged: Vec<(Judged, Vec<u8>)> = batch
             .par_drain(..)
             .map(|(seq, joined)| self.one(seq, joined))
             .collect();
         for (judged, line) in judged {
-            sink.row(judged, line)?;
+            sink.row(judged, &line)?;
         }
         Ok(())
     }
 
-    /// One key's outcome and line.
-    fn one(&self, seq: u64, joined: Joined) -> (Judged, RowLine) {
+    /// One key's outcome and its outcomes line, serialised (here, on the thread pool).
+    fn one(&self, seq: u64, joined: Joined) -> (Judged, Vec<u8>) {
         let table = self.spec.name.as_str();
         let key = joined.key().clone();
         let id = key.id();
@@ -227,10 +297,14 @@ impl<'a> Counting<'a> {
             Joined::Old(a) => a.duplicate(Side::Old),
             Joined::New(b) => b.duplicate(Side::New),
         };
+        let (old_names, new_names) = self.columns;
         let (mut old, mut new) = match joined {
-            Joined::Both(a, b) => (Some(a.first.doc), Some(b.first.doc)),
-            Joined::Old(a) => (Some(a.first.doc), None),
-            Joined::New(b) => (None, Some(b.first.doc)),
+            Joined::Both(a, b) => (
+                Some(document(old_names, a.first)),
+                Some(document(new_names, b.first)),
+            ),
+            Joined::Old(a) => (Some(document(old_names, a.first)), None),
+            Joined::New(b) => (None, Some(document(new_names, b.first))),
         };
         if let (Some(a), Some(b)) = (old.as_mut(), new.as_mut()) {
             self.bridge.apply(a, b);
@@ -268,8 +342,17 @@ impl<'a> Counting<'a> {
             new.as_ref(),
             self.judge.redactor,
         );
-        (judged, line)
+        let mut bytes = serde_json::to_vec(&line).expect("an outcomes line always serialises");
+        bytes.push(b'\n');
+        (judged, bytes)
     }
+}
+
+/// A row as a document: column → value, and its fields beyond the columns.
+fn document(names: &[String], row: Keyed) -> Map<String, Value> {
+    let mut doc: Map<String, Value> = names.iter().cloned().zip(row.values).collect();
+    doc.extend(row.extra);
+    doc
 }
 
 /// How many rows a group stands for.

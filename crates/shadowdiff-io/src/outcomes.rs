@@ -38,6 +38,13 @@ impl OutcomeWriter {
             .map_err(|err| Error::io(&self.path, err))
     }
 
+    /// Appends one line already serialised, its newline included.
+    pub fn write_serialised(&mut self, line: &[u8]) -> Result<()> {
+        self.encoder
+            .write_all(line)
+            .map_err(|err| Error::io(&self.path, err))
+    }
+
     /// Closes the zstd frame and returns the complete temporary file, to be renamed into place.
     pub fn finish(self) -> Result<tempfile::TempPath> {
         let path = self.path;

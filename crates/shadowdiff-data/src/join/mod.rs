@@ -107,12 +107,11 @@ pub(crate) mod testutil {
         keys.iter()
             .enumerate()
             .map(|(i, k)| {
-                let mut doc = Map::new();
-                doc.insert("id".into(), json!(k));
                 Ok(Keyed {
                     key: Key::of([&json!(k)]).unwrap(),
                     line: i as u64 + 1,
-                    doc,
+                    values: vec![json!(k)],
+                    extra: Map::new(),
                 })
             })
             .collect()

@@ -29,8 +29,11 @@ struct Spilled {
     k: Vec<Value>,
     /// The row's line.
     l: u64,
-    /// The row.
-    d: Map<String, Value>,
+    /// The row's values.
+    v: Vec<Value>,
+    /// Its fields beyond the columns.
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    x: Map<String, Value>,
 }
 
 /// One side's partitions on disk.
@@ -55,7 +58,8 @@ impl Spill {
         let spilled = Spilled {
             k: row.key.values(),
             l: row.line,
-            d: row.doc,
+            v: row.values,
+            x: row.extra,
         };
         let file = &mut self.files[at];
         serde_json::to_writer(&mut *file, &spilled).map_err(|err| spill_error(err.into()))?;
@@ -93,7 +97,8 @@ fn load(file: File) -> Result<BTreeMap<Key, Group>> {
         let row = Keyed {
             key: key.clone(),
             line: spilled.l,
-            doc: spilled.d,
+            values: spilled.v,
+            extra: spilled.x,
         };
         match groups.get_mut(&key) {
             Some(group) => group.add(&row),
