@@ -28,15 +28,13 @@
 
 #[path = "support/peak_memory.rs"]
 mod peak_memory;
-#[path = "../tests/it/common/postgres.rs"]
-mod postgres;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use peak_memory::{measure, time_available};
-use postgres::TestPg;
+use shadowdiff_data::testpg::TestPg;
 
 /// The columns besides the key, as reladiff is told to compare them.
 const COLUMNS: [&str; 5] = ["email", "status", "total", "created_at", "items"];
