@@ -46,7 +46,7 @@ impl Bridge {
 
 /// Bridges one column's two values.
 fn bridge(a: &mut Value, a_kind: ColumnKind, b: &mut Value, b_kind: ColumnKind) {
-    use ColumnKind::Timestamp;
+    use ColumnKind::{Json, Timestamp};
     match (&*a, &*b) {
         (Value::Bool(_), Value::Number(_)) => as_bool(b),
         (Value::Number(_), Value::Bool(_)) => as_bool(a),
@@ -54,6 +54,10 @@ fn bridge(a: &mut Value, a_kind: ColumnKind, b: &mut Value, b_kind: ColumnKind) 
         (Value::String(_), Value::Object(_) | Value::Array(_)) => as_json(a),
         (Value::Number(_), Value::String(_)) if is_numeric(a_kind) => as_number(b),
         (Value::String(_), Value::Number(_)) if is_numeric(b_kind) => as_number(a),
+        (Value::String(x), Value::String(y)) if (a_kind == Json || b_kind == Json) && x != y => {
+            as_json(a);
+            as_json(b);
+        }
         (Value::String(x), Value::String(y))
             if (a_kind == Timestamp || b_kind == Timestamp) && x != y =>
         {
@@ -198,6 +202,15 @@ mod tests {
             Json,
         );
         assert_eq!(a, b);
+        let (a, b) = bridged(
+            json!("{\"b\":1,\"a\":2}"),
+            Text,
+            json!("{\"a\": 2, \"b\": 1}"),
+            Json,
+        );
+        assert_eq!((a, b), (json!({"a": 2, "b": 1}), json!({"a": 2, "b": 1})));
+        let (a, _) = bridged(json!("{}"), Json, json!("{}"), Json);
+        assert_eq!(a, json!("{}"), "equal texts are not parsed");
         let decimal: Value = serde_json::from_str("12.340").unwrap();
         let (a, _) = bridged(json!("12.340"), Text, decimal.clone(), Numeric);
         assert_eq!(a, decimal);

@@ -320,8 +320,8 @@ mod tests {
         assert_eq!(row[4], json!(true));
         assert_eq!(row[5], json!("x"));
         assert_eq!(row[6], json!("AQI="));
-        assert_eq!(row[7], json!({"b": 1, "a": [true]}));
-        assert_eq!(row[8], json!({"b": 1}));
+        assert_eq!(row[7], json!(r#"{"b": 1, "a": [true]}"#));
+        assert_eq!(row[8], json!(r#"{"b": 1}"#));
         assert_eq!(row[9], json!("2024-01-02T03:04:05.5Z"));
         assert_eq!(row[10], json!("2024-01-02T03:04:05.5Z"));
         assert_eq!(row[11], json!("2024-01-02"));
