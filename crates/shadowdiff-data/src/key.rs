@@ -18,6 +18,11 @@ use xxhash_rust::xxh3::xxh3_64;
 
 use shadowdiff_core::Partition;
 
+/// How far a key number's decimal point may move (`1e1000`, `1e-1000`): further, the key's
+/// text, its order and its hash would cost memory and time without bound, and no store keys
+/// rows by such numbers.
+const MAX_KEY_EXPONENT: u64 = 1000;
+
 /// One key column's value.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum KeyPart {
@@ -43,6 +48,13 @@ impl KeyPart {
                     let decimal = BigDecimal::from_str(&n.to_string())
                         .map_err(|_| format!("the number {n} cannot be a key"))?
                         .normalized();
+                    let (_, exponent) = decimal.as_bigint_and_exponent();
+                    if exponent.unsigned_abs() > MAX_KEY_EXPONENT {
+                        return Err(format!(
+                            "the number {n} cannot be a key: a key's decimal exponent is at \
+                             most {MAX_KEY_EXPONENT} either way"
+                        ));
+                    }
                     match decimal.is_integer().then(|| decimal.to_i64()).flatten() {
                         Some(int) => KeyPart::Int(int),
                         None => KeyPart::Number(decimal),
@@ -207,6 +219,17 @@ mod tests {
         assert_eq!(key(&[json!(7), json!("a")]).id(), r#"[7,"a"]"#);
         assert_eq!(key(&[json!("a@b.c")]).id(), "a@b.c");
         assert!(Key::of(&[json!({"a": 1})]).is_err());
+        for absurd in [
+            "1e4000000000",
+            "1e-4000000000",
+            "999990e000000000000000937910000",
+        ] {
+            let number: Value = serde_json::from_str(absurd).unwrap();
+            let err = Key::of(&[number]).unwrap_err();
+            assert!(err.contains("at most 1000"), "{absurd}: {err}");
+        }
+        let edge: Value = serde_json::from_str("1e1000").unwrap();
+        assert_eq!(key(&[edge]).id().len(), 1001);
     }
 
     #[test]
