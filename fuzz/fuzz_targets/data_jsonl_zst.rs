@@ -1,5 +1,5 @@
-//! Fuzzes the reader of a zstd-compressed JSON Lines export (`PATH.jsonl.zst`) as `shadowdiff data` reads a source,
-//! keyed by `id`.
+//! Fuzzes the reader of a zstd-compressed JSON Lines export (`PATH.jsonl.zst`) as
+//! `shadowdiff data` reads a source, keyed by `id`.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

@@ -110,7 +110,10 @@ pub fn read_export(name: &str, data: &[u8]) {
     for row in rows {
         match row {
             Ok(row) => {
-                assert!(row.doc.contains_key("id"), "a keyed row lacks its key column");
+                assert!(
+                    row.doc.contains_key("id"),
+                    "a keyed row lacks its key column"
+                );
                 let _ = row.key.id();
                 let again = Key::of(&row.key.values()).expect("a key's values are a key");
                 assert_eq!(again, row.key, "a key's values read back as another key");
