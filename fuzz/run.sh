@@ -15,7 +15,7 @@ set -uo pipefail
 cd "$(dirname "$0")"
 seconds=${1:-120}
 shift $(($# > 0 ? 1 : 0))
-all=(native_lines har goreplay rule_file snapshot outcomes)
+all=(native_lines har goreplay rule_file snapshot outcomes data_csv data_jsonl data_jsonl_zst)
 targets=("${@:-${all[@]}}")
 sanitizer=${SANITIZER:-address}
 

@@ -79,3 +79,46 @@ fn assert_reads_back(exchange: &Exchange, location: Location) {
         Err(err) => panic!("the written exchange does not read back: {err}"),
     }
 }
+
+/// Reads the export `name` holding `data` as `shadowdiff data` reads a source: opened as the
+/// source its name says, keyed by `id`, every row read. Laws: errors name the file; every key
+/// gives an id, and its values read back as the same key.
+pub fn read_export(name: &str, data: &[u8]) {
+    use shadowdiff_data::{Key, KeyedRows, Read, SourceUrl};
+
+    let path = write_input(name, data);
+    let url: SourceUrl = path
+        .display()
+        .to_string()
+        .parse()
+        .expect("the scratch file's name is a source");
+    let key = vec!["id".to_string()];
+    let read = Read {
+        query: None,
+        table: "t".into(),
+        key: key.clone(),
+        partition: None,
+    };
+    let rows = shadowdiff_data::open(&url, &read).and_then(|source| {
+        assert!(!source.ordered(), "an export is read in file order");
+        KeyedRows::new(source, &key, None, &url)
+    });
+    let rows = match rows {
+        Ok(rows) => rows,
+        Err(err) => return assert_names(&err, &path),
+    };
+    for row in rows {
+        match row {
+            Ok(row) => {
+                assert!(
+                    row.doc.contains_key("id"),
+                    "a keyed row lacks its key column"
+                );
+                let _ = row.key.id();
+                let again = Key::of(&row.key.values()).expect("a key's values are a key");
+                assert_eq!(again, row.key, "a key's values read back as another key");
+            }
+            Err(err) => assert_names(&err, &path),
+        }
+    }
+}
