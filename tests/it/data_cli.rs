@@ -25,9 +25,12 @@ fn signatures(report: &Value, table: &str) -> Vec<(String, u64)> {
         .iter()
         .find(|r| r["route"] == format!("table {table}"))
         .unwrap_or_else(|| panic!("no route `table {table}` in {}", report["routes"]));
-    let mut out: Vec<(String, u64)> = route["signatures"]
-        .as_array()
-        .expect("signatures")
+    counted(route["signatures"].as_array().expect("signatures"))
+}
+
+/// Signature entries of report.json as (signature, count), sorted.
+pub fn counted(signatures: &[Value]) -> Vec<(String, u64)> {
+    let mut out: Vec<(String, u64)> = signatures
         .iter()
         .map(|s| {
             (
@@ -38,6 +41,22 @@ fn signatures(report: &Value, table: &str) -> Vec<(String, u64)> {
         .collect();
     out.sort();
     out
+}
+
+/// `shadowdiff data` on `old.db` and `new.db` of the project, table `table` keyed by `key`.
+fn data_on_files(project: &Project, table: &str, key: &str) -> crate::common::Run {
+    project.run(&[
+        "data",
+        "--old",
+        "sqlite:old.db",
+        "--new",
+        "sqlite:new.db",
+        "--table",
+        table,
+        "--key",
+        key,
+        "--quiet",
+    ])
 }
 
 /// The keys (outcome ids) of the outcome lines whose differences include `signature`.
@@ -584,18 +603,7 @@ fn a_side_whose_order_is_not_the_key_order_is_joined_again_on_disk() {
         &project.path().join("new.db"),
         &format!("CREATE TABLE t (k BLOB, v TEXT); {rows} UPDATE t SET v = 'B' WHERE v = 'b';"),
     );
-    let run = project.run(&[
-        "data",
-        "--old",
-        "sqlite:old.db",
-        "--new",
-        "sqlite:new.db",
-        "--table",
-        "t",
-        "--key",
-        "k",
-        "--quiet",
-    ]);
+    let run = data_on_files(&project, "t", "k");
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(
         run.stderr
@@ -680,18 +688,7 @@ fn a_key_stored_as_text_on_one_side_and_as_a_number_on_the_other_is_one_key() {
         &project.path().join("new.db"),
         "CREATE TABLE t (id TEXT, v TEXT); INSERT INTO t VALUES ('9', 'a'), ('10', 'b'), ('11', 'C');",
     );
-    let run = project.run(&[
-        "data",
-        "--old",
-        "sqlite:old.db",
-        "--new",
-        "sqlite:new.db",
-        "--table",
-        "t",
-        "--key",
-        "id",
-        "--quiet",
-    ]);
+    let run = data_on_files(&project, "t", "id");
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(
         run.stderr.contains("joined on disk"),

@@ -6,22 +6,12 @@
 use serde_json::Value;
 
 use crate::common::{across_routes, assert_bad, outcome_lines, report, totals, Project};
-use crate::data_cli::sqlite;
+use crate::data_cli::{counted, sqlite};
 use shadowdiff_data::testpg::TestPg;
 
-/// The signatures of a report with their counts, sorted.
+/// The signatures of a report, every route's, with their counts, sorted.
 fn signatures(report: &Value) -> Vec<(String, u64)> {
-    let mut out: Vec<(String, u64)> = across_routes(report, "signatures")
-        .iter()
-        .map(|s| {
-            (
-                s["signature"].as_str().expect("signature").to_string(),
-                s["count"].as_u64().expect("count"),
-            )
-        })
-        .collect();
-    out.sort();
-    out
+    counted(&across_routes(report, "signatures"))
 }
 
 /// Every type of README's table, in SQLite's way (old) and PostgreSQL's (new), equal row by

@@ -13,7 +13,7 @@ use crate::source::{Column, ColumnKind};
 
 /// The kinds of each column on the two sides, for the columns both sides have.
 #[derive(Clone, Debug, Default)]
-pub struct Bridge {
+pub(crate) struct Bridge {
     kinds: BTreeMap<String, (ColumnKind, ColumnKind)>,
 }
 
@@ -109,9 +109,9 @@ fn as_number(value: &mut Value) {
     }
 }
 
-/// The instant a text names, as RFC 3339 UTC (`2024-01-02T03:04:05.5Z`): with an offset or
+/// The instant a text names (a PostgreSQL timestamp's text, or any side's), as RFC 3339 UTC (`2024-01-02T03:04:05.5Z`): with an offset or
 /// `Z`, or without (taken as UTC); `T` or a space between date and time.
-pub fn instant(text: &str) -> Option<String> {
+pub(crate) fn instant(text: &str) -> Option<String> {
     let text = text.trim();
     if let Ok(at) = jiff::Timestamp::from_str(text) {
         return Some(at.to_string());

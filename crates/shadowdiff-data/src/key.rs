@@ -14,7 +14,6 @@ use std::str::FromStr;
 
 use bigdecimal::{BigDecimal, ToPrimitive as _};
 use serde_json::Value;
-use xxhash_rust::xxh3::xxh3_64;
 
 use shadowdiff_core::Partition;
 
@@ -177,11 +176,11 @@ impl Key {
         )
     }
 
-    /// Whether the key is in the shard: the xxh3 hash of [`Key::id`], as `--partition hash:K/N`
+    /// Whether the key is in the shard: `--partition hash:K/N` splits keys by [`Key::id`] as it
     /// splits exchanges by id, so every side of every engine picks the same keys.
     pub fn in_shard(&self, partition: &Partition) -> bool {
-        match *partition {
-            Partition::Hash { k, n } => xxh3_64(self.id().as_bytes()) % n == k - 1,
+        match partition {
+            Partition::Hash { .. } => partition.selects(&self.id(), 0),
             Partition::Count { .. } => true,
         }
     }

@@ -13,10 +13,8 @@ mod table;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testpg;
 
-pub use bridge::{instant, Bridge};
 pub use error::{Error, Result};
-pub use join::{merge, partitioned, Group, Joined, OutOfOrder};
 pub use key::{Key, KeyPart};
-pub use rows::{Keyed, KeyedRows, Side};
+pub use rows::{Keyed, KeyedRows};
 pub use source::{open, Column, ColumnKind, Read, Row, RowSource, SourceUrl};
 pub use table::{compare_table, Judge, RowSink, TableRun, TableSide, TableSpec};

@@ -173,14 +173,7 @@ mod tests {
     use crate::source::open as open_source;
     use serde_json::json;
 
-    fn reading(key: &[&str]) -> Read {
-        Read {
-            query: None,
-            table: "t".into(),
-            key: key.iter().map(|k| k.to_string()).collect(),
-            partition: None,
-        }
-    }
+    use crate::source::tests::reading;
 
     fn export(text: &str) -> (tempfile::TempDir, crate::SourceUrl) {
         let dir = tempfile::tempdir().unwrap();

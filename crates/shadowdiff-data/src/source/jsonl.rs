@@ -172,14 +172,7 @@ mod tests {
     use crate::SourceUrl;
     use serde_json::json;
 
-    fn reading(key: &[&str]) -> Read {
-        Read {
-            query: None,
-            table: "t".into(),
-            key: key.iter().map(|k| k.to_string()).collect(),
-            partition: None,
-        }
-    }
+    use crate::source::tests::reading;
 
     const TEXT: &str = "\n{\"id\": 2, \"name\": \"b\", \"tags\": [1]}\n\n{\"name\": \"a\", \"id\": 1, \"new\": true}\n{\"id\": 3}\n";
 

@@ -117,3 +117,18 @@ pub fn open(url: &SourceUrl, read: &Read) -> Result<Box<dyn RowSource>> {
         SourceUrl::Jsonl { path } => jsonl::open(path, read),
     }
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::Read;
+
+    /// What the export tests read: table `t`, whole, keyed by `key`.
+    pub(crate) fn reading(key: &[&str]) -> Read {
+        Read {
+            query: None,
+            table: "t".into(),
+            key: key.iter().map(|k| k.to_string()).collect(),
+            partition: None,
+        }
+    }
+}

@@ -103,7 +103,7 @@ impl PgType {
             },
             PgType::Bytea => bytea(text),
             PgType::Json => Some(Value::String(text.to_string())),
-            PgType::Timestamp => timestamp(text).map(Value::String),
+            PgType::Timestamp => crate::bridge::instant(text).map(Value::String),
             PgType::Array(element) if element.plain() => {
                 pg_array::parse(text).map(|items| element.array(items))
             }
@@ -147,17 +147,6 @@ fn bytea(text: &str) -> Option<Value> {
     Some(Value::String(
         base64::engine::general_purpose::STANDARD.encode(bytes),
     ))
-}
-
-/// A timestamp's ISO text (`2024-01-02 03:04:05.5+00`, or without offset, taken as UTC) as
-/// RFC 3339 UTC with the fraction trimmed: `2024-01-02T03:04:05.5Z`.
-fn timestamp(text: &str) -> Option<String> {
-    if let Ok(instant) = text.parse::<jiff::Timestamp>() {
-        return Some(instant.to_string());
-    }
-    let civil = text.parse::<jiff::civil::DateTime>().ok()?;
-    let instant = civil.to_zoned(jiff::tz::TimeZone::UTC).ok()?.timestamp();
-    Some(instant.to_string())
 }
 
 #[cfg(test)]
