@@ -60,6 +60,17 @@ fn is_root() -> bool {
         .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "0")
 }
 
+/// `runuser`, which runs the server's programs as `postgres`: on PATH, else where util-linux
+/// puts it (/usr/sbin, /sbin), which a root shell's PATH does not always hold.
+fn runuser() -> PathBuf {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(["/usr/sbin".into(), "/sbin".into()])
+        .map(|dir| dir.join("runuser"))
+        .find(|candidate| candidate.is_file())
+        .unwrap_or_else(|| PathBuf::from("runuser"))
+}
+
 /// The output of a command that must succeed.
 fn succeed(command: &mut Command, what: &str) -> Output {
     let output = command
@@ -148,7 +159,7 @@ impl TestPg {
     fn server_command(&self, program: &str) -> Command {
         let program = self.bin.join(program);
         if self.as_postgres {
-            let mut command = Command::new("runuser");
+            let mut command = Command::new(runuser());
             command.args(["-u", "postgres", "--"]).arg(program);
             command
         } else {
