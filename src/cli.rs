@@ -40,6 +40,10 @@ pub enum Command {
     /// Run a reverse proxy that forwards to an upstream and records every exchange.
     #[command(after_help = RECORD_EXAMPLES)]
     Record(RecordArgs),
+    /// Serve clients from the primary, mirror each request to the candidate, judge and count
+    /// the differences live.
+    #[command(after_help = SHADOW_EXAMPLES)]
+    Shadow(Box<ShadowArgs>),
     /// Accept the pending changes of the last run into the snapshot of accepted differences.
     #[command(after_help = ACCEPT_EXAMPLES)]
     Accept(AcceptArgs),
@@ -418,6 +422,139 @@ authorization, cookie, set-cookie and proxy-authorization values (and --redact-h
 written as [redacted] unless --keep-secrets; what is forwarded is never changed. An upstream that
 cannot be reached gives the client a 502 and is recorded as a request-only exchange. Ctrl-C or
 SIGTERM stops accepting, lets in-flight requests finish, closes the files and exits 0.";
+
+const SHADOW_EXAMPLES: &str = "\
+Examples:
+  # clients on :8080 are served by v1 on :9001; every request is mirrored to v2 on :9002
+  shadowdiff shadow --listen 0.0.0.0:8080 --primary http://127.0.0.1:9001 \\
+    --candidate http://127.0.0.1:9002 --out shadow-report/
+
+  # a second v1 instance tells noise from change; 10 % mirrored; a report every 15 minutes
+  shadowdiff shadow --listen 0.0.0.0:8080 --primary http://v1-a:9001 --secondary http://v1-b:9001 \\
+    --candidate http://v2:9002 --sample 0.1 --report-every 15m --log mismatches.jsonl
+
+  # Prometheus scrapes the admin address; a report of what was judged so far, now
+  curl -s http://127.0.0.1:9464/metrics | grep shadowdiff_exchanges_total
+  kill -HUP $(pidof shadowdiff)
+
+The first line on stderr is `shadowdiff shadow: listening on http://ADDR; metrics on
+http://ADMIN/metrics` (useful with port 0). Clients only ever get the primary's answer, unchanged;
+the candidate is called off their path, through a bounded queue (a full queue skips the exchange
+as `shadow queue full`). Only GET, HEAD and OPTIONS are mirrored unless allowed (--allow-method,
+or `allow` in a route's rules), as in `run`. Each mirrored exchange is judged with the rules of
+`run` and written to OUT/outcomes-000001.jsonl.zst, ... (`shadowdiff diff OUT` judges them again).
+SIGHUP and --report-every write the report folder for what was judged so far; Ctrl-C or SIGTERM
+stops accepting, drains in-flight exchanges (--drain-timeout), writes the final report and exits
+with the gate's verdict: 0 passed, 1 failed, 3 if the candidate or secondary could not start.
+[targets.old], [targets.new] and [targets.noise] of shadowdiff.toml stand for --primary,
+--candidate and --secondary.";
+
+/// Arguments of `shadowdiff shadow`.
+#[derive(Debug, Args)]
+pub struct ShadowArgs {
+    /// The address clients connect to, e.g. 0.0.0.0:8080 (port 0 picks a free port).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: String,
+    /// Where /metrics and /healthz are served (default from the table).
+    #[arg(long, value_name = "ADDR", help = with_default("Where /metrics and /healthz are served",
+          &defaults().shadow.admin))]
+    pub admin: Option<String>,
+    /// The implementation serving clients: http://HOST:PORT[/base] or https://... [default:
+    /// `url` of [targets.old]].
+    #[arg(long, value_name = "URL")]
+    pub primary: Option<String>,
+    /// The implementation being validated, called off the clients' path [default:
+    /// [targets.new]].
+    #[arg(long, value_name = "TARGET")]
+    pub candidate: Option<String>,
+    /// A second instance of the primary, to tell noise from change [default: [targets.noise]].
+    #[arg(long, value_name = "TARGET")]
+    pub secondary: Option<String>,
+    /// Comparator rules: a TOML file or a folder of them (default from the table).
+    #[arg(long, value_name = "PATH", help = with_default(
+        "Comparator rules: a TOML file or a folder of them",
+        format_args!("{}/", defaults().rules.display())))]
+    pub rules: Option<PathBuf>,
+    /// The report folder, where the outcome parts go too (default from the table).
+    #[arg(long, value_name = "DIR", help = out_help("The report folder, where the outcome parts go too"))]
+    pub out: Option<PathBuf>,
+    /// The share of requests mirrored, between 0 and 1 (deterministic per request; default
+    /// from the table).
+    #[arg(long, value_name = "RATE", allow_negative_numbers = true, value_parser = parse_rate,
+          help = with_default("The share of requests mirrored, between 0 and 1 (deterministic per \
+                               request)", defaults().shadow.sample))]
+    pub sample: Option<f64>,
+    /// Exchanges waiting to be mirrored at most; past that they are skipped (default from the
+    /// table).
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = parse_count::<usize>,
+          help = with_default("Exchanges waiting to be mirrored at most; past that they are skipped",
+                              defaults().shadow.queue))]
+    pub queue: Option<usize>,
+    /// Exchanges mirrored at once at most (default from the table).
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = parse_count::<usize>,
+          help = with_default("Exchanges mirrored at once at most", defaults().shadow.concurrency))]
+    pub concurrency: Option<usize>,
+    /// How long a call to any target may take; a slow primary gives the client a 502 (at most
+    /// 24h; default from the table).
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true, value_parser = shadowdiff_core::parse_duration,
+          help = with_default("How long a call to any target may take; a slow primary gives the client \
+                               a 502 (at most 24h)", shown_duration(defaults().shadow.timeout.0)))]
+    pub timeout: Option<std::time::Duration>,
+    /// The largest body kept for mirroring; a larger one is streamed through and not mirrored
+    /// (default from the table).
+    #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..),
+          help = with_default("The largest body kept for mirroring; a larger one is streamed through \
+                               and not mirrored", shown_bytes(defaults().max_body_bytes)))]
+    pub max_body_bytes: Option<u64>,
+    /// How long in-flight exchanges may take to finish after Ctrl-C or SIGTERM (at most 24h;
+    /// default from the table).
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true, value_parser = shadowdiff_core::parse_duration,
+          help = with_default("How long in-flight exchanges may take to finish after Ctrl-C or \
+                               SIGTERM (at most 24h)", shown_duration(defaults().shadow.drain_timeout.0)))]
+    pub drain_timeout: Option<std::time::Duration>,
+    /// Also write the report folder this often, e.g. 15m [default: only on SIGHUP and at the
+    /// stop].
+    #[arg(long, value_name = "DURATION", value_parser = shadowdiff_core::parse_duration)]
+    pub report_every: Option<std::time::Duration>,
+    /// Bytes of JSON after which a new outcomes part starts (default from the table).
+    #[arg(long, value_name = "BYTES", allow_negative_numbers = true, value_parser = parse_count::<u64>,
+          help = with_default("Bytes of JSON after which a new outcomes part starts",
+                              shown_bytes(defaults().shadow.part_bytes)))]
+    pub part_bytes: Option<u64>,
+    /// Distinct routes (and route and signature pairs) labelled in the metrics; more are
+    /// counted as `other` (default from the table).
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = parse_count::<usize>,
+          help = with_default("Distinct routes (and route and signature pairs) labelled in the \
+                               metrics; more are counted as `other`", defaults().shadow.max_series))]
+    pub max_series: Option<usize>,
+    /// The mismatch log, one JSON line per real difference, appended to [default: standard
+    /// error].
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+    /// Mismatch log lines per route and signature a minute at most (default from the table).
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = parse_count::<u32>,
+          help = with_default("Mismatch log lines per route and signature a minute at most",
+                              defaults().shadow.log_per_minute))]
+    pub log_per_minute: Option<u32>,
+    /// Mirror a method beyond GET, HEAD and OPTIONS on every route (repeatable).
+    #[arg(long, value_name = "METHOD")]
+    pub allow_method: Vec<String>,
+    /// Mirror only routes matching this glob, e.g. "GET /orders/*" (repeatable).
+    #[arg(long, value_name = "GLOB", value_parser = RouteGlob::new)]
+    pub include_route: Vec<RouteGlob>,
+    /// Do not mirror routes matching this glob (repeatable).
+    #[arg(long, value_name = "GLOB", value_parser = RouteGlob::new)]
+    pub exclude_route: Vec<RouteGlob>,
+    /// Mirror only this method (repeatable).
+    #[arg(long, value_name = "METHOD")]
+    pub method: Vec<String>,
+    /// How the outcomes are judged and reported.
+    #[command(flatten)]
+    pub report: ReportArgs,
+    /// Output settings of the final report.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
 
 /// Arguments of `shadowdiff data`.
 #[derive(Debug, Args)]

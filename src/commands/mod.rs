@@ -11,6 +11,7 @@ mod record;
 mod reject;
 mod review;
 mod run;
+mod shadow;
 mod verdict;
 
 use crate::cli::{Cli, Command, ReportCommand};
@@ -24,6 +25,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Import(args) => import::run(args),
         Command::Run(args) => run::run(*args),
         Command::Record(args) => record::run(args),
+        Command::Shadow(args) => shadow::run(*args),
         Command::Accept(args) => accept::run(args),
         Command::Reject(args) => reject::run(args),
         Command::Review(args) => review::run(args),

@@ -44,6 +44,8 @@ pub struct Defaults {
     pub noise: NoiseDefaults,
     /// `[record]`: the capture proxy.
     pub record: RecordDefaults,
+    /// `[shadow]`: the shadow proxy.
+    pub shadow: ShadowDefaults,
 }
 
 /// `[gate]` of the table.
@@ -82,6 +84,30 @@ pub struct RecordDefaults {
     pub max_body_bytes: u64,
 }
 
+/// `[shadow]` of the table.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShadowDefaults {
+    /// Where `/metrics` and `/healthz` are served.
+    pub admin: String,
+    /// The share of requests mirrored.
+    pub sample: f64,
+    /// Exchanges waiting to be mirrored at most.
+    pub queue: usize,
+    /// Exchanges mirrored at once at most.
+    pub concurrency: usize,
+    /// How long a call to any target may take.
+    pub timeout: Written,
+    /// How long in-flight exchanges may take after Ctrl-C or SIGTERM.
+    pub drain_timeout: Written,
+    /// Bytes of JSON per outcomes part.
+    pub part_bytes: u64,
+    /// Distinct label values per metric at most.
+    pub max_series: usize,
+    /// Mismatch log lines per route and signature a minute.
+    pub log_per_minute: u32,
+}
+
 static DEFAULTS: LazyLock<Defaults> = LazyLock::new(|| {
     let defaults: Defaults = toml::from_str(TEXT)
         .unwrap_or_else(|err| panic!("src/settings/defaults.toml does not parse: {err}"));
@@ -116,6 +142,20 @@ impl Defaults {
         shadowdiff_core::share(self.record.sample).map_err(named("record.sample"))?;
         shadowdiff_core::at_least_one(self.record.max_body_bytes)
             .map_err(named("record.max_body_bytes"))?;
+        let shadow = &self.shadow;
+        shadowdiff_core::share(shadow.sample).map_err(named("shadow.sample"))?;
+        shadowdiff_core::at_least_one(shadow.queue as u64).map_err(named("shadow.queue"))?;
+        shadowdiff_core::at_least_one(shadow.concurrency as u64)
+            .map_err(named("shadow.concurrency"))?;
+        shadowdiff_core::at_least_one(shadow.part_bytes).map_err(named("shadow.part_bytes"))?;
+        shadowdiff_core::at_least_one(shadow.max_series as u64)
+            .map_err(named("shadow.max_series"))?;
+        shadowdiff_core::at_least_one(u64::from(shadow.log_per_minute))
+            .map_err(named("shadow.log_per_minute"))?;
+        shadow
+            .admin
+            .parse::<std::net::SocketAddr>()
+            .map_err(|err| format!("shadow.admin: {err}"))?;
         Ok(())
     }
 }

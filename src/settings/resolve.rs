@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::cli::{
     DiffArgs, Format, ImportArgs, MergeArgs, OutputArgs, RecordArgs, ReportArgs, RunArgs,
-    SnapshotArgs,
+    ShadowArgs, SnapshotArgs,
 };
 use shadowdiff_core::Origin;
 
@@ -188,6 +188,49 @@ pub struct RecordSettings {
     pub max_body_bytes: Setting<u64>,
 }
 
+/// `shadowdiff shadow`.
+#[derive(Debug)]
+pub struct ShadowSettings {
+    /// Report folder, snapshot, gate, redaction.
+    pub report: ReportSettings,
+    /// What the final report prints.
+    pub output: Output,
+    /// Where the comparator rules come from.
+    pub rules: Setting<Option<PathBuf>>,
+    /// The primary's base URL, checked.
+    pub primary: String,
+    /// The implementation being validated.
+    pub candidate: TargetConfig,
+    /// A second primary instance, for noise.
+    pub secondary: Option<TargetConfig>,
+    /// Where `/metrics` and `/healthz` are served (not yet parsed).
+    pub admin: String,
+    /// Which exchanges are mirrored.
+    pub filters: Filters,
+    /// The share mirrored.
+    pub sample: Setting<f64>,
+    /// Exchanges waiting to be mirrored at most.
+    pub queue: Setting<usize>,
+    /// Exchanges mirrored at once at most.
+    pub concurrency: Setting<usize>,
+    /// How long a call to any target may take.
+    pub timeout: Setting<Duration>,
+    /// The largest body kept for mirroring.
+    pub max_body_bytes: Setting<u64>,
+    /// How long in-flight exchanges may take after Ctrl-C or SIGTERM.
+    pub drain_timeout: Setting<Duration>,
+    /// How often the report is written besides SIGHUP.
+    pub report_every: Option<Duration>,
+    /// Bytes of JSON per outcomes part.
+    pub part_bytes: Setting<u64>,
+    /// Distinct label values per metric at most.
+    pub max_series: Setting<usize>,
+    /// The mismatch log's file (standard error when none).
+    pub log: Option<PathBuf>,
+    /// Mismatch log lines per route and signature a minute.
+    pub log_per_minute: Setting<u32>,
+}
+
 /// `shadowdiff import` (flags over the table).
 #[derive(Debug)]
 pub struct ImportSettings {
@@ -331,30 +374,16 @@ pub fn run_with(config: &Config, args: &RunArgs) -> Result<RunSettings> {
             table.noise_repeat,
         ),
     };
-    let filters = Filters {
-        include_routes: [
-            args.include_route.clone(),
-            file_globs(config, "include_routes", &config.filter.include_routes)?,
-        ]
-        .concat(),
-        exclude_routes: [
-            args.exclude_route.clone(),
-            file_globs(config, "exclude_routes", &config.filter.exclude_routes)?,
-        ]
-        .concat(),
-        methods: [args.method.clone(), config.filter.methods.clone()].concat(),
-        tags: args
-            .tag
-            .iter()
-            .cloned()
-            .chain(config.filter.tags.clone())
-            .collect(),
-        allow_methods: [
-            args.allow_method.clone(),
-            config.filter.allow_methods.clone(),
-        ]
-        .concat(),
-    };
+    let filters = filters(
+        config,
+        FilterFlags {
+            include_routes: &args.include_route,
+            exclude_routes: &args.exclude_route,
+            methods: &args.method,
+            tags: &args.tag,
+            allow_methods: &args.allow_method,
+        },
+    )?;
     Ok(RunSettings {
         report,
         output: Output::of(&args.output),
@@ -423,6 +452,43 @@ fn target(config: &Config, role: &str, flag_url: Option<&str>) -> Result<Option<
     }
 }
 
+/// The filter flags of `run` and `shadow`.
+struct FilterFlags<'a> {
+    include_routes: &'a [RouteGlob],
+    exclude_routes: &'a [RouteGlob],
+    methods: &'a [String],
+    tags: &'a [(String, String)],
+    allow_methods: &'a [String],
+}
+
+/// The filters: the flags' and `[filter]`'s together.
+fn filters(config: &Config, flags: FilterFlags<'_>) -> Result<Filters> {
+    Ok(Filters {
+        include_routes: [
+            flags.include_routes.to_vec(),
+            file_globs(config, "include_routes", &config.filter.include_routes)?,
+        ]
+        .concat(),
+        exclude_routes: [
+            flags.exclude_routes.to_vec(),
+            file_globs(config, "exclude_routes", &config.filter.exclude_routes)?,
+        ]
+        .concat(),
+        methods: [flags.methods.to_vec(), config.filter.methods.clone()].concat(),
+        tags: flags
+            .tags
+            .iter()
+            .cloned()
+            .chain(config.filter.tags.clone())
+            .collect(),
+        allow_methods: [
+            flags.allow_methods.to_vec(),
+            config.filter.allow_methods.clone(),
+        ]
+        .concat(),
+    })
+}
+
 /// The route globs of `[filter] KEY`, compiled; a bad one is named with its line.
 fn file_globs(config: &Config, key: &str, texts: &[String]) -> Result<Vec<RouteGlob>> {
     texts
@@ -489,6 +555,91 @@ pub fn record(args: &RecordArgs) -> RecordSettings {
             table.max_body_bytes,
         ),
     }
+}
+
+/// Resolves `shadowdiff shadow`: the report, rules, filter and redaction settings as `run`
+/// resolves them; `[targets.old]`, `[targets.new]` and `[targets.noise]` stand for the primary,
+/// the candidate and the secondary.
+pub fn shadow(args: &ShadowArgs) -> Result<ShadowSettings> {
+    let config = Config::load(args.report.config.as_deref())?;
+    let table = &defaults().shadow;
+    let primary = match &args.primary {
+        Some(url) => shadowdiff_replay::parse_upstream(url)
+            .map_err(|why| Error::usage(why.replace("--upstream", "--primary")))?,
+        None => {
+            let old = target(&config, "old", None)?;
+            let url = old.as_ref().and_then(|old| old.url.clone()).ok_or_else(|| {
+                Error::usage(
+                    "no primary: pass --primary URL or set `url` of [targets.old] in shadowdiff.toml",
+                )
+            })?;
+            shadowdiff_replay::parse_upstream(&url).map_err(|why| {
+                Error::usage(format!(
+                    "[targets.old] url: {}",
+                    why.replace("--upstream ", "")
+                ))
+            })?
+        }
+    };
+    let candidate = target(&config, "new", args.candidate.as_deref())?.ok_or_else(|| {
+        Error::usage("no candidate: pass --candidate URL or set [targets.new] in shadowdiff.toml")
+    })?;
+    let secondary = target(&config, "noise", args.secondary.as_deref())?;
+    let admin = args.admin.clone().unwrap_or_else(|| table.admin.clone());
+    Ok(ShadowSettings {
+        report: report(&config, &args.report, args.out.as_deref())?,
+        output: Output::of(&args.output),
+        rules: rules(&config, args.rules.as_deref()),
+        primary,
+        candidate,
+        secondary,
+        admin,
+        filters: filters(
+            &config,
+            FilterFlags {
+                include_routes: &args.include_route,
+                exclude_routes: &args.exclude_route,
+                methods: &args.method,
+                tags: &[],
+                allow_methods: &args.allow_method,
+            },
+        )?,
+        sample: Setting::pick(flag("--sample", args.sample), None, table.sample),
+        queue: Setting::pick(flag("--queue", args.queue), None, table.queue),
+        concurrency: Setting::pick(
+            flag("--concurrency", args.concurrency),
+            None,
+            table.concurrency,
+        ),
+        timeout: Setting::pick(flag("--timeout", args.timeout), None, table.timeout.0),
+        max_body_bytes: Setting::pick(
+            flag("--max-body-bytes", args.max_body_bytes),
+            None,
+            defaults().max_body_bytes,
+        ),
+        drain_timeout: Setting::pick(
+            flag("--drain-timeout", args.drain_timeout),
+            None,
+            table.drain_timeout.0,
+        ),
+        report_every: args.report_every,
+        part_bytes: Setting::pick(
+            flag("--part-bytes", args.part_bytes),
+            None,
+            table.part_bytes,
+        ),
+        max_series: Setting::pick(
+            flag("--max-series", args.max_series),
+            None,
+            table.max_series,
+        ),
+        log: args.log.clone(),
+        log_per_minute: Setting::pick(
+            flag("--log-per-minute", args.log_per_minute),
+            None,
+            table.log_per_minute,
+        ),
+    })
 }
 
 /// Resolves `shadowdiff import`.

@@ -42,12 +42,18 @@ impl Filters {
                 return Some(format!("tag {key}={value} not present"));
             }
         }
-        let allowed = SAFE_METHODS.contains(&method.as_str())
+        self.method_refusal(&method, route_allows)
+    }
+
+    /// `None` when `method` (upper-case) may be sent to the targets: a safe method, or one
+    /// allowed by `--allow-method` or the route's rules (`route_allows`); else why not.
+    pub fn method_refusal(&self, method: &str, route_allows: &[String]) -> Option<String> {
+        let allowed = SAFE_METHODS.contains(&method)
             || self
                 .allow_methods
                 .iter()
-                .any(|m| m.eq_ignore_ascii_case(&method))
-            || route_allows.iter().any(|m| m.eq_ignore_ascii_case(&method));
+                .any(|m| m.eq_ignore_ascii_case(method))
+            || route_allows.iter().any(|m| m.eq_ignore_ascii_case(method));
         if !allowed {
             return Some(format!(
                 "{method} is not replayed unless allowed (--allow-method {method}, or allow = [\"{method}\"] in the route's rules)"

@@ -77,7 +77,7 @@ pub use compare::{
     compare, compare_json, BodyPath, Comparison, Difference, Ignored, Kind, Signature, Step, Target,
 };
 pub use error::{Error, Location, Origin, Result};
-pub use filter::{Filters, RouteGlob};
+pub use filter::{Filters, RouteGlob, SAFE_METHODS};
 pub use judge::{judge, Pair};
 pub use model::{header, Body, Exchange, Headers, Request, Response};
 pub use outcome::{Judged, Outcome, OutcomeError, Timing};

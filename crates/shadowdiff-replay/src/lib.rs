@@ -13,17 +13,18 @@ mod offline;
 mod outcomes;
 mod pipeline;
 mod record;
+pub mod relay;
 mod signal;
 mod target;
 mod targets;
 
-pub use client::HOP_BY_HOP;
+pub use client::{describe, relay_client, RelayClient, HOP_BY_HOP};
 pub use error::{Error, Result};
 pub use offline::{diff, rejudge};
 pub use outcomes::{outcome_line, spawn_writer};
-pub use pipeline::{run, Ending, Finished, Plan, Stop};
+pub use pipeline::{judge_answers, run, Answer, Ending, Finished, Plan, Stop};
 pub use record::{
-    parse_upstream, serve, RotatingWriter, Selection, Settings as RecordSettings,
+    parse_upstream, sampled, serve, RotatingWriter, Selection, Settings as RecordSettings,
     Summary as RecordSummary,
 };
 pub use signal::stop_signal;

@@ -530,7 +530,7 @@ impl Shared {
         if let Some(stop) = down {
             self.halt.stop(stop);
         }
-        self.judge(seq, exchange, old, new, noise).await
+        judge_answers(&self.rules, seq, exchange, old, new, noise).await
     }
 
     /// Calls a target, sending the request again (after a doubling backoff) only while the
@@ -555,75 +555,70 @@ impl Shared {
             }
         }
     }
+}
 
-    /// Turns the answers into an outcome. Comparisons run on the rayon pool, off the I/O
-    /// threads, with the answers moved there and back uncopied; answers with identical bodies
-    /// are judged in place, as that takes no parsing.
-    async fn judge(
-        &self,
-        seq: u64,
-        exchange: Exchange,
-        old: Answer,
-        new: Answer,
-        noise: Option<Answer>,
-    ) -> Result<Finished> {
-        let latency = |answer: Option<&Answer>| match answer {
-            Some(Ok(reply)) => Some(reply.latency),
-            _ => None,
+/// Turns the answers of one exchange into an outcome, as `run` and `shadow` judge. Comparisons run on the rayon pool, off the I/O
+/// threads, with the answers moved there and back uncopied; answers with identical bodies
+/// are judged in place, as that takes no parsing.
+pub async fn judge_answers(
+    rules: &Arc<RuleSet>,
+    seq: u64,
+    exchange: Exchange,
+    old: Answer,
+    new: Answer,
+    noise: Option<Answer>,
+) -> Result<Finished> {
+    let latency = |answer: Option<&Answer>| match answer {
+        Some(Ok(reply)) => Some(reply.latency),
+        _ => None,
+    };
+    let timing = Timing {
+        old: latency(Some(&old)),
+        new: latency(Some(&new)),
+        noise: latency(noise.as_ref()),
+    };
+    let failed = [
+        ("old", Some(&old)),
+        ("new", Some(&new)),
+        ("noise", noise.as_ref()),
+    ]
+    .into_iter()
+    .find_map(|(role, answer)| match answer {
+        Some(Err(err)) => Some((role, err)),
+        _ => None,
+    });
+    if let Some((role, err)) = failed {
+        let route = rules
+            .route(&exchange.request.method, exchange.request.path())
+            .name;
+        let judged = Judged {
+            id: exchange.id.clone(),
+            seq,
+            route,
+            outcome: Outcome::Error(OutcomeError::failed_call(role, err.kind(), err)),
+            noise: None,
+            timing,
         };
-        let timing = Timing {
-            old: latency(Some(&old)),
-            new: latency(Some(&new)),
-            noise: latency(noise.as_ref()),
-        };
-        let failed = [
-            ("old", Some(&old)),
-            ("new", Some(&new)),
-            ("noise", noise.as_ref()),
-        ]
-        .into_iter()
-        .find_map(|(role, answer)| match answer {
-            Some(Err(err)) => Some((role, err)),
-            _ => None,
+        return Ok(Finished {
+            exchange,
+            judged,
+            old: Some(old),
+            new: Some(new),
+            noise,
         });
-        if let Some((role, err)) = failed {
-            let route = self
-                .rules
-                .route(&exchange.request.method, exchange.request.path())
-                .name;
-            let judged = Judged {
-                id: exchange.id.clone(),
-                seq,
-                route,
-                outcome: Outcome::Error(OutcomeError::failed_call(role, err.kind(), err)),
-                noise: None,
-                timing,
-            };
-            return Ok(Finished {
-                exchange,
-                judged,
-                old: Some(old),
-                new: Some(new),
-                noise,
-            });
-        }
-        let rules = self.rules.clone();
-        if same_bodies(&old, &new, noise.as_ref()) {
-            // Identical bodies compare without parsing: cheaper here than a trip to the pool.
-            return Ok(judge_answers(
-                seq, exchange, old, new, noise, &rules, timing,
-            ));
-        }
-        let (sender, receiver) = oneshot::channel::<Finished>();
-        rayon::spawn(move || {
-            let _ = sender.send(judge_answers(
-                seq, exchange, old, new, noise, &rules, timing,
-            ));
-        });
-        receiver
-            .await
-            .map_err(|_| Error::Internal("the comparison thread pool stopped".into()))
     }
+    let rules = rules.clone();
+    if same_bodies(&old, &new, noise.as_ref()) {
+        // Identical bodies compare without parsing: cheaper here than a trip to the pool.
+        return Ok(judge_now(seq, exchange, old, new, noise, &rules, timing));
+    }
+    let (sender, receiver) = oneshot::channel::<Finished>();
+    rayon::spawn(move || {
+        let _ = sender.send(judge_now(seq, exchange, old, new, noise, &rules, timing));
+    });
+    receiver
+        .await
+        .map_err(|_| Error::Internal("the comparison thread pool stopped".into()))
 }
 
 /// An exchange that ended without calling a target: skipped, or not run.
@@ -647,7 +642,7 @@ fn unanswered(seq: u64, exchange: Exchange, route: String, outcome: Outcome) -> 
 
 /// Compares the answers of one exchange; a comparison that panics (a bug) is an error outcome,
 /// never a lost exchange.
-fn judge_answers(
+fn judge_now(
     seq: u64,
     exchange: Exchange,
     old: Answer,
@@ -700,7 +695,7 @@ fn same_bodies(old: &Answer, new: &Answer, noise: Option<&Answer>) -> bool {
 }
 
 /// What a target answered: a reply or why there was none.
-type Answer = std::result::Result<Reply, CallError>;
+pub type Answer = std::result::Result<Reply, CallError>;
 
 /// The response of an answer, when there is one.
 fn response_of(answer: &Answer) -> Option<&shadowdiff_core::Response> {

@@ -25,13 +25,14 @@ mod testutil;
 mod unit;
 
 pub use aggregate::part::{combine, Named, Part, Shards};
-pub use aggregate::{Aggregate, Loaded};
+pub use aggregate::{cut as cut_value, Aggregate, Loaded};
 pub use document::{
     percent, Counts, ErrorGroup, IgnoredRule, Latency, LatencyBin, LatencySummary, NoisyPath,
     Report, RouteReport, RuleSuggestion, Sample, Shown, Side, SignatureReport, SkipGroup,
     SnapshotStatus, StaleSignature, TargetNames, Truncated, Verdict, SCHEMA,
 };
 pub use error::{Error, Result};
+pub use render::curl::command as curl_command;
 pub use render::{Format, FormatInfo};
 pub use snapshot::{
     load_pending, pending_changes, pending_path, render_pending, write_pending, Change, Decision,

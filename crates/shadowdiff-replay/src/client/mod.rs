@@ -38,8 +38,27 @@ type Connector = hyper_rustls::HttpsConnector<Counting<HttpConnector>>;
 /// from the environment, bodies as sent. Connecting gives up after `connect_timeout`.
 pub type HttpClient = Client<Connector, Full<Bytes>>;
 
+/// The same client for a proxy's requests, whose bodies are passed on as they come
+/// (`shadowdiff shadow`'s primary calls).
+pub type RelayClient = Client<Connector, crate::relay::Relayed>;
+
 /// Builds an [`HttpClient`]; the error says why TLS could not be set up.
 pub fn client(connect_timeout: Duration) -> Result<HttpClient, String> {
+    client_for(connect_timeout)
+}
+
+/// Builds a [`RelayClient`]; the error says why TLS could not be set up.
+pub fn relay_client(connect_timeout: Duration) -> Result<RelayClient, String> {
+    client_for(connect_timeout)
+}
+
+/// The client for request bodies of type `B`.
+fn client_for<B>(connect_timeout: Duration) -> Result<Client<Connector, B>, String>
+where
+    B: hyper::body::Body + Send + 'static + Unpin,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let mut http = HttpConnector::new();
     http.enforce_http(false);
     http.set_nodelay(true);

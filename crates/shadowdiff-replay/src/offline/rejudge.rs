@@ -19,14 +19,49 @@ use shadowdiff_io::{Limits, RawLine, RawLines};
 use super::{next_batch, BATCH};
 
 /// Judges every line of the outcomes file at `path` again, in file order, handing each judged
-/// exchange, with its request (none for a row), to `judged_to`.
+/// exchange, with its request (none for a row), to `judged_to`. `path` may also be a report
+/// folder: its outcome files (`outcomes.jsonl.zst` of a run, the parts
+/// `outcomes-000001.jsonl.zst`, ... of `shadow`) are read in name order, and nothing else.
 pub fn rejudge(
     path: &Path,
     rules: &RuleSet,
     limits: &Limits,
     judged_to: &mut dyn FnMut(Judged, Option<Request>),
 ) -> crate::Result<()> {
-    Ok(rejudge_lines(path, rules, limits, judged_to)?)
+    match outcome_files(path)? {
+        Some(files) => {
+            for file in files {
+                rejudge_lines(&file, rules, limits, judged_to)?;
+            }
+            Ok(())
+        }
+        None => Ok(rejudge_lines(path, rules, limits, judged_to)?),
+    }
+}
+
+/// The outcome files of a report folder, in name order; none when `path` is not a folder or
+/// holds no outcome file (it is then read as a folder of recordings, which says what is wrong).
+fn outcome_files(path: &Path) -> Result<Option<Vec<std::path::PathBuf>>> {
+    if !path.is_dir() {
+        return Ok(None);
+    }
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(path).map_err(|err| Error::io(path, err))? {
+        let entry = entry.map_err(|err| Error::io(path, err))?;
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else {
+            continue;
+        };
+        let numbered = name
+            .strip_prefix("outcomes-")
+            .and_then(|rest| rest.strip_suffix(".jsonl.zst"))
+            .is_some_and(|number| !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()));
+        if numbered || name == "outcomes.jsonl.zst" {
+            files.push(entry.path());
+        }
+    }
+    files.sort();
+    Ok((!files.is_empty()).then_some(files))
 }
 
 fn rejudge_lines(

@@ -32,7 +32,7 @@ use shadowdiff_core::Redactor;
 
 pub use proxy::serve;
 pub use rotate::RotatingWriter;
-pub use select::Selection;
+pub use select::{sampled, Selection};
 
 /// Everything `shadowdiff record` needs to run.
 #[derive(Clone, Debug)]

@@ -16,28 +16,25 @@
 //! [`NOT_RECORDED_TAG`] with the reason, so memory stays bounded whatever the upstream sends.
 
 use std::convert::Infallible;
-use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
-use futures_util::stream::{self, StreamExt as _};
-use http_body_util::{BodyExt as _, BodyStream, Either, Full, StreamBody};
-use hyper::body::{Bytes, Frame, Incoming};
-use hyper::header::{HeaderMap, HeaderName, HeaderValue, CONNECTION, CONTENT_LENGTH, HOST};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
+use http_body_util::{BodyExt as _, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::header::HeaderMap;
 use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, oneshot, watch};
-use tokio::task::JoinSet;
-use tokio::time::Instant;
+use tokio::sync::{mpsc, oneshot};
 
 use super::{RotatingWriter, Settings, Summary};
 use crate::client::{client, describe, HttpClient, HOP_BY_HOP};
 use crate::error::{Error, Result};
+use crate::relay::{
+    accept_until, connection_tokens, declared_length, forwarded_request_headers,
+    is_connection_header, model_headers, passed_back_headers, plain, read_up_to, Kept, Relayed,
+};
 use crate::signal::stop_signal;
 use shadowdiff_core::{Body, Exchange};
 
@@ -46,33 +43,6 @@ const QUEUE: usize = 4096;
 
 /// The tag of an exchange recorded without its response because the body was over the cap.
 pub const NOT_RECORDED_TAG: &str = "response_not_recorded";
-
-/// The body of an answer to the client: read whole, or larger than the cap and streamed.
-type ClientBody = Either<Full<Bytes>, StreamBody<Streamed>>;
-
-/// A body over the cap: the chunks already read, then the rest of the upstream's body.
-type Streamed = stream::Chain<
-    stream::Iter<std::vec::IntoIter<std::result::Result<Frame<Bytes>, hyper::Error>>>,
-    BodyStream<Incoming>,
->;
-
-/// The response header that is hop-by-hop for requests but must reach the client as sent.
-fn is_connection_header(name: &str, listed: &[String]) -> bool {
-    (name != CONTENT_LENGTH.as_str() && HOP_BY_HOP.contains(&name))
-        || listed.iter().any(|token| token == name)
-}
-
-/// The lower-case header names a `Connection` header lists (they describe the connection too).
-fn connection_tokens(headers: &HeaderMap) -> Vec<String> {
-    headers
-        .get_all(CONNECTION)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .map(|token| token.trim().to_ascii_lowercase())
-        .filter(|token| !token.is_empty())
-        .collect()
-}
 
 /// What every request task shares.
 struct Shared {
@@ -142,7 +112,9 @@ pub fn serve(
     });
     listening(addr);
     let forwarded = runtime.block_on(async move {
-        let deadline = accept_loop(listener, shared.clone(), stop, drain).await;
+        let handler = shared.clone();
+        let serve = move |request| handle(handler.clone(), request);
+        let deadline = accept_until(listener, serve, stop, drain).await;
         let forwarded = shared.forwarded.load(Ordering::SeqCst);
         drop(shared);
         let _ = tokio::time::timeout_at(deadline, drained_rx).await;
@@ -159,59 +131,11 @@ pub fn serve(
     })
 }
 
-/// Accepts connections until `stop`, then lets open ones finish their request; returns the
-/// deadline of the drain.
-async fn accept_loop(
-    listener: TcpListener,
-    shared: Arc<Shared>,
-    stop: impl Future<Output = ()>,
-    drain: Duration,
-) -> Instant {
-    let (stopping_tx, stopping) = watch::channel(false);
-    let mut connections = JoinSet::new();
-    tokio::pin!(stop);
-    loop {
-        tokio::select! {
-            _ = &mut stop => break,
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => {
-                    let _ = stream.set_nodelay(true);
-                    let shared = shared.clone();
-                    let mut stopping = stopping.clone();
-                    connections.spawn(async move {
-                        let service = service_fn(move |request| handle(shared.clone(), request));
-                        let connection =
-                            http1::Builder::new().serve_connection(TokioIo::new(stream), service);
-                        tokio::pin!(connection);
-                        tokio::select! {
-                            _ = connection.as_mut() => return,
-                            _ = stopping.changed() => {}
-                        }
-                        connection.as_mut().graceful_shutdown();
-                        let _ = connection.await;
-                    });
-                }
-                // Out of file descriptors and the like: wait a little instead of spinning.
-                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
-            },
-            Some(_) = connections.join_next(), if !connections.is_empty() => {}
-        }
-    }
-    drop(listener);
-    let deadline = Instant::now() + drain;
-    let _ = stopping_tx.send(true);
-    let _ = tokio::time::timeout_at(deadline, async {
-        while connections.join_next().await.is_some() {}
-    })
-    .await;
-    deadline
-}
-
 /// Serves one request: reads its body, forwards it in a task of its own, answers with the result.
 async fn handle(
     shared: Arc<Shared>,
     request: Request<Incoming>,
-) -> Result<Response<ClientBody>, Infallible> {
+) -> Result<Response<Relayed>, Infallible> {
     let seq = shared.seq.fetch_add(1, Ordering::SeqCst) + 1;
     let ts = humantime::format_rfc3339_millis(SystemTime::now()).to_string();
     let (parts, body) = request.into_parts();
@@ -234,48 +158,11 @@ async fn handle(
     }))
 }
 
-/// A short plain-text answer of the proxy itself.
-fn plain(status: StatusCode, text: String) -> Response<ClientBody> {
-    let mut response = Response::new(Either::Left(Full::new(Bytes::from(text))));
-    *response.status_mut() = status;
-    response.headers_mut().insert(
-        hyper::header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    response
-}
-
 /// What the upstream answered, kept for the recording.
 struct Answer {
     status: u16,
     headers: HeaderMap,
     body: Kept,
-}
-
-/// An upstream body as the proxy holds it.
-enum Kept {
-    /// Read whole, within the cap: answered and recorded.
-    Whole(Bytes),
-    /// Over the cap: the chunks read so far and the rest to come, streamed to the client and
-    /// not recorded.
-    OverCap { read: Vec<Bytes>, rest: Incoming },
-}
-
-impl Kept {
-    /// The body for the client, and the body to record (none when over the cap).
-    fn split(self) -> (ClientBody, Option<Bytes>) {
-        match self {
-            Kept::Whole(bytes) => (Either::Left(Full::new(bytes.clone())), Some(bytes)),
-            Kept::OverCap { read, rest } => {
-                let read: Vec<_> = read
-                    .into_iter()
-                    .map(|chunk| Ok(Frame::data(chunk)))
-                    .collect();
-                let frames = stream::iter(read).chain(BodyStream::new(rest));
-                (Either::Right(StreamBody::new(frames)), None)
-            }
-        }
-    }
 }
 
 /// Forwards one request, sends the answer to the client's connection, then records it.
@@ -285,7 +172,7 @@ async fn forward(
     ts: String,
     parts: hyper::http::request::Parts,
     body: Bytes,
-    answer_tx: oneshot::Sender<Response<ClientBody>>,
+    answer_tx: oneshot::Sender<Response<Relayed>>,
 ) {
     let target = parts
         .uri
@@ -294,30 +181,16 @@ async fn forward(
         .unwrap_or("/")
         .to_string();
     let request_listed = connection_tokens(&parts.headers);
-    let mut headers = HeaderMap::with_capacity(parts.headers.len());
-    for (name, value) in &parts.headers {
-        let lower = name.as_str();
-        if name == HOST || HOP_BY_HOP.contains(&lower) || request_listed.iter().any(|t| t == lower)
-        {
-            continue;
-        }
-        headers.append(name.clone(), value.clone());
-    }
+    let headers = forwarded_request_headers(&parts.headers);
     let url = format!("{}{}", shared.settings.upstream, target);
     let answer = ask_upstream(&shared, parts.method.clone(), &url, headers, body.clone()).await;
     let (to_client, answered) = match answer {
         Ok(answer) => {
-            let listed = connection_tokens(&answer.headers);
             let (client_body, kept) = answer.body.split();
             let mut response = Response::new(client_body);
             *response.status_mut() =
                 StatusCode::from_u16(answer.status).unwrap_or(StatusCode::BAD_GATEWAY);
-            let out = response.headers_mut();
-            for (name, value) in &answer.headers {
-                if !is_connection_header(name.as_str(), &listed) {
-                    out.append(name.clone(), value.clone());
-                }
-            }
+            passed_back_headers(&answer.headers, response.headers_mut());
             (response, Some((answer.status, answer.headers, kept)))
         }
         Err(reason) => {
@@ -335,7 +208,7 @@ async fn forward(
     {
         return;
     }
-    let mut request_headers = recorded_headers(&parts.headers, |name| {
+    let mut request_headers = model_headers(&parts.headers, |name| {
         HOP_BY_HOP.contains(&name) || request_listed.iter().any(|t| t == name)
     });
     settings.redactor.apply(&mut request_headers);
@@ -353,7 +226,7 @@ async fn forward(
         };
         let listed = connection_tokens(&answer_headers);
         let mut headers =
-            recorded_headers(&answer_headers, |name| is_connection_header(name, &listed));
+            model_headers(&answer_headers, |name| is_connection_header(name, &listed));
         settings.redactor.apply(&mut headers);
         Some(shadowdiff_core::Response {
             status,
@@ -374,48 +247,6 @@ async fn forward(
         tags,
     };
     let _ = shared.queue.send(exchange).await;
-}
-
-/// Reads a body whole while it stays within `cap` bytes; a larger one (or one whose
-/// `content-length` says so) is handed back with what was read, to be streamed.
-async fn read_up_to(
-    mut body: Incoming,
-    declared: Option<u64>,
-    cap: u64,
-) -> std::result::Result<Kept, String> {
-    let mut read = Vec::new();
-    let mut size = 0u64;
-    if declared.is_some_and(|length| length > cap) {
-        return Ok(Kept::OverCap { read, rest: body });
-    }
-    while let Some(frame) = body.frame().await {
-        let Ok(data) = frame.map_err(|err| describe(&err))?.into_data() else {
-            continue;
-        };
-        size += data.len() as u64;
-        read.push(data);
-        if size > cap {
-            return Ok(Kept::OverCap { read, rest: body });
-        }
-    }
-    Ok(Kept::Whole(match read.len() {
-        1 => read.remove(0),
-        _ => Bytes::from(read.concat()),
-    }))
-}
-
-/// Header pairs for the recording, leaving out those `skip` names (given lower-case).
-fn recorded_headers(headers: &HeaderMap, skip: impl Fn(&str) -> bool) -> shadowdiff_core::Headers {
-    headers
-        .iter()
-        .filter(|(name, _)| !skip(name.as_str()))
-        .map(|(name, value): (&HeaderName, &HeaderValue)| {
-            (
-                name.as_str().to_string(),
-                String::from_utf8_lossy(value.as_bytes()).into_owned(),
-            )
-        })
-        .collect()
 }
 
 /// Sends one request upstream (`Host` becomes the upstream's) and reads the answer, its body up to
@@ -441,10 +272,7 @@ async fn ask_upstream(
             .await
             .map_err(|err| describe(&err))?;
         let (parts, body) = response.into_parts();
-        let declared = parts
-            .headers
-            .get(CONTENT_LENGTH)
-            .and_then(|value| value.to_str().ok()?.parse::<u64>().ok());
+        let declared = declared_length(&parts.headers);
         Ok(Answer {
             status: parts.status.as_u16(),
             headers: parts.headers,

@@ -32,15 +32,21 @@ impl Selection {
         {
             return false;
         }
-        if self.sample >= 1.0 {
-            return true;
-        }
-        if self.sample <= 0.0 {
-            return false;
-        }
-        let hash = xxhash_rust::xxh3::xxh3_64(&seq.to_le_bytes());
-        (hash as f64 / u64::MAX as f64) < self.sample
+        sampled(seq, self.sample)
     }
+}
+
+/// Whether request number `seq` falls in a sample of `rate` (0 to 1): `seq` is hashed, so the
+/// same traffic gives the same choice.
+pub fn sampled(seq: u64, rate: f64) -> bool {
+    if rate >= 1.0 {
+        return true;
+    }
+    if rate <= 0.0 {
+        return false;
+    }
+    let hash = xxhash_rust::xxh3::xxh3_64(&seq.to_le_bytes());
+    (hash as f64 / u64::MAX as f64) < rate
 }
 
 #[cfg(test)]

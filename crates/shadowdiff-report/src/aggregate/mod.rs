@@ -56,7 +56,7 @@ pub struct Loaded {
 }
 
 /// The running totals of a run; feed it [`Judged`] exchanges.
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Aggregate {
     pub(crate) routes: BTreeMap<String, RouteAggregate>,
     pub(crate) incomplete: Option<String>,
@@ -68,7 +68,7 @@ pub struct Aggregate {
     pub(crate) part: Part,
 }
 
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub(crate) struct RouteAggregate {
     pub(crate) counts: Counts,
     pub(crate) signatures: BTreeMap<String, SignatureAggregate>,
@@ -86,7 +86,7 @@ pub(crate) struct RouteAggregate {
     pub(crate) timings: RoleTimings,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct SignatureAggregate {
     pub(crate) target: String,
     pub(crate) path: Option<String>,
@@ -107,7 +107,7 @@ pub(crate) struct SignatureAggregate {
     pub(crate) note_seq: u64,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct ErrorAggregate {
     pub(crate) examples: Examples,
     /// The message of the first exchange (by position) with this kind of error.
@@ -115,7 +115,7 @@ pub(crate) struct ErrorAggregate {
 }
 
 /// A count and the first ids by position in the input.
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub(crate) struct Examples {
     pub(crate) count: u64,
     pub(crate) first: Vec<(u64, String)>,
@@ -497,10 +497,10 @@ fn sample_request(request: &Request, redactor: &Redactor) -> Request {
     kept
 }
 
-/// A sample value as kept: whole when its JSON text is at most [`MAX_SAMPLE_VALUE`] bytes, else
-/// the start of that text (as written, numbers included) as a string, with the whole size. The
+/// A sample value as kept in reports and in `shadow`'s mismatch log: whole when its JSON text
+/// is at most [`MAX_SAMPLE_VALUE`] bytes, else the start of that text (as written, numbers included) as a string, with the whole size. The
 /// text is written through a capped buffer, so a large value is never copied whole.
-fn cut(value: Option<Value>) -> (Option<Value>, Option<u64>) {
+pub fn cut(value: Option<Value>) -> (Option<Value>, Option<u64>) {
     let Some(value) = value else {
         return (None, None);
     };

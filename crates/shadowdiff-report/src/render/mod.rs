@@ -3,7 +3,7 @@
 //! table of formats, [`Format::ALL`], names each with its `--format` value, its file in a report
 //! folder and its help line.
 
-mod curl;
+pub(crate) mod curl;
 mod html;
 mod json;
 mod junit;
