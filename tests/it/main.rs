@@ -43,5 +43,6 @@ mod report_size;
 mod rules_files;
 mod servers_selftest;
 mod shadow_call;
+mod shadow_proxy;
 mod snapshot_workflow;
 mod targets;

@@ -87,3 +87,69 @@ impl Parts {
         u32::try_from(self.finished.len() + 1).unwrap_or(u32::MAX)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read as _;
+
+    fn read_part(path: &Path) -> String {
+        let mut text = String::new();
+        zstd::stream::read::Decoder::new(std::fs::File::open(path).unwrap())
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
+        text
+    }
+
+    #[test]
+    fn parts_rotate_past_the_size_and_each_is_complete() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut parts = Parts::new(dir.path(), 20).unwrap();
+        for i in 0..5 {
+            parts
+                .write(format!("{{\"line\":{i}}}\n").as_bytes())
+                .unwrap();
+        }
+        let written = parts.finish().unwrap();
+        let names: Vec<String> = written
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "outcomes-000001.jsonl.zst",
+                "outcomes-000002.jsonl.zst",
+                "outcomes-000003.jsonl.zst"
+            ]
+        );
+        let all: String = written.iter().map(|p| read_part(p)).collect();
+        assert_eq!(all.lines().count(), 5);
+        assert_eq!(read_part(&written[0]), "{\"line\":0}\n{\"line\":1}\n");
+        // No temporary file is left behind.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3);
+    }
+
+    #[test]
+    fn a_part_finished_early_is_complete_and_the_next_one_starts_on_the_next_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut parts = Parts::new(dir.path(), 1 << 20).unwrap();
+        parts.write(b"{\"a\":1}\n").unwrap();
+        parts.finish_part().unwrap();
+        parts.finish_part().unwrap();
+        assert_eq!(read_part(&dir.path().join(part_name(1))), "{\"a\":1}\n");
+        parts.write(b"{\"a\":2}\n").unwrap();
+        let written = parts.finish().unwrap();
+        assert_eq!(written.len(), 2);
+        assert_eq!(read_part(&written[1]), "{\"a\":2}\n");
+    }
+
+    #[test]
+    fn a_folder_with_earlier_parts_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(part_name(1)), b"").unwrap();
+        let err = Parts::new(dir.path(), 10).err().expect("refused");
+        assert!(err.to_string().contains("already exists"), "{err}");
+    }
+}

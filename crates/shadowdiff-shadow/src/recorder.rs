@@ -166,3 +166,75 @@ pub fn classify<'a>(judged: &'a Judged, snapshot: &Snapshot) -> (Counted, Vec<&'
     };
     (counted, real)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shadowdiff_core::{Body, Judged, Response, RuleSet, Timing};
+
+    fn response(body: &str) -> Response {
+        Response {
+            status: 200,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: Body::Text(body.into()),
+        }
+    }
+
+    fn judged(old: &str, new: &str, noise: Option<&str>) -> Judged {
+        let rules = RuleSet::builtin();
+        let request = shadowdiff_core::Request {
+            method: "GET".into(),
+            url: "/orders/1".into(),
+            headers: Vec::new(),
+            body: Body::Empty,
+        };
+        let (old, new) = (response(old), response(new));
+        let noise = noise.map(response);
+        let mut judged = shadowdiff_core::judge(
+            shadowdiff_core::Pair {
+                id: "s1",
+                seq: 1,
+                request: &request,
+                old: Some(&old),
+                new: Some(&new),
+                noise: noise.as_ref(),
+            },
+            &rules,
+        );
+        judged.timing = Timing::default();
+        judged
+    }
+
+    fn snapshot(text: &str) -> Snapshot {
+        Snapshot::parse(text, std::path::Path::new("shadowdiff.snap")).unwrap()
+    }
+
+    #[test]
+    fn real_differences_are_neither_noise_nor_accepted() {
+        let none = snapshot("");
+        let equal = judged(r#"{"a":1}"#, r#"{"a":1}"#, None);
+        assert_eq!(classify(&equal, &none).0, Counted::Equal);
+        let changed = judged(r#"{"a":1,"b":1}"#, r#"{"a":2,"b":2}"#, None);
+        let (counted, real) = classify(&changed, &none);
+        assert_eq!((counted, real.len()), (Counted::Different, 2));
+        // `a` differs in old against itself too: noise in this exchange.
+        let noisy = judged(
+            r#"{"a":1,"b":1}"#,
+            r#"{"a":2,"b":1}"#,
+            Some(r#"{"a":3,"b":1}"#),
+        );
+        assert_eq!(classify(&noisy, &none), (Counted::Noise, Vec::new()));
+        let accepting = snapshot(
+            "[[accepted]]\nroute = \"GET /orders/{id}\"\nsignature = \"body $.b changed\"\nmax_rate = 1.0\nreason = \"b is new\"\n",
+        );
+        let (counted, real) = classify(&changed, &accepting);
+        assert_eq!(counted, Counted::Different);
+        assert_eq!(real.len(), 1);
+        assert_eq!(real[0].signature().to_string(), "body $.a changed");
+        let only_b = judged(r#"{"a":1,"b":1}"#, r#"{"a":1,"b":2}"#, None);
+        assert_eq!(
+            classify(&only_b, &accepting),
+            (Counted::Accepted, Vec::new())
+        );
+    }
+}
