@@ -136,3 +136,80 @@ fn outcome_lines_of_shadow_calls_are_rejudged_to_the_verdict_reached_in_process(
         .collect();
     assert_eq!(signatures, ["body $.total type"], "{whole}");
 }
+
+#[test]
+fn an_experiment_shared_by_threads_returns_every_control_and_publishes_every_candidate() {
+    use shadowdiff_core::{Experiment, ShadowCall};
+    use std::sync::Mutex;
+
+    /// An answer's body as the value the service's code returns.
+    fn value(id: u32, new: bool) -> Result<serde_json::Value, String> {
+        let response = answer(id, new)?;
+        Ok(serde_json::from_str(&response.body.lossy_text()).expect("JSON"))
+    }
+    let p = Project::new();
+    p.file("orders.toml", RULES);
+    let lines = Mutex::new(String::new());
+    let sink = |call: &ShadowCall<'_>| {
+        writeln!(lines.lock().unwrap(), "{}", call.to_outcome_line()).unwrap();
+    };
+    let rules = RuleSet::parse(RULES, Path::new("orders.toml")).unwrap();
+    let experiment = Experiment::new("orders", Shadow::new(rules), sink);
+    std::thread::scope(|scope| {
+        for thread in 0..4u32 {
+            let experiment = &experiment;
+            scope.spawn(move || {
+                for id in (1..=100).filter(|id| id % 4 == thread) {
+                    let request = Request {
+                        method: "GET".into(),
+                        url: format!("/orders/{id}"),
+                        headers: vec![("authorization".into(), "Bearer s3cr3t".into())],
+                        body: Body::Empty,
+                    };
+                    let served = experiment.run(
+                        &request,
+                        || value(id, false),
+                        || {
+                            assert!(id % 11 != 0, "the new code's bug on order {id}");
+                            value(id, true)
+                        },
+                    );
+                    assert_eq!(served, value(id, false), "the caller gets the old answer");
+                }
+            });
+        }
+    });
+    assert_eq!(experiment.calls(), 100);
+    drop(experiment);
+    let lines = lines.into_inner().unwrap();
+    assert_eq!(lines.lines().count(), 100);
+    assert!(!lines.contains("s3cr3t"));
+    p.file("experiment.jsonl", &lines);
+    let run = p.run(&[
+        "diff",
+        "experiment.jsonl",
+        "--rules",
+        "orders.toml",
+        "--out",
+        "experiment",
+        "--quiet",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = report_in(&p, "experiment");
+    let failing = |id: &u32| id % 7 == 0 || id % 11 == 0;
+    let errors = (1..=100u32).filter(failing).count() as u64;
+    let different = (1..=100u32)
+        .filter(|id| id % 5 == 0 && !failing(id))
+        .count() as u64;
+    let (exchanges, equal, seen_different, _, seen_errors, _) = totals(&report);
+    assert_eq!(
+        (exchanges, seen_different, seen_errors),
+        (100, different, errors)
+    );
+    assert_eq!(equal, 100 - different - errors);
+    let kinds: Vec<String> = across_routes(&report, "error_kinds")
+        .iter()
+        .map(|k| k["kind"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(kinds, ["new_error", "new_panic"], "{report}");
+}

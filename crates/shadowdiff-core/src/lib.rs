@@ -61,6 +61,7 @@
 
 mod compare;
 mod error;
+mod experiment;
 mod filter;
 mod judge;
 mod model;
@@ -77,6 +78,7 @@ pub use compare::{
     compare, compare_json, BodyPath, Comparison, Difference, Ignored, Kind, Signature, Step, Target,
 };
 pub use error::{Error, Location, Origin, Result};
+pub use experiment::{Experiment, Sink};
 pub use filter::{Filters, RouteGlob, SAFE_METHODS};
 pub use judge::{judge, Pair};
 pub use model::{header, Body, Exchange, Headers, Request, Response};
