@@ -25,6 +25,7 @@ mod mirror;
 mod mismatch_log;
 mod parts;
 mod pending;
+mod priority;
 mod proxy;
 mod recorder;
 mod session;

@@ -46,6 +46,18 @@ pub enum Skip {
 }
 
 impl Skip {
+    /// Every reason.
+    pub const ALL: [Skip; 8] = [
+        Skip::QueueFull,
+        Skip::NotSampled,
+        Skip::NotAllowed,
+        Skip::Filtered,
+        Skip::TooLarge,
+        Skip::PrimaryFailed,
+        Skip::Incomplete,
+        Skip::Stopping,
+    ];
+
     /// The `reason` label.
     pub fn label(self) -> &'static str {
         match self {
@@ -141,10 +153,12 @@ fn latency_histogram() -> Histogram {
 pub struct Metrics {
     registry: Registry,
     requests: Counter,
-    skipped: Family<ReasonLabels, Counter>,
     exchanges: Family<ExchangeLabels, Counter>,
     differences: Family<DifferenceLabels, Counter>,
-    latency: Family<TargetLabels, Histogram, fn() -> Histogram>,
+    /// The histograms of the primary, the candidate and the secondary, made once.
+    latency: [Histogram; 3],
+    /// The counters of each skip reason, made once (the proxy counts on the client's path).
+    skips: Vec<(Skip, Counter)>,
     queue_depth: Gauge,
     suppressed: Counter,
     max_series: usize,
@@ -188,6 +202,20 @@ impl Metrics {
             "How long each target took to answer",
             latency.clone(),
         );
+        let latency = [Role::Primary, Role::Candidate, Role::Secondary].map(|role| {
+            latency.get_or_create_owned(&TargetLabels {
+                target: role.label().to_string(),
+            })
+        });
+        let skips = Skip::ALL
+            .iter()
+            .map(|&why| {
+                let counter = skipped.get_or_create_owned(&ReasonLabels {
+                    reason: why.label().to_string(),
+                });
+                (why, counter)
+            })
+            .collect();
         let queue_depth = Gauge::default();
         registry.register(
             "shadowdiff_queue_depth",
@@ -210,7 +238,7 @@ impl Metrics {
         Metrics {
             registry,
             requests,
-            skipped,
+            skips,
             exchanges,
             differences,
             latency,
@@ -229,20 +257,19 @@ impl Metrics {
 
     /// A forwarded request is not mirrored.
     pub fn skipped(&self, why: Skip) {
-        self.skipped
-            .get_or_create(&ReasonLabels {
-                reason: why.label().to_string(),
-            })
-            .inc();
+        if let Some((_, counter)) = self.skips.iter().find(|(reason, _)| *reason == why) {
+            counter.inc();
+        }
     }
 
     /// A target answered after `took`.
     pub fn latency(&self, role: Role, took: Duration) {
-        self.latency
-            .get_or_create(&TargetLabels {
-                target: role.label().to_string(),
-            })
-            .observe(took.as_secs_f64());
+        let index = match role {
+            Role::Primary => 0,
+            Role::Candidate => 1,
+            Role::Secondary => 2,
+        };
+        self.latency[index].observe(took.as_secs_f64());
     }
 
     /// A mirrored exchange was judged; `signatures` are its real differences'.

@@ -26,8 +26,8 @@ use crate::recorder::Event;
 pub struct Job {
     /// Its way to an outcome.
     pub pending: Pending,
-    /// When the request arrived (RFC 3339).
-    pub ts: String,
+    /// When the request arrived.
+    pub arrived: std::time::SystemTime,
     /// The request.
     pub method: Method,
     /// The path and query.
@@ -98,7 +98,7 @@ impl Mirror {
     async fn run(self: Arc<Self>, job: Job, permit: tokio::sync::OwnedSemaphorePermit) {
         let Job {
             pending,
-            ts,
+            arrived,
             method,
             target,
             request_headers,
@@ -111,7 +111,7 @@ impl Mirror {
         let listed = connection_tokens(&request_headers);
         let exchange = Exchange {
             id: pending.id(),
-            ts: Some(ts),
+            ts: Some(humantime::format_rfc3339_millis(arrived).to_string()),
             request: shadowdiff_core::Request {
                 method: method.as_str().to_string(),
                 url: target,

@@ -72,8 +72,12 @@ pub async fn handle(
 }
 
 /// Why an exchange is not mirrored, decided before anything is read.
-fn refusal(proxy: &Proxy, seq: u64, method: &str, path: &str) -> Option<(Skip, String)> {
-    let route = proxy.rules.route(method, path);
+fn refusal(
+    proxy: &Proxy,
+    seq: u64,
+    method: &str,
+    route: &shadowdiff_core::RouteMatch<'_>,
+) -> Option<(Skip, String)> {
     if let Some(reason) = proxy.filters.route_or_method_skip(method, || &route.name) {
         return Some((Skip::Filtered, reason));
     }
@@ -100,12 +104,12 @@ async fn forward(
 ) {
     let seq = proxy.seq.fetch_add(1, Ordering::SeqCst) + 1;
     proxy.tally.metrics.request();
-    let ts = humantime::format_rfc3339_millis(SystemTime::now()).to_string();
+    let arrived = SystemTime::now();
     let (parts, body) = request.into_parts();
     let method = parts.method.as_str();
-    let route = proxy.rules.route(method, parts.uri.path()).name;
-    let pending = Pending::new(seq, route, proxy.tally.clone());
-    let mut refused = refusal(&proxy, seq, method, parts.uri.path());
+    let route = proxy.rules.route(method, parts.uri.path());
+    let mut refused = refusal(&proxy, seq, method, &route);
+    let pending = Pending::new(seq, route.name, proxy.tally.clone());
     let cap = proxy.max_body_bytes;
     let kept = match refused {
         None => match read_up_to(body, declared_length(&parts.headers), cap).await {
@@ -205,7 +209,7 @@ async fn forward(
         &proxy,
         Job {
             pending,
-            ts,
+            arrived,
             method: parts.method,
             target,
             request_headers: parts.headers,

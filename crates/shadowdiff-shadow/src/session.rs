@@ -38,6 +38,17 @@ pub fn serve(
         .enable_all()
         .build()
         .map_err(|err| Error::Internal(format!("cannot start the async runtime: {err}")))?;
+    // Mirroring, judging and recording run on threads of lower priority than the proxy's.
+    let mirror_runtime = tokio::runtime::Builder::new_multi_thread()
+        .thread_name("shadow-mirror")
+        .on_thread_start(crate::priority::lower_this_thread)
+        .enable_all()
+        .build()
+        .map_err(|err| Error::Internal(format!("cannot start the async runtime: {err}")))?;
+    // The comparison pool, unless the process started it already; either way comparisons run.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .start_handler(|_| crate::priority::lower_this_thread())
+        .build_global();
     let parts = Parts::new(&settings.out, settings.part_bytes)?;
     let log_out: Box<dyn Write + Send> = match &settings.log {
         Some(path) => Box::new(
@@ -55,7 +66,8 @@ pub fn serve(
         lanes: 1,
         max_body_bytes: settings.max_body_bytes,
     };
-    let (candidate, secondary) = runtime.block_on(start_targets(&settings, &target_settings))?;
+    let (candidate, secondary) =
+        mirror_runtime.block_on(start_targets(&settings, &target_settings))?;
     let bind = |addr: SocketAddr, flag: &str| {
         let listener = runtime
             .block_on(TcpListener::bind(addr))
@@ -93,7 +105,10 @@ pub fn serve(
     };
     let recorder = std::thread::Builder::new()
         .name("shadow-recorder".into())
-        .spawn(move || recorder.run(inbox))
+        .spawn(move || {
+            crate::priority::lower_this_thread();
+            recorder.run(inbox)
+        })
         .map_err(|err| Error::Internal(format!("cannot start the recorder thread: {err}")))?;
 
     let (queue, jobs) = mpsc::channel(settings.queue.max(1));
@@ -129,7 +144,8 @@ pub fn serve(
         ));
         let triggers = tokio::spawn(report_triggers(hangup, settings.report_every, events));
         let (close, closed) = oneshot::channel();
-        let mut dispatcher = tokio::spawn(dispatch(mirror, jobs, settings.concurrency, closed));
+        let mut dispatcher =
+            mirror_runtime.spawn(dispatch(mirror, jobs, settings.concurrency, closed));
         listening(addr, admin_addr);
         let handler = proxy.clone();
         let deadline = shadowdiff_replay::relay::accept_until(
@@ -154,6 +170,7 @@ pub fn serve(
     // Dropping the runtime drops every task still running: their exchanges count as not run.
     drop(proxy);
     drop(runtime);
+    drop(mirror_runtime);
     let recorded = recorder
         .join()
         .map_err(|_| Error::Internal("the recorder thread stopped unexpectedly".into()))?;
