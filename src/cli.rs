@@ -105,15 +105,19 @@ Examples:
   # three CI shards (--partition hash:1/3 ... hash:3/3), merged in a final job
   shadowdiff report merge shard-1/ shard-2/ shard-3/ --out shadowdiff-report/
 
+  # the reports of two `shadowdiff shadow` processes behind one load balancer
+  shadowdiff report merge shadow-a/ shadow-b/ --out shadow-report/
+
 The merged report.json equals what one unpartitioned run gives (latency aside, which is
 timing): counts add up, examples are the first in input order, noise and the gate are decided
 again on the whole, against the snapshot and gate settings given here. When every part has
-outcomes.jsonl.zst, they are joined into OUT/outcomes.jsonl.zst, which `shadowdiff diff`
-re-judges like one run's.
+outcomes (outcomes.jsonl.zst, or shadow's parts), they are joined into OUT/outcomes.jsonl.zst,
+which `shadowdiff diff` re-judges like one run's.
 
 The parts must be the shards of one run, each once: a folder named twice, two parts with the
 same shard, shards of different partitions or of different recordings, a whole run with other
-parts, or a missing shard (unless --allow-partial) stop the merge with exit 2.";
+parts, or a missing shard (unless --allow-partial) stop the merge with exit 2. Reports of shadow
+(live traffic) merge with one another, never with replayed runs.";
 
 /// Arguments of `shadowdiff accept`.
 #[derive(Debug, Args)]
@@ -351,11 +355,12 @@ pub enum ImportFormat {
 #[derive(Debug, Args)]
 pub struct DiffArgs {
     /// The old side: a recording file (.jsonl, .jsonl.zst, .har, .gor, or `-` for standard
-    /// input) or a folder of them, or a run's outcomes file.
+    /// input) or a folder of them, or a run's outcomes file, or a report folder holding
+    /// outcomes (a run's, or `shadow`'s parts).
     #[arg(value_name = "A")]
     pub a: PathBuf,
-    /// The new side, joined with A by exchange id. Without B, A must be the outcomes file of a
-    /// run (outcomes.jsonl.zst), whose old and new answers are judged again.
+    /// The new side, joined with A by exchange id. Without B, A must be the outcomes of a run
+    /// (outcomes.jsonl.zst) or of `shadow` (its folder), whose answers are judged again.
     #[arg(value_name = "B")]
     pub b: Option<PathBuf>,
     /// Comparator rules: a TOML file or a folder of them (default from the table).

@@ -87,6 +87,7 @@ fn compare(
     aggregate.set_part(Part {
         partition: settings.partition.map(Shards::of),
         input: Some(input.finish()),
+        live: false,
     });
     let first = &settings.tables[0];
     let report = judging.conclude_in(

@@ -83,21 +83,27 @@ pub fn run(args: MergeArgs) -> Result<u8> {
 /// The outcomes file of a run.
 const OUTCOMES: &str = "outcomes.jsonl.zst";
 
-/// Joins the parts' outcomes files into one (zstd frames one after the other make one valid
-/// file), so `shadowdiff diff OUT/outcomes.jsonl.zst` re-judges the whole run. Skipped, with
-/// any stale one removed, unless every part has one.
+/// Joins the parts' outcomes (a run's `outcomes.jsonl.zst`, or the outcome parts of `shadow`)
+/// into one file (zstd frames one after the other make one valid file), so `shadowdiff diff
+/// OUT/outcomes.jsonl.zst` re-judges the whole. Skipped, with any stale one removed, unless
+/// every part has outcomes.
 fn merge_outcomes(parts: &[PathBuf], out: &Path) -> Result<()> {
     let target = out.join(OUTCOMES);
-    if !parts.iter().all(|dir| dir.join(OUTCOMES).is_file()) {
-        if target.exists() {
-            std::fs::remove_file(&target).map_err(|err| Error::io(&target, err))?;
+    let mut files = Vec::new();
+    for dir in parts {
+        match shadowdiff_replay::outcome_files(dir)? {
+            Some(found) => files.extend(found),
+            None => {
+                if target.exists() {
+                    std::fs::remove_file(&target).map_err(|err| Error::io(&target, err))?;
+                }
+                return Ok(());
+            }
         }
-        return Ok(());
     }
     std::fs::create_dir_all(out).map_err(|err| Error::io(out, err))?;
     let mut joined = tempfile::NamedTempFile::new_in(out).map_err(|err| Error::io(out, err))?;
-    for dir in parts {
-        let path = dir.join(OUTCOMES);
+    for path in files {
         let mut part = std::fs::File::open(&path).map_err(|err| Error::io(&path, err))?;
         std::io::copy(&mut part, &mut joined).map_err(|err| Error::io(&target, err))?;
     }

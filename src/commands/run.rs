@@ -195,6 +195,7 @@ impl Job {
         aggregate.set_part(Part {
             partition: settings.partition.map(Shards::of),
             input: ending.input,
+            live: false,
         });
         let report = judging.conclude_in(
             folder,

@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::settings::resolve::{self, ShadowSettings};
 use crate::settings::Output;
 use shadowdiff_core::RuleSet;
-use shadowdiff_report::{Aggregate, Snapshot, TargetNames};
+use shadowdiff_report::{Aggregate, Part, Snapshot, TargetNames};
 use shadowdiff_shadow::{Moment, Settings};
 
 use super::diff::load_rules;
@@ -36,9 +36,14 @@ pub fn run(args: ShadowArgs) -> Result<u8> {
         out: out.clone(),
     };
     let shadow = shadow_settings(&settings, listen, admin, rules.clone())?;
+    let mut aggregate = judging.aggregate();
+    aggregate.set_part(Part {
+        live: true,
+        ..Part::default()
+    });
     let summary = shadowdiff_shadow::serve(
         shadow,
-        judging.aggregate(),
+        aggregate,
         |addr, admin| {
             eprintln!(
                 "shadowdiff shadow: listening on http://{addr}; metrics on http://{admin}/metrics"

@@ -914,3 +914,116 @@ fn exchanges_cut_off_by_the_drain_timeout_count_as_not_run() {
     let reasons = report["reasons"].to_string();
     assert!(reasons.contains("--drain-timeout ran out"), "{reasons}");
 }
+
+#[test]
+fn the_shipped_dashboard_and_alert_rules_query_metrics_shadow_exports() {
+    let primary = primary_server(10);
+    let candidate = primary_server(11);
+    let project = Project::new();
+    let shadow = Shadow::start(project.path(), &primary.url(), &candidate.url(), &[]);
+    load(&shadow.url, &paths(3), 1);
+    let exported: std::collections::BTreeSet<String> = shadow
+        .settle(3.0)
+        .keys()
+        .map(|key| key.split('{').next().unwrap().to_string())
+        .collect();
+    shadow.stop();
+    let examples = crate::common::repo_root().join("examples/shadow");
+    let dashboard: Value = serde_json::from_str(
+        &std::fs::read_to_string(examples.join("grafana-dashboard.json")).unwrap(),
+    )
+    .expect("the dashboard is JSON");
+    let mut queries: Vec<String> = dashboard["panels"]
+        .as_array()
+        .expect("panels")
+        .iter()
+        .flat_map(|panel| panel["targets"].as_array().cloned().unwrap_or_default())
+        .map(|target| target["expr"].as_str().expect("an expr").to_string())
+        .collect();
+    assert!(queries.len() >= 6, "{queries:?}");
+    let alerts = std::fs::read_to_string(examples.join("alerts.yml")).unwrap();
+    assert!(alerts.contains("for: 5m"));
+    queries.push(alerts);
+    let names = regex::Regex::new(r"shadowdiff_[a-z_]+").unwrap();
+    for text in &queries {
+        for name in names.find_iter(text) {
+            assert!(
+                exported.contains(name.as_str()),
+                "`{}` is not a metric shadow exports: {exported:?}",
+                name.as_str()
+            );
+        }
+    }
+}
+
+#[test]
+fn report_merge_joins_the_reports_of_shadow_processes_but_not_with_a_replay() {
+    let primary = primary_server(10);
+    let candidate = TestServer::start(|request| {
+        let total = if request.path.ends_with('3') { 11 } else { 10 };
+        answer(request, total)
+    });
+    let project = Project::new();
+
+    for (name, count) in [("east", 10), ("west", 25)] {
+        let dir = project.path().join(name);
+        std::fs::create_dir(&dir).unwrap();
+        let shadow = Shadow::start(&dir, &primary.url(), &candidate.url(), &[]);
+        load(&shadow.url, &paths(count), 2);
+        shadow.settle(count as f64);
+        let (code, stderr) = shadow.stop();
+        assert_eq!(code, 1, "{stderr}");
+    }
+    let merged = project.run(&[
+        "report",
+        "merge",
+        "east/report",
+        "west/report",
+        "--out",
+        "both",
+        "-q",
+    ]);
+    assert_eq!(merged.code, 1, "{}", merged.stderr);
+    let both = report_in(&project, "both");
+    let east = report_in(&project, "east/report");
+    let west = report_in(&project, "west/report");
+    for key in ["exchanges", "equal", "different"] {
+        assert_eq!(
+            count(&both, key),
+            count(&east, key) + count(&west, key),
+            "{key}"
+        );
+    }
+    assert_eq!(count(&both, "exchanges"), 35);
+    // The joined outcomes judge again to the merged counts.
+    let again = project.run(&["diff", "both/outcomes.jsonl.zst", "--out", "again", "-q"]);
+    assert_eq!(again.code, 1, "{}", again.stderr);
+    assert_eq!(report_in(&project, "again")["totals"], both["totals"]);
+
+    // A replayed run is not live traffic: the two do not merge.
+    project.file(
+        "rec.jsonl",
+        crate::common::lines(&[crate::common::exchange("r1", "/orders/1", 200, "{}")]),
+    );
+    let run = project.run(&[
+        "run",
+        "rec.jsonl",
+        "--old",
+        "recorded",
+        "--new",
+        "recorded",
+        "--out",
+        "replayed",
+        "-q",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let mixed = project.run(&[
+        "report",
+        "merge",
+        "east/report",
+        "replayed",
+        "--out",
+        "mixed",
+    ]);
+    crate::common::assert_bad(&mixed, &["holds live traffic", "`replayed`"]);
+}

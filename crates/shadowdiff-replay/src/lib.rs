@@ -20,7 +20,7 @@ mod targets;
 
 pub use client::{describe, relay_client, RelayClient, HOP_BY_HOP};
 pub use error::{Error, Result};
-pub use offline::{diff, rejudge};
+pub use offline::{diff, outcome_files, rejudge};
 pub use outcomes::{outcome_line, spawn_writer};
 pub use pipeline::{judge_answers, run, Answer, Ending, Finished, Plan, Stop};
 pub use record::{

@@ -9,7 +9,7 @@
 
 mod rejudge;
 
-pub use rejudge::rejudge;
+pub use rejudge::{outcome_files, rejudge};
 
 use std::path::Path;
 

@@ -1,6 +1,8 @@
 //! The mismatch log: one JSON line per real difference of a mirrored exchange (its id, route,
 //! signature, the old and new values redacted and cut as in reports, and a `curl` command that
-//! sends the request to the candidate), written to stderr or `--log FILE`. Each signature of a
+//! sends the request to the candidate), written to stderr or `--log FILE`. Differences of one
+//! signature in one exchange (`$.items[0].price`, `$.items[1].price`, ...) make one line, the
+//! first place's, with how many places there were. Each signature of a
 //! route gets at most `per_minute` lines a minute, so a flood of one mismatch cannot fill a disk.
 
 use std::collections::HashMap;
@@ -32,6 +34,8 @@ struct Line<'a> {
     old_size: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     new_size: Option<u64>,
+    /// Places in this exchange with this signature.
+    places: usize,
     reproduce: &'a str,
 }
 
@@ -84,8 +88,15 @@ impl MismatchLog {
         let now = Instant::now();
         let mut logged = Logged::default();
         let mut reproduce = None;
+        let mut by_signature: Vec<(String, &Difference, usize)> = Vec::new();
         for difference in differences {
             let signature = difference.signature().to_string();
+            match by_signature.iter_mut().find(|(s, _, _)| *s == signature) {
+                Some((_, _, places)) => *places += 1,
+                None => by_signature.push((signature, difference, 1)),
+            }
+        }
+        for (signature, difference, places) in by_signature {
             let window = self
                 .windows
                 .entry((route.to_string(), signature.clone()))
@@ -103,7 +114,7 @@ impl MismatchLog {
                 self.redactor.request(&mut shown);
                 curl_command(&shown, self.candidate.as_deref(), "CANDIDATE_URL")
             });
-            let mut shown = (*difference).clone();
+            let mut shown = difference.clone();
             self.redactor.difference_values(&mut shown);
             let (old, old_size) = cut_value(shown.old);
             let (new, new_size) = cut_value(shown.new);
@@ -117,6 +128,7 @@ impl MismatchLog {
                 new,
                 old_size,
                 new_size,
+                places,
                 reproduce,
             };
             let mut text = serde_json::to_vec(&line).expect("a log line always serialises");
@@ -166,7 +178,7 @@ mod tests {
             headers: vec![("content-type".into(), "application/json".into())],
             body: Body::Text(body.to_string()),
         };
-        let comparison = shadowdiff_core::compare(&response(&old), &response(&new), &route.rules);
+        let comparison = shadowdiff_core::compare(&response(&old), &response(&new), route.rules);
         comparison
             .differences
             .into_iter()
@@ -242,5 +254,49 @@ mod tests {
         // Another route's lines have an allowance of their own.
         let other = log.log("s2", "GET /other", &request(), &[&found]);
         assert_eq!(other.written, 1);
+    }
+
+    #[test]
+    fn places_of_one_signature_make_one_line() {
+        let rules = shadowdiff_core::RuleSet::builtin();
+        let route = rules.route("GET", "/orders/1");
+        let response = |body: &str| shadowdiff_core::Response {
+            status: 200,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: Body::Text(body.into()),
+        };
+        let comparison = shadowdiff_core::compare(
+            &response(r#"{"items":[{"p":1},{"p":2}],"n":1}"#),
+            &response(r#"{"items":[{"p":3},{"p":4}],"n":2}"#),
+            route.rules,
+        );
+        let found: Vec<&Difference> = comparison.differences.iter().collect();
+        assert_eq!(found.len(), 3);
+        let out = Shared::default();
+        let redactor = Redactor::new(&[], Vec::new(), false);
+        let mut log = MismatchLog::new(Box::new(out.clone()), 10, redactor, None);
+        assert_eq!(
+            log.log("s1", "GET /orders/{id}", &request(), &found)
+                .written,
+            2
+        );
+        let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+        let lines: Vec<Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let items = lines
+            .iter()
+            .find(|l| l["places"] == 2)
+            .expect("the items line");
+        assert_eq!(items["path"], "$.items[0].p");
+        assert_eq!(
+            (items["old"].as_i64(), items["new"].as_i64()),
+            (Some(1), Some(3))
+        );
+        assert!(lines.iter().any(|l| l["path"] == "$.n" && l["places"] == 1));
+        assert!(lines
+            .iter()
+            .all(|l| l["reproduce"].as_str().unwrap().contains("CANDIDATE_URL")));
     }
 }

@@ -41,7 +41,7 @@ pub fn rejudge(
 
 /// The outcome files of a report folder, in name order; none when `path` is not a folder or
 /// holds no outcome file (it is then read as a folder of recordings, which says what is wrong).
-fn outcome_files(path: &Path) -> Result<Option<Vec<std::path::PathBuf>>> {
+pub fn outcome_files(path: &Path) -> Result<Option<Vec<std::path::PathBuf>>> {
     if !path.is_dir() {
         return Ok(None);
     }

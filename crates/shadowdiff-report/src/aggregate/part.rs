@@ -1,7 +1,9 @@
 //! Which part of a run's input a report covers: its shards of the partition (none: the whole
 //! input) and the identity of the input read. Saved in aggregate.json, so that `report merge`
 //! adds up only parts that make one run: no shard twice, one partition, one input, and no shard
-//! missing unless allowed (the report then names the missing ones).
+//! missing unless allowed (the report then names the missing ones). Reports of live traffic
+//! (`shadowdiff shadow`) are parts of no partition: any number of them merge, since no two
+//! processes see the same request, but never with replayed runs.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -19,6 +21,9 @@ pub struct Part {
     pub partition: Option<Shards>,
     /// What the run read, when it read its input to the end.
     pub input: Option<InputIdentity>,
+    /// Live traffic judged by `shadowdiff shadow`, rather than a replay of recordings.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub live: bool,
 }
 
 /// Some shards of a partition.
@@ -101,6 +106,20 @@ pub fn combine(parts: &[Named], allow_partial: bool) -> Result<Part> {
                 name(a)
             ));
         }
+    }
+    if let Some(live) = parts.iter().find(|p| p.part.live) {
+        if let Some(replayed) = parts.iter().find(|p| !p.part.live) {
+            return refuse(format!(
+                "{} holds live traffic (shadowdiff shadow) and {} a replay: merge the reports \
+                 of shadow processes together, and the shards of a run together",
+                name(live),
+                name(replayed)
+            ));
+        }
+        return Ok(Part {
+            live: true,
+            ..Part::default()
+        });
     }
     if parts.len() > 1 {
         if let Some(whole) = parts.iter().find(|p| p.part.partition.is_none()) {
@@ -200,6 +219,7 @@ pub fn combine(parts: &[Named], allow_partial: bool) -> Result<Part> {
     Ok(Part {
         partition: (!missing.is_empty()).then_some(merged),
         input: input.map(|(_, identity)| identity.clone()),
+        live: false,
     })
 }
 
@@ -217,8 +237,31 @@ mod tests {
                     exchanges: 90,
                     xxh3: digest.into(),
                 }),
+                live: false,
             },
         }
+    }
+
+    fn live(dir: &str) -> Named {
+        Named {
+            dir: dir.into(),
+            resolved: dir.into(),
+            part: Part {
+                live: true,
+                ..Part::default()
+            },
+        }
+    }
+
+    #[test]
+    fn reports_of_live_traffic_merge_together_and_never_with_a_replay() {
+        let whole = combine(&[live("a"), live("b"), live("c")], false).unwrap();
+        assert!(whole.live);
+        assert_eq!(whole.partition, None);
+        let mixed = refused(&[live("a"), shard("s1", "hash:1/2", "d")], false);
+        assert!(mixed.contains("`a` holds live traffic"), "{mixed}");
+        let twice = refused(&[live("a"), live("a")], false);
+        assert!(twice.contains("named twice"), "{twice}");
     }
 
     fn refused(parts: &[Named], allow_partial: bool) -> String {

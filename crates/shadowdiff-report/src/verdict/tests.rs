@@ -582,6 +582,7 @@ mod steps {
                 shards: vec![1, 3],
             }),
             input: None,
+            live: false,
         };
         assert_eq!(
             reasons::partial(&part, &part.missing()).as_deref(),
