@@ -1027,3 +1027,68 @@ fn report_merge_joins_the_reports_of_shadow_processes_but_not_with_a_replay() {
     ]);
     crate::common::assert_bad(&mixed, &["holds live traffic", "`replayed`"]);
 }
+
+#[test]
+fn shadowdiff_toml_names_the_targets_and_the_gate_and_report_every_writes_reports() {
+    let primary = primary_server(10);
+    let candidate = primary_server(11);
+    let project = Project::new();
+    project.file(
+        "shadowdiff.toml",
+        format!(
+            "[targets.old]\nurl = \"{}\"\n[targets.new]\nurl = \"{}\"\n[gate]\nmax_diff_rate = 1.0\n",
+            primary.url(),
+            candidate.url()
+        ),
+    );
+    let mut child = shadowdiff(
+        project.path(),
+        &[
+            "shadow",
+            "--listen",
+            "127.0.0.1:0",
+            "--admin",
+            "127.0.0.1:0",
+            "--out",
+            "report",
+            "--report-every",
+            "200ms",
+        ],
+    )
+    .stdin(Stdio::null())
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("start shadowdiff shadow");
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    stderr.read_line(&mut first).unwrap();
+    let url = first
+        .trim()
+        .strip_prefix("shadowdiff shadow: listening on ")
+        .and_then(|rest| rest.split_once(';'))
+        .map(|(url, _)| url.to_string())
+        .unwrap_or_else(|| panic!("{first:?}"));
+    load(&url, &paths(4), 2);
+    // No signal: --report-every writes the folder on its own.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut written = 0;
+    while written < 4 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+        if project.exists("report/report.json") {
+            written = count(&report_in(&project, "report"), "exchanges");
+        }
+    }
+    assert_eq!(written, 4);
+    let status = signal_and_wait(&mut child, libc::SIGTERM);
+    let mut rest = String::new();
+    stderr.read_to_string(&mut rest).unwrap();
+    assert!(rest.contains("(--report-every)"), "{rest}");
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "max_diff_rate = 1.0 lets every difference pass\n{rest}"
+    );
+    let report = report_in(&project, "report");
+    assert_eq!(count(&report, "different"), 4);
+}
