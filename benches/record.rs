@@ -13,13 +13,14 @@
 
 #[path = "support/json_server.rs"]
 mod json_server;
+#[path = "support/latency.rs"]
+mod latency;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use hyper::body::Bytes;
+use latency::{measure, quantile};
 
 /// Measured requests per mode and path.
 const REQUESTS: usize = 2_000;
@@ -31,42 +32,6 @@ fn body() -> Bytes {
         .map(|i| format!(r#"{{"sku":"SKU-{i:04}","qty":{i},"price":{}.99}}"#, i * 3))
         .collect();
     Bytes::from(format!(r#"{{"id":1,"items":[{}]}}"#, items.join(",")))
-}
-
-/// Sends `count` requests to `base`, `concurrency` at a time; returns each latency.
-async fn measure(
-    client: &reqwest::Client,
-    base: &str,
-    count: usize,
-    concurrency: usize,
-) -> Vec<Duration> {
-    let semaphore = Arc::new(tokio::sync::Semaphore::new(concurrency));
-    let mut tasks = Vec::with_capacity(count);
-    for i in 0..count {
-        let permit = semaphore.clone().acquire_owned().await.expect("permit");
-        let client = client.clone();
-        let url = format!("{base}/orders/{i}");
-        tasks.push(tokio::spawn(async move {
-            let start = Instant::now();
-            let response = client.get(&url).send().await.expect("send");
-            assert_eq!(response.status().as_u16(), 200);
-            response.bytes().await.expect("body");
-            let took = start.elapsed();
-            drop(permit);
-            took
-        }));
-    }
-    let mut latencies = Vec::with_capacity(count);
-    for task in tasks {
-        latencies.push(task.await.expect("task"));
-    }
-    latencies
-}
-
-/// The `q` quantile (0..1) of sorted latencies, in microseconds.
-fn quantile(sorted: &[Duration], q: f64) -> f64 {
-    let index = ((sorted.len() as f64 - 1.0) * q).round() as usize;
-    sorted[index].as_secs_f64() * 1e6
 }
 
 fn main() {

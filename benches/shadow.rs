@@ -19,6 +19,8 @@
 
 #[path = "support/json_server.rs"]
 mod json_server;
+#[path = "support/latency.rs"]
+mod latency;
 
 use std::io::{BufRead, BufReader, Read as _};
 use std::process::{Child, ChildStderr, Command, Stdio};
@@ -26,6 +28,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hyper::body::Bytes;
+use latency::{measure, quantile};
 
 /// Measured requests per row.
 const REQUESTS: usize = 2_000;
@@ -108,36 +111,6 @@ impl Shadow {
     }
 }
 
-/// Sends `count` requests to `base`, `concurrency` at a time; returns each latency.
-async fn measure(
-    client: &reqwest::Client,
-    base: &str,
-    count: usize,
-    concurrency: usize,
-) -> Vec<Duration> {
-    let semaphore = Arc::new(tokio::sync::Semaphore::new(concurrency));
-    let mut tasks = Vec::with_capacity(count);
-    for i in 0..count {
-        let permit = semaphore.clone().acquire_owned().await.expect("permit");
-        let client = client.clone();
-        let url = format!("{base}/orders/{i}");
-        tasks.push(tokio::spawn(async move {
-            let start = Instant::now();
-            let response = client.get(&url).send().await.expect("send");
-            assert_eq!(response.status().as_u16(), 200);
-            response.bytes().await.expect("body");
-            let took = start.elapsed();
-            drop(permit);
-            took
-        }));
-    }
-    let mut latencies = Vec::with_capacity(count);
-    for task in tasks {
-        latencies.push(task.await.expect("task"));
-    }
-    latencies
-}
-
 /// Sends `count` requests to `base` on a fixed schedule of `rate` a second (open loop), at most
 /// `connections` at a time; each latency runs from when the request was sent (tokio's timer
 /// ticks by the millisecond, too coarse to measure from when it was due).
@@ -171,12 +144,6 @@ async fn paced(
         latencies.push(task.await.expect("task"));
     }
     latencies
-}
-
-/// The `q` quantile (0..1) of sorted latencies, in microseconds.
-fn quantile(sorted: &[Duration], q: f64) -> f64 {
-    let index = ((sorted.len() as f64 - 1.0) * q).round() as usize;
-    sorted[index].as_secs_f64() * 1e6
 }
 
 /// The sum of every series of `name` in the metrics text.

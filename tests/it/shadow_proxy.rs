@@ -839,34 +839,37 @@ fn healthz_answers_once_listening_and_bad_usage_is_exit_2() {
     assert_eq!(status, 200);
     shadow.stop();
 
-    let no_candidate = project.run(&[
-        "shadow",
-        "--listen",
-        "127.0.0.1:0",
-        "--primary",
-        &primary.url(),
-    ]);
-    crate::common::assert_bad(&no_candidate, &["no candidate", "--candidate"]);
-    let bad_primary = project.run(&[
-        "shadow",
-        "--listen",
-        "127.0.0.1:0",
-        "--primary",
-        "localhost:9",
-        "--candidate",
-        &primary.url(),
-    ]);
-    crate::common::assert_bad(&bad_primary, &["--primary `localhost:9`", "http or https"]);
-    let bad_listen = project.run(&[
-        "shadow",
-        "--listen",
-        "nowhere",
-        "--primary",
-        &primary.url(),
-        "--candidate",
-        &primary.url(),
-    ]);
-    crate::common::assert_bad(&bad_listen, &["--listen `nowhere` is not an address"]);
+    let primary_url = primary.url();
+    let cases: [(&[&str], &[&str]); 3] = [
+        (
+            &["--primary", &primary_url],
+            &["no candidate", "--candidate"],
+        ),
+        (
+            &["--primary", "localhost:9", "--candidate", &primary_url],
+            &["--primary `localhost:9`", "http or https"],
+        ),
+        (
+            &[
+                "--listen",
+                "nowhere",
+                "--primary",
+                &primary_url,
+                "--candidate",
+                &primary_url,
+            ],
+            &["--listen `nowhere` is not an address"],
+        ),
+    ];
+    for (args, needles) in cases {
+        let listen: &[&str] = if args.contains(&"--listen") {
+            &[]
+        } else {
+            &["--listen", "127.0.0.1:0"]
+        };
+        let run = project.run(&[&["shadow"], listen, args].concat());
+        crate::common::assert_bad(&run, needles);
+    }
 }
 
 #[test]
