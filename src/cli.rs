@@ -277,6 +277,11 @@ pub struct RunArgs {
                                larger one is the error body_too_large",
                               shown_bytes(defaults().max_body_bytes)))]
     pub max_body_bytes: Option<u64>,
+    /// Replay the exchanges of one session one after another, in recorded order: header:NAME,
+    /// cookie:NAME, query:NAME, path:{param} or body:$.path [default: `session` of
+    /// shadowdiff.toml].
+    #[arg(long, value_name = "SPEC", value_parser = str::parse::<shadowdiff_core::SessionKey>)]
+    pub session: Option<shadowdiff_core::SessionKey>,
     /// Replay one shard of the exchanges: hash:K/N (by id, stable) or count:K/N.
     #[arg(long, value_name = "hash:K/N")]
     pub partition: Option<shadowdiff_core::Partition>,

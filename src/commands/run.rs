@@ -35,6 +35,15 @@ pub fn run(args: RunArgs) -> Result<u8> {
         max_line_bytes: settings.max_line_bytes.value,
     };
     check_recordings(&settings.recordings.value, &limits)?;
+    if settings.session.is_none()
+        && (!settings.filters.allow_methods.is_empty() || rules.allows_writes())
+    {
+        eprintln!(
+            "shadowdiff: warning: writes are allowed but no --session is set: exchanges replay \
+             concurrently, so the order of writes across exchanges is not kept (name what ties \
+             them together with --session, e.g. --session header:x-session-id)"
+        );
+    }
     let runtime = start_workers(settings.output.threads)?;
     // Every file of the report folder is committed at the end; a run that stops on bad input
     // (exit 2) leaves the folder as it was, logs included.
@@ -109,6 +118,10 @@ impl Job {
             rate: settings.rate.as_ref().map(|rate| rate.value),
             retries: settings.retries.value,
             max_failures_in_a_row: FAILURES_IN_A_ROW,
+            session: settings
+                .session
+                .as_ref()
+                .map(|session| session.value.clone()),
         }
     }
 

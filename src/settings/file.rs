@@ -41,6 +41,8 @@ pub struct Config {
     pub max_body_bytes: Option<std::num::NonZeroU64>,
     /// Call the old target twice and count what differs as noise.
     pub noise_repeat: Option<bool>,
+    /// Where a request's session is (`header:NAME`, ...): its exchanges replay in order.
+    pub session: Option<String>,
     /// `old`, `new` and optionally `noise`.
     #[serde(default)]
     pub targets: BTreeMap<String, TargetConfig>,

@@ -124,6 +124,8 @@ pub struct RunSettings {
     pub partition: Option<Partition>,
     /// Which exchanges replay: the flags' globs, methods and tags, then the file's.
     pub filters: Filters,
+    /// Where a request's session is, when exchanges of one session replay in order.
+    pub session: Option<Setting<shadowdiff_core::SessionKey>>,
 }
 
 impl RunSettings {
@@ -420,6 +422,7 @@ pub fn run_with(config: &Config, args: &RunArgs) -> Result<RunSettings> {
         max_line_bytes: max_line_bytes(args.max_line_bytes),
         partition: args.partition,
         filters,
+        session: session(config, args.session.clone())?,
     })
 }
 
@@ -450,6 +453,24 @@ fn target(config: &Config, role: &str, flag_url: Option<&str>) -> Result<Option<
         }
         None => Ok(None),
     }
+}
+
+/// The session: the flag, else `session` of the file, checked there with its line.
+fn session(
+    config: &Config,
+    flag_value: Option<shadowdiff_core::SessionKey>,
+) -> Result<Option<Setting<shadowdiff_core::SessionKey>>> {
+    let from_file = match &config.session {
+        Some(text) => Some(
+            text.parse::<shadowdiff_core::SessionKey>()
+                .map_err(|why| config.source("session").error("session", why))?,
+        ),
+        None => None,
+    };
+    Ok(Setting::given(
+        flag("--session", flag_value),
+        config.given("session", from_file),
+    ))
 }
 
 /// The filter flags of `run` and `shadow`.

@@ -42,6 +42,7 @@ mod report_merge;
 mod report_size;
 mod rules_files;
 mod servers_selftest;
+mod sessions;
 mod shadow_call;
 mod shadow_proxy;
 mod snapshot_workflow;

@@ -71,6 +71,7 @@ mod partition;
 mod redact;
 mod row;
 mod rules;
+mod session;
 mod shadow;
 mod values;
 
@@ -93,6 +94,7 @@ pub use rules::{
     infer_route, Action, BodyMatcher, BodyRule, MatchState, PathPattern, RouteMatch, RouteRules,
     RouteTemplate, RuleId, RuleSet, Segment, Tolerance,
 };
+pub use session::{SessionKey, Step as SessionStep};
 pub use shadow::{Shadow, ShadowCall};
 pub use values::{
     at_least_one, number, parse_duration, per_second, retries, seconds_duration, share, whole,

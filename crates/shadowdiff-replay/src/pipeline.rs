@@ -7,6 +7,11 @@
 //! (each lane keeps its order, and the chunks are taken back in the turn they were dealt), so
 //! what the sink sees never depends on timing or on the number of threads.
 //!
+//! With a session (`--session`), the reader gives each exchange that carries a session value a
+//! [`Turn`]: it is sent only once the exchange before it in the same session has been answered
+//! (or ended otherwise), wherever that one is replayed; other sessions and exchanges of none go
+//! on beside it, so sessions replay concurrently up to `concurrency`, each in input order.
+//!
 //! A run can stop before its end: a target fails too many calls in a row (counted as calls
 //! finish, in any lane), or the caller's `interrupt` resolves (Ctrl-C). From that moment nothing
 //! more is sent: calls in flight are dropped and no exchange starts; every exchange read and not
@@ -26,6 +31,7 @@ use tokio::time::Instant;
 use crate::error::{Error, Result};
 use shadowdiff_core::Exchange;
 use shadowdiff_core::RuleSet;
+use shadowdiff_core::SessionKey;
 use shadowdiff_core::{judge, Pair};
 use shadowdiff_core::{Judged, Outcome, OutcomeError, Timing};
 use shadowdiff_io::{parse_line, Limits, RawLines, UniqueIds};
@@ -60,6 +66,10 @@ pub struct Plan {
     pub retries: u32,
     /// Failed calls in a row after which a target counts as down and the run stops.
     pub max_failures_in_a_row: u32,
+    /// Where a request's session is (`--session`): the exchanges of one session are sent one
+    /// after another, in input order, each once the one before was answered; different
+    /// sessions, and exchanges of none, run concurrently.
+    pub session: Option<SessionKey>,
 }
 
 /// One finished exchange: its judgement and what the targets answered.
@@ -177,7 +187,40 @@ const LANE_SHUTDOWN: Duration = Duration::from_millis(500);
 
 /// Exchanges as the reader deals them: parsed with their position, or the error that ends
 /// the input.
-type Chunk = Vec<Result<(u64, Exchange)>>;
+type Chunk = Vec<Result<(u64, Exchange, Option<Turn>)>>;
+
+/// An exchange's place in its session: it is sent once the exchange before it in the session
+/// was answered (or ended otherwise), and the one after it waits for it in turn. Nothing is ever
+/// sent on the channels: the sender of an exchange is dropped when it is answered, skipped, not
+/// run or cancelled, which is what its follower waits for, so a follower is never left waiting.
+///
+/// No wait can deadlock: the unanswered exchange that comes first in the input waits for
+/// nothing, and the lanes take chunks in input order, so it is always being replayed.
+struct Turn {
+    after: Option<watch::Receiver<()>>,
+    _done: watch::Sender<()>,
+}
+
+/// The last exchange dealt of each session, so the next one can wait for it. Sessions whose last
+/// exchange has ended are dropped now and then, so the map holds about the sessions in flight.
+#[derive(Default)]
+struct Sessions {
+    last: std::collections::HashMap<String, watch::Receiver<()>>,
+    prune_at: usize,
+}
+
+impl Sessions {
+    /// The turn of the next exchange of `session`.
+    fn turn(&mut self, session: String) -> Turn {
+        let (done, follower) = watch::channel(());
+        let after = self.last.insert(session, follower);
+        if self.last.len() >= self.prune_at {
+            self.last.retain(|_, last| last.has_changed().is_ok());
+            self.prune_at = (self.last.len() * 2).max(1024);
+        }
+        Turn { after, _done: done }
+    }
+}
 
 /// Runs the plan, handing each exchange's outcome to `sink` in input order. Bad input stops
 /// the run with an error (exit 2); a target that goes down, or `interrupt` resolving, stops it
@@ -349,7 +392,9 @@ fn spawn_lane(
                         let shared = &shared;
                         async move {
                             let done = match item {
-                                Ok((seq, exchange)) => shared.replay(seq, exchange, lane).await,
+                                Ok((seq, exchange, turn)) => {
+                                    shared.replay(seq, exchange, turn, lane).await
+                                }
                                 Err(err) => Err(err),
                             };
                             (done, ends_chunk)
@@ -391,7 +436,10 @@ fn spawn_reader(
     let paths = plan.recordings.clone();
     let limits = plan.limits.clone();
     let partition = plan.partition;
+    let session = plan.session.clone();
+    let rules = plan.rules.clone();
     tokio::task::spawn_blocking(move || {
+        let mut sessions = Sessions::default();
         let mut position = 0u64;
         let mut turn = 0usize;
         let mut chunk = Vec::with_capacity(CHUNK);
@@ -415,20 +463,27 @@ fn spawn_reader(
                 if halt.interrupted() {
                     break;
                 }
-                let parsed = line
+                let mut parsed = line
                     .and_then(|line| {
                         digest.add(&line.bytes);
                         let exchange = parse_line(&line)?;
                         ids.check(&exchange.id, &line.location, &paths, &limits)?;
                         Ok(exchange)
                     })
-                    .map(|exchange| (position, exchange))
+                    .map(|exchange| (position, exchange, None))
                     .map_err(Error::from);
-                let selected = match &parsed {
-                    Ok((_, exchange)) => {
+                let selected = match &mut parsed {
+                    Ok((_, exchange, turn)) => {
                         let selected =
                             partition.map_or(true, |p| p.selects(&exchange.id, position));
                         position += 1;
+                        if selected {
+                            *turn = session.as_ref().and_then(|key| {
+                                let request = &exchange.request;
+                                let route = rules.route(&request.method, request.path()).name;
+                                key.of(request, &route).map(|value| sessions.turn(value))
+                            });
+                        }
                         selected
                     }
                     Err(_) => true,
@@ -471,7 +526,13 @@ struct Shared {
 impl Shared {
     /// Replays one exchange (or skips it) and judges the answers on the rayon pool; once the
     /// run stops, an exchange not finished is not run.
-    async fn replay(&self, seq: u64, exchange: Exchange, lane: usize) -> Result<Finished> {
+    async fn replay(
+        &self,
+        seq: u64,
+        exchange: Exchange,
+        mut turn: Option<Turn>,
+        lane: usize,
+    ) -> Result<Finished> {
         let route = self
             .rules
             .route(&exchange.request.method, exchange.request.path());
@@ -490,7 +551,12 @@ impl Shared {
             let outcome = Outcome::NotRun(stop.not_run_reason());
             return Ok(unanswered(seq, exchange, route.name, outcome));
         }
+        let after = turn.as_mut().and_then(|turn| turn.after.take());
         let replayed = async {
+            if let Some(mut after) = after {
+                // Resolves when the exchange before this one in the session has ended.
+                let _ = after.changed().await;
+            }
             if let Some(pacer) = &self.pacer {
                 let start = pacer.lock().await.next();
                 tokio::time::sleep_until(start).await;
@@ -515,6 +581,8 @@ impl Shared {
             answers = replayed => Ok(answers),
             stop = self.halt.stopped() => Err(stop),
         };
+        // Answered (or stopped): the next exchange of the session may go.
+        drop(turn);
         let (old, new, noise) = match answers {
             Ok(answers) => answers,
             Err(stop) => {
@@ -914,6 +982,7 @@ mod tests {
                     rate: None,
                     retries: 0,
                     max_failures_in_a_row: 20,
+                    session: None,
                 };
                 let mut seen = Vec::new();
                 let ending = run(plan, targets, std::future::pending(), |done| {

@@ -140,6 +140,13 @@ impl RuleSet {
         file::parse_files(&[(origin.to_path_buf(), text.to_string())])
     }
 
+    /// Whether some route's rules allow a method beyond the safe ones (`allow = [...]`).
+    pub fn allows_writes(&self) -> bool {
+        std::iter::once(&self.defaults)
+            .chain(self.routes.iter().map(|(_, rules)| rules))
+            .any(|rules| !rules.allow_methods.is_empty())
+    }
+
     /// Finds the route of a request: the most specific matching template, else the inferred route
     /// with the default rules.
     pub fn route(&self, method: &str, path: &str) -> RouteMatch<'_> {

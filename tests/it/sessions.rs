@@ -1,0 +1,253 @@
+//! Stateful replay, sessions: with `--session`, the exchanges of one session reach the targets
+//! one after another in recorded order, even at `--concurrency 64` with the sessions interleaved
+//! in the file; without it, writes race, and `run` says so. A service that checks the order
+//! itself is the judge.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::common::servers::{json, TestServer};
+use crate::common::{assert_bad, behaviour, count, lines, report_in, totals, Project};
+
+/// Sessions in the recording, and steps in each.
+const SESSIONS: usize = 8;
+const STEPS: usize = 5;
+
+/// A service whose sessions must be driven step by step: `POST /steps/N` with `x-session: S`
+/// (or the session in a cookie, the query or the body, as the test sends it) is answered 409
+/// unless step N-1 of S was answered before it arrived. Step 1 takes 50 ms, so a step 2 sent
+/// beside it always finds it unanswered.
+struct OrderedService {
+    server: TestServer,
+    conflicts: Arc<AtomicUsize>,
+}
+
+impl OrderedService {
+    fn start(session_of: fn(&crate::common::servers::TestRequest) -> String) -> OrderedService {
+        let answered: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
+        let conflicts = Arc::new(AtomicUsize::new(0));
+        let seen = conflicts.clone();
+        let server = TestServer::start(move |request| {
+            let session = session_of(request);
+            let step: usize = request.id().parse().expect("a step number");
+            let last = answered.lock().unwrap().get(&session).copied().unwrap_or(0);
+            if step != last + 1 {
+                seen.fetch_add(1, Ordering::SeqCst);
+                return json(409, &format!(r#"{{"error":"step {step} after {last}"}}"#));
+            }
+            std::thread::sleep(Duration::from_millis(if step == 1 { 50 } else { 2 }));
+            answered.lock().unwrap().insert(session.clone(), step);
+            json(200, &format!(r#"{{"session":"{session}","step":{step}}}"#))
+        });
+        OrderedService { server, conflicts }
+    }
+
+    fn conflicts(&self) -> usize {
+        self.conflicts.load(Ordering::SeqCst)
+    }
+}
+
+fn header_session(request: &crate::common::servers::TestRequest) -> String {
+    request.header("x-session").unwrap_or_default().to_string()
+}
+
+/// The recording: every session's step 1, then every session's step 2, ...; each a POST with
+/// the session in a header, a cookie, the query and the body.
+fn recording(p: &Project) {
+    let mut out = Vec::new();
+    for step in 1..=STEPS {
+        for session in 1..=SESSIONS {
+            out.push(
+                serde_json::json!({
+                    "id": format!("s{session}-{step}"),
+                    "request": {
+                        "method": "POST",
+                        "url": format!("/steps/{step}?cart=c{session}"),
+                        "headers": [
+                            ["content-type", "application/json"],
+                            ["x-session", format!("c{session}")],
+                            ["cookie", format!("theme=dark; sid=c{session}")],
+                        ],
+                        "body": {"text": format!(r#"{{"cart":{{"id":"c{session}"}}}}"#)},
+                    },
+                    "response": {"status": 200, "headers": [], "body": {"text": "{}"}},
+                })
+                .to_string(),
+            );
+        }
+    }
+    p.file("rec.jsonl", lines(&out));
+}
+
+fn run(p: &Project, old: &str, new: &str, extra: &[&str]) -> crate::common::Run {
+    let args = [
+        &[
+            "run",
+            "rec.jsonl",
+            "--old",
+            old,
+            "--new",
+            new,
+            "--allow-method",
+            "POST",
+            "-q",
+        ][..],
+        extra,
+    ]
+    .concat();
+    p.run(&args)
+}
+
+#[test]
+fn sessions_replay_in_order_at_any_concurrency_and_give_the_same_report() {
+    let p = Project::new();
+    recording(&p);
+    for (concurrency, threads, out) in [("64", "2", "c64"), ("1", "1", "c1")] {
+        let (old, new) = (
+            OrderedService::start(header_session),
+            OrderedService::start(header_session),
+        );
+        let done = run(
+            &p,
+            &old.server.url(),
+            &new.server.url(),
+            &[
+                "--session",
+                "header:x-session",
+                "--concurrency",
+                concurrency,
+                "--threads",
+                threads,
+                "--out",
+                out,
+            ],
+        );
+        assert_eq!(done.code, 0, "{}", done.stderr);
+        assert!(!done.stderr.contains("order of writes"), "{}", done.stderr);
+        assert_eq!(
+            (old.conflicts(), new.conflicts()),
+            (0, 0),
+            "-c {concurrency}"
+        );
+        assert_eq!(old.server.hits(), SESSIONS * STEPS);
+        let report = report_in(&p, out);
+        assert_eq!(totals(&report), (40, 40, 0, 0, 0, 0));
+    }
+    // Timings aside, and the targets' addresses (each run had servers of its own).
+    let without_targets = |dir: &str| {
+        let mut report: serde_json::Value =
+            serde_json::from_str(&behaviour(&p.read(&format!("{dir}/report.json")))).unwrap();
+        report.as_object_mut().unwrap().remove("targets");
+        report
+    };
+    assert_eq!(without_targets("c1"), without_targets("c64"));
+}
+
+#[test]
+fn without_a_session_writes_race_and_run_says_so() {
+    let p = Project::new();
+    recording(&p);
+    let (old, new) = (
+        OrderedService::start(header_session),
+        OrderedService::start(header_session),
+    );
+    let raced = run(
+        &p,
+        &old.server.url(),
+        &new.server.url(),
+        &["--concurrency", "64"],
+    );
+    assert!(
+        raced.stderr.contains("no --session is set")
+            && raced
+                .stderr
+                .contains("order of writes across exchanges is not kept"),
+        "{}",
+        raced.stderr
+    );
+    assert!(
+        old.conflicts() > 0,
+        "the control: unordered writes do reach the service out of order"
+    );
+    let report = report_in(&p, "shadowdiff-report");
+    totals(&report);
+}
+
+#[test]
+fn a_session_may_be_a_cookie_a_query_parameter_a_path_parameter_or_a_body_field() {
+    let p = Project::new();
+    recording(&p);
+    p.file(
+        "rules.toml",
+        "[[route]]\nmatch = \"POST /steps/{step}\"\nallow = [\"POST\"]\n",
+    );
+    for spec in ["cookie:sid", "query:cart", "body:$.cart.id"] {
+        let (old, new) = (
+            OrderedService::start(header_session),
+            OrderedService::start(header_session),
+        );
+        let done = run(
+            &p,
+            &old.server.url(),
+            &new.server.url(),
+            &["--session", spec, "--concurrency", "64"],
+        );
+        assert_eq!(done.code, 0, "{spec}: {}", done.stderr);
+        assert_eq!((old.conflicts(), new.conflicts()), (0, 0), "{spec}");
+        assert_eq!(
+            count(&report_in(&p, "shadowdiff-report"), "equal"),
+            40,
+            "{spec}"
+        );
+    }
+    // `path:{step}` names a different session per step: the steps of one cart race again.
+    let (old, new) = (
+        OrderedService::start(header_session),
+        OrderedService::start(header_session),
+    );
+    let raced = run(
+        &p,
+        &old.server.url(),
+        &new.server.url(),
+        &[
+            "--session",
+            "path:{step}",
+            "--rules",
+            "rules.toml",
+            "--concurrency",
+            "64",
+        ],
+    );
+    assert!(old.conflicts() > 0, "{}", raced.stderr);
+
+    // shadowdiff.toml's `session`, and a bad one named with its line.
+    let (old, new) = (
+        OrderedService::start(header_session),
+        OrderedService::start(header_session),
+    );
+    p.file(
+        "shadowdiff.toml",
+        "concurrency = 64\nsession = \"header:x-session\"\n",
+    );
+    let done = run(&p, &old.server.url(), &new.server.url(), &[]);
+    assert_eq!(done.code, 0, "{}", done.stderr);
+    assert_eq!(old.conflicts(), 0);
+    p.file(
+        "shadowdiff.toml",
+        "concurrency = 64\nsession = \"form:x\"\n",
+    );
+    let bad = run(&p, &old.server.url(), &new.server.url(), &[]);
+    assert_bad(
+        &bad,
+        &["shadowdiff.toml:2", "session", "unknown kind `form`"],
+    );
+    let bad_flag = run(
+        &p,
+        &old.server.url(),
+        &new.server.url(),
+        &["--session", "path:id"],
+    );
+    assert_bad(&bad_flag, &["--session", "path:{id}"]);
+}
