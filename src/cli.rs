@@ -288,6 +288,9 @@ pub struct RunArgs {
     /// Allow a method beyond GET, HEAD and OPTIONS on every route (repeatable).
     #[arg(long, value_name = "METHOD")]
     pub allow_method: Vec<String>,
+    /// Let allowed writes reach a target that is not on loopback or a private address.
+    #[arg(long)]
+    pub allow_remote_writes: bool,
     /// Replay only routes matching this glob, e.g. "GET /orders/*" (repeatable).
     #[arg(long, value_name = "GLOB", value_parser = RouteGlob::new)]
     pub include_route: Vec<RouteGlob>,

@@ -35,9 +35,11 @@ pub fn run(args: RunArgs) -> Result<u8> {
         max_line_bytes: settings.max_line_bytes.value,
     };
     check_recordings(&settings.recordings.value, &limits)?;
-    if settings.session.is_none()
-        && (!settings.filters.allow_methods.is_empty() || rules.allows_writes())
-    {
+    let writes = !settings.filters.allow_methods.is_empty() || rules.allows_writes();
+    if writes && !settings.allow_remote_writes {
+        check_local(&settings)?;
+    }
+    if writes && settings.session.is_none() {
         eprintln!(
             "shadowdiff: warning: writes are allowed but no --session is set: exchanges replay \
              concurrently, so the order of writes across exchanges is not kept (name what ties \
@@ -254,6 +256,25 @@ impl Stopped {
             None
         }
     }
+}
+
+/// Refuses allowed writes against a target that is not on loopback or a private address: a
+/// replayed write changes whatever system it reaches, so a shared one needs
+/// `--allow-remote-writes`.
+fn check_local(settings: &RunSettings) -> Result<()> {
+    let targets = [("old", Some(&settings.old)), ("new", Some(&settings.new))]
+        .into_iter()
+        .chain([("noise", settings.noise.as_ref())]);
+    for (role, target) in targets {
+        if let Some(host) = target.and_then(|target| target.remote_host()) {
+            return Err(Error::usage(format!(
+                "writes are allowed and the {role} target is at {host}, which is neither \
+                 loopback nor a private address: replayed writes would change that system; pass \
+                 --allow-remote-writes if that is what you mean"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Refuses standard input (`-`) named more than once: it can be read only once.

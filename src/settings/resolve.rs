@@ -126,6 +126,8 @@ pub struct RunSettings {
     pub filters: Filters,
     /// Where a request's session is, when exchanges of one session replay in order.
     pub session: Option<Setting<shadowdiff_core::SessionKey>>,
+    /// Whether allowed writes may reach a target that is not on loopback or a private address.
+    pub allow_remote_writes: bool,
 }
 
 impl RunSettings {
@@ -423,6 +425,7 @@ pub fn run_with(config: &Config, args: &RunArgs) -> Result<RunSettings> {
         partition: args.partition,
         filters,
         session: session(config, args.session.clone())?,
+        allow_remote_writes: args.allow_remote_writes,
     })
 }
 

@@ -251,3 +251,77 @@ fn a_session_may_be_a_cookie_a_query_parameter_a_path_parameter_or_a_body_field(
     );
     assert_bad(&bad_flag, &["--session", "path:{id}"]);
 }
+
+#[test]
+fn writes_against_a_target_off_loopback_and_private_networks_need_allow_remote_writes() {
+    let p = Project::new();
+    recording(&p);
+    let local = OrderedService::start(header_session);
+    let refused = run(&p, "https://orders.example.com", &local.server.url(), &[]);
+    assert_bad(
+        &refused,
+        &[
+            "old target is at orders.example.com",
+            "--allow-remote-writes",
+        ],
+    );
+    assert_eq!(local.server.hits(), 0, "refused before anything is sent");
+    p.file(
+        "rules.toml",
+        "[[route]]\nmatch = \"POST /steps/{step}\"\nallow = [\"POST\"]\n",
+    );
+    let by_rule = p.run(&[
+        "run",
+        "rec.jsonl",
+        "--old",
+        &local.server.url(),
+        "--new",
+        "http://203.0.113.7:9",
+        "--rules",
+        "rules.toml",
+    ]);
+    assert_bad(&by_rule, &["new target is at 203.0.113.7"]);
+    // Allowed, the run goes on to the target (what answers there depends on the network, so
+    // only the refusal is checked).
+    let allowed = run(
+        &p,
+        "http://203.0.113.7:9",
+        &local.server.url(),
+        &[
+            "--allow-remote-writes",
+            "--timeout",
+            "300ms",
+            "--retries",
+            "0",
+            "--session",
+            "header:x-session",
+        ],
+    );
+    assert_ne!(allowed.code, 2, "{}", allowed.stderr);
+    assert!(
+        !allowed.stderr.contains("neither loopback"),
+        "{}",
+        allowed.stderr
+    );
+    // Reads alone may go anywhere.
+    let reads = p.run(&[
+        "run",
+        "rec.jsonl",
+        "--old",
+        "http://203.0.113.7:9",
+        "--new",
+        &local.server.url(),
+        "--timeout",
+        "300ms",
+        "--retries",
+        "0",
+        "-q",
+    ]);
+    assert_ne!(reads.code, 2, "{}", reads.stderr);
+    assert!(
+        !reads.stderr.contains("neither loopback"),
+        "{}",
+        reads.stderr
+    );
+    assert_eq!(count(&report_in(&p, "shadowdiff-report"), "skipped"), 40);
+}

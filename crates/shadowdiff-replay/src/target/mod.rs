@@ -176,6 +176,24 @@ impl TargetConfig {
         }
         Some(parsed.to_string().trim_end_matches('/').to_string())
     }
+
+    /// The host of a target at a fixed http(s) URL that is neither on loopback nor at a
+    /// private address (RFC 1918, IPv6 unique local, link-local): where replayed writes would
+    /// change a shared system. Names are not resolved: `localhost` is loopback, any other name
+    /// counts as remote. Managed, `exec:` and `recorded` targets are never remote.
+    pub fn remote_host(&self) -> Option<String> {
+        let url = url::Url::parse(&self.fixed_url()?).ok()?;
+        let local = match url.host()? {
+            url::Host::Domain(name) => name.eq_ignore_ascii_case("localhost"),
+            url::Host::Ipv4(ip) => ip.is_loopback() || ip.is_private() || ip.is_link_local(),
+            url::Host::Ipv6(ip) => {
+                ip.is_loopback()
+                    || (ip.segments()[0] & 0xfe00) == 0xfc00
+                    || (ip.segments()[0] & 0xffc0) == 0xfe80
+            }
+        };
+        (!local).then(|| url.host_str().unwrap_or_default().to_string())
+    }
 }
 
 /// Settings every target shares in one run.
@@ -385,5 +403,49 @@ impl Target {
         if let Some(service) = self.service {
             service.stop().await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn remote(url: &str) -> Option<String> {
+        TargetConfig {
+            url: Some(url.into()),
+            ..TargetConfig::default()
+        }
+        .remote_host()
+    }
+
+    #[test]
+    fn loopback_and_private_addresses_are_local_and_the_rest_remote() {
+        for local in [
+            "http://127.0.0.1:8080",
+            "http://localhost:9",
+            "https://10.1.2.3/base",
+            "http://192.168.0.7",
+            "http://172.16.5.4",
+            "http://[::1]:80",
+            "http://[fd12::1]",
+            "exec:./answer.sh",
+            "recorded",
+        ] {
+            assert_eq!(remote(local), None, "{local}");
+        }
+        assert_eq!(
+            remote("https://orders.example.com").as_deref(),
+            Some("orders.example.com")
+        );
+        assert_eq!(remote("http://8.8.8.8:80").as_deref(), Some("8.8.8.8"));
+        assert_eq!(
+            remote("http://[2001:db8::1]").as_deref(),
+            Some("[2001:db8::1]")
+        );
+        let managed = TargetConfig {
+            start: Some("serve --port {port}".into()),
+            ..TargetConfig::default()
+        };
+        assert_eq!(managed.remote_host(), None);
     }
 }
