@@ -23,6 +23,8 @@ use super::verdict::{exit_code, Judging};
 const FAILURES_IN_A_ROW: u32 = 20;
 /// The folder of the report folder where managed targets log.
 const LOGS: &str = "logs";
+/// The folder of the report folder where targets keep their stores (`{data}`).
+const DATA: &str = "data";
 /// The outcomes file of the report folder.
 const OUTCOMES: &str = "outcomes.jsonl.zst";
 
@@ -135,6 +137,7 @@ impl Job {
             log_dir: settings.report.out.value.join(LOGS),
             lanes: settings.lanes(),
             max_body_bytes: settings.max_body_bytes.value,
+            data_dir: settings.report.out.value.join(DATA),
         }
     }
 

@@ -325,3 +325,71 @@ fn writes_against_a_target_off_loopback_and_private_networks_need_allow_remote_w
     );
     assert_eq!(count(&report_in(&p, "shadowdiff-report"), "skipped"), 40);
 }
+
+#[test]
+fn reset_puts_each_target_in_its_starting_state_in_a_fresh_data_folder() {
+    let p = Project::new();
+    p.file(
+        "rec.jsonl",
+        lines(&[crate::common::exchange(
+            "o1",
+            "/orders/1",
+            200,
+            r#"{"total":1}"#,
+        )]),
+    );
+    // Each target serves the files of its own data folder, which its reset seeds.
+    let target = |total: u32| {
+        format!(
+            "start = \"python3 -m http.server {{port}} --bind 127.0.0.1 --directory {{data}}\"\n\
+             ready = \"/\"\nready_timeout = 30\n\
+             reset = '''mkdir -p {{data}}/orders && printf '{{\"total\":{total}}}' > {{data}}/orders/1'''\n"
+        )
+    };
+    p.file(
+        "shadowdiff.toml",
+        format!("[targets.old]\n{}[targets.new]\n{}", target(1), target(2)),
+    );
+    p.file("shadowdiff-report/data/old/stale", "from an earlier run");
+    let run = p.run(&["run", "rec.jsonl", "-q"]);
+    assert_eq!(
+        run.code, 1,
+        "old and new were seeded differently: {}",
+        run.stderr
+    );
+    let report = report_in(&p, "shadowdiff-report");
+    assert_eq!(count(&report, "different"), 1, "{report}");
+    assert_eq!(
+        p.read("shadowdiff-report/data/old/orders/1"),
+        r#"{"total":1}"#
+    );
+    assert_eq!(
+        p.read("shadowdiff-report/data/new/orders/1"),
+        r#"{"total":2}"#
+    );
+    assert!(
+        !p.exists("shadowdiff-report/data/old/stale"),
+        "the folder is fresh for each run"
+    );
+
+    p.file(
+        "shadowdiff.toml",
+        format!(
+            "[targets.old]\n{}[targets.new]\nurl = \"recorded\"\nreset = \"echo seeding; exit 4\"\n",
+            target(1)
+        ),
+    );
+    let failed = p.run(&["run", "rec.jsonl", "-q"]);
+    assert_eq!(failed.code, 3, "{}", failed.stderr);
+    for needle in [
+        "target new",
+        "reset `echo seeding; exit 4` failed",
+        "seeding",
+    ] {
+        assert!(
+            failed.stderr.contains(needle),
+            "`{needle}` not in {}",
+            failed.stderr
+        );
+    }
+}

@@ -16,6 +16,7 @@ fn settings(log_dir: &Path, timeout: Duration) -> TargetSettings {
         log_dir: log_dir.to_path_buf(),
         lanes: 1,
         max_body_bytes: 1024 * 1024,
+        data_dir: log_dir.join("data"),
     }
 }
 

@@ -961,6 +961,7 @@ mod tests {
                     log_dir: dir.path().to_path_buf(),
                     lanes,
                     max_body_bytes: 1024,
+                    data_dir: std::env::temp_dir().join("shadowdiff-test-data"),
                 };
                 let recorded = crate::target::TargetConfig {
                     url: Some("recorded".into()),

@@ -65,6 +65,7 @@ pub fn serve(
         log_dir: settings.out.join("logs"),
         lanes: 1,
         max_body_bytes: settings.max_body_bytes,
+        data_dir: settings.out.join("data"),
     };
     let (candidate, secondary) =
         mirror_runtime.block_on(start_targets(&settings, &target_settings))?;

@@ -324,6 +324,7 @@ mod tests {
             log_dir: dir.path().to_path_buf(),
             lanes: 1,
             max_body_bytes: 1024,
+            data_dir: std::env::temp_dir().join("shadowdiff-test-data"),
         };
         let target = Arc::new(
             main.block_on(async { ExecTarget::start(script, &log, &settings, Edits::default()) })

@@ -323,6 +323,7 @@ mod tests {
             log_dir: ".".into(),
             lanes: 1,
             max_body_bytes: 1024,
+            data_dir: std::env::temp_dir().join("shadowdiff-test-data"),
         };
         let ok = HttpTarget::new(
             "http://127.0.0.1:8080/base/",

@@ -11,6 +11,7 @@
 //! Its stderr goes to `<log_dir>/<name>.log`. A process that exits is restarted for the next
 //! call; after five deaths in a row without an answer, the target gives up.
 
+mod data;
 mod exec;
 mod headers;
 mod http;
@@ -128,8 +129,12 @@ pub struct TargetConfig {
     /// `http(s)://host:port[/base]`, `exec:COMMAND` or `recorded`. With `start`, may use `{port}`
     /// and defaults to `http://127.0.0.1:{port}`.
     pub url: Option<String>,
-    /// Managed targets: the command that starts the service; `{port}` is a free port.
+    /// Managed targets: the command that starts the service; `{port}` is a free port and
+    /// `{data}` the target's data folder.
     pub start: Option<String>,
+    /// A command run before the target starts (and so before the replay), to put its store in
+    /// the starting state; `{data}` is the target's data folder, fresh for each run.
+    pub reset: Option<String>,
     /// Managed targets: the path polled until it answers (any status below 500).
     pub ready: Option<String>,
     /// Managed targets: how long to wait for readiness, in seconds (required; the binary's
@@ -208,6 +213,9 @@ pub struct TargetSettings {
     pub lanes: usize,
     /// The largest answer read: an http(s) response body, an exec target's answer line.
     pub max_body_bytes: u64,
+    /// Where each target's data folder is made (`DIR/ROLE`, emptied at the start), which
+    /// `{data}` names in its `reset`, `start` and `exec:` commands.
+    pub data_dir: PathBuf,
 }
 
 /// A started target, ready for calls; managed processes are stopped by [`Target::stop`] or when
@@ -244,6 +252,11 @@ impl Target {
         };
         let edits = Edits::compile(&config.headers).map_err(|why| bad_config("headers", why))?;
         let log_path = settings.log_dir.join(format!("{name}.log"));
+        let data = data::prepare(config, &settings.data_dir.join(name)).map_err(failed)?;
+        let config = &data.fill(config);
+        if let Some(reset) = &config.reset {
+            data::reset(reset, &log_path).await.map_err(failed)?;
+        }
         let url =
             match (&config.url, &config.start) {
                 (Some(url), _) => url.trim().to_owned(),
