@@ -39,9 +39,6 @@ use shadowdiff_core::{Filters, Redactor, RuleSet};
 use shadowdiff_replay::TargetConfig;
 use shadowdiff_report::{Aggregate, Snapshot};
 
-pub use metrics::{Counted, Metrics, Skip, CONTENT_TYPE};
-pub use mismatch_log::{Logged, MismatchLog};
-pub use parts::{part_name, Parts};
 pub use session::serve;
 
 /// Everything `shadowdiff shadow` needs to run.
