@@ -531,3 +531,17 @@ fn bad_usage_exits_2() {
     ]);
     assert_eq!(bad_sample.code, 2, "{}", bad_sample.stderr);
 }
+
+#[test]
+fn an_upstream_that_closes_each_connection_after_answering_never_gives_a_client_a_502() {
+    let upstream = crate::common::servers::answer_once_then_close();
+    let project = Project::new();
+    let proxy = Proxy::start(project.path(), &upstream, "capture.jsonl.zst", &[]);
+    for i in 0..20 {
+        let (status, body) = send("GET", &format!("{}/items/{i}", proxy.url), &[]);
+        assert_eq!((status, body.as_str()), (200, "ok"), "request {i}");
+    }
+    let (code, stderr) = proxy.stop();
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("recorded 20 exchanges"), "{stderr}");
+}

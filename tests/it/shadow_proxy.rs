@@ -15,7 +15,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::common::servers::{closed_port_url, json, Action, TestRequest, TestServer};
+use crate::common::servers::{
+    answer_once_then_close, closed_port_url, json, Action, TestRequest, TestServer,
+};
 use crate::common::{
     block_on, count, gzip, http_client, report_in, shadowdiff, signal_and_wait, totals, Project,
 };
@@ -1094,4 +1096,30 @@ fn shadowdiff_toml_names_the_targets_and_the_gate_and_report_every_writes_report
     );
     let report = report_in(&project, "report");
     assert_eq!(count(&report, "different"), 4);
+}
+
+#[test]
+fn a_primary_that_closes_each_connection_after_answering_never_gives_a_client_a_502() {
+    let primary = answer_once_then_close();
+    let candidate = primary_server(10);
+    let project = Project::new();
+    let shadow = Shadow::start(
+        project.path(),
+        &primary,
+        &candidate.url(),
+        &["--sample", "0"],
+    );
+    let want: Vec<String> = (0..20).map(|i| format!("/items/{i}")).collect();
+    let (through, _) = load(&shadow.url, &want, 1);
+    let statuses: Vec<u16> = through.iter().map(|seen| seen.status).collect();
+    assert!(statuses.iter().all(|&s| s == 200), "{statuses:?}");
+    let metrics = shadow.settle(20.0);
+    assert_eq!(
+        series(
+            &metrics,
+            r#"shadowdiff_skipped_total{reason="primary_failed"}"#
+        ),
+        0.0
+    );
+    shadow.stop();
 }

@@ -165,6 +165,36 @@ pub fn model_headers(headers: &HeaderMap, skip: impl Fn(&str) -> bool) -> shadow
         .collect()
 }
 
+/// The methods RFC 9110 (§9.2.2) defines as idempotent: sending one of them twice has the effect
+/// of sending it once, so they alone may be sent again after a failure.
+pub const IDEMPOTENT: &[&str] = &["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"];
+
+/// Whether the upstream closed (or reset) the connection before an answer's head arrived: it
+/// closed an idle keep-alive connection just as a request was written on it, so an idempotent
+/// request held whole may be sent again.
+pub fn closed_before_answer(err: &(dyn std::error::Error + 'static)) -> bool {
+    use std::io::ErrorKind;
+    let mut source = Some(err);
+    while let Some(cause) = source {
+        if let Some(hyper) = cause.downcast_ref::<hyper::Error>() {
+            if hyper.is_incomplete_message() || hyper.is_closed() || hyper.is_canceled() {
+                return true;
+            }
+        }
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            return matches!(
+                io.kind(),
+                ErrorKind::ConnectionReset
+                    | ErrorKind::ConnectionAborted
+                    | ErrorKind::BrokenPipe
+                    | ErrorKind::UnexpectedEof
+            );
+        }
+        source = cause.source();
+    }
+    false
+}
+
 /// Serves HTTP/1.1 (keep-alive and pipelining included) on `listener` with `handle` until
 /// `stop`, then lets open connections finish their request, within `drain`; returns the
 /// deadline of the drain.

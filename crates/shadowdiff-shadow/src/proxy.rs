@@ -4,22 +4,24 @@
 //! a wait, so nothing the candidate does can delay or change a client's answer.
 //!
 //! Each request runs in a task of its own (a client that hangs up cancels neither the primary
-//! call nor the mirroring). A request or answer body is read into memory only when the exchange
-//! is to be mirrored, and then up to `--max-body-bytes`; past that (or when not mirrored) the
-//! body is streamed through and the exchange skipped as too large, so memory stays bounded
-//! whatever either side sends.
+//! call nor the mirroring). A request body is read into memory up to `--max-body-bytes`, an
+//! answer body too when the exchange is to be mirrored; past the cap the body is streamed
+//! through and the exchange skipped as too large, so memory stays bounded whatever either side
+//! sends. An idempotent request held whole is sent again, once, when the primary closed its
+//! pooled connection before answering (a keep-alive race, not a failure of the primary).
 
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use http_body_util::{Either, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::{Request, Response, StatusCode};
 use shadowdiff_core::{Filters, RuleSet};
 use shadowdiff_replay::relay::{
-    declared_length, forwarded_request_headers, passed_back_headers, plain, read_up_to, Kept,
-    Relayed,
+    closed_before_answer, declared_length, forwarded_request_headers, passed_back_headers, plain,
+    read_up_to, Kept, Relayed, IDEMPOTENT,
 };
 use shadowdiff_replay::{describe, sampled, RelayClient};
 use tokio::sync::{mpsc, oneshot};
@@ -111,25 +113,19 @@ async fn forward(
     let mut refused = refusal(&proxy, seq, method, &route);
     let pending = Pending::new(seq, route.name, proxy.tally.clone());
     let cap = proxy.max_body_bytes;
-    let kept = match refused {
-        None => match read_up_to(body, declared_length(&parts.headers), cap).await {
-            Ok(kept) => kept,
-            Err(reason) => {
-                let text = format!("shadowdiff shadow: cannot read the request body: {reason}\n");
-                let _ = answer_tx.send(plain(StatusCode::BAD_REQUEST, text));
-                pending.skip(
-                    Skip::Incomplete,
-                    format!("the request body could not be read: {reason}"),
-                );
-                return;
-            }
-        },
-        Some(_) => Kept::OverCap {
-            read: Vec::new(),
-            rest: body,
-        },
+    let kept = match read_up_to(body, declared_length(&parts.headers), cap).await {
+        Ok(kept) => kept,
+        Err(reason) => {
+            let text = format!("shadowdiff shadow: cannot read the request body: {reason}\n");
+            let _ = answer_tx.send(plain(StatusCode::BAD_REQUEST, text));
+            pending.skip(
+                Skip::Incomplete,
+                format!("the request body could not be read: {reason}"),
+            );
+            return;
+        }
     };
-    let (to_primary, request_body) = kept.split();
+    let (mut to_primary, request_body) = kept.split();
     if refused.is_none() && request_body.is_none() {
         refused = Some(too_large("request", cap));
     }
@@ -139,27 +135,42 @@ async fn forward(
         .map(|pq| pq.as_str())
         .unwrap_or("/")
         .to_string();
-    let mut upstream = Request::new(to_primary);
-    *upstream.method_mut() = parts.method.clone();
-    *upstream.headers_mut() = forwarded_request_headers(&parts.headers);
     let url = format!("{}{}", proxy.primary, target);
-    match url.parse() {
-        Ok(uri) => *upstream.uri_mut() = uri,
+    let uri: hyper::Uri = match url.parse() {
+        Ok(uri) => uri,
         Err(err) => {
             let text = format!("shadowdiff shadow: `{url}` is not a URL to forward to: {err}\n");
             let _ = answer_tx.send(plain(StatusCode::BAD_GATEWAY, text));
             pending.skip(Skip::PrimaryFailed, format!("primary: {err}"));
             return;
         }
-    }
+    };
+    let headers = forwarded_request_headers(&parts.headers);
+    // A request held whole may be sent again, once, when the primary closed a pooled
+    // connection before any answer began (it closed an idle keep-alive connection just as the
+    // request was written): only for idempotent methods, as `run` decides.
+    let resendable = request_body.is_some() && IDEMPOTENT.contains(&method);
     let started = Instant::now();
     let mirrored = refused.is_none();
     let call = async {
-        let response = proxy
-            .client
-            .request(upstream)
-            .await
-            .map_err(|err| describe(&err))?;
+        let mut attempt = 0;
+        let response = loop {
+            let body = match (&request_body, attempt) {
+                (Some(bytes), 1..) => Either::Left(Full::new(bytes.clone())),
+                _ => std::mem::replace(&mut to_primary, Either::Left(Full::new(Bytes::new()))),
+            };
+            let mut upstream = Request::new(body);
+            *upstream.method_mut() = parts.method.clone();
+            *upstream.uri_mut() = uri.clone();
+            *upstream.headers_mut() = headers.clone();
+            match proxy.client.request(upstream).await {
+                Ok(response) => break response,
+                Err(err) if resendable && attempt == 0 && closed_before_answer(&err) => {
+                    attempt += 1;
+                }
+                Err(err) => return Err(describe(&err)),
+            }
+        };
         let (head, body) = response.into_parts();
         let kept = if mirrored {
             read_up_to(body, declared_length(&head.headers), cap).await?

@@ -139,6 +139,36 @@ pub fn closed_port_url() -> String {
     format!("http://{addr}")
 }
 
+/// A server that answers one request per connection and closes the connection 30 ms later
+/// without saying so (no `connection: close`): a keep-alive client that sends its next request
+/// on that connection within the 30 ms sees it closed before any answer. Returns its URL.
+pub fn answer_once_then_close() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else {
+                return;
+            };
+            std::thread::spawn(move || {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") {
+                    if stream.read(&mut byte).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    head.push(byte[0]);
+                }
+                let _ = stream.write_all(
+                    b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 2\r\n\r\nok",
+                );
+                std::thread::sleep(Duration::from_millis(30));
+            });
+        }
+    });
+    url
+}
+
 type Behaviour = dyn Fn(&TestRequest) -> Action + Send + Sync + 'static;
 
 /// A running test server; dropping it stops accepting, closes every connection (hanging ones

@@ -24,6 +24,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::relay::IDEMPOTENT;
+
 use self::exec::ExecTarget;
 use self::headers::Edits;
 use self::http::HttpTarget;
@@ -71,10 +73,6 @@ pub enum CallError {
     /// An exec target's process died or cannot be started.
     Crashed(String),
 }
-
-/// The methods RFC 9110 (§9.2.2) defines as idempotent: sending one of them twice has the effect
-/// of sending it once.
-const IDEMPOTENT: [&str; 6] = ["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"];
 
 impl CallError {
     /// A stable, lower-case kind for reports: `timeout`, `refused`, `reset`, `cut_short`,
