@@ -22,7 +22,8 @@ pub fn run(args: RecordArgs) -> Result<u8> {
                 args.listen
             ))
         })?;
-    let upstream = record::parse_upstream(&args.upstream).map_err(Error::usage)?;
+    let upstream = record::parse_upstream(&args.upstream)
+        .map_err(|why| Error::usage(format!("--upstream {why}")))?;
     let rotate_bytes = resolved.rotate_bytes.value;
     if rotate_bytes == 0 {
         return Err(Error::usage("--rotate-bytes must be at least 1"));

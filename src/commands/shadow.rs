@@ -30,12 +30,13 @@ pub fn run(args: ShadowArgs) -> Result<u8> {
     };
     let out = settings.report.out.value.clone();
     let reports = Reports {
-        judging: Judging::load(&settings.report)?,
+        judging: judging.clone(),
         rules: rules.clone(),
         targets: targets.clone(),
         out: out.clone(),
     };
-    let shadow = shadow_settings(&settings, listen, admin, rules.clone())?;
+    let snapshot = Arc::new(judging.snapshot.clone());
+    let shadow = shadow_settings(&settings, listen, admin, rules.clone(), snapshot);
     let mut aggregate = judging.aggregate();
     aggregate.set_part(Part {
         live: true,
@@ -91,8 +92,9 @@ fn shadow_settings(
     listen: SocketAddr,
     admin: SocketAddr,
     rules: Arc<RuleSet>,
-) -> Result<Settings> {
-    Ok(Settings {
+    snapshot: Arc<Snapshot>,
+) -> Settings {
+    Settings {
         listen,
         admin,
         primary: settings.primary.clone(),
@@ -100,7 +102,7 @@ fn shadow_settings(
         secondary: settings.secondary.clone(),
         rules,
         filters: settings.filters.clone(),
-        snapshot: Arc::new(Snapshot::load(&settings.report.snapshot.value)?),
+        snapshot,
         redactor: settings.report.redactor(),
         sample: settings.sample.value,
         queue: settings.queue.value,
@@ -114,7 +116,7 @@ fn shadow_settings(
         max_series: settings.max_series.value,
         log: settings.log.clone(),
         log_per_minute: settings.log_per_minute.value,
-    })
+    }
 }
 
 /// The reports written while the proxy runs.

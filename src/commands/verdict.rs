@@ -18,6 +18,7 @@ use shadowdiff_report::{
 use super::output::print_report;
 
 /// How a run's outcomes are judged and what is kept out of its reports.
+#[derive(Clone)]
 pub struct Judging {
     /// The gate's limits and noise thresholds.
     pub policy: GatePolicy,

@@ -589,19 +589,19 @@ pub fn shadow(args: &ShadowArgs) -> Result<ShadowSettings> {
     let table = &defaults().shadow;
     let primary = match &args.primary {
         Some(url) => shadowdiff_replay::parse_upstream(url)
-            .map_err(|why| Error::usage(why.replace("--upstream", "--primary")))?,
+            .map_err(|why| Error::usage(format!("--primary {why}")))?,
         None => {
             let old = target(&config, "old", None)?;
-            let url = old.as_ref().and_then(|old| old.url.clone()).ok_or_else(|| {
-                Error::usage(
-                    "no primary: pass --primary URL or set `url` of [targets.old] in shadowdiff.toml",
-                )
-            })?;
-            shadowdiff_replay::parse_upstream(&url).map_err(|why| {
-                Error::usage(format!(
-                    "[targets.old] url: {}",
-                    why.replace("--upstream ", "")
-                ))
+            let (url, origin) = old
+                .and_then(|old| Some((old.url?, old.origin)))
+                .ok_or_else(|| {
+                    Error::usage(
+                        "no primary: pass --primary URL or set `url` of [targets.old] in shadowdiff.toml",
+                    )
+                })?;
+            shadowdiff_replay::parse_upstream(&url).map_err(|why| match origin {
+                Some(origin) => Error::from(origin.error("url", why)),
+                None => Error::usage(format!("[targets.old] url: {why}")),
             })?
         }
     };

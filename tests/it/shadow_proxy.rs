@@ -1098,6 +1098,17 @@ fn shadowdiff_toml_names_the_targets_and_the_gate_and_report_every_writes_report
     );
     let report = report_in(&project, "report");
     assert_eq!(count(&report, "different"), 4);
+
+    // A primary that is not a base URL is named with its line.
+    project.file(
+        "shadowdiff.toml",
+        format!(
+            "[targets.old]\nurl = \"ftp://x\"\n[targets.new]\nurl = \"{}\"\n",
+            candidate.url()
+        ),
+    );
+    let bad = project.run(&["shadow", "--listen", "127.0.0.1:0", "--out", "again"]);
+    crate::common::assert_bad(&bad, &["shadowdiff.toml:2", "url", "http or https"]);
 }
 
 #[test]

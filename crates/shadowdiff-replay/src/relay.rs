@@ -12,7 +12,9 @@ use hyper::body::{Bytes, Frame, Incoming};
 use hyper::header::{HeaderMap, HeaderName, HeaderValue, CONNECTION, CONTENT_LENGTH, HOST};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper::{Request, Response, StatusCode};
+use hyper::{Method, Request, Response, StatusCode, Uri};
+use hyper_util::client::legacy::connect::Connect;
+use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -169,10 +171,41 @@ pub fn model_headers(headers: &HeaderMap, skip: impl Fn(&str) -> bool) -> shadow
 /// of sending it once, so they alone may be sent again after a failure.
 pub const IDEMPOTENT: &[&str] = &["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"];
 
-/// Whether the upstream closed (or reset) the connection before an answer's head arrived: it
-/// closed an idle keep-alive connection just as a request was written on it, so an idempotent
-/// request held whole may be sent again.
-pub fn closed_before_answer(err: &(dyn std::error::Error + 'static)) -> bool {
+/// Sends `method uri` with `headers` and the body `body(attempt)` gives (attempt 0, then 1),
+/// once more on a fresh connection when the request is `held_whole`, its method idempotent, and
+/// the upstream closed or reset the connection before any answer began: it closed an idle
+/// keep-alive connection just as the request was written on it, which says nothing about the
+/// upstream itself.
+pub async fn send_resending_once<C, B>(
+    client: &Client<C, B>,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    held_whole: bool,
+    mut body: impl FnMut(u32) -> B,
+) -> Result<Response<Incoming>, hyper_util::client::legacy::Error>
+where
+    C: Connect + Clone + Send + Sync + 'static,
+    B: hyper::body::Body + Send + Unpin + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let resendable = held_whole && IDEMPOTENT.contains(&method.as_str());
+    let mut attempt = 0;
+    loop {
+        let mut request = Request::new(body(attempt));
+        *request.method_mut() = method.clone();
+        *request.uri_mut() = uri.clone();
+        *request.headers_mut() = headers.clone();
+        match client.request(request).await {
+            Err(err) if resendable && attempt == 0 && closed_before_answer(&err) => attempt += 1,
+            answered => return answered,
+        }
+    }
+}
+
+/// Whether the upstream closed (or reset) the connection before an answer's head arrived.
+fn closed_before_answer(err: &(dyn std::error::Error + 'static)) -> bool {
     use std::io::ErrorKind;
     let mut source = Some(err);
     while let Some(cause) = source {

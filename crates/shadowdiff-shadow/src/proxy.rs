@@ -20,8 +20,8 @@ use hyper::body::{Bytes, Incoming};
 use hyper::{Request, Response, StatusCode};
 use shadowdiff_core::{Filters, RuleSet};
 use shadowdiff_replay::relay::{
-    closed_before_answer, declared_length, forwarded_request_headers, passed_back_headers, plain,
-    read_up_to, Kept, Relayed, IDEMPOTENT,
+    declared_length, forwarded_request_headers, passed_back_headers, plain, read_up_to,
+    send_resending_once, Kept, Relayed,
 };
 use shadowdiff_replay::{describe, sampled, RelayClient};
 use tokio::sync::{mpsc, oneshot};
@@ -146,31 +146,23 @@ async fn forward(
         }
     };
     let headers = forwarded_request_headers(&parts.headers);
-    // A request held whole may be sent again, once, when the primary closed a pooled
-    // connection before any answer began (it closed an idle keep-alive connection just as the
-    // request was written): only for idempotent methods, as `run` decides.
-    let resendable = request_body.is_some() && IDEMPOTENT.contains(&method);
     let started = Instant::now();
     let mirrored = refused.is_none();
+    let held_whole = request_body.is_some();
     let call = async {
-        let mut attempt = 0;
-        let response = loop {
-            let body = match (&request_body, attempt) {
+        let response = send_resending_once(
+            &proxy.client,
+            &parts.method,
+            &uri,
+            &headers,
+            held_whole,
+            |attempt| match (&request_body, attempt) {
                 (Some(bytes), 1..) => Either::Left(Full::new(bytes.clone())),
                 _ => std::mem::replace(&mut to_primary, Either::Left(Full::new(Bytes::new()))),
-            };
-            let mut upstream = Request::new(body);
-            *upstream.method_mut() = parts.method.clone();
-            *upstream.uri_mut() = uri.clone();
-            *upstream.headers_mut() = headers.clone();
-            match proxy.client.request(upstream).await {
-                Ok(response) => break response,
-                Err(err) if resendable && attempt == 0 && closed_before_answer(&err) => {
-                    attempt += 1;
-                }
-                Err(err) => return Err(describe(&err)),
-            }
-        };
+            },
+        )
+        .await
+        .map_err(|err| describe(&err))?;
         let (head, body) = response.into_parts();
         let kept = if mirrored {
             read_up_to(body, declared_length(&head.headers), cap).await?

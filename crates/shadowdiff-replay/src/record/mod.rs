@@ -70,23 +70,24 @@ pub struct Summary {
 }
 
 /// Checks an upstream URL (`http` or `https`, a host, no query or fragment) and returns it
-/// without a trailing `/`.
+/// without a trailing `/`; the error starts with the URL, for the caller to name where it came
+/// from (`--upstream`, `--primary`, a settings file's line).
 pub fn parse_upstream(text: &str) -> Result<String, String> {
     let url = url::Url::parse(text).map_err(|err| {
-        format!("--upstream `{text}` is not a URL ({err}); write e.g. http://127.0.0.1:9090")
+        format!("`{text}` is not a URL ({err}); write e.g. http://127.0.0.1:9090")
     })?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(format!(
-            "--upstream `{text}`: the scheme must be http or https, not {}",
+            "`{text}`: the scheme must be http or https, not {}",
             url.scheme()
         ));
     }
     if url.host_str().unwrap_or_default().is_empty() {
-        return Err(format!("--upstream `{text}` has no host"));
+        return Err(format!("`{text}` has no host"));
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(format!(
-            "--upstream `{text}`: a query string or fragment cannot be a base URL"
+            "`{text}`: a query string or fragment cannot be a base URL"
         ));
     }
     Ok(url.as_str().trim_end_matches('/').to_string())

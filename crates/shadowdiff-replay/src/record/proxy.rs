@@ -32,9 +32,9 @@ use super::{RotatingWriter, Settings, Summary};
 use crate::client::{client, describe, HttpClient, HOP_BY_HOP};
 use crate::error::{Error, Result};
 use crate::relay::{
-    accept_until, closed_before_answer, connection_tokens, declared_length,
-    forwarded_request_headers, is_connection_header, model_headers, passed_back_headers, plain,
-    read_up_to, Kept, Relayed, IDEMPOTENT,
+    accept_until, connection_tokens, declared_length, forwarded_request_headers,
+    is_connection_header, model_headers, passed_back_headers, plain, read_up_to,
+    send_resending_once, Kept, Relayed,
 };
 use crate::signal::stop_signal;
 use shadowdiff_core::{Body, Exchange};
@@ -262,25 +262,13 @@ async fn ask_upstream(
     let uri: hyper::Uri = url
         .parse()
         .map_err(|err| format!("`{url}` is not a URL to forward to: {err}"))?;
-    let resendable = IDEMPOTENT.contains(&method.as_str());
     let timeout = shared.settings.timeout;
     let call = async {
-        let mut attempt = 0;
-        let response = loop {
-            let mut request = Request::new(Full::new(body.clone()));
-            *request.method_mut() = method.clone();
-            *request.uri_mut() = uri.clone();
-            *request.headers_mut() = headers.clone();
-            match shared.client.request(request).await {
-                Ok(response) => break response,
-                // The upstream closed a pooled connection as the request went out: once more,
-                // on a fresh one, when the method allows it.
-                Err(err) if resendable && attempt == 0 && closed_before_answer(&err) => {
-                    attempt += 1;
-                }
-                Err(err) => return Err(describe(&err)),
-            }
-        };
+        let response = send_resending_once(&shared.client, &method, &uri, &headers, true, |_| {
+            Full::new(body.clone())
+        })
+        .await
+        .map_err(|err| describe(&err))?;
         let (parts, body) = response.into_parts();
         let declared = declared_length(&parts.headers);
         Ok(Answer {
