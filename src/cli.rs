@@ -282,6 +282,11 @@ pub struct RunArgs {
     /// shadowdiff.toml].
     #[arg(long, value_name = "SPEC", value_parser = str::parse::<shadowdiff_core::SessionKey>)]
     pub session: Option<shadowdiff_core::SessionKey>,
+    /// Which later exchanges see a value captured from an answer (`capture` in the rules):
+    /// session (those of the same session) or run (every later one) [default: `capture_scope`
+    /// of shadowdiff.toml, else session].
+    #[arg(long, value_name = "SCOPE", value_parser = str::parse::<shadowdiff_core::CaptureScope>)]
+    pub capture_scope: Option<shadowdiff_core::CaptureScope>,
     /// Replay one shard of the exchanges: hash:K/N (by id, stable) or count:K/N.
     #[arg(long, value_name = "hash:K/N")]
     pub partition: Option<shadowdiff_core::Partition>,

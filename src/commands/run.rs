@@ -27,6 +27,8 @@ const LOGS: &str = "logs";
 const DATA: &str = "data";
 /// The outcomes file of the report folder.
 const OUTCOMES: &str = "outcomes.jsonl.zst";
+/// The map of values the exchanges captured, when the rules capture.
+const CAPTURES: &str = "captures.jsonl";
 
 /// Runs `run` and returns the exit code of its verdict.
 pub fn run(args: RunArgs) -> Result<u8> {
@@ -46,6 +48,16 @@ pub fn run(args: RunArgs) -> Result<u8> {
             "shadowdiff: warning: writes are allowed but no --session is set: exchanges replay \
              concurrently, so the order of writes across exchanges is not kept (name what ties \
              them together with --session, e.g. --session header:x-session-id)"
+        );
+    }
+    if rules.captures()
+        && settings.session.is_none()
+        && settings.capture_scope == shadowdiff_core::CaptureScope::Session
+    {
+        eprintln!(
+            "shadowdiff: warning: the rules capture values but no --session is set: captured \
+             values are kept within a session, so none is used (set --session, or \
+             --capture-scope run to use them in every later exchange)"
         );
     }
     let runtime = start_workers(settings.output.threads)?;
@@ -126,6 +138,7 @@ impl Job {
                 .session
                 .as_ref()
                 .map(|session| session.value.clone()),
+            capture_scope: settings.capture_scope,
         }
     }
 
@@ -169,6 +182,11 @@ impl Job {
         let (outcomes, writer) = spawn_writer(
             folder.temp_file(OUTCOMES)?,
             &folder.dir().join(OUTCOMES),
+            if rules.captures() {
+                Some((folder.temp_file(CAPTURES)?, folder.dir().join(CAPTURES)))
+            } else {
+                None
+            },
             judging.redactor.clone(),
         )?;
         let ending = runtime.block_on(async {
@@ -205,7 +223,11 @@ impl Job {
             .join()
             .map_err(|_| Error::Internal("the outcomes writer stopped unexpectedly".into()))?;
         let ending = ending?;
-        folder.stage(written?, OUTCOMES);
+        let written = written?;
+        folder.stage(written.outcomes, OUTCOMES);
+        if let Some(captures) = written.captures {
+            folder.stage(captures, CAPTURES);
+        }
         let stopped = Stopped::of(&ending);
         if let Some(reasons) = &stopped.reasons {
             aggregate.mark_incomplete(reasons.clone());

@@ -43,6 +43,8 @@ pub struct Config {
     pub noise_repeat: Option<bool>,
     /// Where a request's session is (`header:NAME`, ...): its exchanges replay in order.
     pub session: Option<String>,
+    /// Which later exchanges see a captured value: "session" (default) or "run".
+    pub capture_scope: Option<String>,
     /// `old`, `new` and optionally `noise`.
     #[serde(default)]
     pub targets: BTreeMap<String, TargetConfig>,

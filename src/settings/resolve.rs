@@ -126,6 +126,8 @@ pub struct RunSettings {
     pub filters: Filters,
     /// Where a request's session is, when exchanges of one session replay in order.
     pub session: Option<Setting<shadowdiff_core::SessionKey>>,
+    /// Which later exchanges see a captured value.
+    pub capture_scope: shadowdiff_core::CaptureScope,
     /// Whether allowed writes may reach a target that is not on loopback or a private address.
     pub allow_remote_writes: bool,
 }
@@ -425,6 +427,7 @@ pub fn run_with(config: &Config, args: &RunArgs) -> Result<RunSettings> {
         partition: args.partition,
         filters,
         session: session(config, args.session.clone())?,
+        capture_scope: capture_scope(config, args.capture_scope)?,
         allow_remote_writes: args.allow_remote_writes,
     })
 }
@@ -474,6 +477,23 @@ fn session(
         flag("--session", flag_value),
         config.given("session", from_file),
     ))
+}
+
+/// The capture scope: the flag, else `capture_scope` of the file (checked there with its line),
+/// else a session.
+fn capture_scope(
+    config: &Config,
+    flag_value: Option<shadowdiff_core::CaptureScope>,
+) -> Result<shadowdiff_core::CaptureScope> {
+    if let Some(scope) = flag_value {
+        return Ok(scope);
+    }
+    match &config.capture_scope {
+        Some(text) => text
+            .parse()
+            .map_err(|why| config.source("capture_scope").error("capture_scope", why)),
+        None => Ok(shadowdiff_core::CaptureScope::default()),
+    }
 }
 
 /// The filter flags of `run` and `shadow`.

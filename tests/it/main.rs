@@ -22,6 +22,7 @@
 mod common;
 
 mod architecture;
+mod captures;
 mod ci_docs;
 mod cli_bad_inputs;
 mod cli_diff;

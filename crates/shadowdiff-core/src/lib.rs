@@ -59,6 +59,7 @@
 //! How the crates fit together: `docs/ARCHITECTURE.md` in the repository.
 #![deny(missing_docs)]
 
+mod capture;
 mod compare;
 mod error;
 mod experiment;
@@ -73,8 +74,10 @@ mod row;
 mod rules;
 mod session;
 mod shadow;
+mod value_path;
 mod values;
 
+pub use capture::{reconcile, rewrite_request, CapturePlace, CaptureScope, Captured};
 pub use compare::{
     compare, compare_json, BodyPath, Comparison, Difference, Ignored, Kind, Signature, Step, Target,
 };
@@ -94,7 +97,7 @@ pub use rules::{
     infer_route, Action, BodyMatcher, BodyRule, MatchState, PathPattern, RouteMatch, RouteRules,
     RouteTemplate, RuleId, RuleSet, Segment, Tolerance,
 };
-pub use session::{SessionKey, Step as SessionStep};
+pub use session::SessionKey;
 pub use shadow::{Shadow, ShadowCall};
 pub use values::{
     at_least_one, number, parse_duration, per_second, retries, seconds_duration, share, whole,

@@ -7,6 +7,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::model::{header, Request};
+use crate::value_path::ValuePath;
 
 /// Where a request's session value is.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,16 +21,7 @@ pub enum SessionKey {
     /// `path:{param}`: the path segment where the route template has `{param}`.
     Path(String),
     /// `body:$.path`: the value at a path of object keys and array indices in the JSON body.
-    Body(Vec<Step>),
-}
-
-/// One step of a `body:` path.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Step {
-    /// An object key.
-    Key(String),
-    /// An array index.
-    Index(usize),
+    Body(ValuePath),
 }
 
 impl FromStr for SessionKey {
@@ -60,7 +52,7 @@ impl FromStr for SessionKey {
                     })?;
                 Ok(SessionKey::Path(param.to_string()))
             }
-            "body" => parse_body_path(name)
+            "body" => ValuePath::parse(name)
                 .map(SessionKey::Body)
                 .ok_or_else(|| {
                     format!("`{text}`: write a path of keys and indices, e.g. body:$.cart.id or body:$.items[0].sku")
@@ -70,30 +62,6 @@ impl FromStr for SessionKey {
     }
 }
 
-/// `$.a.b[0]` as steps; none when it is not such a path.
-fn parse_body_path(text: &str) -> Option<Vec<Step>> {
-    let mut rest = text.strip_prefix('$')?;
-    let mut steps = Vec::new();
-    while !rest.is_empty() {
-        if let Some(after) = rest.strip_prefix('.') {
-            let end = after.find(['.', '[']).unwrap_or(after.len());
-            let key = &after[..end];
-            if key.is_empty() {
-                return None;
-            }
-            steps.push(Step::Key(key.to_string()));
-            rest = &after[end..];
-        } else if let Some(after) = rest.strip_prefix('[') {
-            let end = after.find(']')?;
-            steps.push(Step::Index(after[..end].parse().ok()?));
-            rest = &after[end + 1..];
-        } else {
-            return None;
-        }
-    }
-    (!steps.is_empty()).then_some(steps)
-}
-
 impl fmt::Display for SessionKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -101,16 +69,7 @@ impl fmt::Display for SessionKey {
             SessionKey::Cookie(name) => write!(f, "cookie:{name}"),
             SessionKey::Query(name) => write!(f, "query:{name}"),
             SessionKey::Path(param) => write!(f, "path:{{{param}}}"),
-            SessionKey::Body(steps) => {
-                f.write_str("body:$")?;
-                for step in steps {
-                    match step {
-                        Step::Key(key) => write!(f, ".{key}")?,
-                        Step::Index(index) => write!(f, "[{index}]")?,
-                    }
-                }
-                Ok(())
-            }
+            SessionKey::Body(path) => write!(f, "body:{path}"),
         }
     }
 }
@@ -147,16 +106,9 @@ impl SessionKey {
                 (segments.len() == template.split('/').count())
                     .then(|| segments[position].to_string())
             }
-            SessionKey::Body(steps) => {
+            SessionKey::Body(path) => {
                 let value: serde_json::Value = serde_json::from_slice(request.body.bytes()).ok()?;
-                let mut at = &value;
-                for step in steps {
-                    at = match step {
-                        Step::Key(key) => at.get(key)?,
-                        Step::Index(index) => at.get(index)?,
-                    };
-                }
-                match at {
+                match path.find(&value)? {
                     serde_json::Value::Null => None,
                     serde_json::Value::String(text) => Some(text.clone()),
                     other => Some(other.to_string()),

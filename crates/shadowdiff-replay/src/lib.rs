@@ -15,18 +15,20 @@ mod pipeline;
 mod record;
 pub mod relay;
 mod signal;
+mod stateful;
 mod target;
 mod targets;
 
 pub use client::{describe, relay_client, RelayClient, HOP_BY_HOP};
 pub use error::{Error, Result};
 pub use offline::{diff, outcome_files, rejudge};
-pub use outcomes::{outcome_line, spawn_writer};
+pub use outcomes::{outcome_line, spawn_writer, Written};
 pub use pipeline::{judge_answers, run, Answer, Ending, Finished, Plan, Stop};
 pub use record::{
     parse_upstream, sampled, serve, RotatingWriter, Selection, Settings as RecordSettings,
     Summary as RecordSummary,
 };
 pub use signal::stop_signal;
+pub use stateful::CaptureRecord;
 pub use target::{CallError, HeaderEdits, Reply, Target, TargetConfig, TargetSettings};
 pub use targets::{NoiseSource, Targets};

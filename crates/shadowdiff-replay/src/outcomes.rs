@@ -1,7 +1,8 @@
 //! The outcomes file of a run: each finished exchange becomes an outcome line (what each target
 //! answered, secrets redacted), written on a thread of its own.
 
-use std::path::Path;
+use std::io::{BufWriter, Write as _};
+use std::path::{Path, PathBuf};
 
 use shadowdiff_core::{Answered, Answers, OutcomeLine, Redactor};
 use shadowdiff_io::OutcomeWriter;
@@ -35,24 +36,58 @@ fn answered<'a>(
     })
 }
 
+/// The files a run's writer wrote, complete, to be renamed into place.
+pub struct Written {
+    /// The outcomes file.
+    pub outcomes: tempfile::TempPath,
+    /// The map of captured values, when one was asked for.
+    pub captures: Option<tempfile::TempPath>,
+}
+
 /// Writes outcome lines into `temp` (to become `path`) on a thread of its own, so serialising
-/// and compressing bodies never slows the replay; secrets are redacted on the way. The thread
-/// returns the complete file, or the first error it met.
+/// and compressing bodies never slows the replay; secrets are redacted on the way. With
+/// `captures` (a file and the path it becomes), each value an exchange captured is a JSON line
+/// there, in input order. The thread returns the complete files, or the first error it met.
 pub fn spawn_writer(
     temp: tempfile::NamedTempFile,
     path: &Path,
+    captures: Option<(tempfile::NamedTempFile, PathBuf)>,
     redactor: Redactor,
 ) -> Result<(
     std::sync::mpsc::SyncSender<Finished>,
-    std::thread::JoinHandle<Result<tempfile::TempPath>>,
+    std::thread::JoinHandle<Result<Written>>,
 )> {
     let mut writer = OutcomeWriter::create(temp, path)?;
+    let mut captures = captures.map(|(file, path)| (BufWriter::new(file), path));
     let (sender, receiver) = std::sync::mpsc::sync_channel::<Finished>(1024);
     let handle = std::thread::spawn(move || {
         for done in receiver {
             writer.write(&outcome_line(&done, &redactor))?;
+            if let Some((file, path)) = &mut captures {
+                for record in &done.captures {
+                    let line = record.to_json_line(&done.judged.id, &done.judged.route, &redactor);
+                    writeln!(file, "{line}").map_err(|err| io_error(path, err))?;
+                }
+            }
         }
-        Ok(writer.finish()?)
+        let captures = match captures {
+            Some((file, path)) => {
+                let file = file
+                    .into_inner()
+                    .map_err(|err| io_error(&path, err.into_error()))?;
+                Some(file.into_temp_path())
+            }
+            None => None,
+        };
+        Ok(Written {
+            outcomes: writer.finish()?,
+            captures,
+        })
     });
     Ok((sender, handle))
+}
+
+/// A failed write of `path`.
+fn io_error(path: &Path, err: std::io::Error) -> crate::error::Error {
+    shadowdiff_io::Error::io(path, err).into()
 }

@@ -29,10 +29,11 @@ use tokio::sync::{mpsc, oneshot, watch, Mutex};
 use tokio::time::Instant;
 
 use crate::error::{Error, Result};
-use shadowdiff_core::Exchange;
+use crate::stateful::{Book, CaptureRecord, Dealer, Sending, StandIns, Stateful};
 use shadowdiff_core::RuleSet;
 use shadowdiff_core::SessionKey;
 use shadowdiff_core::{judge, Pair};
+use shadowdiff_core::{CaptureScope, Exchange, Request, SAFE_METHODS};
 use shadowdiff_core::{Judged, Outcome, OutcomeError, Timing};
 use shadowdiff_io::{parse_line, Limits, RawLines, UniqueIds};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -70,6 +71,9 @@ pub struct Plan {
     /// after another, in input order, each once the one before was answered; different
     /// sessions, and exchanges of none, run concurrently.
     pub session: Option<SessionKey>,
+    /// Which later exchanges see a value captured from an answer (`capture = [...]` in the
+    /// rules): those of the same session, or every one.
+    pub capture_scope: CaptureScope,
 }
 
 /// One finished exchange: its judgement and what the targets answered.
@@ -84,6 +88,8 @@ pub struct Finished {
     pub new: Option<std::result::Result<Reply, CallError>>,
     /// The noise answer, when measured.
     pub noise: Option<std::result::Result<Reply, CallError>>,
+    /// The values this exchange captured (`capture = [...]`), for the run's map of captures.
+    pub captures: Vec<CaptureRecord>,
 }
 
 /// How the run ended, besides the outcomes it produced.
@@ -187,40 +193,7 @@ const LANE_SHUTDOWN: Duration = Duration::from_millis(500);
 
 /// Exchanges as the reader deals them: parsed with their position, or the error that ends
 /// the input.
-type Chunk = Vec<Result<(u64, Exchange, Option<Turn>)>>;
-
-/// An exchange's place in its session: it is sent once the exchange before it in the session
-/// was answered (or ended otherwise), and the one after it waits for it in turn. Nothing is ever
-/// sent on the channels: the sender of an exchange is dropped when it is answered, skipped, not
-/// run or cancelled, which is what its follower waits for, so a follower is never left waiting.
-///
-/// No wait can deadlock: the unanswered exchange that comes first in the input waits for
-/// nothing, and the lanes take chunks in input order, so it is always being replayed.
-struct Turn {
-    after: Option<watch::Receiver<()>>,
-    _done: watch::Sender<()>,
-}
-
-/// The last exchange dealt of each session, so the next one can wait for it. Sessions whose last
-/// exchange has ended are dropped now and then, so the map holds about the sessions in flight.
-#[derive(Default)]
-struct Sessions {
-    last: std::collections::HashMap<String, watch::Receiver<()>>,
-    prune_at: usize,
-}
-
-impl Sessions {
-    /// The turn of the next exchange of `session`.
-    fn turn(&mut self, session: String) -> Turn {
-        let (done, follower) = watch::channel(());
-        let after = self.last.insert(session, follower);
-        if self.last.len() >= self.prune_at {
-            self.last.retain(|_, last| last.has_changed().is_ok());
-            self.prune_at = (self.last.len() * 2).max(1024);
-        }
-        Turn { after, _done: done }
-    }
-}
+type Chunk = Vec<Result<(u64, Exchange, Stateful)>>;
 
 /// Runs the plan, handing each exchange's outcome to `sink` in input order. Bad input stops
 /// the run with an error (exit 2); a target that goes down, or `interrupt` resolving, stops it
@@ -252,6 +225,7 @@ pub async fn run(
         pacer: plan.rate.map(|rate| Mutex::new(Pacer::new(rate))),
         halt: halt.clone(),
         health: health.clone(),
+        book: Arc::default(),
     });
     let mut inputs = Vec::with_capacity(lanes);
     let mut running = Lanes {
@@ -392,8 +366,8 @@ fn spawn_lane(
                         let shared = &shared;
                         async move {
                             let done = match item {
-                                Ok((seq, exchange, turn)) => {
-                                    shared.replay(seq, exchange, turn, lane).await
+                                Ok((seq, exchange, stateful)) => {
+                                    shared.replay(seq, exchange, stateful, lane).await
                                 }
                                 Err(err) => Err(err),
                             };
@@ -436,10 +410,13 @@ fn spawn_reader(
     let paths = plan.recordings.clone();
     let limits = plan.limits.clone();
     let partition = plan.partition;
-    let session = plan.session.clone();
+    let mut dealer = Dealer::new(
+        plan.session.clone(),
+        plan.capture_scope,
+        plan.rules.captures(),
+    );
     let rules = plan.rules.clone();
     tokio::task::spawn_blocking(move || {
-        let mut sessions = Sessions::default();
         let mut position = 0u64;
         let mut turn = 0usize;
         let mut chunk = Vec::with_capacity(CHUNK);
@@ -470,19 +447,17 @@ fn spawn_reader(
                         ids.check(&exchange.id, &line.location, &paths, &limits)?;
                         Ok(exchange)
                     })
-                    .map(|exchange| (position, exchange, None))
+                    .map(|exchange| (position, exchange, Stateful::default()))
                     .map_err(Error::from);
                 let selected = match &mut parsed {
-                    Ok((_, exchange, turn)) => {
+                    Ok((seq, exchange, stateful)) => {
                         let selected =
                             partition.map_or(true, |p| p.selects(&exchange.id, position));
                         position += 1;
                         if selected {
-                            *turn = session.as_ref().and_then(|key| {
-                                let request = &exchange.request;
-                                let route = rules.route(&request.method, request.path()).name;
-                                key.of(request, &route).map(|value| sessions.turn(value))
-                            });
+                            let request = &exchange.request;
+                            let route = rules.route(&request.method, request.path());
+                            *stateful = dealer.deal(*seq, exchange, &route.name, route.rules);
                         }
                         selected
                     }
@@ -521,6 +496,8 @@ struct Shared {
     halt: Arc<Halt>,
     /// Failed calls in a row per target, counted as exchanges finish, in any lane.
     health: Arc<std::sync::Mutex<Health>>,
+    /// The values captured so far, by scope.
+    book: Arc<Book>,
 }
 
 impl Shared {
@@ -530,7 +507,7 @@ impl Shared {
         &self,
         seq: u64,
         exchange: Exchange,
-        mut turn: Option<Turn>,
+        mut stateful: Stateful,
         lane: usize,
     ) -> Result<Finished> {
         let route = self
@@ -551,45 +528,65 @@ impl Shared {
             let outcome = Outcome::NotRun(stop.not_run_reason());
             return Ok(unanswered(seq, exchange, route.name, outcome));
         }
-        let after = turn.as_mut().and_then(|turn| turn.after.take());
         let replayed = async {
-            if let Some(mut after) = after {
-                // Resolves when the exchange before this one in the session has ended.
-                let _ = after.changed().await;
-            }
+            stateful.wait().await;
+            let [old_request, new_request] = match stateful.sending(&exchange.request) {
+                Sending::AsRecorded => [None, None],
+                Sending::Rewritten(requests) => requests,
+                Sending::Refused(why) => return Err(why),
+            };
+            let rewritten = |request: Option<Request>| {
+                request.map(|request| Exchange {
+                    request,
+                    ..exchange.clone()
+                })
+            };
+            let (old_exchange, new_exchange) = (rewritten(old_request), rewritten(new_request));
+            let to_old = old_exchange.as_ref().unwrap_or(&exchange);
+            let to_new = new_exchange.as_ref().unwrap_or(&exchange);
             if let Some(pacer) = &self.pacer {
                 let start = pacer.lock().await.next();
                 tokio::time::sleep_until(start).await;
             }
             let targets = &self.targets;
+            // A write is sent once to each target: noise is measured on safe methods only.
+            let safe = SAFE_METHODS.contains(&exchange.request.method.as_str());
             let noise_call = async {
                 match &targets.noise {
+                    _ if !safe => None,
                     NoiseSource::Off => None,
-                    NoiseSource::Target(target) => Some(self.call(target, &exchange, lane).await),
-                    NoiseSource::Repeat => Some(self.call(&targets.old, &exchange, lane).await),
+                    NoiseSource::Target(target) => Some(self.call(target, to_old, lane).await),
+                    NoiseSource::Repeat => Some(self.call(&targets.old, to_old, lane).await),
                 }
             };
-            tokio::join!(
-                self.call(&targets.old, &exchange, lane),
-                self.call(&targets.new, &exchange, lane),
+            Ok(tokio::join!(
+                self.call(&targets.old, to_old, lane),
+                self.call(&targets.new, to_new, lane),
                 noise_call
-            )
+            ))
         };
         // Answers that are all in win over a stop decided meanwhile: they are kept.
         let answers = tokio::select! {
             biased;
-            answers = replayed => Ok(answers),
-            stop = self.halt.stopped() => Err(stop),
-        };
-        // Answered (or stopped): the next exchange of the session may go.
-        drop(turn);
-        let (old, new, noise) = match answers {
-            Ok(answers) => answers,
-            Err(stop) => {
+            answers = replayed => answers,
+            stop = self.halt.stopped() => {
                 let outcome = Outcome::NotRun(stop.not_run_reason());
                 return Ok(unanswered(seq, exchange, route.name, outcome));
             }
         };
+        let (old, new, noise) = match answers {
+            Ok(answers) => answers,
+            Err(why) => {
+                stateful.answered(Err("was not sent for want of a capture"), &self.book);
+                let outcome = Outcome::Error(OutcomeError::new("capture_failed", why));
+                return Ok(unanswered(seq, exchange, route.name, outcome));
+            }
+        };
+        stateful.answered(Ok([&old, &new]), &self.book);
+        let captures = stateful.captures();
+        let stand_ins = stateful.stand_ins(&self.book, seq);
+        // Answered: the next exchange of the session, and those needing its captures, may go.
+        drop(stateful);
         let down = self
             .health
             .lock()
@@ -598,7 +595,10 @@ impl Shared {
         if let Some(stop) = down {
             self.halt.stop(stop);
         }
-        judge_answers(&self.rules, seq, exchange, old, new, noise).await
+        let mut finished =
+            judge_with(&self.rules, seq, exchange, old, new, noise, stand_ins).await?;
+        finished.captures = captures;
+        Ok(finished)
     }
 
     /// Calls a target, sending the request again (after a doubling backoff) only while the
@@ -635,6 +635,20 @@ pub async fn judge_answers(
     old: Answer,
     new: Answer,
     noise: Option<Answer>,
+) -> Result<Finished> {
+    judge_with(rules, seq, exchange, old, new, noise, None).await
+}
+
+/// [`judge_answers`], with the captured values old's and new's answers hold counted as the
+/// recorded values they stand for.
+async fn judge_with(
+    rules: &Arc<RuleSet>,
+    seq: u64,
+    exchange: Exchange,
+    old: Answer,
+    new: Answer,
+    noise: Option<Answer>,
+    stand_ins: Option<StandIns>,
 ) -> Result<Finished> {
     let latency = |answer: Option<&Answer>| match answer {
         Some(Ok(reply)) => Some(reply.latency),
@@ -673,16 +687,34 @@ pub async fn judge_answers(
             old: Some(old),
             new: Some(new),
             noise,
+            captures: Vec::new(),
         });
     }
     let rules = rules.clone();
     if same_bodies(&old, &new, noise.as_ref()) {
         // Identical bodies compare without parsing: cheaper here than a trip to the pool.
-        return Ok(judge_now(seq, exchange, old, new, noise, &rules, timing));
+        return Ok(judge_now(
+            seq,
+            exchange,
+            [old, new],
+            noise,
+            &rules,
+            timing,
+            stand_ins.as_ref(),
+        ));
     }
     let (sender, receiver) = oneshot::channel::<Finished>();
     rayon::spawn(move || {
-        let _ = sender.send(judge_now(seq, exchange, old, new, noise, &rules, timing));
+        let finished = judge_now(
+            seq,
+            exchange,
+            [old, new],
+            noise,
+            &rules,
+            timing,
+            stand_ins.as_ref(),
+        );
+        let _ = sender.send(finished);
     });
     receiver
         .await
@@ -705,6 +737,7 @@ fn unanswered(seq: u64, exchange: Exchange, route: String, outcome: Outcome) -> 
         old: None,
         new: None,
         noise: None,
+        captures: Vec::new(),
     }
 }
 
@@ -713,18 +746,28 @@ fn unanswered(seq: u64, exchange: Exchange, route: String, outcome: Outcome) -> 
 fn judge_now(
     seq: u64,
     exchange: Exchange,
-    old: Answer,
-    new: Answer,
+    [old, new]: [Answer; 2],
     noise: Option<Answer>,
     rules: &RuleSet,
     timing: Timing,
+    stand_ins: Option<&StandIns>,
 ) -> Finished {
+    let reconciled = match (stand_ins, response_of(&old), response_of(&new)) {
+        (Some(stand_ins), Some(old), Some(new)) => stand_ins.reconcile(old, new),
+        _ => None,
+    };
     let pair = Pair {
         id: &exchange.id,
         seq,
         request: &exchange.request,
-        old: response_of(&old),
-        new: response_of(&new),
+        old: reconciled
+            .as_ref()
+            .map(|(old, _)| old)
+            .or(response_of(&old)),
+        new: reconciled
+            .as_ref()
+            .map(|(_, new)| new)
+            .or(response_of(&new)),
         noise: noise.as_ref().and_then(response_of),
     };
     let mut judged =
@@ -748,6 +791,7 @@ fn judge_now(
         old: Some(old),
         new: Some(new),
         noise,
+        captures: Vec::new(),
     }
 }
 
@@ -984,6 +1028,7 @@ mod tests {
                     retries: 0,
                     max_failures_in_a_row: 20,
                     session: None,
+                    capture_scope: CaptureScope::Session,
                 };
                 let mut seen = Vec::new();
                 let ending = run(plan, targets, std::future::pending(), |done| {

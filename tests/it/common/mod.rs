@@ -260,8 +260,13 @@ pub fn across_routes(report: &Value, key: &str) -> Vec<Value> {
 
 /// The lines of `shadowdiff-report/outcomes.jsonl.zst`, each an outcome.
 pub fn outcome_lines(project: &Project) -> Vec<Value> {
-    let bytes = std::fs::read(project.path().join("shadowdiff-report/outcomes.jsonl.zst"))
-        .expect("outcomes");
+    outcome_lines_in(project, "shadowdiff-report")
+}
+
+/// The lines of `DIR/outcomes.jsonl.zst` of a project, each an outcome.
+pub fn outcome_lines_in(project: &Project, dir: &str) -> Vec<Value> {
+    let bytes =
+        std::fs::read(project.path().join(dir).join("outcomes.jsonl.zst")).expect("outcomes");
     unzstd(&bytes)
         .split(|b| *b == b'\n')
         .filter(|line| !line.is_empty())

@@ -38,6 +38,7 @@ use super::{
     Action, BodyMatcher, BodyRule, PathPattern, RouteRules, RouteTemplate, RuleId, RuleSet,
     Tolerance, VOLATILE_HEADERS,
 };
+use crate::capture::CapturePlace;
 use crate::error::{Error, Location, Result};
 
 /// The label of the one rule that stands for all of [`VOLATILE_HEADERS`].
@@ -95,8 +96,21 @@ pub(super) fn parse_files(files: &[(PathBuf, String)]) -> Result<RuleSet> {
                     })
                 })
                 .collect::<Result<Vec<String>>>()?;
+            let capture = route
+                .capture
+                .iter()
+                .map(|place| {
+                    place.get_ref().parse::<CapturePlace>().map_err(|reason| {
+                        Error::config(
+                            source.location(place.span().start),
+                            format!("invalid capture: {reason}"),
+                        )
+                    })
+                })
+                .collect::<Result<Vec<CapturePlace>>>()?;
             let mut table = source.compile(&mut labels, route.into())?;
             table.allow = allow;
+            table.capture = capture;
             routes.push((template, location, table));
         }
     }
@@ -144,6 +158,7 @@ fn assemble(
             let status = own.status.as_ref().or(defaults.status.as_ref());
             let rules = RouteRules {
                 allow_methods: own.allow.clone(),
+                captures: own.capture.clone(),
                 status_ignored_by: status.and_then(|(_, id, _)| *id),
                 headers_ignored,
                 headers_only,
@@ -154,6 +169,7 @@ fn assemble(
         .collect();
     let default_rules = RouteRules {
         allow_methods: Vec::new(),
+        captures: Vec::new(),
         status_ignored_by: defaults.status.as_ref().and_then(|(_, id, _)| *id),
         headers_ignored: union(&[&defaults.headers_ignored, &builtin]),
         headers_only: defaults
@@ -209,6 +225,8 @@ struct Table {
     status: Option<(bool, Option<RuleId>, Location)>,
     /// Methods beyond GET, HEAD and OPTIONS that a route allows to replay.
     allow: Vec<String>,
+    /// Places of the route's responses whose values later requests carry.
+    capture: Vec<CapturePlace>,
 }
 
 impl Table {
@@ -588,6 +606,8 @@ struct RouteDoc {
     matches: Option<Spanned<String>>,
     #[serde(default)]
     allow: Vec<Spanned<String>>,
+    #[serde(default)]
+    capture: Vec<Spanned<String>>,
     #[serde(default)]
     ignore: Vec<Spanned<String>>,
     #[serde(default)]

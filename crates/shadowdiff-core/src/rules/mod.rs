@@ -16,6 +16,7 @@ pub use route::{infer_route, RouteTemplate};
 
 use std::path::{Path, PathBuf};
 
+use crate::capture::CapturePlace;
 use crate::error::Result;
 
 /// Identifies one rule of a [`RuleSet`], so that a hidden difference can name the rule that hid it.
@@ -55,6 +56,8 @@ pub const VOLATILE_HEADERS: &[&str] = &[
 pub struct RouteRules {
     /// Methods beyond GET, HEAD and OPTIONS that may be replayed on this route (`allow`).
     pub allow_methods: Vec<String>,
+    /// Places of this route's responses whose values later requests carry (`capture`).
+    pub captures: Vec<CapturePlace>,
     /// Set when the status code is not compared, naming the rule that said so.
     pub status_ignored_by: Option<RuleId>,
     /// Lower-case header names that are not compared, each with the rule that said so.
@@ -84,6 +87,7 @@ impl RouteRules {
         }
         RouteRules {
             allow_methods: self.allow_methods.clone(),
+            captures: self.captures.clone(),
             status_ignored_by: self.status_ignored_by,
             headers_ignored: self.headers_ignored.clone(),
             headers_only: self.headers_only.clone(),
@@ -145,6 +149,13 @@ impl RuleSet {
         std::iter::once(&self.defaults)
             .chain(self.routes.iter().map(|(_, rules)| rules))
             .any(|rules| !rules.allow_methods.is_empty())
+    }
+
+    /// Whether some route captures values of its responses (`capture = [...]`).
+    pub fn captures(&self) -> bool {
+        self.routes
+            .iter()
+            .any(|(_, rules)| !rules.captures.is_empty())
     }
 
     /// Finds the route of a request: the most specific matching template, else the inferred route
@@ -228,5 +239,40 @@ json = ["$.items"]
         assert_eq!(other.name, "table customers");
         assert_eq!(other.rules.body.rules().len(), 1);
         assert_eq!(rules.route("GET", "/orders").name, "GET /orders");
+    }
+
+    #[test]
+    fn a_route_captures_the_places_it_names_and_a_bad_one_is_an_error_on_its_line() {
+        let rules = RuleSet::parse(
+            r#"
+[[route]]
+match = "POST /orders"
+allow = ["POST"]
+capture = ["$.id", "header:Location"]
+"#,
+            Path::new("orders.toml"),
+        )
+        .unwrap();
+        assert!(rules.captures());
+        let places: Vec<String> = rules
+            .route("POST", "/orders")
+            .rules
+            .captures
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(places, ["$.id", "header:location"]);
+        assert!(rules.route("GET", "/orders").rules.captures.is_empty());
+        assert!(!RuleSet::builtin().captures());
+        let error = RuleSet::parse(
+            "[[route]]\nmatch = \"POST /orders\"\ncapture = [\n  \"id\",\n]\n",
+            Path::new("orders.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            error.starts_with("orders.toml:4: invalid capture: `id` is not a place to capture"),
+            "{error}"
+        );
     }
 }
