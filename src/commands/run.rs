@@ -43,22 +43,9 @@ pub fn run(args: RunArgs) -> Result<u8> {
     if writes && !settings.allow_remote_writes {
         check_local(&settings)?;
     }
-    if writes && settings.session.is_none() {
-        eprintln!(
-            "shadowdiff: warning: writes are allowed but no --session is set: exchanges replay \
-             concurrently, so the order of writes across exchanges is not kept (name what ties \
-             them together with --session, e.g. --session header:x-session-id)"
-        );
-    }
-    if rules.captures()
-        && settings.session.is_none()
-        && settings.capture_scope == shadowdiff_core::CaptureScope::Session
-    {
-        eprintln!(
-            "shadowdiff: warning: the rules capture values but no --session is set: captured \
-             values are kept within a session, so none is used (set --session, or \
-             --capture-scope run to use them in every later exchange)"
-        );
+    let notes = notes(&settings, &rules, writes);
+    for note in &notes {
+        eprintln!("shadowdiff: warning: {note}");
     }
     let runtime = start_workers(settings.output.threads)?;
     // Every file of the report folder is committed at the end; a run that stops on bad input
@@ -70,6 +57,7 @@ pub fn run(args: RunArgs) -> Result<u8> {
         rules,
         limits,
         runtime,
+        notes,
     };
     let replayed = ["old", "new", "noise"]
         .iter()
@@ -83,6 +71,33 @@ pub fn run(args: RunArgs) -> Result<u8> {
         folder.abandon();
     }
     replayed
+}
+
+/// What a run made this way should tell its reader (on stderr and in the report): writes
+/// replayed without a session keep no order across exchanges; captures without a session are
+/// used nowhere.
+fn notes(settings: &RunSettings, rules: &RuleSet, writes: bool) -> Vec<String> {
+    let mut notes = Vec::new();
+    if writes && settings.session.is_none() {
+        notes.push(
+            "writes are allowed but no --session is set: exchanges replay concurrently, so the \
+             order of writes across exchanges is not kept (name what ties them together with \
+             --session, e.g. --session header:x-session-id)"
+                .to_string(),
+        );
+    }
+    if rules.captures()
+        && settings.session.is_none()
+        && settings.capture_scope == shadowdiff_core::CaptureScope::Session
+    {
+        notes.push(
+            "the rules capture values but no --session is set: captured values are kept within \
+             a session, so none is used (set --session, or --capture-scope run to use them in \
+             every later exchange)"
+                .to_string(),
+        );
+    }
+    notes
 }
 
 /// Refuses standard input named twice, and opens each recording that can be read twice, so
@@ -117,6 +132,8 @@ struct Job {
     rules: Arc<RuleSet>,
     limits: Limits,
     runtime: tokio::runtime::Runtime,
+    /// What the report says about how the run was made.
+    notes: Vec<String>,
 }
 
 impl Job {
@@ -165,6 +182,7 @@ impl Job {
             rules,
             limits,
             runtime,
+            notes,
         } = self;
         let output = &settings.output;
         let quiet = output.quiet || output.format.0 != shadowdiff_report::Format::Terminal;
@@ -179,6 +197,9 @@ impl Job {
         };
         let mut progress = None;
         let mut aggregate = judging.aggregate();
+        for note in notes {
+            aggregate.add_note(note);
+        }
         let (outcomes, writer) = spawn_writer(
             folder.temp_file(OUTCOMES)?,
             &folder.dir().join(OUTCOMES),

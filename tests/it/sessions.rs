@@ -173,6 +173,18 @@ fn without_a_session_writes_race_and_run_says_so() {
     );
     let report = report_in(&p, "shadowdiff-report");
     totals(&report);
+    let notes = report["notes"].to_string();
+    assert!(
+        notes.contains("order of writes across exchanges is not kept"),
+        "the report says it too: {notes}"
+    );
+    for file in ["report.md", "report.html"] {
+        let text = p.read(&format!("shadowdiff-report/{file}"));
+        assert!(
+            text.contains("Note:") && text.contains("no --session is set"),
+            "{file}"
+        );
+    }
 }
 
 #[test]

@@ -27,6 +27,10 @@ pub struct Report {
     /// a merge with `--allow-partial`; the first reason says the verdict is partial.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub missing_shards: Vec<String>,
+    /// What the reader should know about how the run was made, such as writes replayed
+    /// without a session, so in no kept order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// Counts over all exchanges.
     pub totals: Counts,
     /// Every rule that hid differences, in rule order, with the exchanges it touched on all

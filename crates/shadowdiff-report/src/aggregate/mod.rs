@@ -60,6 +60,10 @@ pub struct Loaded {
 pub struct Aggregate {
     pub(crate) routes: BTreeMap<String, RouteAggregate>,
     pub(crate) incomplete: Option<String>,
+    /// What the reader of the report should know about how the run was made (writes replayed
+    /// without a session), each said once.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) notes: Vec<String>,
     /// Secrets kept out of samples; what was stored is redacted already.
     #[serde(skip)]
     redactor: Redactor,
@@ -244,6 +248,14 @@ impl Aggregate {
         self.incomplete = Some(reason.into());
     }
 
+    /// Adds a note about how the run was made, once however often it is added.
+    pub fn add_note(&mut self, note: impl Into<String>) {
+        let note = note.into();
+        if !self.notes.contains(&note) {
+            self.notes.push(note);
+        }
+    }
+
     /// Says which part of the run's input the aggregate covers: its shards and what was read.
     pub fn set_part(&mut self, part: Part) {
         self.part = part;
@@ -261,6 +273,9 @@ impl Aggregate {
             (Some(a), Some(b)) if a != b => Some(format!("{a}; {b}")),
             (a, b) => a.or(b),
         };
+        for note in other.notes {
+            self.add_note(note);
+        }
         for (name, theirs) in other.routes {
             self.routes.entry(name).or_default().merge(theirs);
         }

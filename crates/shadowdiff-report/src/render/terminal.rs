@@ -47,6 +47,9 @@ pub fn render(report: &Report, colour: bool) -> String {
     for reason in &report.reasons {
         out.line(&[], format_args!("  {reason}"));
     }
+    for note in &report.notes {
+        out.line(&[], format_args!("  note: {note}"));
+    }
     let t = &report.totals;
     out.blank();
     out.line(
@@ -402,6 +405,20 @@ mod tests {
         assert_eq!(
             neutralize("id\x1b]0;pwned\x07 \x1b[2J\r"),
             "id\\u{1b}]0;pwned\\u{7} \\u{1b}[2J\\u{d}"
+        );
+    }
+
+    #[test]
+    fn notes_follow_the_reasons_of_the_verdict() {
+        let mut report = testutil::report();
+        report.notes = vec!["writes are allowed but no --session is set".into()];
+        let text = render(&report, false);
+        let lines: Vec<&str> = text.lines().collect();
+        let reasons = report.reasons.len();
+        assert_eq!(
+            lines[1 + reasons],
+            "  note: writes are allowed but no --session is set",
+            "{text}"
         );
     }
 

@@ -49,6 +49,7 @@ impl Aggregate {
         let Aggregate {
             routes,
             incomplete,
+            notes,
             part,
             ..
         } = self;
@@ -93,6 +94,7 @@ impl Aggregate {
             reasons,
             incomplete: incomplete.is_some(),
             missing_shards,
+            notes,
             totals,
             ignored: route::ignored_rules(&ignored, finish.describe),
             routes,

@@ -47,6 +47,9 @@ pub fn verdict(out: &mut String, report: &Report) {
             report.unit().singular()
         ));
     }
+    for note in &report.notes {
+        let _ = writeln!(out, "<p class=\"notice\"><b>Note:</b> {}</p>", prose(note));
+    }
     if !report.missing_shards.is_empty() {
         let _ = writeln!(
             out,

@@ -72,6 +72,7 @@ fn hostile_report() -> Report {
         reasons: vec![format!("`GET /{SCRIPT}` fails")],
         incomplete: false,
         missing_shards: vec![],
+        notes: vec![],
         totals: counts,
         ignored: vec![rule.clone()],
         routes: vec![RouteReport {

@@ -22,6 +22,9 @@ pub(super) fn verdict(page: &mut Page, report: &Report) {
     for reason in &report.reasons {
         page.add("reasons", &format!("- {}\n", text(reason)));
     }
+    for note in &report.notes {
+        page.add("reasons", &format!("- **Note:** {}\n", text(note)));
+    }
 }
 
 /// How the exchanges ended, in one sentence.
