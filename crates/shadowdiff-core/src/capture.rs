@@ -473,15 +473,7 @@ mod tests {
     use super::*;
 
     fn request(url: &str, headers: &[(&str, &str)], body: &str) -> Request {
-        Request {
-            method: "POST".into(),
-            url: url.into(),
-            headers: headers
-                .iter()
-                .map(|(n, v)| (n.to_string(), v.to_string()))
-                .collect(),
-            body: Body::from_bytes(body.as_bytes().to_vec()),
-        }
+        Request::post(url, headers, body)
     }
 
     fn response(headers: &[(&str, &str)], body: &str) -> Response {

@@ -66,6 +66,26 @@ pub struct Request {
     pub body: Body,
 }
 
+#[cfg(test)]
+impl Request {
+    /// A POST to `url` with these headers and this body (none when empty), for tests.
+    pub(crate) fn post(url: &str, headers: &[(&str, &str)], body: &str) -> Request {
+        Request {
+            method: "POST".into(),
+            url: url.into(),
+            headers: headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+            body: if body.is_empty() {
+                Body::Empty
+            } else {
+                Body::Text(body.into())
+            },
+        }
+    }
+}
+
 /// A captured or replayed HTTP response.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Response {

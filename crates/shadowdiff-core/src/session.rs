@@ -121,22 +121,9 @@ impl SessionKey {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Body;
 
     fn request(url: &str, headers: &[(&str, &str)], body: &str) -> Request {
-        Request {
-            method: "POST".into(),
-            url: url.into(),
-            headers: headers
-                .iter()
-                .map(|(n, v)| (n.to_string(), v.to_string()))
-                .collect(),
-            body: if body.is_empty() {
-                Body::Empty
-            } else {
-                Body::Text(body.into())
-            },
-        }
+        Request::post(url, headers, body)
     }
 
     fn key(spec: &str) -> SessionKey {

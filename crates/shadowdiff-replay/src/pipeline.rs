@@ -691,9 +691,9 @@ async fn judge_with(
         });
     }
     let rules = rules.clone();
-    if same_bodies(&old, &new, noise.as_ref()) {
-        // Identical bodies compare without parsing: cheaper here than a trip to the pool.
-        return Ok(judge_now(
+    let same = same_bodies(&old, &new, noise.as_ref());
+    let judge = move || {
+        judge_now(
             seq,
             exchange,
             [old, new],
@@ -701,20 +701,15 @@ async fn judge_with(
             &rules,
             timing,
             stand_ins.as_ref(),
-        ));
+        )
+    };
+    if same {
+        // Identical bodies compare without parsing: cheaper here than a trip to the pool.
+        return Ok(judge());
     }
     let (sender, receiver) = oneshot::channel::<Finished>();
     rayon::spawn(move || {
-        let finished = judge_now(
-            seq,
-            exchange,
-            [old, new],
-            noise,
-            &rules,
-            timing,
-            stand_ins.as_ref(),
-        );
-        let _ = sender.send(finished);
+        let _ = sender.send(judge());
     });
     receiver
         .await
