@@ -613,4 +613,58 @@ mod tests {
         let same = response(&[], r#"{"id":1}"#);
         assert!(reconcile(&same, &same, stands_for).is_none());
     }
+
+    proptest::proptest! {
+        /// Sending a target its own values and mapping them back gives the recorded request.
+        #[test]
+        fn rewriting_there_and_back_restores_the_request(
+            recorded in "[a-z]{3}[0-9]{1,6}",
+            own in "[A-Z]{3}-[0-9]{1,6}",
+            other in 0u32..1000,
+        ) {
+            let original = request(
+                &format!("/orders/{recorded}/lines?order={recorded}&n={other}"),
+                &[("x-order", &recorded), ("authorization", &format!("Bearer {recorded}"))],
+                &format!(r#"{{"order":"{recorded}","n":{other},"list":["{recorded}"]}}"#),
+            );
+            let there = |text: &str| (text == recorded).then(|| Captured::Text(own.clone()));
+            let back = |text: &str| (text == own).then(|| Captured::Text(recorded.clone()));
+            let sent = rewrite_request(&original, there).expect("the recorded value is there");
+            proptest::prop_assert!(!sent.url.contains(&recorded));
+            let restored = rewrite_request(&sent, back).expect("the target's value is there");
+            proptest::prop_assert_eq!(&restored.url, &original.url);
+            proptest::prop_assert_eq!(&restored.headers, &original.headers);
+            let json = |body: &Body| serde_json::from_slice::<Value>(body.bytes()).unwrap();
+            proptest::prop_assert_eq!(json(&restored.body), json(&original.body));
+        }
+
+        /// Two answers that differ only by each side's own value for one recorded value are
+        /// equal once reconciled, whichever side is which.
+        #[test]
+        fn answers_differing_only_by_stand_ins_reconcile_to_the_same(
+            old_id in 1u32..100_000,
+            new_id in "[a-f0-9]{8}",
+            qty in 1u32..5,
+        ) {
+            let old_text = old_id.to_string();
+            let old = response(
+                &[("location", &format!("/orders/{old_id}"))],
+                &format!(r#"{{"id":{old_id},"qty":{qty},"lines":[{{"order":{old_id}}}]}}"#),
+            );
+            let new = response(
+                &[("location", &format!("/orders/{new_id}"))],
+                &format!(r#"{{"id":"{new_id}","qty":{qty},"lines":[{{"order":"{new_id}"}}]}}"#),
+            );
+            let recorded = Captured::Number("1001".into());
+            let stands_for = |a: &str, b: &str| {
+                (a == old_text && b == new_id).then(|| recorded.clone())
+            };
+            let (a, b) = reconcile(&old, &new, stands_for).expect("reconciled");
+            proptest::prop_assert_eq!(&a, &b);
+            let flipped = |a: &str, b: &str| stands_for(b, a);
+            let (c, d) = reconcile(&new, &old, flipped).expect("reconciled");
+            proptest::prop_assert_eq!(&c, &a);
+            proptest::prop_assert_eq!(&d, &b);
+        }
+    }
 }
