@@ -249,6 +249,10 @@ impl Job {
         if let Some(captures) = written.captures {
             folder.stage(captures, CAPTURES);
         }
+        for note in &ending.notes {
+            eprintln!("shadowdiff: warning: {note}");
+            aggregate.add_note(note.clone());
+        }
         let stopped = Stopped::of(&ending);
         if let Some(reasons) = &stopped.reasons {
             aggregate.mark_incomplete(reasons.clone());

@@ -405,3 +405,52 @@ fn reset_puts_each_target_in_its_starting_state_in_a_fresh_data_folder() {
         );
     }
 }
+
+#[test]
+fn a_session_recorded_out_of_time_order_replays_in_file_order_and_run_says_so() {
+    let p = Project::new();
+    let exchange = |id: &str, session: &str, ts: &str| {
+        serde_json::json!({
+            "id": id,
+            "ts": ts,
+            "request": {"method": "GET", "url": format!("/o/{id}"),
+                        "headers": [["x-session", session]]},
+            "response": {"status": 200, "headers": [], "body": {"text": "{}"}},
+        })
+        .to_string()
+    };
+    let in_order = [
+        exchange("a1", "a", "2026-01-01T10:00:01Z"),
+        exchange("b1", "b", "2026-01-01T10:00:00Z"),
+        exchange("a2", "a", "2026-01-01T10:00:02Z"),
+    ];
+    p.file("ordered.jsonl", lines(&in_order));
+    let mut swapped = in_order.clone();
+    swapped[2] = exchange("a2", "a", "2026-01-01T09:59:59Z");
+    p.file("swapped.jsonl", lines(&swapped));
+    let args = |file: &'static str, out: &'static str| {
+        [
+            "run",
+            file,
+            "--old",
+            "recorded",
+            "--new",
+            "recorded",
+            "--session",
+            "header:x-session",
+            "--out",
+            out,
+            "-q",
+        ]
+    };
+    let ordered = p.run(&args("ordered.jsonl", "ordered"));
+    assert_eq!(ordered.code, 0, "{}", ordered.stderr);
+    assert!(!ordered.stderr.contains("time order"), "{}", ordered.stderr);
+    assert!(report_in(&p, "ordered").get("notes").is_none());
+    let swapped = p.run(&args("swapped.jsonl", "swapped"));
+    assert_eq!(swapped.code, 0, "{}", swapped.stderr);
+    let said = "the recordings are not in time order within session a: a2 is recorded before a1, \
+                which comes first in the file; sessions replay in file order";
+    assert!(swapped.stderr.contains(said), "{}", swapped.stderr);
+    assert_eq!(report_in(&p, "swapped")["notes"], serde_json::json!([said]));
+}

@@ -21,7 +21,7 @@
 //! read ends in exactly one outcome.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use futures_util::stream::{self, StreamExt as _};
@@ -101,6 +101,9 @@ pub struct Ending {
     pub unreachable: Vec<String>,
     /// What the reader read, when it read to the end of the input.
     pub input: Option<InputIdentity>,
+    /// What the report should say about how the run went, such as sessions whose recordings
+    /// are not in time order.
+    pub notes: Vec<String>,
 }
 
 /// Why a run stopped before its end.
@@ -248,7 +251,8 @@ pub async fn run(
         running.threads.push(thread);
     }
     drop(shared);
-    let reader = spawn_reader(&plan, inputs, halt.clone());
+    let out_of_time_order = Arc::new(OnceLock::new());
+    let reader = spawn_reader(&plan, inputs, halt.clone(), &out_of_time_order);
     let mut interrupt = std::pin::pin!(interrupt);
     let mut interrupted = false;
     for turn in 0.. {
@@ -283,6 +287,7 @@ pub async fn run(
         stopped: halt.reason(),
         unreachable,
         input,
+        notes: out_of_time_order.get().cloned().into_iter().collect(),
     })
 }
 
@@ -406,6 +411,7 @@ fn spawn_reader(
     plan: &Plan,
     lanes: Vec<mpsc::Sender<Chunk>>,
     halt: Arc<Halt>,
+    out_of_time_order: &Arc<OnceLock<String>>,
 ) -> tokio::task::JoinHandle<Option<InputIdentity>> {
     let paths = plan.recordings.clone();
     let limits = plan.limits.clone();
@@ -414,6 +420,7 @@ fn spawn_reader(
         plan.session.clone(),
         plan.capture_scope,
         plan.rules.captures(),
+        out_of_time_order,
     );
     let rules = plan.rules.clone();
     tokio::task::spawn_blocking(move || {

@@ -77,8 +77,10 @@ pub(crate) struct Dealer {
     /// The last exchange dealt of each session, so the next one can wait for it. Sessions whose
     /// last exchange has ended are dropped now and then, so the map holds about the sessions in
     /// flight.
-    last: HashMap<String, watch::Receiver<()>>,
+    last: HashMap<String, Last>,
     prune_at: usize,
+    /// Set, once, when an exchange is found recorded before the one before it in its session.
+    out_of_time_order: Arc<OnceLock<String>>,
     /// Recorded values by scope, with the exchange that captured each (the latest one).
     recorded: HashMap<(String, String), Arc<Producer>>,
     /// In a run scope, the last capturing exchange dealt.
@@ -87,13 +89,20 @@ pub(crate) struct Dealer {
 
 impl Dealer {
     /// A dealer for `session` (none: no sessions) and the captures of the rules, if `captures`.
-    pub(crate) fn new(session: Option<SessionKey>, scope: CaptureScope, captures: bool) -> Dealer {
+    /// `out_of_time_order` is told, once, of sessions not recorded in time order.
+    pub(crate) fn new(
+        session: Option<SessionKey>,
+        scope: CaptureScope,
+        captures: bool,
+        out_of_time_order: &Arc<OnceLock<String>>,
+    ) -> Dealer {
         Dealer {
             session,
             scope,
             captures,
             last: HashMap::new(),
             prune_at: 1024,
+            out_of_time_order: out_of_time_order.clone(),
             recorded: HashMap::new(),
             last_producer: None,
         }
@@ -112,7 +121,7 @@ impl Dealer {
             .as_ref()
             .and_then(|key| key.of(&exchange.request, route));
         let mut stateful = Stateful {
-            turn: session.clone().map(|session| self.turn(session)),
+            turn: session.clone().map(|session| self.turn(session, exchange)),
             ..Stateful::default()
         };
         if !self.captures {
@@ -176,16 +185,47 @@ impl Dealer {
         stateful
     }
 
-    /// The turn of the next exchange of `session`.
-    fn turn(&mut self, session: String) -> Turn {
+    /// The turn of `exchange`, the next of `session`.
+    fn turn(&mut self, session: String, exchange: &Exchange) -> Turn {
         let (done, follower) = watch::channel(());
-        let after = self.last.insert(session, follower);
+        let at = exchange
+            .ts
+            .as_deref()
+            .and_then(|ts| humantime::parse_rfc3339_weak(ts).ok());
+        let before = self.last.insert(
+            session.clone(),
+            Last {
+                ended: follower,
+                at,
+                id: exchange.id.clone(),
+            },
+        );
+        if let (Some(before), Some(at)) = (&before, at) {
+            if before.at.is_some_and(|earlier| at < earlier) {
+                let _ = self.out_of_time_order.set(format!(
+                    "the recordings are not in time order within session {session}: {} is \
+                     recorded before {}, which comes first in the file; sessions replay in \
+                     file order",
+                    exchange.id, before.id
+                ));
+            }
+        }
         if self.last.len() >= self.prune_at {
-            self.last.retain(|_, last| last.has_changed().is_ok());
+            self.last.retain(|_, last| last.ended.has_changed().is_ok());
             self.prune_at = (self.last.len() * 2).max(1024);
         }
-        Turn { after, _done: done }
+        Turn {
+            after: before.map(|before| before.ended),
+            _done: done,
+        }
     }
+}
+
+/// The last exchange dealt of a session: what ends it, when it was recorded, its id.
+struct Last {
+    ended: watch::Receiver<()>,
+    at: Option<std::time::SystemTime>,
+    id: String,
 }
 
 /// What to send each target: the request rewritten with its values, or why the exchange cannot
