@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use shadowdiff_core::{Answered, Answers, OutcomeLine, Redactor};
 use shadowdiff_io::OutcomeWriter;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::pipeline::Finished;
 use crate::target::{CallError, Reply};
 
@@ -66,7 +66,7 @@ pub fn spawn_writer(
             if let Some((file, path)) = &mut captures {
                 for record in &done.captures {
                     let line = record.to_json_line(&done.judged.id, &done.judged.route, &redactor);
-                    writeln!(file, "{line}").map_err(|err| io_error(path, err))?;
+                    writeln!(file, "{line}").map_err(|err| Error::io(&*path, err))?;
                 }
             }
         }
@@ -74,7 +74,7 @@ pub fn spawn_writer(
             Some((file, path)) => {
                 let file = file
                     .into_inner()
-                    .map_err(|err| io_error(&path, err.into_error()))?;
+                    .map_err(|err| Error::io(&path, err.into_error()))?;
                 Some(file.into_temp_path())
             }
             None => None,
@@ -85,9 +85,4 @@ pub fn spawn_writer(
         })
     });
     Ok((sender, handle))
-}
-
-/// A failed write of `path`.
-fn io_error(path: &Path, err: std::io::Error) -> crate::error::Error {
-    shadowdiff_io::Error::io(path, err).into()
 }

@@ -462,9 +462,7 @@ fn spawn_reader(
                             partition.map_or(true, |p| p.selects(&exchange.id, position));
                         position += 1;
                         if selected {
-                            let request = &exchange.request;
-                            let route = rules.route(&request.method, request.path());
-                            *stateful = dealer.deal(*seq, exchange, &route.name, route.rules);
+                            *stateful = dealer.deal(*seq, exchange, &rules);
                         }
                         selected
                     }

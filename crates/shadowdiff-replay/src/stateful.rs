@@ -20,7 +20,7 @@ use tokio::sync::watch;
 
 use shadowdiff_core::{
     reconcile, rewrite_request, CapturePlace, CaptureScope, Captured, Exchange, Redactor, Request,
-    Response, RouteRules, SessionKey, REDACTED,
+    Response, RuleSet, SessionKey, REDACTED,
 };
 
 use crate::pipeline::Answer;
@@ -108,18 +108,16 @@ impl Dealer {
         }
     }
 
-    /// What `exchange`, at `seq` of the input, on `route` under `rules`, waits for and captures.
-    pub(crate) fn deal(
-        &mut self,
-        seq: u64,
-        exchange: &Exchange,
-        route: &str,
-        rules: &RouteRules,
-    ) -> Stateful {
-        let session = self
-            .session
-            .as_ref()
-            .and_then(|key| key.of(&exchange.request, route));
+    /// What `exchange`, at `seq` of the input, waits for and captures under `rules`. Without a
+    /// session or captures, nothing: the route is not even looked up.
+    pub(crate) fn deal(&mut self, seq: u64, exchange: &Exchange, rules: &RuleSet) -> Stateful {
+        if self.session.is_none() && !self.captures {
+            return Stateful::default();
+        }
+        let request = &exchange.request;
+        let found = rules.route(&request.method, request.path());
+        let (route, rules) = (found.name.as_str(), found.rules);
+        let session = self.session.as_ref().and_then(|key| key.of(request, route));
         let mut stateful = Stateful {
             turn: session.clone().map(|session| self.turn(session, exchange)),
             ..Stateful::default()
@@ -296,7 +294,7 @@ impl Stateful {
     }
 
     /// Records what old and new answered in the places this exchange captures, and adds the
-    /// values to `book`; `None` when it was never sent, with the reason its followers are given.
+    /// values to `book`; `Err` when it was never sent, with the reason its followers are given.
     pub(crate) fn answered(&self, answers: Result<[&Answer; 2], &str>, book: &Book) {
         let Some((producer, _)) = &self.own else {
             return;
