@@ -296,6 +296,11 @@ pub struct RunArgs {
     /// Let allowed writes reach a target that is not on loopback or a private address.
     #[arg(long)]
     pub allow_remote_writes: bool,
+    /// Once the replay ends, compare old's store with new's ([data.old], [data.new] and
+    /// [[data.table]] of shadowdiff.toml, `{data}` being each target's data folder) in the same
+    /// report [default: `check_data` of shadowdiff.toml, else off].
+    #[arg(long)]
+    pub check_data: bool,
     /// Replay only routes matching this glob, e.g. "GET /orders/*" (repeatable).
     #[arg(long, value_name = "GLOB", value_parser = RouteGlob::new)]
     pub include_route: Vec<RouteGlob>,
@@ -594,6 +599,10 @@ pub struct DataArgs {
     /// The query of the old side, instead of SELECT * FROM NAME.
     #[arg(long, value_name = "SQL", requires = "table")]
     pub old_query: Option<String>,
+    /// Compare the stores a `run` left in its report folder DIR: `{data}` in a store's URL is
+    /// DIR/data/ROLE, and keys are read through DIR/captures.jsonl (a table's key_capture).
+    #[arg(long, value_name = "DIR")]
+    pub run: Option<PathBuf>,
     /// The query of the new side, instead of SELECT * FROM NAME.
     #[arg(long, value_name = "SQL", requires = "table")]
     pub new_query: Option<String>,

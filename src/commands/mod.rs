@@ -12,6 +12,7 @@ mod reject;
 mod review;
 mod run;
 mod shadow;
+mod tables;
 mod verdict;
 
 use crate::cli::{Cli, Command, ReportCommand};

@@ -17,6 +17,7 @@ use shadowdiff_report::{ReportFolder, TargetNames};
 
 use super::diff::load_rules;
 use super::progress::Progress;
+use super::tables::{compare_all, Destination, OUTCOMES};
 use super::verdict::{exit_code, Judging};
 
 /// Failed calls in a row after which a target counts as down.
@@ -24,11 +25,9 @@ const FAILURES_IN_A_ROW: u32 = 20;
 /// The folder of the report folder where managed targets log.
 const LOGS: &str = "logs";
 /// The folder of the report folder where targets keep their stores (`{data}`).
-const DATA: &str = "data";
-/// The outcomes file of the report folder.
-const OUTCOMES: &str = "outcomes.jsonl.zst";
+const DATA: &str = crate::settings::data::RUN_DATA;
 /// The map of values the exchanges captured, when the rules capture.
-const CAPTURES: &str = "captures.jsonl";
+const CAPTURES: &str = crate::settings::data::RUN_CAPTURES;
 
 /// Runs `run` and returns the exit code of its verdict.
 pub fn run(args: RunArgs) -> Result<u8> {
@@ -245,6 +244,19 @@ impl Job {
             .map_err(|_| Error::Internal("the outcomes writer stopped unexpectedly".into()))?;
         let ending = ending?;
         let written = written?;
+        let mut stopped = Stopped::of(&ending);
+        if let Some(tables) = &settings.check_data {
+            let stores = Stores {
+                tables,
+                rules: &rules,
+                judging: &judging,
+                quiet,
+            };
+            if let Err(err) = stores.check(&stopped, &written, folder, &mut aggregate) {
+                eprintln!("error: the stores could not be compared: {err}");
+                stopped.store_failed(&err);
+            }
+        }
         folder.stage(written.outcomes, OUTCOMES);
         if let Some(captures) = written.captures {
             folder.stage(captures, CAPTURES);
@@ -253,7 +265,6 @@ impl Job {
             eprintln!("shadowdiff: warning: {note}");
             aggregate.add_note(note.clone());
         }
-        let stopped = Stopped::of(&ending);
         if let Some(reasons) = &stopped.reasons {
             aggregate.mark_incomplete(reasons.clone());
         }
@@ -277,10 +288,75 @@ impl Job {
     }
 }
 
+/// The store check of `--check-data`: old's store against new's once the replay ended, into the
+/// same report.
+struct Stores<'a> {
+    tables: &'a [shadowdiff_data::TableSpec],
+    rules: &'a RuleSet,
+    judging: &'a Judging,
+    quiet: bool,
+}
+
+impl Stores<'_> {
+    /// Compares the tables (unless the replay was cut short, when the stores hold a part of
+    /// the writes), keys read through the run's captures; their outcomes are appended to
+    /// `written`'s and counted in `aggregate`.
+    fn check(
+        &self,
+        stopped: &Stopped,
+        written: &shadowdiff_replay::Written,
+        folder: &ReportFolder,
+        aggregate: &mut shadowdiff_report::Aggregate,
+    ) -> Result<()> {
+        if stopped.reasons.is_some() {
+            let note = "the stores were not compared (--check-data): the replay did not finish";
+            eprintln!("shadowdiff: warning: {note}");
+            aggregate.add_note(note.to_string());
+            return Ok(());
+        }
+        let captures = written
+            .captures
+            .as_deref()
+            .map(shadowdiff_data::CaptureMap::read)
+            .transpose()?
+            .map(Arc::new);
+        let judge = shadowdiff_data::Judge {
+            rules: self.rules,
+            redactor: &self.judging.redactor,
+            partition: None,
+            captures,
+        };
+        let outcomes_path = folder.dir().join(OUTCOMES);
+        let file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&written.outcomes)
+            .map_err(|err| Error::io(&outcomes_path, err))?;
+        let mut outcomes = std::io::BufWriter::new(file);
+        let mut progress = Progress::new(self.quiet, "rows", || None);
+        compare_all(
+            self.tables,
+            &judge,
+            self.judging,
+            folder,
+            &mut progress,
+            Destination {
+                aggregate,
+                outcomes: &mut outcomes,
+                outcomes_path: &outcomes_path,
+                input: None,
+            },
+        )?;
+        progress.finish();
+        std::io::Write::flush(&mut outcomes).map_err(|err| Error::io(&outcomes_path, err))
+    }
+}
+
 /// How a replay ended short of its end, if it did.
 struct Stopped {
     interrupted: bool,
     target_failed: bool,
+    /// The exit code of the store check's error, when it failed.
+    store_failed: Option<u8>,
     /// Why the report is incomplete, when it is.
     reasons: Option<String>,
 }
@@ -292,18 +368,32 @@ impl Stopped {
         Stopped {
             interrupted: ending.stopped == Some(Stop::Interrupted),
             target_failed: ending.stopped.is_some() || !ending.unreachable.is_empty(),
+            store_failed: None,
             reasons: (!reasons.is_empty()).then(|| reasons.join("; ")),
         }
     }
 
-    /// 130 when interrupted, 3 when a target failed; none: the verdict decides.
+    /// The store check after the replay failed: the replay's report is kept, saying so, and
+    /// the run exits as the error says (3 for a store that failed, 2 for one the settings name
+    /// wrongly).
+    fn store_failed(&mut self, err: &Error) {
+        let reason = format!("the stores could not be compared: {err}");
+        self.store_failed = Some(crate::error::exit_code(err));
+        self.reasons = Some(match self.reasons.take() {
+            Some(earlier) => format!("{earlier}; {reason}"),
+            None => reason,
+        });
+    }
+
+    /// 130 when interrupted, 3 when a target failed, the store check's error's code when it
+    /// failed; none: the verdict decides.
     fn exit_code(&self) -> Option<u8> {
         if self.interrupted {
             Some(exit::INTERRUPTED)
         } else if self.target_failed {
             Some(exit::TARGET_FAILED)
         } else {
-            None
+            self.store_failed
         }
     }
 }

@@ -45,6 +45,8 @@ pub struct Config {
     pub session: Option<String>,
     /// Which later exchanges see a captured value: "session" (default) or "run".
     pub capture_scope: Option<String>,
+    /// `run`: compare the `[[data.table]]` entries of the two stores once the replay ends.
+    pub check_data: Option<bool>,
     /// `old`, `new` and optionally `noise`.
     #[serde(default)]
     pub targets: BTreeMap<String, TargetConfig>,
@@ -116,6 +118,9 @@ pub struct DataTableConfig {
     pub old: Option<String>,
     /// New's query (default `SELECT * FROM NAME`).
     pub new: Option<String>,
+    /// Where a stateful run captured the key of rows its exchanges created (`$.id`): old's and
+    /// new's keys are read as the recorded values they stand for, through the run's captures.
+    pub key_capture: Option<String>,
 }
 
 /// One name or several.
@@ -425,8 +430,12 @@ impl Config {
     }
 }
 
+/// What a store's URL names a run's data folder of the role by: filled in when the stores are
+/// compared, after a run.
+pub const DATA_PLACEHOLDER: &str = "{data}";
+
 /// A source URL whose file path is relative, made relative to `base`: `sqlite:PATH` and export
-/// paths; server URLs are left as they are.
+/// paths; server URLs and paths in a run's data folder are left as they are.
 fn rebased_url(url: &str, base: &Path) -> String {
     let rebase = |path: &str| {
         if Path::new(path).is_relative() {
@@ -436,12 +445,12 @@ fn rebased_url(url: &str, base: &Path) -> String {
         }
     };
     if let Some(path) = url.strip_prefix("sqlite:") {
-        if !path.starts_with("//") {
+        if !path.starts_with("//") && !path.starts_with(DATA_PLACEHOLDER) {
             return format!("sqlite:{}", rebase(path));
         }
         return url.to_string();
     }
-    if url.contains("://") {
+    if url.contains("://") || url.starts_with(DATA_PLACEHOLDER) {
         return url.to_string();
     }
     rebase(url)

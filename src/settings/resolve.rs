@@ -130,6 +130,8 @@ pub struct RunSettings {
     pub capture_scope: shadowdiff_core::CaptureScope,
     /// Whether allowed writes may reach a target that is not on loopback or a private address.
     pub allow_remote_writes: bool,
+    /// The tables of the two stores compared once the replay ends (`--check-data`).
+    pub check_data: Option<Vec<shadowdiff_data::TableSpec>>,
 }
 
 impl RunSettings {
@@ -390,6 +392,7 @@ pub fn run_with(config: &Config, args: &RunArgs) -> Result<RunSettings> {
             allow_methods: &args.allow_method,
         },
     )?;
+    let check_data = check_data(config, args, &report.out.value)?;
     Ok(RunSettings {
         report,
         output: Output::of(&args.output),
@@ -429,7 +432,29 @@ pub fn run_with(config: &Config, args: &RunArgs) -> Result<RunSettings> {
         session: session(config, args.session.clone())?,
         capture_scope: capture_scope(config, args.capture_scope)?,
         allow_remote_writes: args.allow_remote_writes,
+        check_data,
     })
+}
+
+/// The store check: with `--check-data` (or `check_data = true`), the `[[data.table]]` entries
+/// between the stores the run leaves in its report folder; not for one shard of a run, whose
+/// stores hold only that shard's writes.
+fn check_data(
+    config: &Config,
+    args: &RunArgs,
+    out: &Path,
+) -> Result<Option<Vec<shadowdiff_data::TableSpec>>> {
+    if !args.check_data && config.check_data != Some(true) {
+        return Ok(None);
+    }
+    if args.partition.is_some() {
+        return Err(Error::usage(
+            "--check-data compares the stores of the whole run, and a shard's stores hold only \
+             its own writes: replay unpartitioned, or compare the stores afterwards with \
+             `shadowdiff data --partition`",
+        ));
+    }
+    super::data::after_run(config, out).map(Some)
 }
 
 /// The target called `role`: the flag (a URL) over the file's `[targets.ROLE]`; errors about

@@ -7,7 +7,8 @@
 //!   `cli_pipes` (standard input and FIFOs), `cli_settings` (flags and shadowdiff.toml),
 //!   `cli_bad_inputs` (bad input is exit 2, never a panic);
 //! - data validation: `data_cli` (`shadowdiff data` on SQLite files and exports),
-//!   `data_postgres` (against a PostgreSQL server the test starts);
+//!   `data_postgres` (against a PostgreSQL server the test starts), `store_check` (the stores
+//!   a stateful replay left, `run --check-data`);
 //! - recording and redaction: `record_proxy` (`shadowdiff record`), `redaction`;
 //! - reports: `example_snapshots` (the shipped example as insta snapshots, in `snapshots/`),
 //!   `html_report` (report.html in headless Chromium), `junit_report`, `report_size`,
@@ -47,4 +48,5 @@ mod sessions;
 mod shadow_call;
 mod shadow_proxy;
 mod snapshot_workflow;
+mod store_check;
 mod targets;

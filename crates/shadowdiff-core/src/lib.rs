@@ -77,7 +77,9 @@ mod shadow;
 mod value_path;
 mod values;
 
-pub use capture::{reconcile, rewrite_request, CapturePlace, CaptureScope, Captured};
+pub use capture::{
+    reconcile, reconcile_values, rewrite_request, CapturePlace, CaptureScope, Captured,
+};
 pub use compare::{
     compare, compare_json, BodyPath, Comparison, Difference, Ignored, Kind, Signature, Step, Target,
 };

@@ -4,6 +4,7 @@
 #![deny(missing_docs)]
 
 mod bridge;
+mod captures;
 mod error;
 mod join;
 mod key;
@@ -13,6 +14,7 @@ mod table;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testpg;
 
+pub use captures::CaptureMap;
 pub use error::{Error, Result};
 pub use key::{Key, KeyPart};
 pub use rows::{Keyed, KeyedRows};

@@ -2,11 +2,13 @@
 //! → value), only the keys of this shard kept.
 
 use std::str::FromStr;
+use std::sync::Arc;
 
 use serde_json::{Map, Number, Value};
 
 use shadowdiff_core::{Location, Partition};
 
+use crate::captures::{scalar_text, CaptureMap};
 use crate::error::{Error, Result};
 use crate::key::{Key, KeyPart};
 use crate::source::{Column, ColumnKind, RowSource, SourceUrl};
@@ -54,6 +56,9 @@ pub struct KeyedRows {
     numeric: Vec<bool>,
     partition: Option<Partition>,
     url: SourceUrl,
+    /// A one-column key this side's implementation chose for itself, read as the recorded
+    /// value it was captured for (the map, the place captured and this side).
+    translate: Option<(Arc<CaptureMap>, String, Side)>,
 }
 
 impl KeyedRows {
@@ -88,6 +93,7 @@ impl KeyedRows {
             numeric,
             partition,
             url: url.clone(),
+            translate: None,
         })
     }
 
@@ -108,6 +114,23 @@ impl KeyedRows {
     /// the other side's key column is numeric, so `'42'` here and `42` there are one key.
     pub fn key_text_as_numbers(&mut self, numeric: Vec<bool>) {
         self.numeric = numeric;
+    }
+
+    /// Keys each row whose one key column holds a value `side` answered at `place` by the
+    /// recorded value it stands for, so rows that each implementation keyed by its own id pair
+    /// up, whatever order they were numbered in. Keys are then no longer in the source's order.
+    pub fn translate_keys(&mut self, captures: Arc<CaptureMap>, place: String, side: Side) {
+        self.translate = Some((captures, place, side));
+    }
+
+    /// The key of a row whose key column holds `value`, when that value was captured.
+    fn translated(&self, value: &Value) -> Option<KeyPart> {
+        let (captures, place, side) = self.translate.as_ref()?;
+        if self.key_at.len() != 1 {
+            return None;
+        }
+        let recorded = captures.recorded(place, *side, &scalar_text(value)?)?;
+        KeyPart::of(recorded).ok()
     }
 
     /// Whether the source delivers rows in key order.
@@ -131,6 +154,9 @@ impl Iterator for KeyedRows {
                 .zip(&self.numeric)
                 .map(|(&at, &numeric)| {
                     let value = row.values.get(at).unwrap_or(&Value::Null);
+                    if let Some(part) = self.translated(value) {
+                        return Ok(part);
+                    }
                     match value {
                         Value::String(text) if numeric => match Number::from_str(text) {
                             Ok(number) => KeyPart::of(&Value::Number(number)),

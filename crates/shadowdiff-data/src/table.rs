@@ -6,13 +6,18 @@
 //! ([`RowSink::restart`]) and the table is read again through the partitioned join, which
 //! needs no order; so is a table with an export on either side from the start.
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 use serde_json::{Map, Value};
 
-use shadowdiff_core::{judge_row, Judged, Outcome, OutcomeError, Partition, Redactor, RowLine};
+use shadowdiff_core::{
+    judge_row, reconcile_values, Judged, Outcome, OutcomeError, Partition, Redactor, RowLine,
+};
 use shadowdiff_core::{RowPair, RuleSet, Timing};
 
 use crate::bridge::{is_numeric, Bridge};
+use crate::captures::CaptureMap;
 use crate::error::Result;
 use crate::join::{merge, partitioned, Group, Joined, OutOfOrder};
 use crate::rows::{Keyed, KeyedRows, Side};
@@ -101,6 +106,10 @@ pub struct TableSpec {
     pub new: TableSide,
     /// The key columns.
     pub key: Vec<String>,
+    /// Where a stateful run captured the key of rows its exchanges created (`$.id`): each
+    /// side's keys are read as the recorded values they stand for, when the judge has the
+    /// captures.
+    pub key_capture: Option<String>,
 }
 
 /// Where judged rows go.
@@ -131,6 +140,9 @@ pub struct Judge<'a> {
     pub redactor: &'a Redactor,
     /// The shard of the keys to compare, when the table is split over several jobs.
     pub partition: Option<Partition>,
+    /// A stateful run's captured values: keys translated (a table's `key_capture`) and
+    /// each side's own ids counted as the recorded value they stand for.
+    pub captures: Option<Arc<CaptureMap>>,
 }
 
 /// Compares one table, handing every key's outcome to `sink`.
@@ -139,19 +151,32 @@ pub fn compare_table(
     judge: &Judge<'_>,
     sink: &mut dyn RowSink,
 ) -> Result<TableRun> {
-    let (old, new) = open_sides(spec, judge.partition)?;
+    let translated = spec
+        .key_capture
+        .as_ref()
+        .zip(judge.captures.as_ref())
+        .filter(|(place, captures)| captures.has_place(place));
+    let (old, new) = open_sides(spec, judge)?;
     let bridge = Bridge::new(old.columns(), new.columns());
     let names = |rows: &KeyedRows| -> Vec<String> {
         rows.columns().iter().map(|c| c.name.clone()).collect()
     };
     let columns = (names(&old), names(&new));
-    let reason = if old.ordered() && new.ordered() {
+    // The partitioned join, and why: the sides as opened when no merge was tried, else opened
+    // again.
+    let (reason, sides) = if let Some((place, _)) = translated {
+        let reason = format!(
+            "keys are read as the recorded values captured at {place}, so the rows were joined \
+             on disk"
+        );
+        (reason, Some((old, new)))
+    } else if old.ordered() && new.ordered() {
         let mut run = Counting::new(spec, judge, &bridge, &columns);
         match run.judge_all(merge(old, new), sink)? {
             None => return Ok(run.finish(None)),
             Some(out_of_order) => {
                 sink.restart()?;
-                format!(
+                let reason = format!(
                     "{} returned key {} after {} (row {}): its order is not the key order, so \
                      the rows were joined on disk",
                     match out_of_order.side {
@@ -161,7 +186,8 @@ pub fn compare_table(
                     out_of_order.key,
                     out_of_order.after,
                     out_of_order.line
-                )
+                );
+                (reason, None)
             }
         }
     } else {
@@ -170,9 +196,13 @@ pub fn compare_table(
         } else {
             &spec.old.url
         };
-        format!("{export} is read in file order, so the rows were joined on disk")
+        let reason = format!("{export} is read in file order, so the rows were joined on disk");
+        (reason, Some((old, new)))
     };
-    let (old, new) = open_sides(spec, judge.partition)?;
+    let (old, new) = match sides {
+        Some(sides) => sides,
+        None => open_sides(spec, judge)?,
+    };
     let mut run = Counting::new(spec, judge, &bridge, &columns);
     let joined = partitioned(old, new)?.map(Ok);
     run.judge_all(joined, sink)?;
@@ -180,8 +210,9 @@ pub fn compare_table(
 }
 
 /// Opens both sides, keying text as numbers on one side where the other's key column is
-/// numeric.
-fn open_sides(spec: &TableSpec, partition: Option<Partition>) -> Result<(KeyedRows, KeyedRows)> {
+/// numeric, and keys as the recorded values where the table's key was captured.
+fn open_sides(spec: &TableSpec, judge: &Judge<'_>) -> Result<(KeyedRows, KeyedRows)> {
+    let partition = judge.partition;
     let side = |side: &TableSide| -> Result<KeyedRows> {
         let read = Read {
             query: side.query.clone(),
@@ -201,6 +232,10 @@ fn open_sides(spec: &TableSpec, partition: Option<Partition>) -> Result<(KeyedRo
     };
     old.key_text_as_numbers(numeric_against(&old_kinds, &new_kinds));
     new.key_text_as_numbers(numeric_against(&new_kinds, &old_kinds));
+    if let (Some(place), Some(captures)) = (&spec.key_capture, &judge.captures) {
+        old.translate_keys(captures.clone(), place.clone(), Side::Old);
+        new.translate_keys(captures.clone(), place.clone(), Side::New);
+    }
     Ok((old, new))
 }
 
@@ -307,6 +342,9 @@ impl<'a> Counting<'a> {
             Joined::New(b) => (None, Some(document(new_names, b.first))),
         };
         if let (Some(a), Some(b)) = (old.as_mut(), new.as_mut()) {
+            if let Some(captures) = &self.judge.captures {
+                reconcile_columns(a, b, captures);
+            }
             self.bridge.apply(a, b);
         }
         let old = old.map(Value::Object);
@@ -345,6 +383,20 @@ impl<'a> Counting<'a> {
         let mut bytes = serde_json::to_vec(&line).expect("an outcomes line always serialises");
         bytes.push(b'\n');
         (judged, bytes)
+    }
+}
+
+/// Each pair of old's and new's values of a column that stand for one captured value, replaced
+/// by that value on both sides.
+fn reconcile_columns(
+    old: &mut Map<String, Value>,
+    new: &mut Map<String, Value>,
+    captures: &CaptureMap,
+) {
+    for (column, a) in old.iter_mut() {
+        if let Some(b) = new.get_mut(column) {
+            reconcile_values(a, b, |x, y| captures.stands_for(x, y));
+        }
     }
 }
 
