@@ -27,7 +27,7 @@ use std::path::Path;
 
 use rusqlite::{params, Connection};
 
-use orders_api::{rfc3339, Dataset, SplitMix64, DEFAULT_SEED, PRODUCTS};
+use orders_api::{rfc3339, Dataset, OrderId, SplitMix64, DEFAULT_SEED, PRODUCTS};
 
 /// Where the stores go, relative to the package root.
 const LEGACY_FILE: &str = "examples/data/legacy.db";
@@ -299,6 +299,9 @@ fn legacy_orders(data: &Dataset) -> Vec<LegacyOrder> {
     data.orders
         .iter()
         .map(|order| {
+            let OrderId::Number(id) = order.id else {
+                unreachable!("the dataset numbers its orders")
+            };
             let customer = &data.customers[order.customer];
             let gift = order.tags.contains(&"gift");
             let status = match order.status {
@@ -311,8 +314,7 @@ fn legacy_orders(data: &Dataset) -> Vec<LegacyOrder> {
                 "cancelled" => "CANCELLED",
                 other => unreachable!("status {other}"),
             };
-            let typed = if let Some(&(_, long)) = LONG_NOTES.iter().find(|&&(id, _)| id == order.id)
-            {
+            let typed = if let Some(&(_, long)) = LONG_NOTES.iter().find(|&&(long, _)| long == id) {
                 Some(long)
             } else if gift {
                 Some(*rng.pick(GIFT_NOTES))
@@ -328,7 +330,7 @@ fn legacy_orders(data: &Dataset) -> Vec<LegacyOrder> {
                 _ => text.to_string(),
             });
             LegacyOrder {
-                id: order.id,
+                id,
                 email: customer.email.clone(),
                 status,
                 currency: customer.currency,

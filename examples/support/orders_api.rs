@@ -7,8 +7,14 @@
 //! [`Noise`], so two answers of the same version to the same request differ only in noise.
 //! No I/O and no clock: the HTTP example services and `make_example` drive these functions.
 //!
+//! Orders are found and kept through [`Orders`]: the generated dataset itself (read only, so
+//! [`Dataset::respond`] stays a pure function), or the services' SQLite store
+//! (`support/store.rs`), where creates, changes and cancels last. v1 numbers the orders it
+//! creates; v2 names them by UUID.
+//!
 //! Deliberate v2 changes (see `examples/README.md`): flight fares are strings, customers lose
-//! `loyalty.points`, and cancelled orders answer 404 instead of 410.
+//! `loyalty.points`, cancelled orders answer 404 instead of 410, and a changed order keeps its
+//! revision in v2's store (the answer does not show it: only the stores compared tell).
 
 // Shared by several examples through `#[path]`; each of them uses only a part of it.
 #![allow(dead_code)]
@@ -117,6 +123,11 @@ impl Noise {
         self.clock_ms
     }
 
+    /// A fresh UUID: the id v2 gives an order it creates.
+    pub fn uuid(&mut self) -> String {
+        uuid(&mut self.rng)
+    }
+
     fn request_id(&mut self) -> String {
         format!("{:016x}{:016x}", self.rng.next_u64(), self.rng.next_u64())
     }
@@ -179,7 +190,8 @@ const STREETS: &[&str] = &[
     "High Street",
     "Bahnhofweg",
 ];
-const TAGS: &[&str] = &[
+/// The tags an order may carry.
+pub const TAGS: &[&str] = &[
     "gift",
     "express",
     "fragile",
@@ -262,11 +274,62 @@ pub struct Item {
     pub qty: u32,
 }
 
+/// An order's id: v1 numbers orders; v2 names the orders it creates by UUID (the orders it took
+/// over from v1 keep their numbers).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OrderId {
+    /// A number (every order of the dataset, and those v1 creates).
+    Number(u32),
+    /// A UUID (those v2 creates).
+    Uuid(String),
+}
+
+impl OrderId {
+    /// The id as a path segment spells it.
+    pub fn parse(text: &str) -> OrderId {
+        match text.parse() {
+            Ok(number) => OrderId::Number(number),
+            Err(_) => OrderId::Uuid(text.to_string()),
+        }
+    }
+
+    /// The id as the API shows it: a number or a string.
+    pub fn json(&self) -> Value {
+        match self {
+            OrderId::Number(number) => json!(number),
+            OrderId::Uuid(text) => json!(text),
+        }
+    }
+}
+
+impl std::fmt::Display for OrderId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OrderId::Number(number) => number.fmt(f),
+            OrderId::Uuid(text) => text.fmt(f),
+        }
+    }
+}
+
+/// Where the order routes find and keep orders.
+pub trait Orders {
+    /// The order with this id.
+    fn get(&self, id: &OrderId) -> Option<Order>;
+    /// The orders with this status, in the order they were made.
+    fn with_status(&self, status: &str) -> Vec<Order>;
+    /// Keeps a new order, with the id this implementation gives it (`request` and `noise` are
+    /// what it may derive one from); returns the order as kept.
+    fn create(&self, version: Version, order: Order, request: &Request, noise: &mut Noise)
+        -> Order;
+    /// Keeps a changed order.
+    fn update(&self, order: &Order);
+}
+
 /// An order.
 #[derive(Clone, Debug)]
 pub struct Order {
-    /// Numeric id.
-    pub id: u32,
+    /// Its id.
+    pub id: OrderId,
     /// Index into [`Dataset::customers`].
     pub customer: usize,
     /// `open`, `paid`, `shipped`, `delivered` or `cancelled`.
@@ -321,6 +384,9 @@ pub struct Dataset {
     /// Flights.
     pub flights: Vec<Flight>,
 }
+
+/// The statuses of an order.
+pub const STATUSES: &[&str] = &["open", "paid", "shipped", "delivered", "cancelled"];
 
 /// The first order id.
 pub const FIRST_ORDER_ID: u32 = 1001;
@@ -397,7 +463,7 @@ impl Dataset {
                     _ => "cancelled",
                 };
                 Order {
-                    id: FIRST_ORDER_ID + n,
+                    id: OrderId::Number(FIRST_ORDER_ID + n),
                     customer: rng.below(customers.len() as u64) as usize,
                     status,
                     created: rng.range(jan_2026, nov_2026),
@@ -458,8 +524,20 @@ impl Dataset {
         self.flights.iter().find(|f| f.code == code)
     }
 
-    /// Answers one request as `version` would, with the volatile parts drawn from `noise`.
+    /// Answers one request as `version` would, with the volatile parts drawn from `noise`; the
+    /// dataset is read only, so what a write does is answered and forgotten.
     pub fn respond(&self, version: Version, request: &Request, noise: &mut Noise) -> Response {
+        self.respond_with(version, request, noise, self)
+    }
+
+    /// Answers one request as `version` would, its orders found and kept in `orders`.
+    pub fn respond_with(
+        &self,
+        version: Version,
+        request: &Request,
+        noise: &mut Noise,
+        orders: &dyn Orders,
+    ) -> Response {
         let mut ctx = Ctx {
             version,
             request_id: noise.request_id(),
@@ -469,9 +547,11 @@ impl Dataset {
         let method = request.method.as_str();
         match (method, segments.as_slice()) {
             ("GET", ["health"]) => ctx.text(200, "ok"),
-            ("GET", ["orders"]) => self.list_orders(&mut ctx, &query(&request.url)),
-            ("POST", ["orders"]) => self.create_order(&mut ctx, request),
-            ("GET", ["orders", id]) => self.get_order(&mut ctx, id),
+            ("GET", ["orders"]) => self.list_orders(&mut ctx, &query(&request.url), orders),
+            ("POST", ["orders"]) => self.create_order(&mut ctx, request, orders),
+            ("GET", ["orders", id]) => self.get_order(&mut ctx, id, orders),
+            ("PATCH", ["orders", id]) => self.change_order(&mut ctx, id, request, orders),
+            ("POST", ["orders", id, "cancel"]) => self.cancel_order(&mut ctx, id, orders),
             ("GET", ["customers", id]) => self.get_customer(&mut ctx, id),
             ("GET", ["customers", id, "addresses"]) => self.get_addresses(&mut ctx, id),
             ("GET", ["flights", "search"]) => self.search_flights(&mut ctx, &query(&request.url)),
@@ -501,7 +581,7 @@ impl Dataset {
         ctx.noise.shuffle(&mut tags);
         let customer = &self.customers[order.customer];
         json!({
-            "id": order.id,
+            "id": order.id.json(),
             "customerId": customer.id,
             "status": order.status,
             "currency": customer.currency,
@@ -516,8 +596,8 @@ impl Dataset {
         })
     }
 
-    fn get_order(&self, ctx: &mut Ctx, id: &str) -> Response {
-        let Some(order) = id.parse().ok().and_then(|id| self.order(id)) else {
+    fn get_order(&self, ctx: &mut Ctx, id: &str, orders: &dyn Orders) -> Response {
+        let Some(order) = orders.get(&OrderId::parse(id)) else {
             return ctx.error(404, "NOT_FOUND", format!("order {id} not found"));
         };
         if order.status == "cancelled" {
@@ -528,12 +608,12 @@ impl Dataset {
                 Version::V2 => ctx.error(404, "NOT_FOUND", format!("order {id} not found")),
             };
         }
-        let body = self.order_json(ctx, order);
+        let body = self.order_json(ctx, &order);
         let etag = ctx.etag(&format!("order-{}", order.id), order.revision);
         ctx.json(200, &body, Some(etag), "private, max-age=0")
     }
 
-    fn list_orders(&self, ctx: &mut Ctx, query: &[(&str, &str)]) -> Response {
+    fn list_orders(&self, ctx: &mut Ctx, query: &[(&str, &str)], orders: &dyn Orders) -> Response {
         let status = param(query, "status").unwrap_or("open");
         let Ok(page) = param(query, "page").unwrap_or("1").parse::<usize>() else {
             return ctx.error(400, "BAD_REQUEST", "page must be a positive integer".into());
@@ -541,7 +621,7 @@ impl Dataset {
         if page == 0 {
             return ctx.error(400, "BAD_REQUEST", "page must be a positive integer".into());
         }
-        let matching: Vec<&Order> = self.orders.iter().filter(|o| o.status == status).collect();
+        let matching: Vec<Order> = orders.with_status(status);
         let rows: Vec<Value> = matching
             .iter()
             // Saturating: a huge page number is an empty page, not an overflow.
@@ -556,7 +636,7 @@ impl Dataset {
                     .sum();
                 let customer = &self.customers[order.customer];
                 json!({
-                    "id": order.id,
+                    "id": order.id.json(),
                     "customerId": customer.id,
                     "status": order.status,
                     "currency": customer.currency,
@@ -576,7 +656,7 @@ impl Dataset {
         ctx.json(200, &body, None, "private, max-age=0")
     }
 
-    fn create_order(&self, ctx: &mut Ctx, request: &Request) -> Response {
+    fn create_order(&self, ctx: &mut Ctx, request: &Request, orders: &dyn Orders) -> Response {
         let parsed: Option<Value> = serde_json::from_slice(request.body.bytes()).ok();
         let Some(parsed) = parsed else {
             return ctx.error(400, "BAD_REQUEST", "the body must be a JSON object".into());
@@ -589,50 +669,29 @@ impl Dataset {
                 format!("unknown customer {customer_id:?}"),
             );
         };
-        let mut items = Vec::new();
-        for line in parsed["items"]
-            .as_array()
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-        {
-            let sku = line["sku"].as_str().unwrap_or_default();
-            let qty = line["qty"].as_u64().unwrap_or(0);
-            let Some(product) = PRODUCTS.iter().position(|p| p.0 == sku) else {
-                return ctx.error(422, "UNPROCESSABLE", format!("unknown sku {sku:?}"));
-            };
-            if !(1..=99).contains(&qty) {
-                return ctx.error(422, "UNPROCESSABLE", format!("qty of {sku} must be 1..99"));
-            }
-            items.push(Item {
-                product,
-                qty: qty as u32,
-            });
-        }
+        let items = match items(&parsed["items"]) {
+            Ok(items) => items,
+            Err(why) => return ctx.error(422, "UNPROCESSABLE", why),
+        };
         if items.is_empty() {
             return ctx.error(422, "UNPROCESSABLE", "an order needs items".into());
         }
-        let tags = parsed["tags"]
-            .as_array()
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|t| {
-                TAGS.iter()
-                    .copied()
-                    .find(|known| Some(*known) == t.as_str())
-            })
-            .collect();
-        // The new id is derived from the idempotency key, so a replayed create is stable.
-        let key = header(&request.headers, "idempotency-key").unwrap_or_default();
+        // An order placed at a checkout says when; otherwise it is stamped with the clock.
+        let created = parsed["placedAt"]
+            .as_str()
+            .and_then(|at| humantime::parse_rfc3339(at).ok())
+            .and_then(|at| at.duration_since(UNIX_EPOCH).ok())
+            .map_or(ctx.noise.clock_ms() / 1000, |at| at.as_secs());
         let order = Order {
-            id: 900_000 + (fnv1a(key.as_bytes()) % 100_000) as u32,
+            id: OrderId::Number(0),
             customer,
             status: "open",
-            created: ctx.noise.clock_ms() / 1000,
+            created,
             items,
-            tags,
+            tags: tags(&parsed["tags"]),
             revision: 1,
         };
+        let order = orders.create(ctx.version, order, request, ctx.noise);
         let body = self.order_json(ctx, &order);
         let etag = ctx.etag(&format!("order-{}", order.id), order.revision);
         let mut response = ctx.json(201, &body, Some(etag), "no-store");
@@ -640,6 +699,59 @@ impl Dataset {
             .headers
             .push(("location".into(), format!("/orders/{}", order.id)));
         response
+    }
+
+    /// `PATCH /orders/{id}`: new items and tags (`items`, `tags`: each optional). v1 counts the
+    /// revision up; v2 keeps it as it was (its etag still changes, from the new contents).
+    fn change_order(
+        &self,
+        ctx: &mut Ctx,
+        id: &str,
+        request: &Request,
+        orders: &dyn Orders,
+    ) -> Response {
+        let Some(mut order) = orders.get(&OrderId::parse(id)) else {
+            return ctx.error(404, "NOT_FOUND", format!("order {id} not found"));
+        };
+        let Ok(parsed) = serde_json::from_slice::<Value>(request.body.bytes()) else {
+            return ctx.error(400, "BAD_REQUEST", "the body must be a JSON object".into());
+        };
+        if order.status == "cancelled" {
+            return ctx.error(409, "CONFLICT", format!("order {id} was cancelled"));
+        }
+        if !parsed["items"].is_null() {
+            match items(&parsed["items"]) {
+                Ok(items) if !items.is_empty() => order.items = items,
+                Ok(_) => return ctx.error(422, "UNPROCESSABLE", "an order needs items".into()),
+                Err(why) => return ctx.error(422, "UNPROCESSABLE", why),
+            }
+        }
+        if !parsed["tags"].is_null() {
+            order.tags = tags(&parsed["tags"]);
+        }
+        if ctx.version == Version::V1 {
+            order.revision += 1;
+        }
+        orders.update(&order);
+        let body = self.order_json(ctx, &order);
+        let etag = ctx.etag(&format!("order-{}", order.id), order.revision);
+        ctx.json(200, &body, Some(etag), "no-store")
+    }
+
+    /// `POST /orders/{id}/cancel`: the order is cancelled (a cancelled one is a conflict).
+    fn cancel_order(&self, ctx: &mut Ctx, id: &str, orders: &dyn Orders) -> Response {
+        let Some(mut order) = orders.get(&OrderId::parse(id)) else {
+            return ctx.error(404, "NOT_FOUND", format!("order {id} not found"));
+        };
+        if order.status == "cancelled" {
+            return ctx.error(409, "CONFLICT", format!("order {id} was cancelled"));
+        }
+        order.status = "cancelled";
+        order.revision += 1;
+        orders.update(&order);
+        let body = self.order_json(ctx, &order);
+        let etag = ctx.etag(&format!("order-{}", order.id), order.revision);
+        ctx.json(200, &body, Some(etag), "no-store")
     }
 
     fn get_customer(&self, ctx: &mut Ctx, id: &str) -> Response {
@@ -808,6 +920,70 @@ impl Ctx<'_> {
         });
         self.json(status, &body, None, "no-store")
     }
+}
+
+/// The items of a request body (`[{"sku", "qty"}]`), or why they are refused.
+fn items(lines: &Value) -> Result<Vec<Item>, String> {
+    let mut items = Vec::new();
+    for line in lines.as_array().map(Vec::as_slice).unwrap_or_default() {
+        let sku = line["sku"].as_str().unwrap_or_default();
+        let qty = line["qty"].as_u64().unwrap_or(0);
+        let Some(product) = PRODUCTS.iter().position(|p| p.0 == sku) else {
+            return Err(format!("unknown sku {sku:?}"));
+        };
+        if !(1..=99).contains(&qty) {
+            return Err(format!("qty of {sku} must be 1..99"));
+        }
+        items.push(Item {
+            product,
+            qty: qty as u32,
+        });
+    }
+    Ok(items)
+}
+
+/// The known tags of a request body's list; others are dropped.
+fn tags(tags: &Value) -> Vec<&'static str> {
+    tags.as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|t| {
+            TAGS.iter()
+                .copied()
+                .find(|known| Some(*known) == t.as_str())
+        })
+        .collect()
+}
+
+/// The dataset as a store that keeps nothing: an order is found by its number, a created one is
+/// numbered from its idempotency key (so a replayed create is stable), and changes are
+/// answered and forgotten.
+impl Orders for Dataset {
+    fn get(&self, id: &OrderId) -> Option<Order> {
+        match id {
+            OrderId::Number(number) => self.order(*number).cloned(),
+            OrderId::Uuid(_) => None,
+        }
+    }
+
+    fn with_status(&self, status: &str) -> Vec<Order> {
+        self.orders
+            .iter()
+            .filter(|o| o.status == status)
+            .cloned()
+            .collect()
+    }
+
+    fn create(&self, _: Version, order: Order, request: &Request, _: &mut Noise) -> Order {
+        let key = header(&request.headers, "idempotency-key").unwrap_or_default();
+        Order {
+            id: OrderId::Number(900_000 + (fnv1a(key.as_bytes()) % 100_000) as u32),
+            ..order
+        }
+    }
+
+    fn update(&self, _: &Order) {}
 }
 
 /// A price in cents as the JSON number the API shows.

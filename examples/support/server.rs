@@ -16,6 +16,7 @@
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -43,13 +44,16 @@ const DRAIN: Duration = Duration::from_secs(5);
 /// The handler a server calls for every request.
 pub type Handler = dyn Fn(&Request) -> Response + Send + Sync + 'static;
 
-/// The command line of an example service: `--port N` (or `--port=N`), and `--help`.
+/// The command line of an example service: `--port N` (or `--port=N`), `--db PATH`, and
+/// `--help`.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Args {
     /// Serve on this port of 127.0.0.1 (0 picks a free one, shown in the start line).
     Serve {
         /// The port.
         port: u16,
+        /// The SQLite file the service keeps its data in, when it keeps it.
+        db: Option<PathBuf>,
     },
     /// Print the usage and exit.
     Help,
@@ -61,35 +65,49 @@ pub fn parse_args(
     default_port: u16,
 ) -> Result<Args, String> {
     let mut port = default_port;
+    let mut db = None;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
-        let value = match arg.as_str() {
-            "-h" | "--help" => return Ok(Args::Help),
-            "--port" | "-p" => args.next().ok_or_else(|| format!("{arg} needs a value"))?,
-            other => match other.strip_prefix("--port=") {
-                Some(value) => value.to_string(),
-                None => return Err(format!("unexpected argument `{other}`")),
-            },
+        let (flag, inline) = match arg.split_once('=') {
+            Some((flag, value)) => (flag.to_string(), Some(value.to_string())),
+            None => (arg.clone(), None),
         };
-        port = value
-            .parse()
-            .map_err(|_| format!("`{value}` is not a port number (0-65535)"))?;
+        let mut value = || match &inline {
+            Some(value) => Ok(value.clone()),
+            None => args.next().ok_or_else(|| format!("{flag} needs a value")),
+        };
+        match flag.as_str() {
+            "-h" | "--help" => return Ok(Args::Help),
+            "--port" | "-p" => {
+                let value = value()?;
+                port = value
+                    .parse()
+                    .map_err(|_| format!("`{value}` is not a port number (0-65535)"))?;
+            }
+            "--db" => db = Some(PathBuf::from(value()?)),
+            _ => return Err(format!("unexpected argument `{arg}`")),
+        }
     }
-    Ok(Args::Serve { port })
+    Ok(Args::Serve { port, db })
 }
 
 /// The whole `main` of an example service called `name` (`orders v1`): parses the command
-/// line, serves `handler` until SIGTERM or Ctrl-C, and maps failures to exit codes
-/// (2 bad usage, 1 the server could not run).
-pub fn main(
+/// line, makes the handler (`make`, given `--db`), serves it until SIGTERM or Ctrl-C, and maps
+/// failures to exit codes (2 bad usage, 1 the server could not run).
+pub fn main<H>(
     name: &str,
     default_port: u16,
-    handler: impl Fn(&Request) -> Response + Send + Sync + 'static,
-) -> ExitCode {
+    make: impl FnOnce(Option<&std::path::Path>) -> Result<H, String>,
+) -> ExitCode
+where
+    H: Fn(&Request) -> Response + Send + Sync + 'static,
+{
     let program = std::env::args().next().unwrap_or_else(|| name.to_string());
     let usage = format!(
-        "usage: {program} [--port N]\n\nServes the example {name} on http://127.0.0.1:N \
-         (default {default_port}; 0 picks a free port). Stops on SIGTERM or Ctrl-C."
+        "usage: {program} [--port N] [--db PATH]\n\nServes the example {name} on \
+         http://127.0.0.1:N (default {default_port}; 0 picks a free port), keeping its orders \
+         in the SQLite file PATH (created and seeded when new; without it, nothing it is sent \
+         is kept). Stops on SIGTERM or Ctrl-C."
     );
     match parse_args(std::env::args().skip(1), default_port) {
         Ok(Args::Help) => {
@@ -100,13 +118,22 @@ pub fn main(
             eprintln!("{name}: {message}\n\n{usage}");
             ExitCode::from(2)
         }
-        Ok(Args::Serve { port }) => match serve(name, port, Arc::new(handler)) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(err) => {
-                eprintln!("{name}: {err}");
-                ExitCode::FAILURE
+        Ok(Args::Serve { port, db }) => {
+            let handler = match make(db.as_deref()) {
+                Ok(handler) => handler,
+                Err(err) => {
+                    eprintln!("{name}: {err}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            match serve(name, port, Arc::new(handler)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(err) => {
+                    eprintln!("{name}: {err}");
+                    ExitCode::FAILURE
+                }
             }
-        },
+        }
     }
 }
 

@@ -10,6 +10,7 @@
 //!   `data_postgres` (against a PostgreSQL server the test starts), `store_check` (the stores
 //!   a stateful replay left, `run --check-data`);
 //! - recording and redaction: `record_proxy` (`shadowdiff record`), `redaction`;
+//! - the shipped stateful example: `stateful_example` (write sessions, and the stores after);
 //! - reports: `example_snapshots` (the shipped example as insta snapshots, in `snapshots/`),
 //!   `html_report` (report.html in headless Chromium), `junit_report`, `report_size`,
 //!   `report_merge`, `snapshot_workflow` (accepted differences);
@@ -48,5 +49,6 @@ mod sessions;
 mod shadow_call;
 mod shadow_proxy;
 mod snapshot_workflow;
+mod stateful_example;
 mod store_check;
 mod targets;

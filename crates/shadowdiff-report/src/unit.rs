@@ -1,6 +1,7 @@
-//! What a report counts: exchanges (replayed, diffed or shadowed) or rows (`shadowdiff data`,
-//! whose routes are `table NAME`), so that every format and reason says "rows" where it counts
-//! rows. A pure function of the route names: an HTTP route is never named `table ...`.
+//! What a report counts: exchanges (replayed, diffed or shadowed), rows (`shadowdiff data`,
+//! whose routes are `table NAME`), or both (`run --check-data`), so that every format and
+//! reason says "rows" where it counts rows. A pure function of the route names: an HTTP route is
+//! never named `table ...`.
 
 /// The thing a route or a report counts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -9,6 +10,8 @@ pub enum Unit {
     Exchanges,
     /// Rows of a table, one per key.
     Rows,
+    /// Both: a replay and the stores compared after it.
+    Both,
 }
 
 impl Unit {
@@ -21,13 +24,20 @@ impl Unit {
         }
     }
 
-    /// What a report of these routes counts: rows when every route is a table's.
+    /// What a report of these routes counts: rows when every route is a table's, both when
+    /// some are, else exchanges.
     pub fn of_routes<'a>(routes: impl IntoIterator<Item = &'a str>) -> Unit {
-        let mut routes = routes.into_iter().peekable();
-        if routes.peek().is_some() && routes.all(|route| Unit::of_route(route) == Unit::Rows) {
-            Unit::Rows
-        } else {
-            Unit::Exchanges
+        let (mut rows, mut exchanges) = (false, false);
+        for route in routes {
+            match Unit::of_route(route) {
+                Unit::Rows => rows = true,
+                _ => exchanges = true,
+            }
+        }
+        match (rows, exchanges) {
+            (true, true) => Unit::Both,
+            (true, false) => Unit::Rows,
+            _ => Unit::Exchanges,
         }
     }
 
@@ -36,6 +46,7 @@ impl Unit {
         match self {
             Unit::Exchanges => "exchanges",
             Unit::Rows => "rows",
+            Unit::Both => "exchanges and rows",
         }
     }
 
@@ -44,6 +55,7 @@ impl Unit {
         match self {
             Unit::Exchanges => "Exchanges",
             Unit::Rows => "Rows",
+            Unit::Both => "Exchanges and rows",
         }
     }
 
@@ -52,6 +64,7 @@ impl Unit {
         match self {
             Unit::Exchanges => "exchange",
             Unit::Rows => "row",
+            Unit::Both => "exchange or row",
         }
     }
 }
@@ -61,11 +74,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tables_count_rows_and_anything_else_exchanges() {
+    fn tables_count_rows_anything_else_exchanges_and_a_mix_both() {
         assert_eq!(Unit::of_route("table orders"), Unit::Rows);
         assert_eq!(Unit::of_route("GET /table orders"), Unit::Exchanges);
         assert_eq!(Unit::of_routes(["table a", "table b"]), Unit::Rows);
-        assert_eq!(Unit::of_routes(["table a", "GET /b"]), Unit::Exchanges);
+        assert_eq!(Unit::of_routes(["table a", "GET /b"]), Unit::Both);
+        assert_eq!(Unit::of_routes(["GET /a", "GET /b"]), Unit::Exchanges);
+        assert_eq!(Unit::Both.plural(), "exchanges and rows");
         assert_eq!(Unit::of_routes([]), Unit::Exchanges);
         assert_eq!(Unit::Rows.plural(), "rows");
     }
