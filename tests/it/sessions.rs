@@ -407,50 +407,87 @@ fn reset_puts_each_target_in_its_starting_state_in_a_fresh_data_folder() {
 }
 
 #[test]
-fn a_session_recorded_out_of_time_order_replays_in_file_order_and_run_says_so() {
+fn a_session_recorded_out_of_file_order_replays_in_time_order_and_beyond_the_window_run_says_so() {
     let p = Project::new();
-    let exchange = |id: &str, session: &str, ts: &str| {
-        serde_json::json!({
+    let exchange = |id: &str, session: Option<&str>, ts: Option<&str>| {
+        let headers = match session {
+            Some(session) => serde_json::json!([["x-session", session]]),
+            None => serde_json::json!([]),
+        };
+        let mut line = serde_json::json!({
             "id": id,
-            "ts": ts,
-            "request": {"method": "GET", "url": format!("/o/{id}"),
-                        "headers": [["x-session", session]]},
+            "request": {"method": "GET", "url": format!("/o/{id}"), "headers": headers},
             "response": {"status": 200, "headers": [], "body": {"text": "{}"}},
-        })
-        .to_string()
+        });
+        if let Some(ts) = ts {
+            line["ts"] = serde_json::json!(ts);
+        }
+        line.to_string()
     };
-    let in_order = [
-        exchange("a1", "a", "2026-01-01T10:00:01Z"),
-        exchange("b1", "b", "2026-01-01T10:00:00Z"),
-        exchange("a2", "a", "2026-01-01T10:00:02Z"),
-    ];
-    p.file("ordered.jsonl", lines(&in_order));
-    let mut swapped = in_order.clone();
-    swapped[2] = exchange("a2", "a", "2026-01-01T09:59:59Z");
-    p.file("swapped.jsonl", lines(&swapped));
-    let args = |file: &'static str, out: &'static str| {
-        [
-            "run",
-            file,
-            "--old",
-            "recorded",
-            "--new",
-            "recorded",
-            "--session",
-            "header:x-session",
-            "--out",
-            out,
-            "-q",
-        ]
-    };
-    let ordered = p.run(&args("ordered.jsonl", "ordered"));
-    assert_eq!(ordered.code, 0, "{}", ordered.stderr);
-    assert!(!ordered.stderr.contains("time order"), "{}", ordered.stderr);
-    assert!(report_in(&p, "ordered").get("notes").is_none());
-    let swapped = p.run(&args("swapped.jsonl", "swapped"));
-    assert_eq!(swapped.code, 0, "{}", swapped.stderr);
-    let said = "the recordings are not in time order within session a: a2 is recorded before a1, \
-                which comes first in the file; sessions replay in file order";
-    assert!(swapped.stderr.contains(said), "{}", swapped.stderr);
-    assert_eq!(report_in(&p, "swapped")["notes"], serde_json::json!([said]));
+    // a2 is recorded before a1 but written after it (as a tool that writes an exchange when
+    // its answer ends may); a3 has no ts and stays after a2, which it follows in the file.
+    p.file(
+        "swapped.jsonl",
+        lines(&[
+            exchange("a1", Some("a"), Some("2026-01-01T10:00:02Z")),
+            exchange("b1", Some("b"), Some("2026-01-01T10:00:00Z")),
+            exchange("a2", Some("a"), Some("2026-01-01T10:00:01Z")),
+            exchange("a3", Some("a"), None),
+        ]),
+    );
+    let (old, new) = (
+        TestServer::start(|_| json(200, "{}")),
+        TestServer::start(|_| json(200, "{}")),
+    );
+    let run = p.run(&[
+        "run",
+        "swapped.jsonl",
+        "--old",
+        &old.url(),
+        "--new",
+        &new.url(),
+        "--session",
+        "header:x-session",
+        "--out",
+        "swapped",
+        "-q",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for server in [&old, &new] {
+        let sent: Vec<String> = server
+            .requests()
+            .iter()
+            .map(|r| r.path.clone())
+            .filter(|path| path.starts_with("/o/a"))
+            .collect();
+        assert_eq!(sent, ["/o/a2", "/o/a3", "/o/a1"], "session a in time order");
+    }
+    assert!(!run.stderr.contains("time order"), "{}", run.stderr);
+    assert!(report_in(&p, "swapped").get("notes").is_none());
+
+    // An exchange recorded before one more than the window ahead of it in the file replays
+    // where the window lets it, and run says so.
+    let mut far = vec![exchange("a1", Some("a"), Some("2026-01-01T10:00:02Z"))];
+    far.extend((0..1100).map(|n| exchange(&format!("f{n}"), None, None)));
+    far.push(exchange("a2", Some("a"), Some("2026-01-01T10:00:01Z")));
+    p.file("far.jsonl", lines(&far));
+    let run = p.run(&[
+        "run",
+        "far.jsonl",
+        "--old",
+        "recorded",
+        "--new",
+        "recorded",
+        "--session",
+        "header:x-session",
+        "--out",
+        "far",
+        "-q",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let said = "the recordings are not in time order within session a: a2 is recorded before a1 \
+                but comes too far after it in the file to be put back in time order (run looks \
+                1024 exchanges or 64 MiB ahead), so it replays after it";
+    assert!(run.stderr.contains(said), "{}", run.stderr);
+    assert_eq!(report_in(&p, "far")["notes"], serde_json::json!([said]));
 }

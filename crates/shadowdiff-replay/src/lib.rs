@@ -12,12 +12,14 @@ mod error;
 mod offline;
 mod outcomes;
 mod pipeline;
+mod reader;
 mod record;
 pub mod relay;
 mod signal;
 mod stateful;
 mod target;
 mod targets;
+mod time_order;
 
 pub use client::{describe, relay_client, RelayClient, HOP_BY_HOP};
 pub use error::{Error, Result};

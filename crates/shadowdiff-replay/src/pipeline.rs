@@ -29,20 +29,20 @@ use tokio::sync::{mpsc, oneshot, watch, Mutex};
 use tokio::time::Instant;
 
 use crate::error::{Error, Result};
-use crate::stateful::{Book, CaptureRecord, Dealer, Sending, StandIns, Stateful};
+use crate::stateful::{Book, CaptureRecord, Sending, StandIns, Stateful};
 use shadowdiff_core::RuleSet;
 use shadowdiff_core::SessionKey;
 use shadowdiff_core::{judge, Pair};
 use shadowdiff_core::{CaptureScope, Exchange, Request, SAFE_METHODS};
 use shadowdiff_core::{Judged, Outcome, OutcomeError, Timing};
-use shadowdiff_io::{parse_line, Limits, RawLines, UniqueIds};
+use shadowdiff_io::Limits;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use crate::target::{CallError, Reply, Target};
 use crate::targets::{NoiseSource, Targets};
 use shadowdiff_core::Filters;
 use shadowdiff_core::Partition;
-use shadowdiff_io::{InputDigest, InputIdentity};
+use shadowdiff_io::InputIdentity;
 
 /// Everything the pipeline needs besides the targets.
 pub struct Plan {
@@ -146,7 +146,7 @@ impl Stop {
 
 /// The stop of a run once decided: the first reason wins, and the lanes and the reader see it
 /// at once.
-struct Halt(watch::Sender<Option<Stop>>);
+pub(crate) struct Halt(watch::Sender<Option<Stop>>);
 
 impl Halt {
     fn new() -> Halt {
@@ -170,7 +170,7 @@ impl Halt {
     }
 
     /// Whether the run was interrupted, so that nothing more is read.
-    fn interrupted(&self) -> bool {
+    pub(crate) fn interrupted(&self) -> bool {
         matches!(*self.0.borrow(), Some(Stop::Interrupted))
     }
 
@@ -189,14 +189,14 @@ impl Halt {
 
 /// Exchanges handed between threads at once: the reader deals the recordings to the lanes in
 /// chunks of this size, and each lane hands its finished exchanges back a chunk at a time.
-const CHUNK: usize = 32;
+pub(crate) const CHUNK: usize = 32;
 
 /// How long a finished lane waits for its runtime's leftover blocking work (a name lookup).
 const LANE_SHUTDOWN: Duration = Duration::from_millis(500);
 
 /// Exchanges as the reader deals them: parsed with their position, or the error that ends
 /// the input.
-type Chunk = Vec<Result<(u64, Exchange, Stateful)>>;
+pub(crate) type Chunk = Vec<Result<(u64, Exchange, Stateful)>>;
 
 /// Runs the plan, handing each exchange's outcome to `sink` in input order. Bad input stops
 /// the run with an error (exit 2); a target that goes down, or `interrupt` resolving, stops it
@@ -252,7 +252,7 @@ pub async fn run(
     }
     drop(shared);
     let out_of_time_order = Arc::new(OnceLock::new());
-    let reader = spawn_reader(&plan, inputs, halt.clone(), &out_of_time_order);
+    let reader = crate::reader::spawn(&plan, inputs, halt.clone(), &out_of_time_order);
     let mut interrupt = std::pin::pin!(interrupt);
     let mut interrupted = false;
     for turn in 0.. {
@@ -401,94 +401,6 @@ fn spawn_lane(
             // A name lookup still running on the blocking pool must not hold the lane up.
             runtime.shutdown_timeout(LANE_SHUTDOWN);
         })
-}
-
-/// Reads, parses and partitions the recordings on a thread of its own, dealing them to the
-/// lanes in chunks, in turn; an error that ends the input (a repeated id among them) is dealt as
-/// the last item. An interrupted run reads nothing more (what was read is still dealt). Returns
-/// the identity of the input when it was read to the end.
-fn spawn_reader(
-    plan: &Plan,
-    lanes: Vec<mpsc::Sender<Chunk>>,
-    halt: Arc<Halt>,
-    out_of_time_order: &Arc<OnceLock<String>>,
-) -> tokio::task::JoinHandle<Option<InputIdentity>> {
-    let paths = plan.recordings.clone();
-    let limits = plan.limits.clone();
-    let partition = plan.partition;
-    let mut dealer = Dealer::new(
-        plan.session.clone(),
-        plan.capture_scope,
-        plan.rules.captures(),
-        out_of_time_order,
-    );
-    let rules = plan.rules.clone();
-    tokio::task::spawn_blocking(move || {
-        let mut position = 0u64;
-        let mut turn = 0usize;
-        let mut chunk = Vec::with_capacity(CHUNK);
-        let mut digest = InputDigest::default();
-        let mut ids = UniqueIds::default();
-        let mut deal = |chunk: Chunk| {
-            let sent = lanes[turn % lanes.len()].blocking_send(chunk).is_ok();
-            turn += 1;
-            sent
-        };
-        for path in &paths {
-            let lines = match RawLines::open(path, &limits) {
-                Ok(lines) => lines,
-                Err(err) => {
-                    chunk.push(Err(err.into()));
-                    deal(chunk);
-                    return None;
-                }
-            };
-            for line in lines {
-                if halt.interrupted() {
-                    break;
-                }
-                let mut parsed = line
-                    .and_then(|line| {
-                        digest.add(&line.bytes);
-                        let exchange = parse_line(&line)?;
-                        ids.check(&exchange.id, &line.location, &paths, &limits)?;
-                        Ok(exchange)
-                    })
-                    .map(|exchange| (position, exchange, Stateful::default()))
-                    .map_err(Error::from);
-                let selected = match &mut parsed {
-                    Ok((seq, exchange, stateful)) => {
-                        let selected =
-                            partition.map_or(true, |p| p.selects(&exchange.id, position));
-                        position += 1;
-                        if selected {
-                            *stateful = dealer.deal(*seq, exchange, &rules);
-                        }
-                        selected
-                    }
-                    Err(_) => true,
-                };
-                let failed = parsed.is_err();
-                if selected {
-                    chunk.push(parsed);
-                }
-                if failed || chunk.len() == CHUNK {
-                    let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
-                    if !deal(full) || failed {
-                        return None;
-                    }
-                }
-            }
-            if halt.interrupted() {
-                break;
-            }
-        }
-        let whole = !halt.interrupted();
-        if !chunk.is_empty() {
-            deal(chunk);
-        }
-        whole.then(|| digest.finish())
-    })
 }
 
 /// What every replay task shares.

@@ -24,6 +24,7 @@ use shadowdiff_core::{
 };
 
 use crate::pipeline::Answer;
+use crate::time_order::{WINDOW, WINDOW_BYTES};
 
 /// An exchange's place in its session: it is sent once the exchange before it in the session
 /// was answered (or ended otherwise), and the one after it waits for it in turn. Nothing is ever
@@ -79,7 +80,8 @@ pub(crate) struct Dealer {
     /// flight.
     last: HashMap<String, Last>,
     prune_at: usize,
-    /// Set, once, when an exchange is found recorded before the one before it in its session.
+    /// Set, once, when an exchange is dealt after one recorded later in its session (beyond the
+    /// reader's window of time order).
     out_of_time_order: Arc<OnceLock<String>>,
     /// Recorded values by scope, with the exchange that captured each (the latest one).
     recorded: HashMap<(String, String), Arc<Producer>>,
@@ -202,9 +204,12 @@ impl Dealer {
             if before.at.is_some_and(|earlier| at < earlier) {
                 let _ = self.out_of_time_order.set(format!(
                     "the recordings are not in time order within session {session}: {} is \
-                     recorded before {}, which comes first in the file; sessions replay in \
-                     file order",
-                    exchange.id, before.id
+                     recorded before {} but comes too far after it in the file to be put back \
+                     in time order (run looks {WINDOW} exchanges or {} MiB ahead), so it \
+                     replays after it",
+                    exchange.id,
+                    before.id,
+                    WINDOW_BYTES >> 20
                 ));
             }
         }
