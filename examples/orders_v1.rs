@@ -13,40 +13,18 @@
 mod orders_api;
 #[path = "support/server.rs"]
 mod server;
+#[path = "support/service.rs"]
+mod service;
 #[path = "support/store.rs"]
 mod store;
 
 use std::process::ExitCode;
 
-use orders_api::{Dataset, Noise, Orders, Version, DEFAULT_SEED};
-use server::NoiseSource;
-use store::OrderStore;
+use orders_api::Version;
 
 /// The port without `--port`.
 const DEFAULT_PORT: u16 = 8081;
 
 fn main() -> ExitCode {
-    server::main("orders v1", DEFAULT_PORT, |db| {
-        let data = Dataset::generate(DEFAULT_SEED);
-        let store: Option<OrderStore> = db
-            .map(|path| {
-                OrderStore::open(path, &data, Version::V1)
-                    .map_err(|err| format!("cannot open the store {}: {err}", path.display()))
-            })
-            .transpose()?;
-        let noise = NoiseSource::from_start_time();
-        Ok(move |request: &_| {
-            let (seed, clock_ms) = noise.next();
-            let orders: &dyn Orders = match &store {
-                Some(store) => store,
-                None => &data,
-            };
-            data.respond_with(
-                Version::V1,
-                request,
-                &mut Noise::new(seed, clock_ms),
-                orders,
-            )
-        })
-    })
+    service::main("orders v1", DEFAULT_PORT, Version::V1)
 }

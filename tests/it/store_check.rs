@@ -267,6 +267,19 @@ key_capture = "$.id"
     );
 }
 
+/// A project whose two services serve the stores under its default report folder, and the
+/// services (which stop when dropped).
+fn started_project() -> (Project, [TestServer; 2]) {
+    let p = Project::new();
+    let data = p.path().join("shadowdiff-report").join("data");
+    let (old, new) = (
+        service(true, data.join("old")),
+        service(false, data.join("new")),
+    );
+    write_project(&p, &old.url(), &new.url());
+    (p, [old, new])
+}
+
 /// The exchanges of the recording: every step of every session, the cancels of odd ones.
 fn exchanges() -> u64 {
     (3 * SESSIONS + SESSIONS.div_ceil(2)) as u64
@@ -290,13 +303,7 @@ fn table_rows(p: &Project, out: &str) -> Vec<(String, String)> {
 fn the_stores_after_a_replay_compare_by_the_recorded_ids_and_find_a_write_new_lost() {
     let mut tables = Vec::new();
     for concurrency in ["64", "1"] {
-        let p = Project::new();
-        let data = p.path().join("shadowdiff-report").join("data");
-        let (old, new) = (
-            service(true, data.join("old")),
-            service(false, data.join("new")),
-        );
-        write_project(&p, &old.url(), &new.url());
+        let (p, _services) = started_project();
         let done = p.run(&["run", "--check-data", "--concurrency", concurrency]);
         assert_eq!(
             done.code, 1,
@@ -375,13 +382,7 @@ fn the_stores_after_a_replay_compare_by_the_recorded_ids_and_find_a_write_new_lo
 
 #[test]
 fn a_store_that_cannot_be_read_after_the_replay_keeps_the_replays_report_and_says_why() {
-    let p = Project::new();
-    let data = p.path().join("shadowdiff-report").join("data");
-    let (old, new) = (
-        service(true, data.join("old")),
-        service(false, data.join("new")),
-    );
-    write_project(&p, &old.url(), &new.url());
+    let (p, _services) = started_project();
     let settings = p.read("shadowdiff.toml").replace(
         "[data.new]\nurl = \"sqlite:{data}/orders.db\"",
         "[data.new]\nurl = \"sqlite:{data}/missing.db\"",

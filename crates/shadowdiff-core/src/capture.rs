@@ -468,8 +468,9 @@ fn reconcile_json(
     }
 }
 
-/// A string's text or a number's literal.
-fn scalar_text(value: &Value) -> Option<String> {
+/// A string's text or a number's literal: how a captured value is looked up wherever it stands
+/// (an answer, a request, a store's row).
+pub fn scalar_text(value: &Value) -> Option<String> {
     match value {
         Value::String(text) => Some(text.clone()),
         Value::Number(number) => Some(number.to_string()),

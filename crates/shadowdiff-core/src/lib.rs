@@ -78,7 +78,7 @@ mod value_path;
 mod values;
 
 pub use capture::{
-    reconcile, reconcile_values, rewrite_request, CapturePlace, CaptureScope, Captured,
+    reconcile, reconcile_values, rewrite_request, scalar_text, CapturePlace, CaptureScope, Captured,
 };
 pub use compare::{
     compare, compare_json, BodyPath, Comparison, Difference, Ignored, Kind, Signature, Step, Target,

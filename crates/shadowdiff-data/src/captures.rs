@@ -120,15 +120,6 @@ fn captured(value: &Value) -> Option<Captured> {
     }
 }
 
-/// A key's or a column's value as text, to look it up among captured values.
-pub(crate) fn scalar_text(value: &Value) -> Option<String> {
-    match value {
-        Value::String(text) => Some(text.clone()),
-        Value::Number(number) => Some(number.to_string()),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use serde_json::{Map, Number, Value};
 
-use shadowdiff_core::{Location, Partition};
+use shadowdiff_core::{scalar_text, Location, Partition};
 
-use crate::captures::{scalar_text, CaptureMap};
+use crate::captures::CaptureMap;
 use crate::error::{Error, Result};
 use crate::key::{Key, KeyPart};
 use crate::source::{Column, ColumnKind, RowSource, SourceUrl};
