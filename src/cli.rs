@@ -219,6 +219,10 @@ Examples:
   # one of three CI shards, POSTs allowed, at most 200 exchanges a second
   shadowdiff run --partition hash:1/3 --allow-method POST --rate 200
 
+  # write sessions in recorded order, ids captured by the rules carried along, and the two
+  # stores ([[data.table]] of shadowdiff.toml) compared once the replay ends
+  shadowdiff run --allow-method POST --allow-method PATCH --session header:x-session-id --check-data
+
 Targets: http://HOST:PORT[/base], https://..., exec:COMMAND (JSON Lines on stdin/stdout), or
 recorded (the response stored in the recording). Only GET, HEAD and OPTIONS replay unless
 allowed. Outcomes are written to OUT/outcomes.jsonl.zst; `shadowdiff diff OUT/outcomes.jsonl.zst`
@@ -418,6 +422,9 @@ Examples:
 
   # one of four CI jobs over one big table, merged later with `shadowdiff report merge`
   shadowdiff data --table events --key id --partition hash:2/4 --out shard-2/
+
+  # the stores a stateful run left in its report folder, keys read through its captures
+  shadowdiff data --run shadowdiff-report --out stores/
 
 Sources: sqlite:PATH, postgres://USER[:PASSWORD]@HOST[:PORT]/DB (TLS per sslmode, through
 rustls), PATH.csv (a header row) and PATH.jsonl[.zst] (one object a row). Each row becomes a
