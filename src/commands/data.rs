@@ -1,10 +1,9 @@
 //! `shadowdiff data`: compare the tables of two stores row by row, write the report, gate.
 
 use std::io::BufWriter;
-use std::sync::Arc;
 
 use shadowdiff_core::RuleSet;
-use shadowdiff_data::{CaptureMap, Judge};
+use shadowdiff_data::Judge;
 use shadowdiff_io::InputDigest;
 use shadowdiff_report::{Part, ReportFolder, Shards, TargetNames};
 
@@ -14,7 +13,7 @@ use crate::settings::data::DataSettings;
 
 use super::diff::load_rules;
 use super::progress::Progress;
-use super::tables::{compare_all, Destination, OUTCOMES};
+use super::tables::{compare_all, read_captures, Destination, OUTCOMES};
 use super::verdict::{exit_code, Judging};
 
 /// Runs `data` and returns the exit code of its verdict.
@@ -46,12 +45,7 @@ fn compare(
     let mut aggregate = judging.aggregate();
     let mut input = InputDigest::default();
     let mut progress = Progress::new(settings.output.quiet, "rows", || None);
-    let captures = settings
-        .captures
-        .as_deref()
-        .map(CaptureMap::read)
-        .transpose()?
-        .map(Arc::new);
+    let captures = read_captures(settings.captures.as_deref())?;
     if captures.is_none() {
         if let Some(table) = settings.tables.iter().find(|t| t.key_capture.is_some()) {
             progress.note(&format!(

@@ -17,7 +17,7 @@ use shadowdiff_report::{ReportFolder, TargetNames};
 
 use super::diff::load_rules;
 use super::progress::Progress;
-use super::tables::{compare_all, Destination, OUTCOMES};
+use super::tables::{compare_all, read_captures, Destination, OUTCOMES};
 use super::verdict::{exit_code, Judging};
 
 /// Failed calls in a row after which a target counts as down.
@@ -314,12 +314,7 @@ impl Stores<'_> {
             aggregate.add_note(note.to_string());
             return Ok(());
         }
-        let captures = written
-            .captures
-            .as_deref()
-            .map(shadowdiff_data::CaptureMap::read)
-            .transpose()?
-            .map(Arc::new);
+        let captures = read_captures(written.captures.as_deref())?;
         let judge = shadowdiff_data::Judge {
             rules: self.rules,
             redactor: &self.judging.redactor,

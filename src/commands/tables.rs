@@ -5,9 +5,10 @@
 use std::fs::File;
 use std::io::Write;
 use std::path::Path;
+use std::sync::Arc;
 
 use shadowdiff_core::Judged;
-use shadowdiff_data::{compare_table, Judge, RowSink, TableSpec};
+use shadowdiff_data::{compare_table, CaptureMap, Judge, RowSink, TableSpec};
 use shadowdiff_io::{InputDigest, OutcomeWriter};
 use shadowdiff_report::{Aggregate, ReportFolder};
 
@@ -30,6 +31,12 @@ pub struct Destination<'a> {
     pub outcomes_path: &'a Path,
     /// What pins the report's input, for `report merge`, when the report can be merged.
     pub input: Option<&'a mut InputDigest>,
+}
+
+/// The run's map of captured values at `path`, when there is one, to share with the tables'
+/// readers.
+pub fn read_captures(path: Option<&Path>) -> Result<Option<Arc<CaptureMap>>> {
+    Ok(path.map(CaptureMap::read).transpose()?.map(Arc::new))
 }
 
 /// Compares each of `tables` in order into `into`, saying on stderr how many rows each side
