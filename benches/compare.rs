@@ -10,9 +10,9 @@
 
 #[path = "support/corpus.rs"]
 mod corpus;
+#[path = "support/diff_corpus.rs"]
+mod diff_corpus;
 
-use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
@@ -56,8 +56,26 @@ fn engine(c: &mut Criterion) {
     group.finish();
 }
 
+/// An array of `n` keyed items and a shuffled copy with `changes` prices changed.
+pub fn keyed_arrays(n: usize, changes: usize) -> (Value, Value) {
+    let mut rng = corpus::Rng::new(7);
+    let old: Vec<Value> = (0..n)
+        .map(|i| json!({"sku": format!("S{i:07}"), "qty": i % 7, "price": i as f64 / 4.0}))
+        .collect();
+    let mut new = old.clone();
+    for i in (1..n).rev() {
+        let j = rng.below(i as u64 + 1) as usize;
+        new.swap(i, j);
+    }
+    for k in 0..changes {
+        let i = (k * 7919) % n;
+        new[i]["price"] = json!(-1.0);
+    }
+    (json!({ "items": old }), json!({ "items": new }))
+}
+
 fn arrays(c: &mut Criterion) {
-    let (old_doc, new_doc) = corpus::keyed_arrays(100_000, 10);
+    let (old_doc, new_doc) = keyed_arrays(100_000, 10);
     let (old, new) = (response(&old_doc), response(&new_doc));
     let keyed = rules("[[route]]\nmatch = \"GET /x\"\nkeyed = { \"$.items\" = \"sku\" }\n");
     let unordered = rules("[[route]]\nmatch = \"GET /x\"\nunordered = [\"$.items\"]\n");
@@ -83,67 +101,20 @@ fn arrays(c: &mut Criterion) {
     group.finish();
 }
 
-/// Writes the two sides of the `diff` corpus: `pairs` exchanges, every tenth body changed.
-fn write_diff_corpus(dir: &Path, pairs: usize) -> (std::path::PathBuf, std::path::PathBuf) {
-    let a_path = dir.join("a.jsonl");
-    let b_path = dir.join("b.jsonl");
-    let mut a = BufWriter::new(File::create(&a_path).expect("create a"));
-    let mut b = BufWriter::new(File::create(&b_path).expect("create b"));
-    let mut rng = corpus::Rng::new(42);
-    for i in 0..pairs {
-        let doc = corpus::order(&mut rng, i as u64, 5);
-        let other = if i % 10 == 0 {
-            corpus::slightly_changed(&doc)
-        } else {
-            doc.clone()
-        };
-        for (out, body) in [(&mut a, &doc), (&mut b, &other)] {
-            let line = json!({
-                "id": format!("r{i}"),
-                "request": {"method": "GET", "url": format!("/orders/{i}"), "headers": [], "body": null},
-                "response": {"status": 200, "headers": [["content-type", "application/json"]],
-                              "body": {"text": body.to_string()}},
-            });
-            writeln!(out, "{line}").expect("write corpus");
-        }
-    }
-    a.flush().expect("flush a");
-    b.flush().expect("flush b");
-    (a_path, b_path)
-}
-
-/// The baseline: read both files line by line, parse line and body, compare with `==`.
-fn baseline(a: &Path, b: &Path) -> usize {
-    let a = BufReader::new(File::open(a).expect("open a"));
-    let b = BufReader::new(File::open(b).expect("open b"));
-    let mut different = 0;
-    for (left, right) in a.lines().zip(b.lines()) {
-        let (left, right) = (left.expect("read a"), right.expect("read b"));
-        let left: Value = serde_json::from_str(&left).expect("parse a");
-        let right: Value = serde_json::from_str(&right).expect("parse b");
-        let body = |v: &Value| -> Value {
-            serde_json::from_str(v["response"]["body"]["text"].as_str().expect("text body"))
-                .expect("parse body")
-        };
-        if body(&left) != body(&right) {
-            different += 1;
-        }
-    }
-    different
-}
-
 fn diff_20k(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("tempdir");
     let pairs = 20_000;
-    let (a, b) = write_diff_corpus(dir.path(), pairs);
+    let (a, b) = diff_corpus::write(dir.path(), pairs);
     let bytes = std::fs::metadata(&a).expect("a").len() + std::fs::metadata(&b).expect("b").len();
     let rules = RuleSet::builtin();
     let limits = Limits::default();
     let mut group = c.benchmark_group("diff_20k");
     group.sample_size(10);
     group.throughput(Throughput::Bytes(bytes));
-    assert_eq!(baseline(&a, &b), pairs / 10);
-    group.bench_function("baseline_serde_eq", |bench| bench.iter(|| baseline(&a, &b)));
+    assert_eq!(diff_corpus::floor(&a, &b), pairs / 10);
+    group.bench_function("baseline_serde_eq", |bench| {
+        bench.iter(|| diff_corpus::floor(&a, &b))
+    });
     group.bench_function("shadowdiff_diff", |bench| {
         bench.iter(|| {
             let mut aggregate = Aggregate::new();

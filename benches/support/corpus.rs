@@ -66,21 +66,3 @@ pub fn slightly_changed(doc: &Value) -> Value {
     }
     doc
 }
-
-/// An array of `n` keyed items and a shuffled copy with `changes` prices changed.
-pub fn keyed_arrays(n: usize, changes: usize) -> (Value, Value) {
-    let mut rng = Rng::new(7);
-    let old: Vec<Value> = (0..n)
-        .map(|i| json!({"sku": format!("S{i:07}"), "qty": i % 7, "price": i as f64 / 4.0}))
-        .collect();
-    let mut new = old.clone();
-    for i in (1..n).rev() {
-        let j = rng.below(i as u64 + 1) as usize;
-        new.swap(i, j);
-    }
-    for k in 0..changes {
-        let i = (k * 7919) % n;
-        new[i]["price"] = json!(-1.0);
-    }
-    (json!({ "items": old }), json!({ "items": new }))
-}

@@ -81,7 +81,8 @@ pub use capture::{
     reconcile, reconcile_values, rewrite_request, scalar_text, CapturePlace, CaptureScope, Captured,
 };
 pub use compare::{
-    compare, compare_json, BodyPath, Comparison, Difference, Ignored, Kind, Signature, Step, Target,
+    compare, compare_json, same_type_and_coding, BodyPath, Comparison, Difference, Ignored, Kind,
+    Signature, Step, Target,
 };
 pub use error::{Error, Location, Origin, Result};
 pub use experiment::{Experiment, Sink};

@@ -18,7 +18,7 @@ pub use input::{InputDigest, InputIdentity};
 pub use join::{join, Joined, Side, Sizes};
 pub use outcomes::OutcomeWriter;
 pub use recordings::{
-    count_exchanges, is_recording_file, is_stdin, is_stream, parse_line, read, Format, Limits,
-    RawLine, RawLines, Record, RecordingWriter, UniqueIds,
+    count_exchanges, is_recording_file, is_stdin, is_stream, parse_line, parse_pair, read, Format,
+    Limits, ParsedPair, RawLine, RawLines, Record, RecordingWriter, UniqueIds,
 };
 pub use rules::load_rules;

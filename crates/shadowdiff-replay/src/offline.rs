@@ -12,6 +12,7 @@ mod rejudge;
 pub use rejudge::{outcome_files, rejudge};
 
 use std::path::Path;
+use std::sync::mpsc;
 
 use rayon::prelude::*;
 
@@ -20,16 +21,23 @@ use shadowdiff_core::{judge, Pair};
 use shadowdiff_core::{Exchange, Request};
 use shadowdiff_core::{Judged, Outcome, OutcomeError, Timing};
 use shadowdiff_io::Result;
-use shadowdiff_io::{parse_line, Limits, RawLine, RawLines};
+use shadowdiff_io::{parse_line, parse_pair, Limits, ParsedPair, RawLine, RawLines};
 
 use shadowdiff_io::{join, Joined, Sizes};
 
 /// How many lines are parsed and compared together.
 const BATCH: usize = Sizes::DEFAULT.batch;
 
+/// How many batches the join may read ahead of judging.
+const BATCHES_AHEAD: usize = 4;
+
 /// Judges every exchange of `a` against the exchange with the same id in `b`, handing each
 /// judged exchange, with its request, to `judged_to` in the order of the report. Ids on one
 /// side only are error outcomes, never dropped.
+///
+/// The join reads on a thread of its own, a few batches ahead, while this thread judges the
+/// batch before on the thread pool the caller installed and hands it on: reading, decompressing
+/// and parsing overlap.
 pub fn diff(
     a: &Path,
     b: &Path,
@@ -37,9 +45,32 @@ pub fn diff(
     limits: &Limits,
     judged_to: &mut dyn FnMut(Judged, Request),
 ) -> crate::Result<()> {
-    Ok(join(a, b, limits, Sizes::DEFAULT, &mut |batch: Vec<
-        Joined,
-    >| {
+    let (send, batches) = mpsc::sync_channel::<Vec<Joined>>(BATCHES_AHEAD);
+    std::thread::scope(|scope| {
+        let joiner = scope.spawn(move || {
+            join(a, b, limits, Sizes::DEFAULT, &mut |batch| {
+                send.send(batch)
+                    .map_err(|_| shadowdiff_io::Error::usage("judging stopped"))
+            })
+        });
+        let judged = judge_batches(&batches, rules, judged_to);
+        drop(batches);
+        let joined = joiner
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        // A judging error stops the join (its own error then only says so).
+        judged?;
+        Ok(joined?)
+    })
+}
+
+/// Judges each batch on the thread pool and hands its outcomes on in order.
+fn judge_batches(
+    batches: &mpsc::Receiver<Vec<Joined>>,
+    rules: &RuleSet,
+    judged_to: &mut dyn FnMut(Judged, Request),
+) -> Result<()> {
+    for batch in batches {
         let judged: Vec<Result<(Judged, Request)>> = batch
             .into_par_iter()
             .map(|joined| judge_joined(joined, rules))
@@ -48,8 +79,8 @@ pub fn diff(
             let (judged, request) = result?;
             judged_to(judged, request);
         }
-        Ok(())
-    })?)
+    }
+    Ok(())
 }
 
 /// Refills `batch` with the next lines; `false` once there are none.
@@ -65,9 +96,9 @@ fn next_batch(lines: &mut RawLines, batch: &mut Vec<RawLine>) -> Result<bool> {
 fn judge_joined(joined: Joined, rules: &RuleSet) -> Result<(Judged, Request)> {
     match joined {
         Joined::Pair { a, b, seq } => {
-            let old = parse_line(&a)?;
-            let new = parse_line(&b)?;
-            Ok((judge_exchanges(&old, &new, seq, rules), old.request))
+            let ParsedPair { old, new, .. } = parse_pair(&a, &b)?;
+            let judged = judge_exchanges(&old, new.as_ref().unwrap_or(&old), seq, rules);
+            Ok((judged, old.request))
         }
         Joined::OnlyInA { line, seq } => one_side(&line, seq, "only_in_a", "in A", "B", rules),
         Joined::OnlyInB { line, seq } => one_side(&line, seq, "only_in_b", "in B", "A", rules),

@@ -371,8 +371,10 @@ fn spawn_lane(
                         let shared = &shared;
                         async move {
                             let done = match item {
+                                // Boxed, so that the queue of exchanges in flight moves a
+                                // pointer, not the whole state of a replay, on every push.
                                 Ok((seq, exchange, stateful)) => {
-                                    shared.replay(seq, exchange, stateful, lane).await
+                                    Box::pin(shared.replay(seq, exchange, stateful, lane)).await
                                 }
                                 Err(err) => Err(err),
                             };

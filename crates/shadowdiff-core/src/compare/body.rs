@@ -12,7 +12,7 @@ use super::decode::decode;
 use super::deep;
 use super::json::Walker;
 use super::{binary, text, Difference, Ignored, Kind, Target};
-use crate::model::{header, Response};
+use crate::model::{header, Headers, Response};
 use crate::rules::BodyMatcher;
 
 /// One body, classified by its content type and contents.
@@ -107,10 +107,16 @@ fn whole(kind: Kind, old: Option<Value>, new: Option<Value>, note: Option<String
 /// classify and compare the same, so they are equal under any rules (and rules hide nothing in
 /// them) without being parsed. Most exchanges of a good migration take this path.
 fn identical(old: &Response, new: &Response) -> bool {
-    old.body.bytes() == new.body.bytes()
-        && ["content-type", "content-encoding"]
-            .iter()
-            .all(|name| header(&old.headers, name) == header(&new.headers, name))
+    old.body.bytes() == new.body.bytes() && same_type_and_coding(&old.headers, &new.headers)
+}
+
+/// Whether two responses declare the same content type and content coding: then the same body
+/// bytes compare equal under any rules. Readers that can tell two bodies are the same bytes
+/// without holding them (`diff` on two recordings) ask this to leave them undecoded.
+pub fn same_type_and_coding(old: &Headers, new: &Headers) -> bool {
+    ["content-type", "content-encoding"]
+        .iter()
+        .all(|name| header(old, name) == header(new, name))
 }
 
 /// Compares the bodies of two responses under the body rules; results in document order.

@@ -4,6 +4,7 @@
 //! (the combined field value of RFC 9110 §5.3). The comparison itself is over the list of
 //! values, so a header split differently over repeated lines differs, with a note saying so.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde_json::Value;
@@ -13,21 +14,28 @@ use crate::model::Headers;
 use crate::rules::RouteRules;
 
 /// Values per lower-case name, in the order they were received, surrounding whitespace trimmed.
-fn group(headers: &Headers) -> BTreeMap<String, Vec<&str>> {
-    let mut grouped: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+/// Names already in lower case (as HTTP/2 and hyper give them) are borrowed.
+fn group(headers: &Headers) -> BTreeMap<Cow<'_, str>, Vec<&str>> {
+    let mut grouped: BTreeMap<Cow<'_, str>, Vec<&str>> = BTreeMap::new();
     for (name, value) in headers {
-        grouped
-            .entry(name.to_ascii_lowercase())
-            .or_default()
-            .push(value.trim());
+        let name = if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(name.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(name.as_str())
+        };
+        grouped.entry(name).or_default().push(value.trim());
     }
     grouped
 }
 
 /// Adds the header differences (and the ones rules hid) to `out`, sorted by name.
 pub(crate) fn compare(old: &Headers, new: &Headers, rules: &RouteRules, out: &mut Comparison) {
+    // The same headers in the same order differ nowhere, and no rule has anything to hide.
+    if old == new {
+        return;
+    }
     let (old, new) = (group(old), group(new));
-    let mut names: Vec<&String> = old.keys().chain(new.keys()).collect();
+    let mut names: Vec<&Cow<'_, str>> = old.keys().chain(new.keys()).collect();
     names.sort_unstable();
     names.dedup();
     for name in names {
@@ -35,7 +43,7 @@ pub(crate) fn compare(old: &Headers, new: &Headers, rules: &RouteRules, out: &mu
         if a == b {
             continue;
         }
-        let target = Target::Header(name.clone());
+        let target = Target::Header(name.to_string());
         if let Some(rule) = rules.header_ignored_by(name) {
             out.ignored.push(Ignored { rule, target });
             continue;

@@ -22,6 +22,7 @@ mod numbers;
 mod testutil;
 mod text;
 
+pub use body::same_type_and_coding;
 pub use difference::{BodyPath, Difference, Ignored, Kind, Signature, Step, Target};
 
 use serde_json::Value;

@@ -13,8 +13,6 @@ use std::io::{BufWriter, Write as _};
 use std::os::unix::fs::FileExt as _;
 use std::path::{Path, PathBuf};
 
-use rayon::prelude::*;
-
 use shadowdiff_core::{is_outcome_line, Location};
 
 use crate::error::{Error, Result};
@@ -102,14 +100,16 @@ struct Incoming {
 }
 
 impl Reader {
-    /// The next `batch` lines with their ids (read in parallel); none once the side is done.
+    /// The next `batch` lines with their ids; none once the side is done. The ids are read
+    /// here, on the join's thread, without a thread pool: a line that starts with its id (as
+    /// every writer of shadowdiff's puts it) costs a few bytes' scan.
     /// `files` is the side's list of files, which places refer to.
     fn next(&mut self, batch: usize, files: &mut Vec<PathBuf>) -> Result<Vec<Incoming>> {
         let mut lines = Vec::with_capacity(batch);
         for line in self.lines.by_ref().take(batch) {
             lines.push(line?);
         }
-        let ids: Vec<Result<String>> = lines.par_iter().map(peek_id).collect();
+        let ids: Vec<Result<String>> = lines.iter().map(peek_id).collect();
         let mut read = Vec::with_capacity(lines.len());
         for (line, id) in lines.into_iter().zip(ids) {
             let id = id?;

@@ -57,7 +57,7 @@ impl<R: BufRead> LineReader<R> {
                 }
                 return Ok(Some(self.finish(line)));
             }
-            let (chunk_len, used, found_end) = match available.iter().position(|&b| b == b'\n') {
+            let (chunk_len, used, found_end) = match memchr::memchr(b'\n', available) {
                 Some(end) => (end, end + 1, true),
                 None => (available.len(), available.len(), false),
             };
@@ -95,7 +95,7 @@ impl<R: BufRead> LineReader<R> {
             if available.is_empty() {
                 return Ok(());
             }
-            match available.iter().position(|&b| b == b'\n') {
+            match memchr::memchr(b'\n', available) {
                 Some(end) => {
                     self.inner.consume(end + 1);
                     return Ok(());

@@ -6,7 +6,8 @@
 //!
 //! The parts: `source` lists a path's files and opens each as decompressed bytes, `lines` reads
 //! bounded lines, `raw` turns them into [`RawLines`], `parse` makes an [`Exchange`] of one
-//! ([`parse_line`]), and `writer` holds [`RecordingWriter`].
+//! ([`parse_line`]), `pair` the two of a pair that `diff` judges, leaving out a body both share
+//! ([`parse_pair`]), and `writer` holds [`RecordingWriter`].
 //!
 //! Errors name the place (`path:line: message`):
 //! - `path:line: line is longer than the limit of N bytes`
@@ -26,6 +27,7 @@ mod framing;
 mod gor;
 mod har;
 mod lines;
+mod pair;
 mod parse;
 mod raw;
 mod source;
@@ -39,6 +41,7 @@ use shadowdiff_core::{Exchange, Location};
 
 use crate::error::Result;
 
+pub use pair::{parse_pair, ParsedPair};
 pub use parse::parse_line;
 pub use raw::RawLines;
 pub use source::{is_recording_file, is_stdin, is_stream, Format};

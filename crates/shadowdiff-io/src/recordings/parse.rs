@@ -44,7 +44,7 @@ mod wire {
 }
 
 /// An id given as a string or as an integer.
-struct InputId(String);
+pub(super) struct InputId(pub(super) String);
 
 impl<'de> Deserialize<'de> for InputId {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<InputId, D::Error> {
@@ -93,15 +93,7 @@ impl<'de> Visitor<'de> for IdVisitor {
 
 /// Parses one line into an exchange; errors name the file and line.
 pub fn parse_line(line: &RawLine) -> Result<Exchange> {
-    let text = std::str::from_utf8(&line.bytes).map_err(|err| {
-        Error::input(
-            line.location.clone(),
-            format!(
-                "text is not valid UTF-8 at column {}; {BINARY_HINT}",
-                err.valid_up_to() + 1
-            ),
-        )
-    })?;
+    let text = utf8_text(line)?;
     // Derived structs would also accept a JSON array of the fields in order; an exchange is an
     // object.
     let start = text.len() - text.trim_start().len();
@@ -116,16 +108,35 @@ pub fn parse_line(line: &RawLine) -> Result<Exchange> {
     }
     let input: wire::Exchange =
         serde_json::from_str(text).map_err(|err| json_error(&line.location, &err))?;
-    let exchange = Exchange {
-        id: match input.id {
-            Some(InputId(id)) => id,
-            None => line.fallback_id.clone(),
+    checked(
+        Exchange {
+            id: input
+                .id
+                .map_or_else(|| line.fallback_id.clone(), |InputId(id)| id),
+            ts: input.ts,
+            request: input.request,
+            response: input.response,
+            tags: input.tags,
         },
-        ts: input.ts,
-        request: input.request,
-        response: input.response,
-        tags: input.tags,
-    };
+        line,
+    )
+}
+
+/// The line's text, or the error that names the first byte that is not UTF-8.
+pub(super) fn utf8_text(line: &RawLine) -> Result<&str> {
+    std::str::from_utf8(&line.bytes).map_err(|err| {
+        Error::input(
+            line.location.clone(),
+            format!(
+                "text is not valid UTF-8 at column {}; {BINARY_HINT}",
+                err.valid_up_to() + 1
+            ),
+        )
+    })
+}
+
+/// The exchange read from `line` once it holds what an exchange must (see `valid`).
+pub(super) fn checked(exchange: Exchange, line: &RawLine) -> Result<Exchange> {
     match valid::problem(&exchange) {
         Some(problem) => Err(Error::input(
             line.location.clone(),

@@ -134,7 +134,10 @@ impl HttpTarget {
             .headers()
             .iter()
             .map(|(name, value)| {
-                let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+                let value = match value.to_str() {
+                    Ok(visible) => visible.to_owned(),
+                    Err(_) => String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                };
                 (name.as_str().to_owned(), value)
             })
             .collect();
@@ -217,11 +220,13 @@ pub fn join(base: &str, recorded: &str) -> String {
         }
         _ => recorded,
     };
-    if path.starts_with('/') || path.starts_with('?') {
-        format!("{base}{path}")
-    } else {
-        format!("{base}/{path}")
+    let mut url = String::with_capacity(base.len() + 1 + path.len());
+    url.push_str(base);
+    if !(path.starts_with('/') || path.starts_with('?')) {
+        url.push('/');
     }
+    url.push_str(path);
+    url
 }
 
 /// The error with the URL it happened at, so that a report says which address failed.
