@@ -20,6 +20,8 @@
 mod corpus;
 #[path = "support/diff_corpus.rs"]
 mod diff_corpus;
+#[path = "support/rounds.rs"]
+mod rounds;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -27,18 +29,6 @@ use std::time::Instant;
 
 /// The jsondiffpatch release measured.
 const JSONDIFFPATCH: &str = "jsondiffpatch@0.7.7";
-
-fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(default)
-}
-
-fn median(times: &mut [f64]) -> f64 {
-    times.sort_by(f64::total_cmp);
-    times[times.len() / 2]
-}
 
 /// Installs jsondiffpatch next to the anchor script, once; `None` (with the reason printed)
 /// when it cannot run here.
@@ -121,8 +111,8 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    let pairs = env_number("SHADOWDIFF_BENCH_PAIRS", 200_000);
-    let rounds = env_number("SHADOWDIFF_BENCH_ROUNDS", 5).max(1);
+    let pairs = rounds::env_number("SHADOWDIFF_BENCH_PAIRS", 200_000);
+    let round_count = rounds::env_number("SHADOWDIFF_BENCH_ROUNDS", 5).max(1);
     let dir = tempfile::tempdir().expect("tempdir");
     let started = Instant::now();
     let (a, b) = diff_corpus::write(dir.path(), pairs);
@@ -142,7 +132,7 @@ fn main() {
     let mut both = Vec::new();
     let mut one = Vec::new();
     let mut jdp = Vec::new();
-    for round in 1..=rounds {
+    for round in 1..=round_count {
         let t = Instant::now();
         assert_eq!(diff_corpus::floor(&a, &b), different);
         floor.push(t.elapsed().as_secs_f64());
@@ -174,9 +164,13 @@ fn main() {
                 .unwrap_or_default()
         );
     }
-    let (floor, both, one) = (median(&mut floor), median(&mut both), median(&mut one));
+    let (floor, both, one) = (
+        rounds::median(&mut floor),
+        rounds::median(&mut both),
+        rounds::median(&mut one),
+    );
     println!(
-        "medians of {rounds}: floor {floor:.2} s, shadowdiff {both:.2} s on both cores, {one:.2} s \
+        "medians of {round_count}: floor {floor:.2} s, shadowdiff {both:.2} s on both cores, {one:.2} s \
          on one"
     );
     println!(
@@ -189,7 +183,7 @@ fn main() {
         floor / one
     );
     if !jdp.is_empty() {
-        let jdp = median(&mut jdp);
+        let jdp = rounds::median(&mut jdp);
         println!(
             "shadowdiff diff, both cores: {:.2}x jsondiffpatch's throughput (aim: 5; jsondiffpatch \
              {jdp:.2} s)",

@@ -30,6 +30,8 @@
 
 #[path = "support/json_server.rs"]
 mod json_server;
+#[path = "support/order_json.rs"]
+mod order_json;
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -79,19 +81,7 @@ impl Config {
 
 /// The fixed ~1 KB JSON body of every response.
 fn body() -> Bytes {
-    let items: Vec<String> = (0..8)
-        .map(|i| {
-            format!(
-                r#"{{"sku":"SKU-{i:04}","name":"Item number {i}","quantity":{q},"price":{{"amount":{a}.99,"currency":"EUR"}}}}"#,
-                q = i % 3 + 1,
-                a = 10 + i * 7
-            )
-        })
-        .collect();
-    let json = format!(
-        r#"{{"id":"ord-000001","status":"shipped","customer":{{"id":"cus-42","name":"Ada Lovelace","email":"ada@example.com"}},"items":[{}],"total":{{"amount":412.92,"currency":"EUR"}}}}"#,
-        items.join(",")
-    );
+    let json = order_json::order();
     debug_assert!(serde_json::from_str::<Value>(&json).is_ok());
     Bytes::from(json)
 }

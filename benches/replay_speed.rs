@@ -16,6 +16,11 @@
 //! Environment: `SHADOWDIFF_BENCH_EXCHANGES` (default 200 000), `SHADOWDIFF_BENCH_ROUNDS`
 //! (default 3).
 
+#[path = "support/order_json.rs"]
+mod order_json;
+#[path = "support/rounds.rs"]
+mod rounds;
+
 use std::io::{BufWriter, Write};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -27,18 +32,6 @@ const CONNECTIONS: usize = 32;
 const WRK_SECONDS: u32 = 8;
 /// The two ports nginx listens on, old and new.
 const PORTS: [u16; 2] = [18_471, 18_472];
-
-fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(default)
-}
-
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
-}
 
 fn installed(program: &str) -> bool {
     Command::new("sh")
@@ -68,7 +61,7 @@ impl Nginx {
         let www = dir.join("www");
         std::fs::create_dir_all(&www).expect("www");
         std::fs::create_dir_all(dir.join("logs")).expect("logs");
-        std::fs::write(www.join("order.json"), order()).expect("order.json");
+        std::fs::write(www.join("order.json"), order_json::order()).expect("order.json");
         let listen: String = PORTS
             .iter()
             .map(|port| format!("    listen 127.0.0.1:{port};\n"))
@@ -111,23 +104,6 @@ impl Drop for Nginx {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-/// The order every path answers: about 1 KB of JSON.
-fn order() -> String {
-    let items: Vec<String> = (0..8)
-        .map(|i| {
-            format!(
-                r#"{{"sku":"SKU-{i:04}","name":"Item number {i}","quantity":{q},"price":{{"amount":{a}.99,"currency":"EUR"}}}}"#,
-                q = i % 3 + 1,
-                a = 10 + i * 7
-            )
-        })
-        .collect();
-    format!(
-        r#"{{"id":"ord-000001","status":"shipped","customer":{{"id":"cus-42","name":"Ada Lovelace","email":"ada@example.com"}},"items":[{}],"total":{{"amount":412.92,"currency":"EUR"}}}}"#,
-        items.join(",")
-    )
 }
 
 fn write_recording(path: &Path, exchanges: usize) {
@@ -209,8 +185,8 @@ fn main() {
         );
         return;
     }
-    let exchanges = env_number("SHADOWDIFF_BENCH_EXCHANGES", 200_000);
-    let rounds = env_number("SHADOWDIFF_BENCH_ROUNDS", 3).max(1);
+    let exchanges = rounds::env_number("SHADOWDIFF_BENCH_EXCHANGES", 200_000);
+    let round_count = rounds::env_number("SHADOWDIFF_BENCH_ROUNDS", 3).max(1);
     let dir = tempfile::tempdir().expect("tempdir");
     let recording = dir.path().join("orders.jsonl");
     write_recording(&recording, exchanges);
@@ -224,7 +200,7 @@ fn main() {
     println!(
         "nginx: one worker, a {} byte static JSON file on ports {PORTS:?}; {exchanges} exchanges, \
          {CONNECTIONS} connections",
-        order().len()
+        order_json::order().len()
     );
     let mut rows = Vec::new();
     for (name, server, client) in [
@@ -233,7 +209,7 @@ fn main() {
     ] {
         let nginx = Nginx::start(&dir.path().join(format!("nginx-{}", rows.len())), server);
         let (mut ours, mut theirs) = (Vec::new(), Vec::new());
-        for round in 1..=rounds {
+        for round in 1..=round_count {
             ours.push(shadowdiff(dir.path(), &recording, exchanges, client));
             theirs.push(wrk(&script, client));
             println!(
@@ -243,7 +219,7 @@ fn main() {
             );
         }
         drop(nginx);
-        rows.push((name, median(&mut ours), median(&mut theirs)));
+        rows.push((name, rounds::median(&mut ours), rounds::median(&mut theirs)));
     }
     for (name, ours, theirs) in rows {
         println!(

@@ -1,6 +1,7 @@
 //! `outcomes.jsonl.zst`: one line per exchange as it finishes, with what each target answered,
 //! so a past run can be re-judged under new rules by `shadowdiff diff OUTCOMES` without replaying.
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -58,18 +59,27 @@ pub struct Answer {
     pub same_body: bool,
 }
 
-/// What one target answered, borrowed while its outcome line is built.
-#[derive(Clone, Copy, Debug)]
+/// The body of an answer that is a response.
+fn body_of<'b>(answered: &'b Option<Answered<'_>>) -> Option<&'b [u8]> {
+    match answered {
+        Some(Answered::Response(response, _)) => Some(response.body.bytes()),
+        _ => None,
+    }
+}
+
+/// What one target answered, while its outcome line is built: borrowed (the line copies what it
+/// keeps) or owned (it moves into the line).
+#[derive(Clone, Debug)]
 pub enum Answered<'a> {
     /// A response, and how long it took to arrive.
-    Response(&'a Response, Duration),
+    Response(Cow<'a, Response>, Duration),
     /// A failed call: a stable kind for grouping (`timeout`, `refused`, `reset`,
     /// `bad_response`, `crashed`) and what happened.
     Failed(&'a str, &'a str),
 }
 
 /// What each target answered for one exchange.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Answers<'a> {
     /// The old implementation's answer (absent when the exchange was skipped).
     pub old: Option<Answered<'a>>,
@@ -81,9 +91,10 @@ pub struct Answers<'a> {
 
 impl OutcomeLine {
     /// The outcomes-file line of a judged exchange, secrets redacted. Old's body is kept whole;
-    /// new's and noise's are left out (`same_body`) when they repeat it byte for byte.
+    /// new's and noise's are left out (`same_body`) when they repeat it byte for byte. What is
+    /// given owned moves into the line; what is borrowed is copied.
     pub fn new(
-        request: &Request,
+        request: Cow<'_, Request>,
         judged: &Judged,
         answers: Answers<'_>,
         redactor: &Redactor,
@@ -101,23 +112,30 @@ impl OutcomeLine {
             Outcome::Skipped(reason) => ("skipped", Some(reason.clone()), vec![]),
             Outcome::NotRun(reason) => ("not_run", Some(reason.clone()), vec![]),
         };
-        let mut request = request.clone();
+        let mut request = request.into_owned();
         redactor.request(&mut request);
-        let old_body = match answers.old {
-            Some(Answered::Response(response, _)) => Some(response.body.bytes()),
-            _ => None,
-        };
+        let old_body = body_of(&answers.old);
         // Old's body is kept whole; new's and noise's are left out when they repeat it.
-        let kept = |answered: Answered<'_>, may_repeat: bool| match answered {
+        let repeats =
+            |answered: &Option<Answered<'_>>| old_body.is_some() && body_of(answered) == old_body;
+        let (new_repeats, noise_repeats) = (repeats(&answers.new), repeats(&answers.noise));
+        let kept = |answered: Answered<'_>, same_body: bool| match answered {
             Answered::Response(response, latency) => {
-                let same_body = may_repeat && old_body == Some(response.body.bytes());
-                let mut kept = Response {
-                    status: response.status,
-                    headers: response.headers.clone(),
-                    body: if same_body {
-                        Body::Empty
-                    } else {
-                        response.body.clone()
+                let mut kept = match response {
+                    Cow::Owned(mut response) => {
+                        if same_body {
+                            response.body = Body::Empty;
+                        }
+                        response
+                    }
+                    Cow::Borrowed(response) => Response {
+                        status: response.status,
+                        headers: response.headers.clone(),
+                        body: if same_body {
+                            Body::Empty
+                        } else {
+                            response.body.clone()
+                        },
                     },
                 };
                 redactor.response(&mut kept);
@@ -138,6 +156,7 @@ impl OutcomeLine {
                 same_body: false,
             },
         };
+        let Answers { old, new, noise } = answers;
         OutcomeLine {
             id: judged.id.clone(),
             seq: judged.seq,
@@ -145,9 +164,9 @@ impl OutcomeLine {
             outcome: outcome.to_string(),
             reason,
             request,
-            old: answers.old.map(|a| kept(a, false)),
-            new: answers.new.map(|a| kept(a, true)),
-            noise: answers.noise.map(|a| kept(a, true)),
+            old: old.map(|a| kept(a, false)),
+            new: new.map(|a| kept(a, new_repeats)),
+            noise: noise.map(|a| kept(a, noise_repeats)),
             differences,
         }
     }
@@ -320,15 +339,31 @@ mod tests {
             timing: Timing::default(),
         };
         let answers = Answers {
-            old: Some(Answered::Response(&one, took)),
-            new: Some(Answered::Response(&same, took)),
-            noise: Some(Answered::Response(&other, took)),
+            old: Some(Answered::Response(Cow::Borrowed(&one), took)),
+            new: Some(Answered::Response(Cow::Borrowed(&same), took)),
+            noise: Some(Answered::Response(Cow::Borrowed(&other), took)),
         };
+        let redactor = Redactor::new(&[], vec![], false);
         let line = OutcomeLine::new(
-            &exchange.request,
+            Cow::Borrowed(&exchange.request),
             &judged,
             answers,
-            &Redactor::new(&[], vec![], false),
+            &redactor,
+        );
+        let owned = Answers {
+            old: Some(Answered::Response(Cow::Owned(one.clone()), took)),
+            new: Some(Answered::Response(Cow::Owned(same.clone()), took)),
+            noise: Some(Answered::Response(Cow::Owned(other.clone()), took)),
+        };
+        let moved = OutcomeLine::new(
+            Cow::Owned(exchange.request.clone()),
+            &judged,
+            owned,
+            &redactor,
+        );
+        assert_eq!(
+            moved, line,
+            "what is moved in is stored as what is borrowed"
         );
         assert_eq!((line.outcome.as_str(), line.seq), ("equal", 4));
         let body = |answer: &Option<Answer>| {

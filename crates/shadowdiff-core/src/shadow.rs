@@ -2,6 +2,7 @@
 //! beside it compares the two results here, under the same rules `shadowdiff run` uses, and
 //! writes the outcome line that `shadowdiff diff OUTCOMES` re-judges into a report folder.
 
+use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -146,14 +147,19 @@ impl ShadowCall<'_> {
     /// The outcome line, secrets redacted.
     pub fn outcome_line(&self) -> OutcomeLine {
         let answers = Answers {
-            old: Some(Answered::Response(&self.old.0, self.old.1)),
+            old: Some(Answered::Response(Cow::Borrowed(&self.old.0), self.old.1)),
             new: Some(match &self.new {
-                Ok((response, latency)) => Answered::Response(response, *latency),
+                Ok((response, latency)) => Answered::Response(Cow::Borrowed(response), *latency),
                 Err((kind, message)) => Answered::Failed(kind, message),
             }),
             noise: None,
         };
-        OutcomeLine::new(self.request, &self.judged, answers, self.redactor)
+        OutcomeLine::new(
+            Cow::Borrowed(self.request),
+            &self.judged,
+            answers,
+            self.redactor,
+        )
     }
 
     /// The outcome line as one JSON line of `outcomes.jsonl` (no line end).

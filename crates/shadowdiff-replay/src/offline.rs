@@ -29,7 +29,7 @@ use shadowdiff_io::{join, Joined, Sizes};
 const BATCH: usize = Sizes::DEFAULT.batch;
 
 /// How many batches the join may read ahead of judging.
-const BATCHES_AHEAD: usize = 4;
+const BATCHES_AHEAD: usize = 2;
 
 /// Judges every exchange of `a` against the exchange with the same id in `b`, handing each
 /// judged exchange, with its request, to `judged_to` in the order of the report. Ids on one

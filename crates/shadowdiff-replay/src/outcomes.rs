@@ -1,38 +1,88 @@
 //! The outcomes file of a run: each finished exchange becomes an outcome line (what each target
 //! answered, secrets redacted), written on a thread of its own.
 
+use std::borrow::Cow;
 use std::io::{BufWriter, Write as _};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-use shadowdiff_core::{Answered, Answers, OutcomeLine, Redactor};
+use shadowdiff_core::{Answered, Answers, OutcomeLine, Redactor, Response};
 use shadowdiff_io::OutcomeWriter;
 
 use crate::error::{Error, Result};
 use crate::pipeline::Finished;
 use crate::target::{CallError, Reply};
 
-/// The outcome line of a finished exchange.
+/// The outcome line of a finished exchange; what it keeps is copied.
 pub fn outcome_line(done: &Finished, redactor: &Redactor) -> OutcomeLine {
-    let messages = [&done.old, &done.new, &done.noise].map(|result| match result {
-        Some(Err(err)) => err.to_string(),
-        _ => String::new(),
-    });
+    let messages = failures([&done.old, &done.new, &done.noise]);
     let answers = Answers {
-        old: answered(&done.old, &messages[0]),
-        new: answered(&done.new, &messages[1]),
-        noise: answered(&done.noise, &messages[2]),
+        old: answered(done.old.as_ref().map(borrowed), &messages[0]),
+        new: answered(done.new.as_ref().map(borrowed), &messages[1]),
+        noise: answered(done.noise.as_ref().map(borrowed), &messages[2]),
     };
-    OutcomeLine::new(&done.exchange.request, &done.judged, answers, redactor)
+    OutcomeLine::new(
+        Cow::Borrowed(&done.exchange.request),
+        &done.judged,
+        answers,
+        redactor,
+    )
 }
 
-/// One target's answer, borrowed; `message` is the failure's, when it failed.
+/// The outcome line of a finished exchange, moving its request and answers into the line
+/// rather than copying them (the run's writer needs nothing else of them); `done` keeps its
+/// judgement and captures.
+fn take_outcome_line(done: &mut Finished, redactor: &Redactor) -> OutcomeLine {
+    let messages = failures([&done.old, &done.new, &done.noise]);
+    let owned = |answer: &mut Option<std::result::Result<Reply, CallError>>| {
+        answer.take().map(|result| match result {
+            Ok(reply) => Ok((Cow::Owned(reply.response), reply.latency)),
+            Err(err) => Err(err.kind()),
+        })
+    };
+    let answers = Answers {
+        old: answered(owned(&mut done.old), &messages[0]),
+        new: answered(owned(&mut done.new), &messages[1]),
+        noise: answered(owned(&mut done.noise), &messages[2]),
+    };
+    let request = std::mem::replace(
+        &mut done.exchange.request,
+        shadowdiff_core::Request {
+            method: String::new(),
+            url: String::new(),
+            headers: Vec::new(),
+            body: shadowdiff_core::Body::Empty,
+        },
+    );
+    OutcomeLine::new(Cow::Owned(request), &done.judged, answers, redactor)
+}
+
+/// What each failed call says, empty for the answers that are not failures.
+fn failures(answers: [&Option<std::result::Result<Reply, CallError>>; 3]) -> [String; 3] {
+    answers.map(|result| match result {
+        Some(Err(err)) => err.to_string(),
+        _ => String::new(),
+    })
+}
+
+/// A reply borrowed, or the kind of its failure.
+fn borrowed(
+    result: &std::result::Result<Reply, CallError>,
+) -> std::result::Result<(Cow<'_, Response>, Duration), &'static str> {
+    match result {
+        Ok(reply) => Ok((Cow::Borrowed(&reply.response), reply.latency)),
+        Err(err) => Err(err.kind()),
+    }
+}
+
+/// One target's answer for its line; `message` is the failure's, when it failed.
 fn answered<'a>(
-    result: &'a Option<std::result::Result<Reply, CallError>>,
+    result: Option<std::result::Result<(Cow<'a, Response>, Duration), &'static str>>,
     message: &'a str,
 ) -> Option<Answered<'a>> {
-    result.as_ref().map(|result| match result {
-        Ok(reply) => Answered::Response(&reply.response, reply.latency),
-        Err(err) => Answered::Failed(err.kind(), message),
+    result.map(|result| match result {
+        Ok((response, latency)) => Answered::Response(response, latency),
+        Err(kind) => Answered::Failed(kind, message),
     })
 }
 
@@ -61,8 +111,8 @@ pub fn spawn_writer(
     let mut captures = captures.map(|(file, path)| (BufWriter::new(file), path));
     let (sender, receiver) = std::sync::mpsc::sync_channel::<Finished>(1024);
     let handle = std::thread::spawn(move || {
-        for done in receiver {
-            writer.write(&outcome_line(&done, &redactor))?;
+        for mut done in receiver {
+            writer.write(&take_outcome_line(&mut done, &redactor))?;
             if let Some((file, path)) = &mut captures {
                 for record in &done.captures {
                     let line = record.to_json_line(&done.judged.id, &done.judged.route, &redactor);
