@@ -1,8 +1,10 @@
-//! Why replay uses hyper-util's pooled client and not reqwest: the request rate of a bare loop
-//! of 40 000 keep-alive GETs (32 in flight, one task each, on a multi-threaded runtime) against
-//! the replay bench's local server, through reqwest, through hyper-util's pooled client (what
-//! `src/replay/target/http.rs` uses), and over raw hyper connections with a trivial pool (the
-//! ceiling). CPU time is the whole process's, the in-process server's included.
+//! Why replay calls its targets over hyper's own connections and not through reqwest or
+//! hyper-util's pooled client: the request rate of a bare loop of 40 000 keep-alive GETs (32 in
+//! flight, one task each, on a multi-threaded runtime) against the replay bench's local server,
+//! through reqwest, through hyper-util's pooled client (what the capture proxy uses), and over
+//! raw hyper connections with a trivial pool (what a replay lane's pool in
+//! `crates/shadowdiff-replay/src/client/lane_pool.rs` does, without its lane). CPU time is the
+//! whole process's, the in-process server's included.
 //!
 //! Run with `cargo bench --bench http_client`; two rounds of each.
 

@@ -199,7 +199,7 @@ impl Job {
         for note in notes {
             aggregate.add_note(note);
         }
-        let (outcomes, writer) = spawn_writer(
+        let (mut outcomes, writer) = spawn_writer(
             folder.temp_file(OUTCOMES)?,
             &folder.dir().join(OUTCOMES),
             if rules.captures() {
@@ -224,8 +224,7 @@ impl Job {
             let sink = |done: Finished| {
                 aggregate.add(&done.judged, Some(&done.exchange.request));
                 progress.inc();
-                // A closed channel means the writer failed; its error is reported at the end.
-                let _ = outcomes.send(done);
+                outcomes.send(done);
             };
             let ending = match shadowdiff_replay::stop_signal() {
                 Ok(stop) => shadowdiff_replay::run(plan, targets.clone(), stop, sink).await,

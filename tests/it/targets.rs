@@ -4,6 +4,8 @@
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::common::{gzip, Project};
@@ -223,6 +225,108 @@ async fn http_requests_are_sent_as_recorded_minus_hop_by_hop_with_edits() {
         names.contains(&"x-a") && names.contains(&"x-b"),
         "{names:?}"
     );
+    target.stop().await;
+}
+
+/// A keep-alive HTTP server answering each request with its path; with `close_after_answer`
+/// it closes each connection once it has answered, without saying so. Returns its port and
+/// the number of connections it accepted.
+fn keep_alive_server(close_after_answer: bool) -> (u16, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let counted = accepted.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            counted.fetch_add(1, Ordering::SeqCst);
+            std::thread::spawn(move || loop {
+                let raw = read_request(&mut stream);
+                if raw.is_empty() {
+                    return;
+                }
+                let first = String::from_utf8_lossy(&raw)
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .to_owned();
+                let path = first.split(' ').nth(1).unwrap_or("").to_owned();
+                let answer = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n{path}",
+                    path.len()
+                );
+                if stream.write_all(answer.as_bytes()).is_err() || close_after_answer {
+                    return;
+                }
+            });
+        }
+    });
+    (port, accepted)
+}
+
+#[tokio::test]
+async fn calls_reuse_the_lanes_connections_and_pass_over_ones_the_server_closed() {
+    let dir = Project::new();
+    let config = settings(dir.path(), Duration::from_secs(5));
+    let (port, accepted) = keep_alive_server(false);
+    let target = Target::start(
+        "new",
+        &url_config(&format!("http://127.0.0.1:{port}")),
+        &config,
+    )
+    .await
+    .unwrap();
+    for i in 0..5 {
+        let reply = target.call(&get(&format!("/orders/{i}")), 0).await.unwrap();
+        assert_eq!(
+            reply.response.body.bytes(),
+            format!("/orders/{i}").as_bytes()
+        );
+    }
+    assert_eq!(
+        accepted.load(Ordering::SeqCst),
+        1,
+        "one connection for calls one after another"
+    );
+    let at_once = futures_util::future::join_all((0..4).map(|i| {
+        let exchange = get(&format!("/at-once/{i}"));
+        let target = &target;
+        async move { target.call(&exchange, 0).await }
+    }))
+    .await;
+    for (i, reply) in at_once.into_iter().enumerate() {
+        assert_eq!(
+            reply.unwrap().response.body.bytes(),
+            format!("/at-once/{i}").as_bytes()
+        );
+    }
+    assert_eq!(
+        accepted.load(Ordering::SeqCst),
+        4,
+        "four at once need four connections"
+    );
+    target.stop().await;
+
+    // The server closes each connection after its answer: an idle connection it closed is not
+    // used again, so every POST is answered, each sent once.
+    let (port, accepted) = keep_alive_server(true);
+    let target = Target::start(
+        "new",
+        &url_config(&format!("http://127.0.0.1:{port}")),
+        &config,
+    )
+    .await
+    .unwrap();
+    for i in 0..3 {
+        let post = exchange("POST", &format!("/orders/{i}"), &[], Body::Empty);
+        let reply = target.call(&post, 0).await.unwrap();
+        assert_eq!(
+            reply.response.body.bytes(),
+            format!("/orders/{i}").as_bytes()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(accepted.load(Ordering::SeqCst), 3);
     target.stop().await;
 }
 

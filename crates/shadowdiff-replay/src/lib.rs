@@ -24,7 +24,7 @@ mod time_order;
 pub use client::{describe, relay_client, RelayClient, HOP_BY_HOP};
 pub use error::{Error, Result};
 pub use offline::{diff, outcome_files, rejudge};
-pub use outcomes::{outcome_line, spawn_writer, Written};
+pub use outcomes::{outcome_line, spawn_writer, OutcomeSender, Written};
 pub use pipeline::{judge_answers, run, Answer, Ending, Finished, Plan, Stop};
 pub use record::{
     parse_upstream, sampled, serve, RotatingWriter, Selection, Settings as RecordSettings,

@@ -94,6 +94,42 @@ pub struct Written {
     pub captures: Option<tempfile::TempPath>,
 }
 
+/// Finished exchanges handed to the writer at once: it is woken once a batch rather than once an
+/// exchange (with the client pinned to one core, a wake-up an exchange was a context switch an
+/// exchange).
+const BATCH: usize = 64;
+
+/// The run's end of the outcomes writer: takes finished exchanges in input order and hands them
+/// over in batches; dropping it hands over the last batch and tells the writer the run is over.
+pub struct OutcomeSender {
+    sender: std::sync::mpsc::SyncSender<Vec<Finished>>,
+    batch: Vec<Finished>,
+}
+
+impl OutcomeSender {
+    /// Queues a finished exchange for the outcomes file. When the writer has failed it is
+    /// dropped; the writer's error is the one reported when it is joined.
+    pub fn send(&mut self, done: Finished) {
+        self.batch.push(done);
+        if self.batch.len() == BATCH {
+            self.hand_over();
+        }
+    }
+
+    fn hand_over(&mut self) {
+        if !self.batch.is_empty() {
+            let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+            let _ = self.sender.send(batch);
+        }
+    }
+}
+
+impl Drop for OutcomeSender {
+    fn drop(&mut self) {
+        self.hand_over();
+    }
+}
+
 /// Writes outcome lines into `temp` (to become `path`) on a thread of its own, so serialising
 /// and compressing bodies never slows the replay; secrets are redacted on the way. With
 /// `captures` (a file and the path it becomes), each value an exchange captured is a JSON line
@@ -103,15 +139,13 @@ pub fn spawn_writer(
     path: &Path,
     captures: Option<(tempfile::NamedTempFile, PathBuf)>,
     redactor: Redactor,
-) -> Result<(
-    std::sync::mpsc::SyncSender<Finished>,
-    std::thread::JoinHandle<Result<Written>>,
-)> {
+) -> Result<(OutcomeSender, std::thread::JoinHandle<Result<Written>>)> {
     let mut writer = OutcomeWriter::create(temp, path)?;
     let mut captures = captures.map(|(file, path)| (BufWriter::new(file), path));
-    let (sender, receiver) = std::sync::mpsc::sync_channel::<Finished>(1024);
+    // At most 1 024 exchanges wait for the writer, as before they were batched.
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Finished>>(1024 / BATCH);
     let handle = std::thread::spawn(move || {
-        for mut done in receiver {
+        for mut done in receiver.into_iter().flatten() {
             writer.write(&take_outcome_line(&mut done, &redactor))?;
             if let Some((file, path)) = &mut captures {
                 for record in &done.captures {
@@ -134,5 +168,9 @@ pub fn spawn_writer(
             captures,
         })
     });
+    let sender = OutcomeSender {
+        sender,
+        batch: Vec::with_capacity(BATCH),
+    };
     Ok((sender, handle))
 }

@@ -2,15 +2,10 @@
 //! byte of its answer had arrived, and so whether sending the request again is safe.
 //!
 //! [`Counting`] wraps the TCP connector: each connection it opens counts what it reads below
-//! TLS, and hands its [`BytesRead`] to hyper-util as the connection's extra information. A call
-//! finds the connection its request was given with hyper-util's `capture_connection`, notes the
-//! count when the request is handed over ([`Watch::poll`]), and compares when it fails.
-//!
-//! The count is exact when the connection is driven on the thread that makes the call (a replay
-//! lane's single-threaded runtime drives its own connections): the request is handed to the
-//! connection's task within the caller's poll, and that task cannot read before the caller's poll
-//! ends. Under TLS the count also sees TLS records (a session ticket, an alert): those count as
-//! answered, which only ever keeps a request from being sent again.
+//! TLS, and carries its [`BytesRead`] as the connection's extra information, which a lane's
+//! pool reads when it opens the connection. Under TLS the count also sees TLS records (a
+//! session ticket, an alert): those count as answered, which only ever keeps a request from
+//! being sent again.
 
 use std::future::Future;
 use std::io;
@@ -20,7 +15,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use hyper::Uri;
-use hyper_util::client::legacy::connect::{CaptureConnection, Connected, Connection};
+use hyper_util::client::legacy::connect::{Connected, Connection};
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
@@ -31,15 +26,14 @@ pub struct BytesRead(Arc<AtomicU64>);
 
 impl BytesRead {
     /// The count so far.
-    fn get(&self) -> u64 {
+    pub fn get(&self) -> u64 {
         self.0.load(Ordering::Relaxed)
     }
 
-    /// The counter of the connection a request was given, once it was given one.
-    fn of(connection: &CaptureConnection) -> Option<BytesRead> {
-        let metadata = connection.connection_metadata();
+    /// The counter of a connection [`Counting`] opened.
+    pub fn of(connected: &Connected) -> Option<BytesRead> {
         let mut extras = hyper::http::Extensions::new();
-        metadata.as_ref()?.get_extras(&mut extras);
+        connected.get_extras(&mut extras);
         extras.get::<BytesRead>().cloned()
     }
 }
@@ -128,72 +122,5 @@ impl AsyncWrite for CountedStream {
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.get_mut().tcp).poll_shutdown(cx)
-    }
-}
-
-/// A call's future, watched: on failure it says whether a byte of the answer had arrived.
-pub struct Watch<F> {
-    call: F,
-    connection: CaptureConnection,
-    /// The connection's counter and its value when the request was handed to it.
-    handed: Option<(BytesRead, u64)>,
-}
-
-/// A failed call and whether any byte of its answer had arrived.
-pub struct Failed<E> {
-    /// The client's error.
-    pub error: E,
-    /// Whether the connection had read anything since the request was handed to it. When the
-    /// client moved the request to another connection (a reused one that turned out closed),
-    /// this says yes: it cannot be known, and yes never sends a request twice.
-    pub answered: bool,
-}
-
-impl<F> Watch<F> {
-    /// Watches `call`, whose request carries `connection` (from `capture_connection`).
-    pub fn new(call: F, connection: CaptureConnection) -> Watch<F> {
-        Watch {
-            call,
-            connection,
-            handed: None,
-        }
-    }
-
-    fn answered(&self) -> bool {
-        let Some((counter, before)) = &self.handed else {
-            return false;
-        };
-        match BytesRead::of(&self.connection) {
-            Some(now) if Arc::ptr_eq(&now.0, &counter.0) => counter.get() > *before,
-            _ => true,
-        }
-    }
-}
-
-impl<F, T, E> Future for Watch<F>
-where
-    F: Future<Output = Result<T, E>> + Unpin,
-{
-    type Output = Result<T, Failed<E>>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        let polled = Pin::new(&mut this.call).poll(cx);
-        // The poll that gives the request to a connection returns before that connection's task
-        // runs: what the counter says now was read before this request.
-        if this.handed.is_none() {
-            this.handed = BytesRead::of(&this.connection).map(|counter| {
-                let now = counter.get();
-                (counter, now)
-            });
-        }
-        match polled {
-            Poll::Pending => Poll::Pending,
-            Poll::Ready(Ok(answer)) => Poll::Ready(Ok(answer)),
-            Poll::Ready(Err(error)) => Poll::Ready(Err(Failed {
-                error,
-                answered: this.answered(),
-            })),
-        }
     }
 }

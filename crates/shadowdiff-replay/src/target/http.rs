@@ -1,18 +1,19 @@
-//! `http://` and `https://` targets: one pooled hyper client per target and replay lane (a
-//! connection is driven by the thread that opened it), requests sent as recorded.
+//! `http://` and `https://` targets: one pool of HTTP/1.1 connections per target and replay
+//! lane (a connection is driven by the thread that opened it, see `client`), requests sent as
+//! recorded.
 //!
-//! hyper-util's pooled HTTP/1.1 client (rustls for https, webpki roots) rather than reqwest:
-//! replay is a loop of small requests, and reqwest's extra layers (URL parsing with IDNA,
-//! request building, header-map conversions) cost more CPU than the round trip itself; measured
-//! at 1.3 to 2 times the request rate of reqwest on the replay bench's server. Redirects are not
-//! followed, bodies are not decompressed and no proxy is taken from the environment, so the
-//! response is the one the service sent; nothing is added to the recorded headers but `Host`
-//! (the target's, unless `preserve_host`).
+//! hyper (rustls for https, webpki roots) rather than reqwest: replay is a loop of small
+//! requests, and reqwest's extra layers (URL parsing with IDNA, request building, header-map
+//! conversions) cost more CPU than the round trip itself; measured at 1.3 to 2 times the request
+//! rate of reqwest on the replay bench's server. Redirects are not followed, bodies are not
+//! decompressed and no proxy is taken from the environment, so the response is the one the
+//! service sent; nothing is added to the recorded headers but `Host` (the target's, unless
+//! `preserve_host`).
 //!
 //! A failed call says how far it got, which decides whether it may be sent again
-//! ([`CallError::may_resend`]): hyper-util's connect errors and the requests hyper hands back
+//! ([`CallError::may_resend`]): a connection never made and a request hyper hands back
 //! unwritten were not sent; after that, whether any byte of the answer arrived is read from the
-//! connection's byte count (see `client`), and any error once the head arrived is `cut_short`.
+//! connection's byte count, and any error once the head arrived is `cut_short`.
 
 use std::io;
 use std::time::{Duration, Instant};
@@ -21,16 +22,15 @@ use http_body_util::{BodyExt as _, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{HeaderName, HeaderValue, CONTENT_LENGTH};
 use hyper::{Method, Uri};
-use hyper_util::client::legacy::connect::capture_connection;
 
 use super::headers::Edits;
 use super::{CallError, Reply, TargetSettings};
-use crate::client::{client, describe, HttpClient, Watch};
+use crate::client::{describe, LanePool, Unanswered};
 use shadowdiff_core::{Body, Exchange, Response};
 
-/// A base URL and the clients that call it, one for each replay lane.
+/// A base URL and the connections that call it, a pool for each replay lane.
 pub struct HttpTarget {
-    clients: Vec<HttpClient>,
+    pools: Vec<LanePool>,
     base: String,
     timeout: Duration,
     max_body: u64,
@@ -57,9 +57,15 @@ impl HttpTarget {
                 "`{base}`: a target URL is a base, without query or fragment"
             ));
         }
+        let origin = base
+            .parse::<Uri>()
+            .map_err(|err| format!("`{base}` is not a URL that can be sent: {err}"))?;
+        let (Some(scheme), Some(authority)) = (origin.scheme(), origin.authority()) else {
+            return Err(format!("`{base}` is not an http(s)://host:port URL"));
+        };
         Ok(HttpTarget {
-            clients: (0..settings.lanes.max(1))
-                .map(|_| client(settings.timeout))
+            pools: (0..settings.lanes.max(1))
+                .map(|_| LanePool::new(scheme.clone(), authority.clone(), settings.timeout))
                 .collect::<Result<_, _>>()?,
             base: base.trim_end_matches('/').to_owned(),
             timeout: settings.timeout,
@@ -78,8 +84,8 @@ impl HttpTarget {
     /// the connection pool of replay lane `lane`.
     pub async fn call(&self, exchange: &Exchange, lane: usize) -> Result<Reply, CallError> {
         let started = Instant::now();
-        let client = &self.clients[lane % self.clients.len()];
-        match tokio::time::timeout(self.timeout, self.exchange(client, exchange)).await {
+        let pool = &self.pools[lane % self.pools.len()];
+        match tokio::time::timeout(self.timeout, self.exchange(pool, exchange)).await {
             Ok(Ok(response)) => Ok(Reply {
                 response,
                 latency: started.elapsed(),
@@ -89,11 +95,7 @@ impl HttpTarget {
         }
     }
 
-    async fn exchange(
-        &self,
-        client: &HttpClient,
-        exchange: &Exchange,
-    ) -> Result<Response, CallError> {
+    async fn exchange(&self, pool: &LanePool, exchange: &Exchange) -> Result<Response, CallError> {
         let request = &exchange.request;
         let url = join(&self.base, &request.url);
         let uri = uri(&url)?;
@@ -122,13 +124,13 @@ impl HttpTarget {
             }
         }
         let body = Full::new(Bytes::copy_from_slice(request.body.bytes()));
-        let mut outgoing = builder
+        let outgoing = builder
             .body(body)
             .map_err(|err| CallError::BadResponse(format!("cannot build the request: {err}")))?;
-        let connection = capture_connection(&mut outgoing);
-        let response = Watch::new(client.request(outgoing), connection)
+        let (response, lease) = pool
+            .send(outgoing)
             .await
-            .map_err(|failed| at(&url, unanswered(&failed.error, failed.answered)))?;
+            .map_err(|failed| at(&url, unanswered(&failed)))?;
         let status = response.status().as_u16();
         let headers = response
             .headers()
@@ -148,6 +150,7 @@ impl HttpTarget {
         let body = read_body(response.into_body(), declared, self.max_body)
             .await
             .map_err(|err| at(&url, err))?;
+        lease.release();
         Ok(Response {
             status,
             headers,
@@ -243,27 +246,32 @@ fn at(url: &str, err: CallError) -> CallError {
     }
 }
 
-/// Why the client got no response head, from its error and whether any byte of the answer had
-/// arrived: a connection never made (refused; timed out), a request hyper handed back unsent,
-/// a head that is not HTTP, a connection that ended in the head, or one that ended before any
-/// answer.
-fn unanswered(err: &hyper_util::client::legacy::Error, answered: bool) -> CallError {
-    let message = describe(err);
-    let mut io_kinds = causes(err).filter_map(|cause| cause.downcast_ref::<io::Error>());
-    if err.is_connect() {
-        return match io_kinds.next().map(io::Error::kind) {
-            Some(io::ErrorKind::TimedOut) => CallError::Timeout,
-            _ => CallError::Refused(message),
-        };
-    }
-    let hyper_err = causes(err).find_map(|cause| cause.downcast_ref::<hyper::Error>());
-    if hyper_err.is_some_and(hyper::Error::is_canceled) {
+/// Why the client got no response head, from how it failed and whether any byte of the answer
+/// had arrived: a connection never made (refused; timed out), a request hyper handed back
+/// unsent, a head that is not HTTP, a connection that ended in the head, or one that ended
+/// before any answer.
+fn unanswered(failed: &Unanswered) -> CallError {
+    let (error, answered) = match failed {
+        Unanswered::Connect(error) => {
+            let timed_out = causes(&**error)
+                .filter_map(|cause| cause.downcast_ref::<io::Error>())
+                .any(|err| err.kind() == io::ErrorKind::TimedOut);
+            return if timed_out {
+                CallError::Timeout
+            } else {
+                CallError::Refused(format!("cannot connect: {}", describe(&**error)))
+            };
+        }
+        Unanswered::Send { error, answered } => (error, *answered),
+    };
+    let message = describe(error);
+    if error.is_canceled() {
         return CallError::Reset {
             message,
             sent: false,
         };
     }
-    if hyper_err.is_some_and(hyper::Error::is_parse) {
+    if error.is_parse() {
         return CallError::BadResponse(message);
     }
     if answered {
@@ -271,16 +279,19 @@ fn unanswered(err: &hyper_util::client::legacy::Error, answered: bool) -> CallEr
             "the connection ended in the middle of the response head: {message}"
         ));
     }
-    let closed = hyper_err.is_some_and(|e| e.is_incomplete_message() || e.is_closed())
-        || io_kinds.any(|e| {
-            matches!(
-                e.kind(),
-                io::ErrorKind::ConnectionReset
-                    | io::ErrorKind::ConnectionAborted
-                    | io::ErrorKind::BrokenPipe
-                    | io::ErrorKind::UnexpectedEof
-            )
-        });
+    let closed = error.is_incomplete_message()
+        || error.is_closed()
+        || causes(error)
+            .filter_map(|cause| cause.downcast_ref::<io::Error>())
+            .any(|err| {
+                matches!(
+                    err.kind(),
+                    io::ErrorKind::ConnectionReset
+                        | io::ErrorKind::ConnectionAborted
+                        | io::ErrorKind::BrokenPipe
+                        | io::ErrorKind::UnexpectedEof
+                )
+            });
     if closed {
         CallError::Reset {
             message,
