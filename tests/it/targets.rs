@@ -228,23 +228,41 @@ async fn http_requests_are_sent_as_recorded_minus_hop_by_hop_with_edits() {
     target.stop().await;
 }
 
+/// What a [`keep_alive_server`] counted: connections accepted and requests read.
+#[derive(Clone, Default)]
+struct Counts {
+    connections: Arc<AtomicUsize>,
+    requests: Arc<AtomicUsize>,
+}
+
+impl Counts {
+    fn get(&self) -> (usize, usize) {
+        (
+            self.connections.load(Ordering::SeqCst),
+            self.requests.load(Ordering::SeqCst),
+        )
+    }
+}
+
 /// A keep-alive HTTP server answering each request with its path; with `close_after_answer`
-/// it closes each connection once it has answered, without saying so. Returns its port and
-/// the number of connections it accepted.
-fn keep_alive_server(close_after_answer: bool) -> (u16, Arc<AtomicUsize>) {
+/// it closes each connection once it has answered, without saying so. Returns its URL and what
+/// it counts.
+fn keep_alive_server(close_after_answer: bool) -> (String, Counts) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let accepted = Arc::new(AtomicUsize::new(0));
-    let counted = accepted.clone();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let counts = Counts::default();
+    let counting = counts.clone();
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
-            counted.fetch_add(1, Ordering::SeqCst);
+            counting.connections.fetch_add(1, Ordering::SeqCst);
+            let counting = counting.clone();
             std::thread::spawn(move || loop {
                 let raw = read_request(&mut stream);
                 if raw.is_empty() {
                     return;
                 }
+                counting.requests.fetch_add(1, Ordering::SeqCst);
                 let first = String::from_utf8_lossy(&raw)
                     .lines()
                     .next()
@@ -261,72 +279,52 @@ fn keep_alive_server(close_after_answer: bool) -> (u16, Arc<AtomicUsize>) {
             });
         }
     });
-    (port, accepted)
+    (url, counts)
+}
+
+/// Calls `target` with `exchange` and checks that the answer is the request's path.
+async fn answers_its_path(target: &Target, exchange: Exchange) {
+    let reply = target.call(&exchange, 0).await.unwrap();
+    assert_eq!(reply.response.body.bytes(), exchange.request.url.as_bytes());
 }
 
 #[tokio::test]
 async fn calls_reuse_the_lanes_connections_and_pass_over_ones_the_server_closed() {
     let dir = Project::new();
     let config = settings(dir.path(), Duration::from_secs(5));
-    let (port, accepted) = keep_alive_server(false);
-    let target = Target::start(
-        "new",
-        &url_config(&format!("http://127.0.0.1:{port}")),
-        &config,
-    )
-    .await
-    .unwrap();
+    let (url, counts) = keep_alive_server(false);
+    let target = Target::start("new", &url_config(&url), &config)
+        .await
+        .unwrap();
     for i in 0..5 {
-        let reply = target.call(&get(&format!("/orders/{i}")), 0).await.unwrap();
-        assert_eq!(
-            reply.response.body.bytes(),
-            format!("/orders/{i}").as_bytes()
-        );
+        answers_its_path(&target, get(&format!("/orders/{i}"))).await;
     }
     assert_eq!(
-        accepted.load(Ordering::SeqCst),
-        1,
+        counts.get(),
+        (1, 5),
         "one connection for calls one after another"
     );
-    let at_once = futures_util::future::join_all((0..4).map(|i| {
-        let exchange = get(&format!("/at-once/{i}"));
-        let target = &target;
-        async move { target.call(&exchange, 0).await }
-    }))
-    .await;
-    for (i, reply) in at_once.into_iter().enumerate() {
-        assert_eq!(
-            reply.unwrap().response.body.bytes(),
-            format!("/at-once/{i}").as_bytes()
-        );
-    }
+    let at_once = (0..4).map(|i| answers_its_path(&target, get(&format!("/at-once/{i}"))));
+    futures_util::future::join_all(at_once).await;
     assert_eq!(
-        accepted.load(Ordering::SeqCst),
-        4,
-        "four at once need four connections"
+        counts.get(),
+        (4, 9),
+        "four calls at once: the idle connection and three new ones"
     );
     target.stop().await;
 
     // The server closes each connection after its answer: an idle connection it closed is not
     // used again, so every POST is answered, each sent once.
-    let (port, accepted) = keep_alive_server(true);
-    let target = Target::start(
-        "new",
-        &url_config(&format!("http://127.0.0.1:{port}")),
-        &config,
-    )
-    .await
-    .unwrap();
+    let (url, counts) = keep_alive_server(true);
+    let target = Target::start("new", &url_config(&url), &config)
+        .await
+        .unwrap();
     for i in 0..3 {
         let post = exchange("POST", &format!("/orders/{i}"), &[], Body::Empty);
-        let reply = target.call(&post, 0).await.unwrap();
-        assert_eq!(
-            reply.response.body.bytes(),
-            format!("/orders/{i}").as_bytes()
-        );
+        answers_its_path(&target, post).await;
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(accepted.load(Ordering::SeqCst), 3);
+    assert_eq!(counts.get(), (3, 3));
     target.stop().await;
 }
 
