@@ -32,9 +32,9 @@
 mod json_server;
 #[path = "support/order_json.rs"]
 mod order_json;
+#[path = "support/orders_recording.rs"]
+mod orders_recording;
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -96,15 +96,7 @@ fn write_recording(path: &Path, answer: Option<&Bytes>) {
             r#","response":{{"status":200,"headers":[["content-type","application/json"]],"body":{{"text":{text}}}}}"#
         )
     });
-    let mut out = BufWriter::new(File::create(path).expect("create recording"));
-    for i in 0..EXCHANGES {
-        writeln!(
-            out,
-            r#"{{"id":"r{i}","request":{{"method":"GET","url":"/orders/{i}","headers":[["accept","application/json"]],"body":null}}{response}}}"#
-        )
-        .expect("write recording");
-    }
-    out.flush().expect("flush recording");
+    orders_recording::write(path, EXCHANGES, &response);
 }
 
 /// CPU seconds (user + system) used so far by this process (`RUSAGE_SELF`: the server, as the

@@ -18,10 +18,11 @@
 
 #[path = "support/order_json.rs"]
 mod order_json;
+#[path = "support/orders_recording.rs"]
+mod orders_recording;
 #[path = "support/rounds.rs"]
 mod rounds;
 
-use std::io::{BufWriter, Write};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -106,18 +107,6 @@ impl Drop for Nginx {
     }
 }
 
-fn write_recording(path: &Path, exchanges: usize) {
-    let mut out = BufWriter::new(std::fs::File::create(path).expect("create recording"));
-    for i in 0..exchanges {
-        writeln!(
-            out,
-            r#"{{"id":"r{i}","request":{{"method":"GET","url":"/orders/{i}","headers":[["accept","application/json"]],"body":null}}}}"#
-        )
-        .expect("write recording");
-    }
-    out.flush().expect("flush recording");
-}
-
 /// One `shadowdiff run`: requests/s, old and new counted.
 fn shadowdiff(dir: &Path, recording: &Path, exchanges: usize, core: Option<u32>) -> f64 {
     let out = dir.join("report");
@@ -189,7 +178,7 @@ fn main() {
     let round_count = rounds::env_number("SHADOWDIFF_BENCH_ROUNDS", 3).max(1);
     let dir = tempfile::tempdir().expect("tempdir");
     let recording = dir.path().join("orders.jsonl");
-    write_recording(&recording, exchanges);
+    orders_recording::write(&recording, exchanges, "");
     let script = dir.path().join("paths.lua");
     std::fs::write(
         &script,
